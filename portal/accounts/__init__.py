@@ -1,0 +1,1 @@
+"""Users, roles, teams, sign-in, registration and password reset."""

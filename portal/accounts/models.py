@@ -1,0 +1,108 @@
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.accounts import roles
+from portal.core.time import UTCDateTime, utcnow
+from portal.extensions import db
+
+
+class Team(db.Model):
+    """A team of caseworkers, for example SENAR North or Travel Assist."""
+
+    __tablename__ = "team"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+
+    members: Mapped[list["User"]] = relationship(back_populates="team")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    role: Mapped[str] = mapped_column(sa.String(20))
+    # None until the person sets one (staff accounts are made without a password).
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("team.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Youth forum members may post only once a manager has approved them.
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    team: Mapped[Team | None] = relationship(back_populates="members")
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            sa.column("role").in_(roles.ALL), name="role_known"
+        ),
+    )
+
+    @property
+    def is_active(self) -> bool:
+        return self.disabled_at is None
+
+    @property
+    def role_label(self) -> str:
+        return roles.LABELS[self.role]
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in roles.STAFF
+
+    @property
+    def awaiting_approval(self) -> bool:
+        return self.role == roles.YOUTH and self.approved_at is None
+
+    @property
+    def can_post(self) -> bool:
+        """May answer consultations and post on the board."""
+        return self.is_active and not self.awaiting_approval
+
+    def has_role(self, *wanted: str) -> bool:
+        return self.role in wanted
+
+
+class SignedInSession(db.Model):
+    """One signed-in browser. Signing out or disabling the account revokes it at once,
+    so a copied session cookie is useless afterwards."""
+
+    __tablename__ = "signed_in_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class AccountToken(db.Model):
+    """A single-use, expiring secret sent by email: confirm an address or set a password.
+
+    Only a hash is stored, so a copy of the database cannot be used to take over accounts.
+    """
+
+    __tablename__ = "account_token"
+
+    CONFIRM_EMAIL = "confirm_email"
+    SET_PASSWORD = "set_password"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(sa.String(20))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,308 @@
+"""The rules for accounts. Plain functions: they take what they need, record audit events,
+queue email, and leave the commit to the caller."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app, url_for
+
+from portal.accounts import roles
+from portal.accounts.models import AccountToken, SignedInSession, Team, User
+from portal.accounts.passwords import hash_password, needs_rehash, verify_password
+from portal.core import audit
+from portal.core.time import utcnow
+from portal.extensions import db
+from portal.notifications.services import queue_email
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(db.select(User).where(User.email == normalise_email(email)))
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# --- email links -----------------------------------------------------------------------
+
+def issue_token(user: User, purpose: str, hours: int) -> str:
+    """Make a single-use secret for ``user``. Returns the secret; only its hash is stored."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        AccountToken(
+            token_hash=_hash_token(token),
+            purpose=purpose,
+            user=user,
+            expires_at=utcnow() + timedelta(hours=hours),
+        )
+    )
+    return token
+
+
+def find_token(token: str, purpose: str) -> AccountToken | None:
+    """The unused, unexpired token with this secret, or None."""
+    found = db.session.scalar(
+        db.select(AccountToken).where(
+            AccountToken.token_hash == _hash_token(token), AccountToken.purpose == purpose
+        )
+    )
+    if found is None or found.used_at is not None or found.expires_at <= utcnow():
+        return None
+    if not found.user.is_active:
+        return None
+    return found
+
+
+def use_token(token: AccountToken) -> bool:
+    """Mark the token used. A single UPDATE, so two clicks at once cannot both succeed."""
+    result = db.session.execute(
+        db.update(AccountToken)
+        .where(AccountToken.id == token.id, AccountToken.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+    return result.rowcount == 1
+
+
+def _link(endpoint: str, **values) -> str:
+    return url_for(endpoint, _external=True, **values)
+
+
+# --- registration ------------------------------------------------------------------------
+
+def register(name: str, email: str, password: str, role: str) -> User | None:
+    """Register a parent or youth forum member, and ask them to confirm their email.
+
+    If the address already has an account, that account's owner is told by email instead,
+    and nothing on screen differs: the form must not reveal who is registered.
+    """
+    if role not in roles.SELF_REGISTERED:
+        raise ValueError(f"{role} accounts are made by an administrator")
+    existing = find_user_by_email(email)
+    if existing is not None:
+        queue_email(
+            existing.email,
+            "You already have a Together We CAN account",
+            "already_registered",
+            user=existing,
+            sign_in_url=_link("accounts.sign_in"),
+            reset_url=_link("accounts.forgotten_password"),
+        )
+        return None
+    user = User(
+        name=name.strip(),
+        email=normalise_email(email),
+        role=role,
+        password_hash=hash_password(password),
+    )
+    db.session.add(user)
+    audit.record(None, "user.registered", user, role=role)
+    send_email_confirmation(user)
+    return user
+
+
+def send_email_confirmation(user: User) -> None:
+    hours = current_app.config["EMAIL_CONFIRMATION_HOURS"]
+    token = issue_token(user, AccountToken.CONFIRM_EMAIL, hours)
+    queue_email(
+        user.email,
+        "Confirm your email address",
+        "confirm_email",
+        user=user,
+        link=_link("accounts.confirm_email", token=token),
+        hours=hours,
+    )
+
+
+def confirm_email(token: AccountToken) -> User | None:
+    if not use_token(token):
+        return None
+    user = token.user
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+        audit.record(user, "user.email_confirmed", user)
+    return user
+
+
+# --- signing in and out ------------------------------------------------------------------
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with these credentials, or None. Takes the same time either way."""
+    user = find_user_by_email(email)
+    if not verify_password(user.password_hash if user else None, password):
+        return None
+    if not user.is_active:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def start_session(user: User) -> str:
+    """Record a new signed-in browser for ``user``; returns the secret for its cookie."""
+    token = secrets.token_urlsafe(32)
+    hours = current_app.config["SIGNED_IN_SESSION_HOURS"]
+    db.session.add(
+        SignedInSession(
+            token_hash=_hash_token(token), user=user, expires_at=utcnow() + timedelta(hours=hours)
+        )
+    )
+    user.last_signed_in_at = utcnow()
+    audit.record(user, "user.signed_in", user)
+    return token
+
+
+def user_for_session(user_id: str, token: str | None) -> User | None:
+    """The user a session cookie belongs to, if that session is still live."""
+    if not token or not str(user_id).isdigit():
+        return None
+    row = db.session.execute(
+        db.select(User)
+        .join(SignedInSession, SignedInSession.user_id == User.id)
+        .where(
+            User.id == int(user_id),
+            User.disabled_at.is_(None),
+            SignedInSession.token_hash == _hash_token(token),
+            SignedInSession.revoked_at.is_(None),
+            SignedInSession.expires_at > utcnow(),
+        )
+    ).first()
+    return row[0] if row else None
+
+
+def end_session(token: str | None) -> None:
+    if token:
+        db.session.execute(
+            db.update(SignedInSession)
+            .where(SignedInSession.token_hash == _hash_token(token))
+            .values(revoked_at=utcnow())
+        )
+
+
+def end_all_sessions(user: User) -> None:
+    db.session.execute(
+        db.update(SignedInSession)
+        .where(SignedInSession.user_id == user.id, SignedInSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+# --- passwords -----------------------------------------------------------------------------
+
+def request_password_reset(email: str) -> None:
+    """Email a reset link if the address belongs to an active account. Says nothing either way."""
+    user = find_user_by_email(email)
+    if user is None or not user.is_active:
+        return
+    hours = current_app.config["PASSWORD_RESET_HOURS"]
+    token = issue_token(user, AccountToken.SET_PASSWORD, hours)
+    queue_email(
+        user.email,
+        "Reset your Together We CAN password",
+        "password_reset",
+        user=user,
+        link=_link("accounts.reset_password", token=token),
+        hours=hours,
+    )
+    audit.record(None, "user.password_reset_requested", user)
+
+
+def set_password(token: AccountToken, password: str) -> User | None:
+    """Use a set-password link: the new password replaces the old and every session ends."""
+    if not use_token(token):
+        return None
+    user = token.user
+    user.password_hash = hash_password(password)
+    # Following the emailed link proves the address.
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+    end_all_sessions(user)
+    audit.record(user, "user.password_set", user)
+    return user
+
+
+# --- administration ------------------------------------------------------------------------
+
+def create_user(
+    actor: User | None,
+    *,
+    name: str,
+    email: str,
+    role: str,
+    team: Team | None = None,
+    password: str | None = None,
+) -> User:
+    """Create an account on someone's behalf. Without a password, the person is emailed a
+    link to set their own. Accounts made this way are confirmed and approved."""
+    if role not in roles.ALL:
+        raise ValueError(f"unknown role {role!r}")
+    if find_user_by_email(email) is not None:
+        raise ValueError("An account with this email address already exists")
+    now = utcnow()
+    user = User(
+        name=name.strip(),
+        email=normalise_email(email),
+        role=role,
+        team=team,
+        password_hash=hash_password(password) if password else None,
+        email_confirmed_at=now,
+        approved_at=now,
+    )
+    db.session.add(user)
+    audit.record(actor, "user.created", user, role=role)
+    if password is None:
+        hours = current_app.config["STAFF_INVITATION_HOURS"]
+        token = issue_token(user, AccountToken.SET_PASSWORD, hours)
+        queue_email(
+            user.email,
+            "Your Together We CAN account",
+            "account_created",
+            user=user,
+            link=_link("accounts.reset_password", token=token),
+            hours=hours,
+        )
+    return user
+
+
+def update_user(actor: User, user: User, *, role: str, team: Team | None) -> None:
+    if role not in roles.ALL:
+        raise ValueError(f"unknown role {role!r}")
+    if user.role != role:
+        audit.record(actor, "user.role_changed", user, old=user.role, new=role)
+        user.role = role
+    if user.team_id != (team.id if team else None):
+        audit.record(
+            actor, "user.team_changed", user, old=user.team_id, new=team.id if team else None
+        )
+        user.team = team
+
+
+def disable_user(actor: User, user: User) -> None:
+    """Disable the account; every session it has stops working on the next request."""
+    if user.disabled_at is None:
+        user.disabled_at = utcnow()
+        end_all_sessions(user)
+        audit.record(actor, "user.disabled", user)
+
+
+def enable_user(actor: User, user: User) -> None:
+    if user.disabled_at is not None:
+        user.disabled_at = None
+        audit.record(actor, "user.enabled", user)
+
+
+def approve_youth_member(actor: User, user: User) -> None:
+    if user.role == roles.YOUTH and user.approved_at is None:
+        user.approved_at = utcnow()
+        audit.record(actor, "user.approved", user)
+        queue_email(
+            user.email,
+            "You can now take part on Together We CAN",
+            "youth_approved",
+            user=user,
+            sign_in_url=_link("accounts.sign_in"),
+        )

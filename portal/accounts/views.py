@@ -1,0 +1,191 @@
+"""Signing in and out, registering, confirming an email address, resetting a password."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required, login_user, logout_user
+
+from portal.accounts import services
+from portal.accounts.forms import ForgottenPasswordForm, RegisterForm, ResetPasswordForm, SignInForm
+from portal.accounts.models import AccountToken
+from portal.core.forms import form_page
+from portal.extensions import db, limiter, login_manager
+
+bp = Blueprint("accounts", __name__)
+
+SESSION_KEY = "signed_in_session"
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    return services.user_for_session(user_id, session.get(SESSION_KEY))
+
+
+def _submitted_email() -> str:
+    return services.normalise_email(request.form.get("email", ""))[:254]
+
+
+def _per_account_key() -> str:
+    return f"account:{_submitted_email()}"
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path on this site: never another host, so sign-in cannot be used to redirect away."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def _sign_in(user) -> None:
+    # A fresh session at sign-in: nothing from before survives, and the new one is recorded
+    # server-side so that signing out or disabling the account ends it for good.
+    session.clear()
+    session[SESSION_KEY] = services.start_session(user)
+    session.permanent = True
+    login_user(user)
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@form_page
+@limiter.limit(
+    lambda: current_app.config["SIGN_IN_LIMIT_PER_ADDRESS"],
+    key_func=get_remote_address,
+    methods=["POST"],
+    scope="sign-in-address",
+)
+@limiter.limit(
+    lambda: current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"],
+    key_func=_per_account_key,
+    methods=["POST"],
+    scope="sign-in-account",
+)
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.account"))
+    form = SignInForm()
+    unconfirmed = False
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is None:
+            form.email.errors.append("Enter the email address and password for your account")
+        elif user.email_confirmed_at is None:
+            services.send_email_confirmation(user)
+            db.session.commit()
+            unconfirmed = True
+        else:
+            _sign_in(user)
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")) or url_for("accounts.account"))
+    return render_template("accounts/sign_in.html", form=form, unconfirmed=unconfirmed)
+
+
+@bp.route("/sign-out", methods=["GET", "POST"])
+def sign_out():
+    if request.method == "GET":
+        if not current_user.is_authenticated:
+            return redirect(url_for("pages.start"))
+        return render_template("accounts/sign_out.html")
+    services.end_session(session.get(SESSION_KEY))
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You have signed out.", "success")
+    return redirect(url_for("pages.start"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@form_page
+@limiter.limit(
+    lambda: current_app.config["EMAIL_LINK_LIMIT"],
+    key_func=_per_account_key,
+    methods=["POST"],
+    scope="register-account",
+)
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.account"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        services.register(form.name.data, form.email.data, form.password.data, form.role.data)
+        db.session.commit()
+        session["check_email"] = services.normalise_email(form.email.data)
+        return redirect(url_for("accounts.check_email"))
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.route("/register/check-your-email")
+def check_email():
+    return render_template("accounts/check_email.html", email=session.get("check_email"))
+
+
+@bp.route("/confirm-email/<token>")
+def confirm_email(token: str):
+    found = services.find_token(token, AccountToken.CONFIRM_EMAIL)
+    user = services.confirm_email(found) if found else None
+    if user is None:
+        db.session.rollback()
+        return render_template("accounts/link_expired.html", purpose="confirm"), 404
+    _sign_in(user)
+    db.session.commit()
+    flash("Your email address is confirmed and you are signed in.", "success")
+    return redirect(url_for("accounts.account"))
+
+
+@bp.route("/forgotten-password", methods=["GET", "POST"])
+@form_page
+@limiter.limit(
+    lambda: current_app.config["EMAIL_LINK_LIMIT"],
+    key_func=_per_account_key,
+    methods=["POST"],
+    scope="reset-account",
+)
+@limiter.limit(
+    lambda: current_app.config["SIGN_IN_LIMIT_PER_ADDRESS"],
+    key_func=get_remote_address,
+    methods=["POST"],
+    scope="reset-address",
+)
+def forgotten_password():
+    form = ForgottenPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        session["check_email"] = services.normalise_email(form.email.data)
+        return redirect(url_for("accounts.reset_link_sent"))
+    return render_template("accounts/forgotten_password.html", form=form)
+
+
+@bp.route("/forgotten-password/check-your-email")
+def reset_link_sent():
+    return render_template("accounts/reset_link_sent.html", email=session.get("check_email"))
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@form_page
+def reset_password(token: str):
+    found = services.find_token(token, AccountToken.SET_PASSWORD)
+    if found is None:
+        return render_template("accounts/link_expired.html", purpose="reset"), 404
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        user = services.set_password(found, form.password.data)
+        if user is None:  # used by another request a moment ago
+            db.session.rollback()
+            return render_template("accounts/link_expired.html", purpose="reset"), 404
+        # Any session this browser had is over too; the person signs in with the new password.
+        logout_user()
+        session.clear()
+        db.session.commit()
+        flash("Your password has been saved. Sign in with your new password.", "success")
+        return redirect(url_for("accounts.sign_in"))
+    return render_template("accounts/reset_password.html", form=form, user=found.user)
+
+
+@bp.route("/account")
+@login_required
+def account():
+    return render_template("accounts/account.html")

@@ -1,0 +1,87 @@
+"""flask commands: seed-demo, users, outbox. (db comes from Flask-Migrate.)"""
+
+from contextlib import contextmanager
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+
+from portal.accounts import roles
+from portal.accounts.passwords import password_problem
+from portal.extensions import db
+
+
+@contextmanager
+def link_context():
+    """A request context for building links in email sent from the command line.
+
+    SERVER_NAME (and PREFERRED_URL_SCHEME) give the public address; without them links
+    point at the development server.
+    """
+    app = current_app
+    host = app.config.get("SERVER_NAME") or "127.0.0.1:5000"
+    with app.test_request_context(base_url=f"{app.config['PREFERRED_URL_SCHEME']}://{host}"):
+        yield
+
+
+def _check_password(password: str, *inputs: str) -> None:
+    problem = password_problem(password, user_inputs=inputs)
+    if problem:
+        raise click.BadParameter(problem, param_hint="--password")
+
+
+@click.command("seed-demo")
+@click.option("--password", envvar="DEMO_PASSWORD", required=True, help="Password for every demo account.")
+@with_appcontext
+def seed_demo(password: str) -> None:
+    """Add the demo teams, categories and accounts. Running it again changes nothing."""
+    from portal import demo
+
+    _check_password(password)
+    with link_context():
+        accounts = demo.seed(password)
+    click.echo("Demo accounts (password as given):")
+    for user, created in accounts:
+        note = "" if created else "  (already there, left as it was)"
+        click.echo(f"  {user.email:<26} {user.role_label}{note}")
+
+
+users = AppGroup("users", help="Manage accounts.")
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice(roles.ALL))
+@click.option("--password", help="Leave out to email the person a link to set their own.")
+def create_user_command(email: str, name: str, role: str, password: str | None) -> None:
+    """Create an account (confirmed and approved)."""
+    from portal.accounts.services import create_user, find_user_by_email
+
+    if find_user_by_email(email) is not None:
+        raise click.ClickException(f"An account with the email address {email} already exists")
+    if password is not None:
+        _check_password(password, name, email)
+    with link_context():
+        user = create_user(None, name=name, email=email, role=role, password=password)
+        db.session.commit()
+    click.echo(f"Created {user.role_label.lower()} account {user.email}")
+
+
+outbox = AppGroup("outbox", help="The email outbox.")
+
+
+@outbox.command("send")
+@click.option("--limit", default=500, show_default=True, help="Most messages to send in one run.")
+def send_outbox(limit: int) -> None:
+    """Deliver pending email over SMTP (or to instance/mail/ when MAIL_SERVER is not set)."""
+    from portal.notifications.services import send_pending
+
+    counts = send_pending(limit=limit)
+    click.echo(f"Sent {counts['sent']}, to retry {counts['retry']}, failed {counts['failed']}.")
+
+
+def register(app) -> None:
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(users)
+    app.cli.add_command(outbox)

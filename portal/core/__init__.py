@@ -1,0 +1,1 @@
+"""What several domains share: time, the audit log, forms and access helpers."""

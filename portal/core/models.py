@@ -1,0 +1,26 @@
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.core.time import UTCDateTime, utcnow
+from portal.extensions import db
+
+
+class AuditEvent(db.Model):
+    """Who did what to which record, and when. Never updated, never deleted."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
+    action: Mapped[str] = mapped_column(sa.String(80))
+    object_type: Mapped[str] = mapped_column(sa.String(40))
+    object_id: Mapped[str] = mapped_column(sa.String(40))
+    details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+
+    __table_args__ = (sa.Index("ix_audit_event_object", "object_type", "object_id"),)

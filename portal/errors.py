@@ -1,0 +1,50 @@
+"""Error pages in the portal's own design, and the friendly handling of an expired form."""
+
+from flask import g, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from portal.extensions import db
+
+TITLES = {
+    400: "Sorry, there is a problem with your request",
+    403: "You do not have permission to see this page",
+    404: "Page not found",
+    405: "Sorry, there is a problem with your request",
+    413: "The files you sent are too large",
+    429: "Too many attempts",
+    500: "Sorry, there is a problem with the service",
+}
+
+
+def render_error(code: int, message: str | None = None):
+    return render_template("errors/error.html", code=code, title=TITLES.get(code, TITLES[500]), message=message), code
+
+
+def register(app) -> None:
+    @app.errorhandler(CSRFError)
+    def form_expired(error):
+        """Re-show a form page with the person's answers rather than an error page."""
+        view = app.view_functions.get(request.endpoint)
+        if getattr(view, "is_form_page", False):
+            g.form_expired = True
+            response = app.make_response(view(**(request.view_args or {})))
+            response.status_code = 400
+            return response
+        return render_error(400, "This page timed out before you sent it. Go back, reload the page and try again.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        if error.code in (301, 302, 303, 307, 308):
+            return error
+        message = error.description if error.code == 400 and error.description != _default(error) else None
+        return render_error(error.code, message)
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return render_error(500)
+
+
+def _default(error: HTTPException) -> str:
+    return type(error).description

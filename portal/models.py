@@ -1,0 +1,6 @@
+"""Every model, imported in one place so that the metadata is complete (for Alembic)."""
+
+from portal.accounts.models import AccountToken, SignedInSession, Team, User  # noqa: F401
+from portal.core.models import AuditEvent  # noqa: F401
+from portal.feedback.models import Category  # noqa: F401
+from portal.notifications.models import OutboxMessage  # noqa: F401
