@@ -1,0 +1,91 @@
+"""The app factory, configuration and the public pages."""
+
+import pytest
+
+from config import ProductionConfig, database_url
+from portal import create_app
+
+
+def test_testing_config_is_used(app):
+    assert app.testing
+    assert app.config["SECRET_KEY"]
+
+
+def test_production_refuses_to_start_without_secret_key(monkeypatch):
+    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", None)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app("production")
+
+
+def test_production_starts_with_secret_key_and_secure_cookies(monkeypatch):
+    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "a-long-random-production-secret")
+    app = create_app("production")
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_unknown_environment_is_refused():
+    with pytest.raises(RuntimeError, match="PORTAL_ENV"):
+        create_app("staging-typo")
+
+
+@pytest.mark.parametrize(
+    "given, expected",
+    [
+        ("postgres://u@db/portal", "postgresql+psycopg://u@db/portal"),
+        ("postgresql://u@db/portal", "postgresql+psycopg://u@db/portal"),
+        ("postgresql+psycopg://u@db/portal", "postgresql+psycopg://u@db/portal"),
+        ("sqlite:////tmp/x.db", "sqlite:////tmp/x.db"),
+        ("", None),
+    ],
+)
+def test_database_url_uses_psycopg3(given, expected):
+    assert database_url(given) == expected
+
+
+def test_start_page_explains_the_service(client):
+    page = client.get("/")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Together We CAN" in text
+    assert "make a complaint, give a compliment" in text
+    for link in ("/accessibility", "/privacy", "/cookies", "/contact"):
+        assert f'href="{link}"' in text
+
+
+@pytest.mark.parametrize(
+    "path, heading",
+    [
+        ("/accessibility", "Accessibility statement"),
+        ("/privacy", "Privacy notice"),
+        ("/cookies", "Cookies"),
+        ("/contact", "Contact the Together We CAN team"),
+    ],
+)
+def test_footer_pages(client, path, heading):
+    page = client.get(path)
+    assert page.status_code == 200
+    assert heading in page.get_data(as_text=True)
+
+
+def test_no_gov_uk_crown_or_typeface(client):
+    text = client.get("/").get_data(as_text=True)
+    assert "govuk-header__logotype" not in text
+    assert "Crown copyright" not in text
+    assert "GOV.UK" not in text
+
+
+def test_healthz_reports_database_reachable(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "reachable"}
+
+
+def test_healthz_answers_503_when_database_is_unreachable(tmp_path):
+    broken = create_app(
+        "testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/missing-dir/never/db.sqlite3"
+    )
+    response = broken.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json["database"] == "unreachable"
