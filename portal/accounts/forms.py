@@ -21,6 +21,7 @@ def email_field(label="Email address", description="", required=EMAIL_REQUIRED):
         label,
         description=description,
         widget=GovTextInput(),
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
         validators=[
             InputRequired(message=required),
             Length(max=254, message="Email address must be 254 characters or fewer"),
