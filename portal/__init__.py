@@ -77,6 +77,9 @@ def register_templates(app: Flask) -> None:
     app.add_template_global(error_summary_params)
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
+    from portal.core.audit import describe
+
+    app.add_template_filter(describe, "describe_event")
 
     @app.context_processor
     def layout_context():

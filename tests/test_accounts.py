@@ -328,7 +328,7 @@ def test_admin_changes_a_role_and_it_is_audited(app, client, auth, users):
         event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "user.role_changed"))
         assert event.actor_id == admin.id
         assert event.details == {"old": "caseworker", "new": "manager"}
-    assert "user.role_changed" in client.get(f"/admin/users/{person.id}").get_data(as_text=True)
+    assert "Role changed from caseworker to manager" in client.get(f"/admin/users/{person.id}").get_data(as_text=True)
 
 
 def test_admin_cannot_demote_or_disable_themselves(app, client, auth, users):
@@ -418,3 +418,9 @@ def test_seed_demo_makes_the_demo_accounts_and_is_idempotent(app, runner, auth):
     with app.app_context():
         youth = db.session.scalar(db.select(User).where(User.email == "youth@example.org"))
         assert youth.can_post
+
+
+def test_role_question_has_a_legend(client):
+    page = client.get("/register").get_data(as_text=True)
+    assert '<legend class="govuk-fieldset__legend govuk-fieldset__legend--m">' in page
+    assert "Who are you?" in page

@@ -9,6 +9,19 @@ from portal.core.models import AuditEvent
 from portal.extensions import db
 
 
+# What each action is called on screen. Each domain adds its own.
+ACTION_LABELS: dict[str, str] = {}
+
+
+def describe(event: AuditEvent) -> str:
+    """The action in words, with any old and new values: "Role changed from caseworker to manager"."""
+    label = ACTION_LABELS.get(event.action) or event.action.split(".")[-1].replace("_", " ").capitalize()
+    details = event.details or {}
+    if "old" in details and "new" in details:
+        label += f" from {details['old'] if details['old'] is not None else 'none'} to {details['new'] if details['new'] is not None else 'none'}"
+    return label
+
+
 def record(actor, action: str, obj, **details: Any) -> AuditEvent:
     """Add an audit event for ``action`` on ``obj`` by ``actor`` (a user, or None for the system).
 
