@@ -40,7 +40,7 @@ def seed_demo(password: str) -> None:
     _check_password(password)
     with link_context():
         accounts = demo.seed(password)
-    click.echo("Demo accounts (password as given):")
+    click.echo(f"Demo accounts (each signs in with the password {password}):")
     for user, created in accounts:
         note = "" if created else "  (already there, left as it was)"
         click.echo(f"  {user.email:<26} {user.role_label}{note}")

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from portal.accounts import roles, services
 from portal.accounts.forms import UserChangeForm, UserForm
@@ -20,9 +21,9 @@ def _get_user(user_id: int) -> User:
     return db.get_or_404(User, user_id)
 
 
-def _team_choices() -> list[tuple[str, str]]:
+def _team_choices() -> list[SelectChoice]:
     teams = db.session.scalars(db.select(Team).order_by(Team.name)).all()
-    return [("", "No team")] + [(str(team.id), team.name) for team in teams]
+    return [SelectChoice("", "No team")] + [SelectChoice(str(team.id), team.name) for team in teams]
 
 
 def _chosen_team(value: str | None) -> Team | None:

@@ -6,6 +6,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import PasswordField, RadioField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, ValidationError
 
 from portal.accounts import roles
@@ -66,8 +67,8 @@ class RegisterForm(NewPasswordMixin, PortalForm):
         "Who are you?",
         description="Youth forum accounts are checked by the council before they can post.",
         choices=[
-            (roles.PARENT, "A parent or carer"),
-            (roles.YOUTH, "A member of the youth forum"),
+            SelectChoice(roles.PARENT, "A parent or carer"),
+            SelectChoice(roles.YOUTH, "A member of the youth forum"),
         ],
         widget=GovRadioInput(),
         validators=[InputRequired(message="Select whether you are a parent or carer, or a youth forum member")],
@@ -114,7 +115,7 @@ class UserForm(PortalForm):
     role = RadioField(
         "Role",
         description="What this person does in the portal.",
-        choices=[(value, label) for value, label in roles.LABELS.items()],
+        choices=[SelectChoice(value, label) for value, label in roles.LABELS.items()],
         widget=GovRadioInput(),
         validators=[InputRequired(message="Select a role")],
     )
