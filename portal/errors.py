@@ -28,9 +28,14 @@ def register(app) -> None:
         view = app.view_functions.get(request.endpoint)
         if getattr(view, "is_form_page", False):
             g.form_expired = True
-            response = app.make_response(view(**(request.view_args or {})))
-            response.status_code = 400
-            return response
+            try:
+                response = app.make_response(view(**(request.view_args or {})))
+            except HTTPException as refused:  # the view's own checks (403, 404, 429) still apply
+                return http_error(refused)
+            # Only a re-shown form; a redirect (to sign in, or away from it) gets the page below.
+            if response.status_code == 200:
+                response.status_code = 400
+                return response
         return render_error(400, "This page timed out before you sent it. Go back, reload the page and try again.")
 
     @app.errorhandler(HTTPException)
@@ -38,7 +43,10 @@ def register(app) -> None:
         if error.code in (301, 302, 303, 307, 308):
             return error
         message = error.description if error.code == 400 and error.description != _default(error) else None
-        return render_error(error.code, message)
+        body, code = render_error(error.code, message)
+        # Keep what the exception says about the response, such as Allow on a 405.
+        headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
+        return body, code, headers
 
     @app.errorhandler(500)
     def server_error(error):

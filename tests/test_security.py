@@ -1,0 +1,792 @@
+"""Security behaviour an attacker (or a careful user) would notice.
+
+CSRF on every POST, role checks on every staff page, sign-in throttling, sessions that really
+end, security headers, error pages, no account enumeration, no open redirect.
+"""
+
+import os
+import re
+from html.parser import HTMLParser
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+import pytest
+
+from config import ProductionConfig
+from portal import create_app
+from portal.accounts import roles, services
+from portal.accounts.models import AccountToken, User
+from portal.core.forms import EXPIRED_MESSAGE
+from portal.extensions import db, limiter
+from tests.conftest import clear_tables, make_app
+from tests.factories import PASSWORD, get_user, make_user
+
+SESSION_COOKIE = "twc_session"
+NEW_PASSWORD = "Amber-Lantern-Pebble-58"
+FOOTER_LINKS = ("/accessibility", "/privacy", "/cookies", "/contact")
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+class _Page(HTMLParser):
+    """The parts of an HTML page these tests look at."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.inputs: list[dict] = []
+        self.scripts: list[dict] = []  # attributes, plus "inline": True when it has no src
+        self.inline_styles = 0  # <style> elements and style="" attributes
+        self.inline_handlers: list[str] = []  # onclick="" and friends
+        self.title = ""
+        self._in = None
+        self._text: list[str] = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "input":
+            self.inputs.append(attributes)
+        if tag == "script":
+            self.scripts.append({**attributes, "inline": "src" not in attributes})
+        if tag == "style" or "style" in attributes:
+            self.inline_styles += 1
+        self.inline_handlers += [name for name in attributes if name.startswith("on")]
+        if tag in ("script", "style", "title"):
+            self._in = tag
+
+    def handle_endtag(self, tag):
+        if tag == self._in:
+            self._in = None
+
+    def handle_data(self, data):
+        if self._in == "title":
+            self.title += data
+        elif self._in is None:
+            self._text.append(data)
+
+    @property
+    def text(self) -> str:
+        """What a person reads on the page, with whitespace collapsed."""
+        return " ".join(" ".join(self._text).split())
+
+    def value_of(self, name: str) -> str | None:
+        for field in self.inputs:
+            if field.get("name") == name:
+                return field.get("value")
+        raise AssertionError(f"no input named {name!r} on the page")
+
+
+def page(response) -> _Page:
+    return _Page(response.get_data(as_text=True))
+
+
+def error_summary(response) -> str:
+    match = re.search(
+        r'<div class="govuk-error-summary".*?</ul>', response.get_data(as_text=True), re.S
+    )
+    assert match, "the page has no error summary"
+    return _Page(match.group(0)).text
+
+
+def make(app, role="parent", **kwargs):
+    with app.app_context():
+        return make_user(role, **kwargs)
+
+
+def snapshot(app) -> dict:
+    """Every row of every table, to show that a refused request changed nothing."""
+    with app.app_context(), db.engine.connect() as connection:
+        return {
+            table.name: sorted(repr(tuple(row)) for row in connection.execute(table.select()))
+            for table in db.metadata.sorted_tables
+        }
+
+
+def csrf_token_from(response) -> str:
+    return page(response).value_of("csrf_token")
+
+
+def sign_in_with_token(client, person, password=PASSWORD, **kwargs):
+    """Sign in through the real form, CSRF token and all."""
+    token = csrf_token_from(client.get("/sign-in", **kwargs))
+    response = client.post(
+        "/sign-in", data={"email": person.email, "password": password, "csrf_token": token}, **kwargs
+    )
+    assert response.status_code == 302, "could not sign in"
+    return response
+
+
+def signed_in(client) -> bool:
+    response = client.get("/account")
+    if response.status_code == 200:
+        return True
+    assert response.status_code == 302 and urlsplit(response.location).path == "/sign-in"
+    return False
+
+
+def session_cookie(client) -> str:
+    cookie = client.get_cookie(SESSION_COOKIE)
+    assert cookie is not None, "no session cookie"
+    return cookie.value
+
+
+_VARIABLE = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+
+
+def fill(rule: str, **values) -> str:
+    """A URL for ``rule`` with its variables filled in from ``values``."""
+
+    def value(match):
+        name = match.group(1)
+        assert name in values, f"{rule}: this test has no value for <{name}>; add one"
+        return str(values[name])
+
+    return _VARIABLE.sub(value, rule)
+
+
+def reset_token_for(app, person) -> str:
+    with app.app_context():
+        token = services.issue_token(get_user(person), AccountToken.SET_PASSWORD, 1)
+        db.session.commit()
+        return token
+
+
+def is_staff_rule(rule) -> bool:
+    return any(rule.rule == prefix or rule.rule.startswith(prefix + "/") for prefix in ("/admin", "/manage"))
+
+
+# --- 1. CSRF -------------------------------------------------------------------------------
+
+# Enough for any form in the portal to do something if its CSRF check were missing.
+FORM_DATA = {
+    "name": "Mallory Example",
+    "email": "mallory@example.org",
+    "password": NEW_PASSWORD,
+    "role": roles.ADMIN,
+    "team": "",
+}
+
+
+def test_every_post_route_refuses_a_request_without_a_csrf_token(csrf_app):
+    admin = make(csrf_app, roles.ADMIN)
+    waiting = make(csrf_app, roles.YOUTH, approved=False)  # can be approved, disabled, changed
+    disabled = make(csrf_app, roles.YOUTH, disabled=True)  # can be enabled
+    client = csrf_app.test_client()
+    sign_in_with_token(client, admin)
+
+    rules = [
+        rule
+        for rule in csrf_app.url_map.iter_rules()
+        if "POST" in rule.methods and rule.endpoint != "static"
+    ]
+    endpoints = {rule.endpoint for rule in rules}
+    assert {"accounts.sign_in", "accounts.sign_out", "user_admin.disable_user"} <= endpoints
+
+    for rule in rules:
+        for target in (waiting, disabled):
+            path = fill(rule.rule, user_id=target.id, token=reset_token_for(csrf_app, target))
+            before = snapshot(csrf_app)
+            response = client.post(path, data=FORM_DATA)
+            assert response.status_code == 400, f"POST {rule.rule} without a CSRF token: {response.status_code}"
+            assert "timed out" in response.get_data(as_text=True), f"POST {rule.rule}: no timed-out message"
+            assert snapshot(csrf_app) == before, f"POST {path} without a CSRF token changed data"
+        assert signed_in(client), f"POST {rule.rule} without a CSRF token signed the admin out"
+
+    with csrf_app.app_context():
+        assert get_user(waiting).approved_at is None
+        assert get_user(waiting).role == roles.YOUTH
+        assert get_user(disabled).disabled_at is not None
+        assert services.find_user_by_email(FORM_DATA["email"]) is None
+
+
+def test_sign_in_without_a_csrf_token_does_not_sign_in(csrf_app):
+    person = make(csrf_app)
+    client = csrf_app.test_client()
+    client.get("/sign-in")
+    response = client.post("/sign-in", data={"email": person.email, "password": PASSWORD})
+    assert response.status_code == 400
+    assert not signed_in(client)
+    with csrf_app.app_context():
+        assert get_user(person).last_signed_in_at is None
+
+
+@pytest.mark.parametrize("token", [None, "not-a-real-token"], ids=["missing token", "bad token"])
+def test_register_form_with_expired_token_is_shown_again_with_the_answers(csrf_app, token):
+    client = csrf_app.test_client()
+    client.get("/register")
+    data = {"role": roles.PARENT, "name": "Ada Lovelace", "email": "ada@example.org", "password": NEW_PASSWORD}
+    if token:
+        data["csrf_token"] = token
+    response = client.post("/register", data=data)
+
+    assert response.status_code == 400
+    shown = page(response)
+    assert shown.title.startswith("Error: Create an account")
+    assert EXPIRED_MESSAGE in error_summary(response)
+    assert shown.value_of("name") == "Ada Lovelace"
+    assert shown.value_of("email") == "ada@example.org"
+    assert shown.value_of("password") in (None, "")
+    assert NEW_PASSWORD not in response.get_data(as_text=True)
+    with csrf_app.app_context():
+        assert services.find_user_by_email("ada@example.org") is None
+
+    # A fresh token comes with the page, so sending the form again works.
+    again = client.post("/register", data=data | {"csrf_token": shown.value_of("csrf_token")})
+    assert again.status_code == 302
+    assert again.location == "/register/check-your-email"
+
+
+def test_sign_in_form_with_expired_token_keeps_the_email_but_not_the_password(csrf_app):
+    person = make(csrf_app)
+    client = csrf_app.test_client()
+    response = client.post("/sign-in", data={"email": person.email, "password": PASSWORD, "csrf_token": "stale"})
+    assert response.status_code == 400
+    assert "timed out" in error_summary(response)
+    assert page(response).value_of("email") == person.email
+    assert PASSWORD not in response.get_data(as_text=True)
+
+
+def test_stale_sign_in_form_sent_after_signing_in_elsewhere_gets_a_real_page(csrf_app):
+    # Two tabs on the sign-in page; signing in on one renews the session, so the other tab's
+    # token no longer matches. The person gets the timed-out page, not a bare "Redirecting...".
+    person = make(csrf_app)
+    client = csrf_app.test_client()
+    stale_token = csrf_token_from(client.get("/sign-in"))
+    sign_in_with_token(client, person)
+    response = client.post(
+        "/sign-in", data={"email": person.email, "password": PASSWORD, "csrf_token": stale_token}
+    )
+    assert response.status_code == 400
+    text = page(response).text
+    assert "This page timed out before you sent it" in text
+    assert_portal_layout(response)
+    assert signed_in(client)
+
+
+@pytest.mark.parametrize(
+    "role, path, status",
+    [
+        (roles.PARENT, "/admin/users/new", 403),
+        (roles.CASEWORKER, "/admin/users/{id}", 403),
+        (roles.ADMIN, "/admin/users/999999", 404),
+    ],
+)
+def test_expired_staff_form_still_gets_the_permission_answer_not_a_server_error(csrf_app, role, path, status):
+    csrf_app.config["PROPAGATE_EXCEPTIONS"] = False
+    person = make(csrf_app, role)
+    client = csrf_app.test_client()
+    sign_in_with_token(client, person)
+    response = client.post(path.format(id=person.id), data=FORM_DATA)
+    assert response.status_code == status
+    assert "Sorry, there is a problem with the service" not in response.get_data(as_text=True)
+
+
+# --- 2. Role checks ------------------------------------------------------------------------
+
+ANONYMOUS = "anonymous"
+EVERYONE = (ANONYMOUS,) + roles.ALL
+
+
+def only(*allowed: str, status: int) -> dict:
+    """Expected status for each kind of visitor: ``status`` for the allowed roles."""
+    return {ANONYMOUS: 302} | {role: status if role in allowed else 403 for role in roles.ALL}
+
+
+# Every staff route, and who gets what. A new route under /admin or /manage must be added here.
+ACCESS = {
+    ("/admin/users", "GET"): only(roles.ADMIN, status=200),
+    ("/admin/users/new", "GET"): only(roles.ADMIN, status=200),
+    ("/admin/users/new", "POST"): only(roles.ADMIN, status=302),
+    ("/admin/users/<int:user_id>", "GET"): only(roles.ADMIN, status=200),
+    ("/admin/users/<int:user_id>", "POST"): only(roles.ADMIN, status=302),
+    ("/admin/users/<int:user_id>/disable", "POST"): only(roles.ADMIN, status=302),
+    ("/admin/users/<int:user_id>/enable", "POST"): only(roles.ADMIN, status=302),
+    ("/manage/youth-members", "GET"): only(roles.MANAGER, roles.ADMIN, status=200),
+    ("/manage/youth-members/<int:user_id>/approve", "POST"): only(roles.MANAGER, roles.ADMIN, status=302),
+}
+
+# What a form on each page would send: enough for the allowed roles to change something.
+POSTED = {
+    "/admin/users/new": {
+        "name": "New Caseworker",
+        "email": "new.caseworker@example.org",
+        "role": roles.CASEWORKER,
+        "team": "",
+    },
+    "/admin/users/<int:user_id>": {"role": roles.CASEWORKER, "team": ""},
+}
+
+
+@pytest.mark.parametrize("visitor", EVERYONE)
+@pytest.mark.parametrize("rule, method", list(ACCESS), ids=[f"{m} {r}" for r, m in ACCESS])
+def test_staff_routes_by_role(app, users, auth, client, rule, method, visitor):
+    # The person acted on: someone an allowed role could approve, disable, change or enable.
+    target = users.make(roles.YOUTH, approved=False, disabled=rule.endswith("/enable"))
+    path = fill(rule, user_id=target.id)
+    if visitor != ANONYMOUS:
+        auth.sign_in(users.make(visitor))
+    expected = ACCESS[(rule, method)][visitor]
+
+    before = snapshot(app)
+    response = client.open(path, method=method, data=POSTED.get(rule, {}))
+
+    assert response.status_code == expected, f"{visitor} {method} {path}"
+    if visitor == ANONYMOUS:
+        location = urlsplit(response.location)
+        assert location.path == "/sign-in"
+        assert parse_qs(location.query)["next"] == [path]
+    if expected == 403:
+        assert "You do not have permission to see this page" in response.get_data(as_text=True)
+    if method == "POST":
+        allowed = visitor != ANONYMOUS and expected == 302
+        changed = snapshot(app) != before
+        assert changed == allowed, f"{visitor} {method} {path}: data {'changed' if changed else 'unchanged'}"
+
+
+def test_every_staff_route_is_in_the_access_table(app):
+    routes = {
+        (rule.rule, method)
+        for rule in app.url_map.iter_rules()
+        if is_staff_rule(rule)
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert routes, "no routes under /admin or /manage: has the prefix changed?"
+    assert routes - set(ACCESS) == set(), "add these staff routes to ACCESS in tests/test_security.py"
+    assert set(ACCESS) - routes == set(), "ACCESS lists routes that no longer exist"
+
+
+def test_every_staff_view_is_protected_by_role_required(app):
+    for rule in app.url_map.iter_rules():
+        if not is_staff_rule(rule):
+            continue
+        view = app.view_functions[rule.endpoint]
+        allowed = getattr(view, "allowed_roles", None)
+        assert allowed is not None, f"{rule.rule} is not protected by role_required"
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            table = ACCESS[(rule.rule, method)]
+            assert set(allowed) == {role for role in roles.ALL if table[role] != 403}, rule.rule
+
+
+# --- 3. Sign-in throttling -----------------------------------------------------------------
+
+
+def attempt(client, email, password, address):
+    return client.post(
+        "/sign-in", data={"email": email, "password": password}, environ_base={"REMOTE_ADDR": address}
+    )
+
+
+def assert_throttled(response):
+    assert response.status_code == 429
+    text = page(response).text
+    assert "Too many attempts" in text
+    assert "Wait 15 minutes" in text
+
+
+def test_sign_in_is_throttled_per_account_from_any_address(app, client, users):
+    # Set after the app was built: the limits must be read at request time.
+    app.config["SIGN_IN_LIMIT_PER_ACCOUNT"] = "3 per 15 minutes"
+    person = users.make()
+    for n in range(3):
+        response = attempt(client, person.email, "wrong-guess-number-" + str(n), f"203.0.113.{n + 1}")
+        assert response.status_code == 200
+        assert "Enter the email address and password for your account" in page(response).text
+
+    # Even the right password, from a new address, with the address written differently.
+    response = attempt(client, "  " + person.email.upper(), PASSWORD, "203.0.113.99")
+    assert_throttled(response)
+    assert not signed_in(client)
+
+    # The limit is read on every request: raising it lets the person in again.
+    app.config["SIGN_IN_LIMIT_PER_ACCOUNT"] = "100 per 15 minutes"
+    assert attempt(client, person.email, PASSWORD, "203.0.113.99").status_code == 302
+    assert signed_in(client)
+
+
+def test_sign_in_is_throttled_per_address_across_accounts(app, client, users):
+    app.config["SIGN_IN_LIMIT_PER_ADDRESS"] = "3 per 15 minutes"
+    person = users.make()
+    for n in range(3):
+        assert attempt(client, f"guess{n}@example.org", "wrong-guess", "198.51.100.7").status_code == 200
+
+    assert_throttled(attempt(client, person.email, PASSWORD, "198.51.100.7"))
+    assert not signed_in(client)
+    # The same person from their own address is not affected.
+    assert attempt(client, person.email, PASSWORD, "198.51.100.8").status_code == 302
+
+
+def test_throttling_one_account_does_not_block_another(app, users):
+    app.config["SIGN_IN_LIMIT_PER_ACCOUNT"] = "3 per 15 minutes"
+    victim, bystander = users.make(), users.make()
+    attacker = app.test_client()
+    for n in range(4):
+        attempt(attacker, victim.email, "wrong-guess", f"192.0.2.{n + 1}")
+    assert_throttled(attempt(attacker, victim.email, PASSWORD, "192.0.2.50"))
+
+    other = app.test_client()
+    assert attempt(other, bystander.email, PASSWORD, "192.0.2.200").status_code == 302
+    assert signed_in(other)
+
+
+def test_attempts_without_a_csrf_token_count_and_are_throttled_too(csrf_app):
+    csrf_app.config["PROPAGATE_EXCEPTIONS"] = False
+    csrf_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"] = "2 per 15 minutes"
+    person = make(csrf_app)
+    client = csrf_app.test_client()
+    for _ in range(2):
+        assert attempt(client, person.email, "wrong-guess", "203.0.113.5").status_code == 400
+    assert_throttled(attempt(client, person.email, PASSWORD, "203.0.113.6"))
+
+
+REDIS_URI = "redis://127.0.0.1:6379/15"
+
+
+def redis_or_skip():
+    import redis
+
+    connection = redis.Redis.from_url(REDIS_URI, socket_connect_timeout=1)
+    try:
+        connection.ping()
+    except redis.exceptions.RedisError as error:
+        reason = f"Redis is not reachable at {REDIS_URI} ({error}): cannot test shared throttling"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return connection
+
+
+def test_sign_in_limit_is_shared_between_app_servers_through_redis(migrated_database, tmp_path):
+    redis_db = redis_or_skip()
+    redis_db.flushdb()
+    apps = []
+
+    def server(**config):
+        # Each create_app re-binds the module-global limiter to a new storage, as a second
+        # server process would have its own: only counts kept in Redis survive.
+        apps.append(make_app(migrated_database, tmp_path, SIGN_IN_LIMIT_PER_ACCOUNT="3 per 15 minutes", **config))
+        return apps[-1]
+
+    try:
+        # Control: with in-process memory, a second server knows nothing of the first's count.
+        first = server(RATELIMIT_STORAGE_URI="memory://")
+        person = make(first)
+        for n in range(3):
+            assert attempt(first.test_client(), person.email, "wrong-guess", f"203.0.113.{n}").status_code == 200
+        second = server(RATELIMIT_STORAGE_URI="memory://")
+        assert attempt(second.test_client(), person.email, "wrong-guess", "203.0.113.9").status_code == 200
+
+        # With Redis, the attempts made on one server count on the other.
+        first = server(RATELIMIT_STORAGE_URI=REDIS_URI)
+        for n in range(3):
+            assert attempt(first.test_client(), person.email, "wrong-guess", f"203.0.113.{n}").status_code == 200
+        assert redis_db.keys("*sign-in-account*"), "the per-account count is not kept in Redis"
+        second = server(RATELIMIT_STORAGE_URI=REDIS_URI)
+        assert_throttled(attempt(second.test_client(), person.email, PASSWORD, "203.0.113.9"))
+    finally:
+        redis_db.flushdb()
+        limiter.reset()
+        if apps:
+            clear_tables(apps[0])
+
+
+# --- 4. Sessions ---------------------------------------------------------------------------
+
+
+def test_old_session_cookie_is_useless_after_sign_out(app, client, users, auth):
+    auth.sign_in(users.make())
+    copied = session_cookie(client)
+
+    replay = app.test_client()
+    replay.set_cookie(SESSION_COOKIE, copied)
+    assert signed_in(replay), "a copied cookie should work while the session is live"
+
+    auth.sign_out()
+    assert not signed_in(client)
+    replay = app.test_client()
+    replay.set_cookie(SESSION_COOKIE, copied)
+    assert not signed_in(replay)
+
+
+def test_disabling_an_account_ends_its_sessions_and_stops_sign_in(app, users):
+    person = users.make()
+    browser = app.test_client()
+    attempt(browser, person.email, PASSWORD, "127.0.0.1")
+    assert signed_in(browser)
+
+    admin = app.test_client()
+    attempt(admin, users.make(roles.ADMIN).email, PASSWORD, "127.0.0.1")
+    assert admin.post(f"/admin/users/{person.id}/disable").status_code == 302
+
+    response = browser.get("/account")
+    assert response.status_code == 302
+    assert urlsplit(response.location).path == "/sign-in"
+    response = attempt(browser, person.email, PASSWORD, "127.0.0.1")
+    assert response.status_code == 200
+    assert "Enter the email address and password for your account" in page(response).text
+    assert not signed_in(browser)
+
+
+def test_session_is_renewed_at_sign_in(app, client, users, auth):
+    person = users.make()
+    with client.session_transaction() as session:
+        session["planted"] = "set before signing in"
+        session["signed_in_session"] = "a token the attacker chose"
+    before = session_cookie(client)
+
+    auth.sign_in(person)
+    assert session_cookie(client) != before
+    with client.session_transaction() as session:
+        assert "planted" not in session
+        assert session["signed_in_session"] != "a token the attacker chose"
+
+    # Whoever planted the cookie before sign-in is still not signed in.
+    planted = app.test_client()
+    planted.set_cookie(SESSION_COOKIE, before)
+    assert not signed_in(planted)
+
+
+def test_password_reset_ends_the_users_other_sessions(app, users, outbox):
+    person = users.make()
+    elsewhere = app.test_client()
+    attempt(elsewhere, person.email, PASSWORD, "127.0.0.1")
+    assert signed_in(elsewhere)
+
+    browser = app.test_client()
+    browser.post("/forgotten-password", data={"email": person.email})
+    link = outbox.link_in(outbox.last(person.email, "password_reset"))
+    response = browser.post(link, data={"password": NEW_PASSWORD})
+    assert response.status_code == 302
+    assert urlsplit(response.location).path == "/sign-in"
+
+    assert not signed_in(elsewhere)
+    assert attempt(browser, person.email, NEW_PASSWORD, "127.0.0.1").status_code == 302
+
+
+# --- 5. Headers ----------------------------------------------------------------------------
+
+
+def csp(response) -> dict[str, str]:
+    header = response.headers.get("Content-Security-Policy")
+    assert header, f"{response.request.path}: no Content-Security-Policy"
+    return {part.split()[0]: part for part in (p.strip() for p in header.split(";")) if part}
+
+
+def csp_nonce(response) -> str:
+    match = re.search(r"'nonce-([^']+)'", csp(response)["script-src"])
+    assert match, "script-src has no nonce"
+    return match.group(1)
+
+
+def check_page_headers(response):
+    path = response.request.path
+    policy = csp(response)
+    assert "unsafe-inline" not in response.headers["Content-Security-Policy"], path
+    assert policy["frame-ancestors"] == "frame-ancestors 'none'", path
+    assert response.headers["X-Content-Type-Options"] == "nosniff", path
+    assert response.headers.get("Referrer-Policy"), path
+    if response.mimetype == "text/html" and not 300 <= response.status_code < 400:
+        shown = page(response)
+        inline = [script for script in shown.scripts if script["inline"]]
+        assert inline, f"{path}: expected the layout's inline script"
+        for script in inline:
+            assert script.get("nonce") == csp_nonce(response), f"{path}: inline script blocked by the CSP"
+        # style-src 'self' blocks inline styles, and script-src blocks on...="" handlers.
+        assert shown.inline_styles == 0, f"{path}: inline style the CSP would block"
+        assert shown.inline_handlers == [], f"{path}: inline event handler the CSP would block"
+
+
+def get_pages(app, client):
+    for rule in app.url_map.iter_rules():
+        if "GET" in rule.methods and not rule.arguments and rule.endpoint != "static":
+            yield client.get(rule.rule)
+
+
+def test_security_headers_on_every_page(app, client, users, auth):
+    checked = 0
+    for response in get_pages(app, client):
+        check_page_headers(response)
+        checked += 1
+    auth.sign_in(users.make(roles.ADMIN))
+    for response in get_pages(app, client):
+        check_page_headers(response)
+    check_page_headers(client.get("/no-such-page"))
+    assert checked > 5
+
+
+def test_csp_nonce_changes_on_every_request(client):
+    first, second = client.get("/"), client.get("/")
+    assert csp_nonce(first) != csp_nonce(second)
+    assert csp_nonce(second) in second.get_data(as_text=True)
+    assert csp_nonce(first) not in second.get_data(as_text=True)
+
+
+def test_signed_in_pages_are_not_cached(client, users, auth):
+    assert "no-store" not in client.get("/").headers.get("Cache-Control", "")
+    auth.sign_in(users.make())
+    assert "no-store" in client.get("/account").headers["Cache-Control"]
+    assert "no-store" in client.get("/").headers["Cache-Control"]
+
+
+def test_too_large_request_gets_the_portals_413_page(app, client):
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    assert isinstance(limit, int) and 0 < limit <= 100 * 1024 * 1024
+    response = client.post(
+        "/sign-in", data=b"x" * (limit + 1), content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 413
+    text = page(response).text
+    assert "The files you sent are too large" in text
+    assert "Together We CAN" in text
+
+
+def test_production_cookies_are_secure(monkeypatch, migrated_database, tmp_path):
+    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "a-long-random-production-secret")
+    app = create_app(
+        "production",
+        SQLALCHEMY_DATABASE_URI=migrated_database,
+        MAIL_DIR=str(tmp_path / "mail"),
+        RATELIMIT_STORAGE_URI="memory://",
+    )
+    limiter.reset()
+    try:
+        assert app.config["SESSION_COOKIE_SECURE"] is True
+        assert app.config["REMEMBER_COOKIE_SECURE"] is True
+        person = make(app)
+        client = app.test_client()
+        # Over HTTPS, Flask-WTF also wants a same-site Referer, as a browser sends.
+        response = sign_in_with_token(
+            client, person, base_url="https://localhost", headers={"Referer": "https://localhost/sign-in"}
+        )
+        cookie = next(
+            value for value in response.headers.getlist("Set-Cookie") if value.startswith(SESSION_COOKIE + "=")
+        )
+        flags = {flag.strip().lower() for flag in cookie.split(";")[1:]}
+        assert {"secure", "httponly", "samesite=lax"} <= flags
+        assert "max-age=31536000" in response.headers["Strict-Transport-Security"]
+    finally:
+        clear_tables(app)
+
+
+# --- 6. Error pages ------------------------------------------------------------------------
+
+
+def assert_portal_layout(response):
+    text = page(response).text
+    assert "Together We CAN" in text
+    html = response.get_data(as_text=True)
+    for link in FOOTER_LINKS:
+        assert f'href="{link}"' in html
+
+
+def test_unknown_page_gets_the_portals_404(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "Page not found" in page(response).title
+    assert "Page not found" in page(response).text
+    assert_portal_layout(response)
+
+
+def test_server_error_gets_the_portals_500_and_rolls_back(app, users, auth, client):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.route("/test-only/explode")
+    def explode():
+        db.session.add(User(name="Duplicate", email=person.email, role=roles.PARENT))
+        db.session.flush()  # the email is taken: IntegrityError, and the session needs a rollback
+
+    person = users.make()
+    auth.sign_in(person)
+    response = client.get("/test-only/explode")
+
+    assert response.status_code == 500
+    text = page(response).text
+    assert "Sorry, there is a problem with the service" in text
+    assert "IntegrityError" not in text
+    assert_portal_layout(response)
+    # Showing the signed-in navigation needed the database after the failure.
+    assert "Your account" in text
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(User.id)).where(User.email == person.email)) == 1
+    assert signed_in(client)
+
+
+def test_wrong_method_gets_the_portals_405(client, users):
+    person = users.make()
+    response = client.get(f"/admin/users/{person.id}/disable")
+    assert response.status_code == 405
+    assert "POST" in response.headers["Allow"]
+    assert "Sorry, there is a problem with your request" in page(response).text
+    assert_portal_layout(response)
+
+
+# --- 7. Account enumeration ----------------------------------------------------------------
+
+
+def journey_text(app, path, data) -> tuple:
+    """What a stranger sees after sending a form: statuses, where it went, the page's words."""
+    client = app.test_client()
+    response = client.post(path, data=data, follow_redirects=True)
+    return (
+        [r.status_code for r in response.history] + [response.status_code],
+        response.request.path,
+        page(response).text.replace(data["email"], "EMAIL"),
+    )
+
+
+def test_forgotten_password_does_not_say_who_has_an_account(app, users, outbox):
+    person = users.make()
+    registered = journey_text(app, "/forgotten-password", {"email": person.email})
+    stranger = journey_text(app, "/forgotten-password", {"email": "nobody-here@example.org"})
+
+    assert registered == stranger
+    assert registered[1] == "/forgotten-password/check-your-email"
+    assert len(outbox.messages(person.email, "password_reset")) == 1
+    assert outbox.messages("nobody-here@example.org") == []
+
+
+def test_registering_a_taken_email_looks_the_same_and_tells_the_owner(app, users, outbox, auth):
+    owner = users.make(name="Original Owner")
+    form = {"role": roles.PARENT, "name": "Someone Else", "password": NEW_PASSWORD}
+    taken = journey_text(app, "/register", form | {"email": owner.email})
+    fresh = journey_text(app, "/register", form | {"email": "brand.new@example.org"})
+
+    assert taken == fresh
+    assert taken[1] == "/register/check-your-email"
+    assert "Check your email" in taken[2]
+    assert len(outbox.messages(owner.email, "already_registered")) == 1
+    assert outbox.messages(owner.email, "confirm_email") == []
+    assert len(outbox.messages("brand.new@example.org", "confirm_email")) == 1
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(User.id)).where(User.email == owner.email)) == 1
+        assert get_user(owner).name == "Original Owner"
+    # The owner's password still works; the one typed into the form does not.
+    assert auth.sign_in(owner.email, NEW_PASSWORD).status_code == 200
+    assert auth.sign_in(owner).status_code == 302
+
+
+# --- 8. Open redirect ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example", "///evil.example", "https:evil.example"]
+)
+def test_sign_in_does_not_redirect_to_another_site(auth, users, target):
+    response = auth.sign_in(users.make(), query_string={"next": target})
+    assert response.status_code == 302
+    assert response.location == "/account"
+
+
+def test_sign_in_with_a_backslash_next_stays_on_the_site(auth, users):
+    # Browsers read "/\\evil.example" as "//evil.example": judge the Location as they would.
+    response = auth.sign_in(users.make(), query_string={"next": "/\\evil.example"})
+    assert response.status_code == 302
+    landing = urlsplit(urljoin("http://localhost/sign-in", response.location.replace("\\", "/")))
+    assert landing.netloc == "localhost"
+
+
+def test_sign_in_returns_to_the_page_asked_for(auth, users, client):
+    response = auth.sign_in(users.make(roles.ADMIN), query_string={"next": "/admin/users"})
+    assert response.status_code == 302
+    assert response.location == "/admin/users"
+    assert client.get(response.location).status_code == 200
