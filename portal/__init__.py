@@ -72,11 +72,15 @@ def register_templates(app: Flask) -> None:
     from portal import navigation
     from portal.core.forms import error_summary_params
 
-    from portal.core.time import format_date, format_datetime
+    from portal.core.time import format_date, format_datetime, format_day
 
     app.add_template_global(error_summary_params)
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(format_day, "long_date")
+    from portal.feedback.services import mediation_deadline
+
+    app.add_template_filter(mediation_deadline, "mediation_deadline")
     from portal.core.audit import describe
 
     app.add_template_filter(describe, "describe_event")
@@ -113,11 +117,15 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from portal.accounts.admin_views import bp as user_admin_bp
     from portal.accounts.views import bp as accounts_bp
+    from portal.feedback.tracking_views import bp as tracking_bp
+    from portal.feedback.views import bp as feedback_bp
     from portal.pages.views import bp as pages_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(user_admin_bp)
+    app.register_blueprint(feedback_bp)
+    app.register_blueprint(tracking_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -136,7 +144,8 @@ def register_security_headers(app: Flask) -> None:
     @app.after_request
     def security_headers(response):
         nonce = csp_nonce()
-        response.headers["Content-Security-Policy"] = "; ".join(
+        # setdefault: a response may carry a stricter policy of its own (file downloads).
+        response.headers.setdefault("Content-Security-Policy", "; ".join(
             [
                 "default-src 'self'",
                 f"script-src 'self' 'nonce-{nonce}'",
@@ -149,7 +158,7 @@ def register_security_headers(app: Flask) -> None:
                 "base-uri 'none'",
                 "object-src 'none'",
             ]
-        )
+        ))
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["Referrer-Policy"] = "same-origin"

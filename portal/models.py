@@ -2,5 +2,14 @@
 
 from portal.accounts.models import AccountToken, SignedInSession, Team, User  # noqa: F401
 from portal.core.models import AuditEvent  # noqa: F401
-from portal.feedback.models import Category  # noqa: F401
+from portal.feedback.models import (  # noqa: F401
+    Attachment,
+    Case,
+    CaseAccessToken,
+    CaseMessage,
+    Category,
+    FeedbackDraft,
+    FileBlob,
+    ReferenceCounter,
+)
 from portal.notifications.models import OutboxMessage  # noqa: F401

@@ -4,8 +4,12 @@ from flask import url_for
 
 from portal.accounts import roles
 
+# Shown to everyone: families need neither an account nor to sign in.
+PUBLIC_LINKS = [("Give feedback", "feedback.start"), ("Follow a case", "tracking.track")]
+
 # (label, endpoint, roles that see it; None means everyone signed in)
 LINKS = [
+    ("Your cases", "tracking.my_cases", (roles.PARENT,)),
     ("Users", "user_admin.users", (roles.ADMIN,)),
     ("Youth members", "user_admin.youth_members", (roles.MANAGER, roles.ADMIN)),
     ("Your account", "accounts.account", None),
@@ -15,13 +19,11 @@ LINKS = [
 def items_for(user, path: str) -> list[dict]:
     """Navigation items for ``user``, with the one for the current page marked."""
     if not user.is_authenticated:
-        links = [("Sign in", "accounts.sign_in"), ("Create an account", "accounts.register")]
+        links = PUBLIC_LINKS + [("Sign in", "accounts.sign_in")]
     else:
-        links = [
-            (label, endpoint)
-            for label, endpoint, allowed in LINKS
-            if allowed is None or user.role in allowed
-        ]
+        own = [(label, endpoint) for label, endpoint, allowed in LINKS if allowed is None or user.role in allowed]
+        # Staff do not give feedback through their own accounts; families always can.
+        links = own if user.is_staff else PUBLIC_LINKS + own
     items = []
     for label, endpoint in links:
         href = url_for(endpoint)

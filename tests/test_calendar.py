@@ -50,3 +50,11 @@ def test_working_days_between_counts_both_ways():
 )
 def test_add_months_clamps_to_month_end(start, months, expected):
     assert add_months(start, months) == expected
+
+
+def test_receipt_day_moves_weekends_and_holidays_to_the_next_working_day():
+    from portal.core.calendar import receipt_day
+
+    assert receipt_day(date(2026, 11, 21)) == date(2026, 11, 23)  # Saturday
+    assert receipt_day(date(2026, 12, 25)) == date(2026, 12, 29)
+    assert receipt_day(date(2026, 11, 24)) == date(2026, 11, 24)

@@ -58,3 +58,11 @@ def add_months(start: date, months: int) -> date:
         except ValueError:
             continue
     return date(year, month, min(start.day, 28))
+
+
+def receipt_day(day: date) -> date:
+    """The working day something counts as received: itself, or the next working day if it
+    arrived at a weekend or on a bank holiday."""
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day

@@ -44,3 +44,8 @@ def format_datetime(value: datetime | None) -> str:
         return ""
     local = value.astimezone(LONDON)
     return f"{local:%-d %B %Y} at {local:%-I:%M}{local:%p}".replace("AM", "am").replace("PM", "pm")
+
+
+def format_day(value) -> str:
+    """A calendar date (no time): 23 November 2026."""
+    return f"{value:%-d %B %Y}" if value else ""

@@ -1,7 +1,10 @@
+from datetime import date, datetime
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.accounts.models import Team
+from portal.accounts.models import Team, User
+from portal.core.time import UTCDateTime, utcnow
 from portal.extensions import db
 
 
@@ -17,3 +20,167 @@ class Category(db.Model):
     team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("team.id", ondelete="SET NULL"))
 
     team: Mapped[Team | None] = relationship()
+
+
+class ReferenceCounter(db.Model):
+    """The last case number given out in each year. Incremented with one UPDATE, whose row
+    lock makes concurrent submissions wait their turn: no two cases share a reference."""
+
+    __tablename__ = "reference_counter"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(default=0)
+
+
+class Case(db.Model):
+    """One piece of feedback from a family: a complaint, compliment, suggestion or question."""
+
+    __tablename__ = "feedback_case"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    # The draft it came from: a second submission of the same draft finds this case instead.
+    submission_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(12))
+    category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("category.id", ondelete="SET NULL"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(20))
+    stage: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    urgent: Mapped[bool] = mapped_column(default=False)
+    # Which other route triage pointed to (tribunal, health, school, safeguarding), if any.
+    triage_route: Mapped[str | None] = mapped_column(sa.String(20))
+    decision_letter_date: Mapped[date | None] = mapped_column(sa.Date)
+
+    what_happened: Mapped[str] = mapped_column(sa.Text)
+    outcome_wanted: Mapped[str | None] = mapped_column(sa.Text)
+
+    child_name: Mapped[str | None] = mapped_column(sa.String(60))
+    child_year_group: Mapped[str | None] = mapped_column(sa.String(30))
+    child_setting: Mapped[str | None] = mapped_column(sa.String(120))
+    child_has_ehc_plan: Mapped[str | None] = mapped_column(sa.String(10))
+
+    anonymous: Mapped[bool] = mapped_column(default=False)
+    contact_name: Mapped[str | None] = mapped_column(sa.String(120))
+    contact_email: Mapped[str | None] = mapped_column(sa.String(254), index=True)
+    contact_phone: Mapped[str | None] = mapped_column(sa.String(30))
+    relationship_to_child: Mapped[str | None] = mapped_column(sa.String(60))
+    preferred_contact: Mapped[str | None] = mapped_column(sa.String(10))
+    needs_easy_read: Mapped[bool] = mapped_column(default=False)
+    interpreter_language: Mapped[str | None] = mapped_column(sa.String(60))
+    preferred_time: Mapped[str | None] = mapped_column(sa.String(120))
+    other_adjustments: Mapped[str | None] = mapped_column(sa.Text)
+
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("team.id", ondelete="SET NULL"), index=True)
+    caseworker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
+
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    acknowledge_by: Mapped[date | None] = mapped_column(sa.Date)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    respond_by: Mapped[date | None] = mapped_column(sa.Date)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    category: Mapped[Category | None] = relationship()
+    team: Mapped[Team | None] = relationship()
+    caseworker: Mapped[User | None] = relationship(foreign_keys=[caseworker_id])
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    messages: Mapped[list["CaseMessage"]] = relationship(
+        back_populates="case", order_by="CaseMessage.id", cascade="all, delete-orphan"
+    )
+    attachments: Mapped[list["Attachment"]] = relationship(
+        back_populates="case", order_by="Attachment.id", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            sa.column("kind").in_(("complaint", "compliment", "suggestion", "question")), name="kind_known"
+        ),
+    )
+
+    @property
+    def is_complaint(self) -> bool:
+        return self.kind == "complaint"
+
+
+class CaseMessage(db.Model):
+    """A message in a case's conversation. Internal notes are never shown to the family."""
+
+    __tablename__ = "case_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("feedback_case.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    from_family: Mapped[bool] = mapped_column(default=False)
+    internal: Mapped[bool] = mapped_column(default=False)
+    body: Mapped[str] = mapped_column(sa.Text)
+
+    case: Mapped[Case] = relationship(back_populates="messages")
+    author: Mapped[User | None] = relationship()
+    attachments: Mapped[list["Attachment"]] = relationship(back_populates="message", order_by="Attachment.id")
+
+
+class FileBlob(db.Model):
+    """The bytes of an uploaded file, kept in the database so that every app server sees them."""
+
+    __tablename__ = "file_blob"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+
+class Attachment(db.Model):
+    """Evidence: a checked file on a case (or on a draft not yet sent). The name shown is
+    cleaned; the file itself is stored under a generated id and only ever served as a download."""
+
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("feedback_case.id", ondelete="CASCADE"), index=True)
+    draft_id: Mapped[int | None] = mapped_column(sa.ForeignKey("feedback_draft.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("case_message.id", ondelete="SET NULL"))
+    blob_id: Mapped[int] = mapped_column(sa.ForeignKey("file_blob.id", ondelete="RESTRICT"))
+    filename: Mapped[str] = mapped_column(sa.String(120))
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    from_family: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    case: Mapped[Case | None] = relationship(back_populates="attachments")
+    message: Mapped[CaseMessage | None] = relationship(back_populates="attachments")
+    blob: Mapped[FileBlob] = relationship()
+
+
+class FeedbackDraft(db.Model):
+    """The answers to the feedback journey so far, kept on the server so that nothing typed is
+    lost to a validation error, a back button or a session that timed out."""
+
+    __tablename__ = "feedback_draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    answers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)
+    case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("feedback_case.id", ondelete="SET NULL"))
+
+    attachments: Mapped[list[Attachment]] = relationship(order_by="Attachment.id")
+    case: Mapped[Case | None] = relationship()
+
+
+class CaseAccessToken(db.Model):
+    """A single-use link, emailed from /track, that opens one case in the browser that follows it."""
+
+    __tablename__ = "case_access_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("feedback_case.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    case: Mapped[Case] = relationship()

@@ -1,0 +1,360 @@
+"""One form per question page. Field names are the keys of the draft's answers."""
+
+from datetime import date
+
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount,
+    GovCheckboxesInput,
+    GovDateInput,
+    GovFileInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import DateField, FileField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+
+from portal.core.forms import PortalForm
+from portal.feedback import journey
+
+WHAT_HAPPENED_MAX = 5000
+OUTCOME_MAX = 2000
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _choices(mapping: dict) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in mapping.items()]
+
+
+class StepForm(PortalForm):
+    """A question page's form: reads its fields from the answers and writes them back."""
+
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+    # Answers recorded whenever this page is sent, such as "this page was seen".
+    marks: dict = {}
+
+    @classmethod
+    def from_answers(cls, answers: dict, **kwargs):
+        """The form filled in with the draft's answers (on GET) or with what was sent (on POST)."""
+        return cls(data=answers, **kwargs)
+
+    def answers(self) -> dict:
+        values = {}
+        for name, field in self._fields.items():
+            if name in ("submit", "csrf_token") or isinstance(field, FileField):
+                continue
+            values[name] = field.data.isoformat() if isinstance(field.data, date) else field.data
+        return {**values, **self.marks}
+
+
+class KindForm(StepForm):
+    kind = RadioField(
+        "What would you like to do?",
+        description="You can tell us about anything to do with services for children and young people with additional needs.",
+        choices=_choices(journey.KINDS),
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select what you would like to do")],
+    )
+
+
+class SafetyForm(StepForm):
+    worried = RadioField(
+        "Are you worried that a child or young person is at risk of harm?",
+        description="For example, you think they are being hurt, neglected or are not safe at home or somewhere else.",
+        choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select yes if you are worried that a child is at risk of harm")],
+    )
+
+
+class UrgentSeenForm(StepForm):
+    submit = SubmitField("Continue to tell us as well", widget=GovSubmitInput())
+    marks = {"urgent_seen": True}
+
+
+class CategoryForm(StepForm):
+    category_id = RadioField(
+        "What is it about?",
+        description="Choose the one that fits best. If none do, choose Other.",
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select what your feedback is about")],
+    )
+
+
+class TriageForm(StepForm):
+    triage = RadioField(
+        "Is your complaint about one of these?",
+        description="Some decisions can be changed through an appeal rather than a complaint.",
+        choices=_choices(journey.TRIAGE_CHOICES),
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select what your complaint is about, or None of these")],
+    )
+
+
+class RouteForm(StepForm):
+    decision_letter_date = DateField(
+        "When was the decision letter dated?",
+        description="For example, 27 9 2026. Leave this blank if you do not know.",
+        widget=GovDateInput(),
+        format=["%d %m %Y", "%d %m %y"],
+        validators=[Optional()],
+    )
+    submit = SubmitField("Continue with my complaint", widget=GovSubmitInput())
+    marks = {"route_seen": True}
+
+    def validate_decision_letter_date(self, field):
+        if field.data and field.data > date.today():
+            raise ValidationError("The date of the decision letter must be today or in the past")
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        field = self.decision_letter_date
+        if field.errors and any("valid date" in str(error) for error in field.errors):
+            # WTForms says "Not a valid date value."; say what to do instead.
+            field.errors = ["The date of the decision letter must be a real date, like 27 9 2026"]
+        return valid
+
+    @classmethod
+    def from_answers(cls, answers, **kwargs):
+        value = answers.get("decision_letter_date")
+        return cls(data={"decision_letter_date": date.fromisoformat(value) if value else None}, **kwargs)
+
+
+class DetailsForm(StepForm):
+    what_happened = TextAreaField(
+        "Tell us what happened",
+        description="Include dates, names of services and anything you have already tried. Do not include medical records here: you can upload documents later.",
+        widget=GovCharacterCount(),
+        filters=[_strip],
+        validators=[
+            InputRequired(message="Enter what happened"),
+            Length(max=WHAT_HAPPENED_MAX, message=f"What happened must be {WHAT_HAPPENED_MAX} characters or fewer"),
+        ],
+    )
+    outcome_wanted = TextAreaField(
+        "What would you like to happen?",
+        description="For example, an apology, a decision looked at again, a meeting, or a change for other families.",
+        widget=GovCharacterCount(),
+        filters=[_strip],
+        validators=[
+            Optional(),
+            Length(max=OUTCOME_MAX, message=f"What you would like to happen must be {OUTCOME_MAX} characters or fewer"),
+        ],
+    )
+
+    def __init__(self, *args, complaint: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not complaint:
+            del self.outcome_wanted
+        self.complaint = complaint
+
+    def validate_outcome_wanted(self, field):
+        if self.complaint and not field.data:
+            raise ValidationError("Enter what you would like to happen")
+
+
+YEAR_GROUPS = ["", "Early years (under 4)", "Reception"] + [f"Year {n}" for n in range(1, 14)] + [
+    "College or training (16 to 25)",
+    "Not in school or college",
+]
+
+
+class ChildForm(StepForm):
+    child_name = StringField(
+        "First name or initials (optional)",
+        description="Only what we need to find the right records. You can leave this blank.",
+        widget=GovTextInput(),
+        filters=[_strip],
+        validators=[Optional(), Length(max=60, message="First name or initials must be 60 characters or fewer")],
+    )
+    child_year_group = SelectField(
+        "School year (optional)",
+        description="The year group they are in now.",
+        choices=[SelectChoice(value, value or "Not given") for value in YEAR_GROUPS],
+        widget=GovSelect(),
+        validators=[Optional()],
+    )
+    child_setting = StringField(
+        "School, college or setting (optional)",
+        description="For example, Riverside Primary School.",
+        widget=GovTextInput(),
+        filters=[_strip],
+        validators=[Optional(), Length(max=120, message="School, college or setting must be 120 characters or fewer")],
+    )
+    child_has_ehc_plan = RadioField(
+        "Do they have an education, health and care (EHC) plan? (optional)",
+        description="An EHC plan sets out a child's needs and the support they get.",
+        choices=[
+            SelectChoice("yes", "Yes"),
+            SelectChoice("assessing", "They are being assessed for one"),
+            SelectChoice("no", "No"),
+            SelectChoice("not_sure", "I'm not sure"),
+        ],
+        widget=GovRadioInput(),
+        validators=[Optional()],
+    )
+    marks = {"child_seen": True}
+
+
+class ReplyForm(StepForm):
+    reply = RadioField(
+        "Do you want a reply?",
+        description="We need a way to contact you to reply.",
+        choices=[
+            SelectChoice("yes", "Yes, I will give my contact details"),
+            SelectChoice("no", "No, I want to stay anonymous"),
+        ],
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select whether you want a reply")],
+    )
+
+
+RELATIONSHIPS = ["", "Parent", "Carer or guardian", "Foster carer", "Grandparent or relative", "The young person themselves", "Professional or advocate", "Other"]
+CONTACT_METHODS = {"email": "Email", "phone": "Phone"}
+
+
+class ContactForm(StepForm):
+    contact_name = StringField(
+        "Your full name",
+        widget=GovTextInput(),
+        filters=[_strip],
+        validators=[InputRequired(message="Enter your full name"), Length(max=120, message="Your name must be 120 characters or fewer")],
+    )
+    contact_email = StringField(
+        "Email address",
+        description="We will send your reference number and replies here.",
+        widget=GovTextInput(),
+        filters=[_strip, lambda v: v.lower() if isinstance(v, str) else v],
+        validators=[
+            Optional(),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+            Email(message="Enter an email address in the correct format, like name@example.org", check_deliverability=False),
+        ],
+    )
+    contact_phone = StringField(
+        "Phone number",
+        description="For international numbers include the country code.",
+        widget=GovTextInput(),
+        filters=[_strip],
+        validators=[Optional(), Length(max=30, message="Phone number must be 30 characters or fewer")],
+    )
+    relationship = SelectField(
+        "Your relationship to the child or young person",
+        choices=[SelectChoice(value, value or "Choose one") for value in RELATIONSHIPS],
+        widget=GovSelect(),
+        validators=[InputRequired(message="Select your relationship to the child or young person")],
+    )
+    preferred_contact = RadioField(
+        "How should we contact you?",
+        description="We will use this for replies about your feedback.",
+        choices=_choices(CONTACT_METHODS),
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select how we should contact you")],
+    )
+
+    def validate_contact_phone(self, field):
+        if field.data:
+            digits = "".join(ch for ch in field.data if ch.isdigit())
+            allowed = set("0123456789 +()-")
+            if not set(field.data) <= allowed or not 10 <= len(digits) <= 15:
+                raise ValidationError("Enter a phone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192")
+
+    def validate_relationship(self, field):
+        if not field.data:
+            raise ValidationError("Select your relationship to the child or young person")
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if not self.contact_email.data and not self.contact_phone.data and not self.contact_email.errors:
+            self.contact_email.errors = [*self.contact_email.errors, "Enter an email address or a phone number"]
+            valid = False
+        method = self.preferred_contact.data
+        if method == "email" and not self.contact_email.data and not self.contact_email.errors:
+            self.contact_email.errors = [*self.contact_email.errors, "Enter an email address, or choose to be contacted by phone"]
+            valid = False
+        if method == "phone" and not self.contact_phone.data and not self.contact_phone.errors:
+            self.contact_phone.errors = [*self.contact_phone.errors, "Enter a phone number, or choose to be contacted by email"]
+            valid = False
+        return valid
+
+
+ADJUSTMENTS = {
+    "easy_read": "Easy read letters and emails",
+    "interpreter": "An interpreter or information in another language",
+    "time": "Contact at a particular time",
+    "other": "Something else",
+}
+
+
+class AdjustmentsForm(StepForm):
+    adjustments = SelectMultipleField(
+        "Do you need any support from us? (optional)",
+        description="Select all that apply. We will do this every time we contact you.",
+        choices=_choices(ADJUSTMENTS),
+        widget=GovCheckboxesInput(),
+        validators=[Optional()],
+    )
+    interpreter_language = StringField(
+        "Which language?",
+        widget=GovTextInput(),
+        filters=[_strip],
+        validators=[Optional(), Length(max=60, message="Language must be 60 characters or fewer")],
+    )
+    preferred_time = StringField(
+        "When is best?",
+        description="For example, weekday mornings, or after 3pm.",
+        widget=GovTextInput(),
+        filters=[_strip],
+        validators=[Optional(), Length(max=120, message="When is best must be 120 characters or fewer")],
+    )
+    other_adjustments = TextAreaField(
+        "What do you need?",
+        widget=GovTextArea(),
+        filters=[_strip],
+        validators=[Optional(), Length(max=1000, message="What you need must be 1000 characters or fewer")],
+    )
+    marks = {"adjustments_seen": True}
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        chosen = set(self.adjustments.data or [])
+        for choice, field, message in (
+            ("interpreter", self.interpreter_language, "Enter the language you need"),
+            ("time", self.preferred_time, "Enter when is best to contact you"),
+            ("other", self.other_adjustments, "Enter what support you need"),
+        ):
+            if choice in chosen and not field.data:
+                field.errors = [*field.errors, message]
+                valid = False
+        return valid
+
+    def answers(self) -> dict:
+        values = super().answers()
+        chosen = set(values.get("adjustments") or [])
+        # Details for a box that is no longer ticked are dropped, not kept silently.
+        for choice, name in (("interpreter", "interpreter_language"), ("time", "preferred_time"), ("other", "other_adjustments")):
+            if choice not in chosen:
+                values[name] = ""
+        return values
+
+
+class EvidenceForm(PortalForm):
+    evidence = FileField(
+        "Upload a file",
+        description="PDF, JPEG, PNG or Word (DOCX), up to 10MB each. You can add up to 5 files.",
+        widget=GovFileInput(),
+    )
+    upload = SubmitField("Upload file", widget=GovSubmitInput())
+
+
+class ContinueForm(PortalForm):
+    """A page whose only action is to go on (or to send)."""
+
+    submit = SubmitField("Continue", widget=GovSubmitInput())

@@ -1,0 +1,393 @@
+"""The rules for families' feedback: drafts, submission, references, evidence, following a
+case, replies and escalation. Plain functions; the caller commits."""
+
+import hashlib
+import secrets
+from datetime import date, timedelta
+
+from flask import current_app, url_for
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from portal.accounts import roles
+from portal.core import audit
+from portal.core.calendar import add_months, add_working_days, receipt_day
+from portal.core.files import CheckedFile
+from portal.core.time import LONDON, utcnow
+from portal.extensions import db
+from portal.feedback import journey
+from portal.feedback.models import (
+    Attachment,
+    Case,
+    CaseAccessToken,
+    CaseMessage,
+    Category,
+    FeedbackDraft,
+    FileBlob,
+    ReferenceCounter,
+)
+from portal.notifications.services import queue_email
+
+MAX_FILES = 5
+ACKNOWLEDGE_DAYS = {1: 5, 2: 5}
+RESPOND_DAYS = {1: 10, 2: 20}
+MEDIATION_MONTHS = 2
+
+audit.ACTION_LABELS.update(
+    {
+        "case.submitted": "Feedback received",
+        "case.family_replied": "The family replied",
+        "case.escalated": "The family asked for a stage 2 review",
+        "case.evidence_added": "The family added evidence",
+        "case.link_sent": "A link to the case was emailed to the family",
+    }
+)
+
+STATUS_LABELS = {
+    "received": "Received",
+    "acknowledged": "Being looked into",
+    "awaiting_family": "Waiting for your reply",
+    "responded": "Answered",
+    "escalated": "Stage 2 review asked for",
+    "closed": "Closed",
+}
+
+
+def today_in_london() -> date:
+    return utcnow().astimezone(LONDON).date()
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# --- drafts --------------------------------------------------------------------------------
+
+DRAFT_HOURS = 24
+
+
+def find_draft(key: str | None) -> FeedbackDraft | None:
+    """The unsent, unexpired draft with this key."""
+    if not key:
+        return None
+    draft = db.session.scalar(db.select(FeedbackDraft).where(FeedbackDraft.key == key))
+    if draft is None or draft.updated_at < utcnow() - timedelta(hours=DRAFT_HOURS):
+        return None
+    return draft
+
+
+def new_draft(user=None) -> FeedbackDraft:
+    draft = FeedbackDraft(key=secrets.token_urlsafe(32), answers={}, user_id=getattr(user, "id", None))
+    if user is not None and getattr(user, "is_authenticated", False):
+        # A signed-in family need not type their details again.
+        draft.answers = {"contact_name": user.name, "contact_email": user.email}
+    db.session.add(draft)
+    return draft
+
+
+def save_answers(draft: FeedbackDraft, values: dict) -> None:
+    # A new dict, so that SQLAlchemy sees the JSON column change.
+    draft.answers = {**(draft.answers or {}), **values}
+    draft.updated_at = utcnow()
+
+
+def mediation_deadline(letter_date: date | None) -> date | None:
+    """The last day to contact a mediation adviser: 2 months from the decision letter."""
+    return add_months(letter_date, MEDIATION_MONTHS) if letter_date else None
+
+
+def acknowledge_due(received: date) -> date:
+    return add_working_days(receipt_day(received), ACKNOWLEDGE_DAYS[1])
+
+
+# --- evidence ------------------------------------------------------------------------------
+
+def add_attachment(checked: CheckedFile, *, draft=None, case=None, message=None, from_family=True) -> Attachment:
+    attachment = Attachment(
+        blob=FileBlob(data=checked.data),
+        filename=checked.filename,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        from_family=from_family,
+        case=case,
+        message=message,
+    )
+    if draft is not None:
+        attachment.draft_id = draft.id
+    db.session.add(attachment)
+    return attachment
+
+
+def draft_attachments(draft: FeedbackDraft) -> list[Attachment]:
+    return db.session.scalars(
+        db.select(Attachment).where(Attachment.draft_id == draft.id).order_by(Attachment.id)
+    ).all()
+
+
+def remove_draft_attachment(draft: FeedbackDraft, attachment_id: int) -> bool:
+    attachment = db.session.scalar(
+        db.select(Attachment).where(Attachment.id == attachment_id, Attachment.draft_id == draft.id)
+    )
+    if attachment is None:
+        return False
+    blob = attachment.blob
+    db.session.delete(attachment)
+    db.session.delete(blob)
+    return True
+
+
+# --- submission ----------------------------------------------------------------------------
+
+def allocate_reference(year: int) -> str:
+    """The next reference for ``year``, like CAN-2026-00042.
+
+    The counter row is created if missing, then incremented by a single UPDATE ... RETURNING.
+    On PostgreSQL the row lock held until commit makes concurrent submissions queue; SQLite
+    has one writer at a time. A rolled-back submission gives its number back.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    db.session.execute(
+        insert(ReferenceCounter).values(year=year, last_number=0).on_conflict_do_nothing(index_elements=["year"])
+    )
+    number = db.session.execute(
+        db.update(ReferenceCounter)
+        .where(ReferenceCounter.year == year)
+        .values(last_number=ReferenceCounter.last_number + 1)
+        .returning(ReferenceCounter.last_number)
+    ).scalar_one()
+    return f"CAN-{year}-{number:05d}"
+
+
+def _text(answers: dict, key: str) -> str | None:
+    value = answers.get(key)
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def submit(draft: FeedbackDraft, user=None) -> Case:
+    """Turn a complete draft into a case, with its reference, clocks, evidence and
+    acknowledgement email. Only answers to questions that apply are kept."""
+    answers = draft.answers
+    if journey.first_incomplete(answers) is not None:
+        raise ValueError("the draft is not complete")
+    complaint = journey.is_complaint(answers)
+    reply = journey.wants_reply(answers)
+    category = db.session.get(Category, int(answers["category_id"]))
+    received = today_in_london()
+    adjustments = set(answers.get("adjustments") or []) if reply else set()
+    letter = answers.get("decision_letter_date") if complaint and answers.get("triage") in journey.TRIBUNAL_ROUTES else None
+
+    case = Case(
+        reference=allocate_reference(received.year),
+        submission_key=draft.key,
+        kind=answers["kind"],
+        category=category,
+        team=category.team if category else None,
+        status="received",
+        stage=1 if complaint else None,
+        urgent=answers.get("worried") == "yes",
+        triage_route=journey.ROUTE_OF_TRIAGE.get(answers.get("triage")) if complaint else None,
+        decision_letter_date=date.fromisoformat(letter) if letter else None,
+        what_happened=answers["what_happened"].strip(),
+        outcome_wanted=_text(answers, "outcome_wanted") if complaint else None,
+        child_name=_text(answers, "child_name"),
+        child_year_group=_text(answers, "child_year_group"),
+        child_setting=_text(answers, "child_setting"),
+        child_has_ehc_plan=_text(answers, "child_has_ehc_plan"),
+        anonymous=not reply,
+        contact_name=_text(answers, "contact_name") if reply else None,
+        contact_email=(_text(answers, "contact_email") or "").lower() or None if reply else None,
+        contact_phone=_text(answers, "contact_phone") if reply else None,
+        relationship_to_child=_text(answers, "relationship") if reply else None,
+        preferred_contact=_text(answers, "preferred_contact") if reply else None,
+        needs_easy_read="easy_read" in adjustments,
+        interpreter_language=_text(answers, "interpreter_language") if "interpreter" in adjustments else None,
+        preferred_time=_text(answers, "preferred_time") if "time" in adjustments else None,
+        other_adjustments=_text(answers, "other_adjustments") if "other" in adjustments else None,
+        acknowledge_by=acknowledge_due(received) if complaint else None,
+    )
+    if user is not None and getattr(user, "is_authenticated", False) and user.role == roles.PARENT:
+        case.user_id = user.id
+    db.session.add(case)
+    db.session.flush()
+    for attachment in draft_attachments(draft):
+        attachment.case_id = case.id
+        attachment.draft_id = None
+    draft.case_id = case.id
+    audit.record(user if getattr(user, "is_authenticated", False) else None, "case.submitted", case, kind=case.kind)
+    if case.contact_email:
+        queue_email(
+            case.contact_email,
+            f"We have received your {case.kind}: {case.reference}",
+            "case_received",
+            case=case,
+            track_url=url_for("tracking.track", _external=True),
+        )
+    return case
+
+
+def case_for_submission(key: str) -> Case | None:
+    return db.session.scalar(db.select(Case).where(Case.submission_key == key))
+
+
+# --- following a case ----------------------------------------------------------------------
+
+def find_case(reference: str) -> Case | None:
+    reference = (reference or "").strip().upper()
+    return db.session.scalar(db.select(Case).where(Case.reference == reference))
+
+
+def _digits(phone: str | None) -> str:
+    digits = "".join(ch for ch in phone or "" if ch.isdigit())
+    # 07700 900982 and +44 7700 900982 are the same number.
+    return "0" + digits[2:] if digits.startswith("44") else digits
+
+
+def contact_matches(case: Case, given: str) -> bool:
+    given = (given or "").strip()
+    if not given or case.anonymous:
+        return False
+    if "@" in given:
+        return bool(case.contact_email) and secrets.compare_digest(case.contact_email, given.lower())
+    return bool(case.contact_phone) and len(_digits(given)) >= 10 and secrets.compare_digest(
+        _digits(case.contact_phone), _digits(given)
+    )
+
+
+LINK_HOURS = 24
+
+
+def send_case_link(reference: str, contact: str) -> bool:
+    """Email a single-use link to the case if the reference and contact details match.
+    Returns whether a link was sent; the caller must not reveal it."""
+    case = find_case(reference)
+    if case is None or not contact_matches(case, contact) or not case.contact_email:
+        return False
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        CaseAccessToken(token_hash=_hash(token), case=case, expires_at=utcnow() + timedelta(hours=LINK_HOURS))
+    )
+    queue_email(
+        case.contact_email,
+        f"Your link to case {case.reference}",
+        "case_link",
+        case=case,
+        link=url_for("tracking.open_link", token=token, _external=True),
+        hours=LINK_HOURS,
+    )
+    audit.record(None, "case.link_sent", case)
+    return True
+
+
+def use_case_link(token: str) -> Case | None:
+    """The case a link opens, marking the link used; None if unknown, used or expired."""
+    found = db.session.scalar(db.select(CaseAccessToken).where(CaseAccessToken.token_hash == _hash(token)))
+    if found is None or found.used_at is not None or found.expires_at <= utcnow():
+        return None
+    claimed = db.session.execute(
+        db.update(CaseAccessToken)
+        .where(CaseAccessToken.id == found.id, CaseAccessToken.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+    return found.case if claimed.rowcount == 1 else None
+
+
+def family_can_see(case: Case, user, granted_case_ids) -> bool:
+    """Whether this visitor is the family behind the case: through an emailed link or the
+    submission in this browser, or as the signed-in parent who made it or whose confirmed
+    email it was given with."""
+    if case.id in set(granted_case_ids or ()):
+        return True
+    if user is None or not getattr(user, "is_authenticated", False) or user.role != roles.PARENT:
+        return False
+    if case.user_id == user.id:
+        return True
+    return bool(user.email_confirmed_at and case.contact_email and case.contact_email == user.email)
+
+
+def cases_for_parent(user) -> list[Case]:
+    conditions = [Case.user_id == user.id]
+    if user.email_confirmed_at:
+        conditions.append(Case.contact_email == user.email)
+    return db.session.scalars(
+        db.select(Case)
+        .options(db.joinedload(Case.category))
+        .where(db.or_(*conditions))
+        .order_by(Case.received_at.desc(), Case.id.desc())
+    ).all()
+
+
+def public_messages(case: Case) -> list[CaseMessage]:
+    """The conversation the family sees: never internal notes."""
+    return db.session.scalars(
+        db.select(CaseMessage)
+        .options(db.selectinload(CaseMessage.attachments), db.joinedload(CaseMessage.author))
+        .where(CaseMessage.case_id == case.id, CaseMessage.internal.is_(False))
+        .order_by(CaseMessage.id)
+    ).all()
+
+
+def family_attachment(case: Case, attachment_id: int) -> Attachment | None:
+    """A file on this case the family may download (theirs, or sent to them in a reply)."""
+    attachment = db.session.scalar(
+        db.select(Attachment).where(Attachment.id == attachment_id, Attachment.case_id == case.id)
+    )
+    if attachment is None:
+        return None
+    if attachment.message is not None and attachment.message.internal:
+        return None
+    return attachment
+
+
+def family_reply(case: Case, body: str, files: list[CheckedFile], user=None) -> CaseMessage:
+    message = CaseMessage(
+        case=case,
+        body=body.strip(),
+        from_family=True,
+        author_id=user.id if getattr(user, "is_authenticated", False) else None,
+    )
+    db.session.add(message)
+    for checked in files:
+        add_attachment(checked, case=case, message=message)
+    if case.status == "awaiting_family":
+        case.status = "acknowledged"
+    audit.record(user if getattr(user, "is_authenticated", False) else None, "case.family_replied", case, files=len(files))
+    _tell_caseworker(case, f"{case.reference}: the family has replied")
+    return message
+
+
+def can_escalate(case: Case) -> bool:
+    return case.is_complaint and case.stage == 1 and case.status != "closed"
+
+
+def escalate(case: Case, reason: str | None, user=None) -> None:
+    """Move a complaint to stage 2 at the family's request. No reason is needed."""
+    if not can_escalate(case):
+        raise ValueError("only a stage 1 complaint can be escalated")
+    today = today_in_london()
+    case.stage = 2
+    case.status = "escalated"
+    case.escalated_at = utcnow()
+    case.acknowledge_by = add_working_days(receipt_day(today), ACKNOWLEDGE_DAYS[2])
+    case.acknowledged_at = None
+    case.respond_by = None
+    case.responded_at = None
+    body = "I would like my complaint to be looked at again at stage 2."
+    if reason and reason.strip():
+        body += "\n\n" + reason.strip()
+    db.session.add(CaseMessage(case=case, body=body, from_family=True))
+    audit.record(user if getattr(user, "is_authenticated", False) else None, "case.escalated", case)
+    if case.contact_email:
+        queue_email(
+            case.contact_email,
+            f"Your stage 2 request: {case.reference}",
+            "case_escalated",
+            case=case,
+        )
+    _tell_caseworker(case, f"{case.reference}: the family has asked for a stage 2 review")
+
+
+def _tell_caseworker(case: Case, subject: str) -> None:
+    if case.caseworker is not None and case.caseworker.is_active:
+        queue_email(case.caseworker.email, subject, "caseworker_update", case=case)

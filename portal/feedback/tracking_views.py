@@ -1,0 +1,138 @@
+"""Following a case: /track sends a single-use link, /my-cases lists a signed-in parent's
+cases, and each case page lets the family read replies, reply, add evidence and escalate.
+Every lookup checks that the visitor is the family, and answers 404 otherwise."""
+
+import io
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
+
+from portal.accounts import roles
+from portal.accounts.permissions import role_required
+from portal.core.files import FileRefused, check_upload
+from portal.core.forms import form_page
+from portal.extensions import db, limiter
+from portal.feedback import services
+from portal.feedback.tracking_forms import EscalateForm, ReplyForm, TrackForm
+from portal.feedback.views import GRANTS_KEY, grant_case_access
+
+bp = Blueprint("tracking", __name__)
+
+
+def _case_or_404(reference: str):
+    case = services.find_case(reference)
+    if case is None or not services.family_can_see(case, current_user, session.get(GRANTS_KEY, [])):
+        abort(404)
+    return case
+
+
+@bp.route("/track", methods=["GET", "POST"])
+@form_page
+@limiter.limit(lambda: current_app.config["EMAIL_LINK_LIMIT"], key_func=get_remote_address, methods=["POST"], scope="track-address")
+def track():
+    form = TrackForm()
+    if form.validate_on_submit():
+        services.send_case_link(form.reference.data, form.contact.data)
+        db.session.commit()
+        return redirect(url_for("tracking.link_sent"))
+    return render_template("tracking/track.html", form=form)
+
+
+@bp.route("/track/check-your-email")
+def link_sent():
+    return render_template("tracking/link_sent.html")
+
+
+@bp.route("/track/open/<token>")
+def open_link(token: str):
+    case = services.use_case_link(token)
+    if case is None:
+        db.session.rollback()
+        return render_template("tracking/link_expired.html"), 404
+    db.session.commit()
+    grant_case_access(case)
+    return redirect(url_for("tracking.case", reference=case.reference))
+
+
+@bp.route("/my-cases")
+@role_required(roles.PARENT)
+def my_cases():
+    return render_template(
+        "tracking/my_cases.html", cases=services.cases_for_parent(current_user), status_labels=services.STATUS_LABELS
+    )
+
+
+def _render_case(case, reply_form=None, status=200):
+    return (
+        render_template(
+            "tracking/case.html",
+            case=case,
+            messages=services.public_messages(case),
+            form=reply_form or ReplyForm(),
+            status_label=services.STATUS_LABELS.get(case.status, case.status),
+            can_escalate=services.can_escalate(case),
+            mediation_deadline=services.mediation_deadline(case.decision_letter_date),
+        ),
+        status,
+    )
+
+
+@bp.route("/my-cases/<reference>")
+def case(reference: str):
+    return _render_case(_case_or_404(reference))
+
+
+@bp.route("/my-cases/<reference>/reply", methods=["POST"])
+@form_page
+def reply(reference: str):
+    case = _case_or_404(reference)
+    form = ReplyForm()
+    if form.validate_on_submit():
+        files = []
+        upload = request.files.get("evidence")
+        if upload is not None and upload.filename:
+            try:
+                files.append(check_upload(upload.filename, upload.read()))
+            except FileRefused as refused:
+                form.evidence.errors.append(str(refused))
+        if not form.body.data and not files and not form.evidence.errors:
+            form.body.errors.append("Enter a message or choose a file to send")
+        if not form.body.errors and not form.evidence.errors:
+            services.family_reply(case, form.body.data or "", files, current_user)
+            db.session.commit()
+            flash("Your message has been sent.", "success")
+            return redirect(url_for("tracking.case", reference=case.reference) + "#conversation")
+    return _render_case(case, form)
+
+
+@bp.route("/my-cases/<reference>/escalate", methods=["GET", "POST"])
+@form_page
+def escalate(reference: str):
+    case = _case_or_404(reference)
+    if not services.can_escalate(case):
+        return redirect(url_for("tracking.case", reference=case.reference))
+    form = EscalateForm()
+    if form.validate_on_submit():
+        services.escalate(case, form.reason.data, current_user)
+        db.session.commit()
+        flash("You have asked for a stage 2 review. We will acknowledge it within 5 working days.", "success")
+        return redirect(url_for("tracking.case", reference=case.reference))
+    return render_template("tracking/escalate.html", case=case, form=form)
+
+
+@bp.route("/my-cases/<reference>/files/<int:attachment_id>")
+def download(reference: str, attachment_id: int):
+    case = _case_or_404(reference)
+    attachment = services.family_attachment(case, attachment_id)
+    if attachment is None:
+        abort(404)
+    response = send_file(
+        io.BytesIO(attachment.blob.data),
+        mimetype=attachment.content_type,
+        as_attachment=True,
+        download_name=attachment.filename,
+    )
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,252 @@
+"""The feedback journey at /feedback: one question per page, answers kept in a server-side
+draft, a check-your-answers page, and a confirmation with the reference."""
+
+from datetime import date
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from portal.core.files import FileRefused, check_upload
+from portal.core.forms import form_page
+from portal.extensions import db
+from portal.feedback import forms, journey, services, summary
+from portal.feedback.models import Case, Category
+
+bp = Blueprint("feedback", __name__, url_prefix="/feedback")
+
+DRAFT_KEY = "feedback_draft"
+SUBMITTED_KEY = "submitted_case"
+GRANTS_KEY = "case_access"
+
+STEP_FORMS = {
+    "kind": forms.KindForm,
+    "safety": forms.SafetyForm,
+    "urgent": forms.UrgentSeenForm,
+    "category": forms.CategoryForm,
+    "triage": forms.TriageForm,
+    "route": forms.RouteForm,
+    "details": forms.DetailsForm,
+    "child": forms.ChildForm,
+    "reply": forms.ReplyForm,
+    "contact": forms.ContactForm,
+    "adjustments": forms.AdjustmentsForm,
+}
+
+
+def grant_case_access(case: Case) -> None:
+    """Let this browser follow the case (after submitting it, or through an emailed link)."""
+    granted = set(session.get(GRANTS_KEY, []))
+    granted.add(case.id)
+    session[GRANTS_KEY] = sorted(granted)[-20:]
+    session.permanent = True
+
+
+def _draft():
+    """This browser's draft, sent or not (None if it has none, or it expired)."""
+    return services.find_draft(session.get(DRAFT_KEY))
+
+
+def _new_draft():
+    draft = services.new_draft(current_user if current_user.is_authenticated else None)
+    db.session.flush()
+    session[DRAFT_KEY] = draft.key
+    # The draft outlives a closed browser tab, for as long as the draft itself is kept.
+    session.permanent = True
+    return draft
+
+
+def _show_sent(draft):
+    """A draft already sent leads to its confirmation: a refresh or a second click never
+    makes a second case."""
+    session[SUBMITTED_KEY] = draft.case_id
+    grant_case_access(draft.case)
+    return redirect(url_for("feedback.confirmation"))
+
+
+def _categories() -> list[Category]:
+    return db.session.scalars(db.select(Category).order_by(Category.position, Category.name)).all()
+
+
+def _build_form(step: journey.Step, answers: dict):
+    form_class = STEP_FORMS[step.name]
+    kwargs = {"complaint": journey.is_complaint(answers)} if step.name == "details" else {}
+    form = form_class.from_answers(answers, **kwargs)
+    if step.name == "category":
+        form.category_id.choices = [forms.SelectChoice(str(c.id), c.name) for c in _categories()]
+    return form
+
+
+def _step_url(step: journey.Step | None, change: bool = False) -> str:
+    if step is None:
+        return url_for("feedback.check")
+    return url_for("feedback.question", slug=step.slug, change=1 if change else None)
+
+
+def _after(step: journey.Step, answers: dict, change: bool) -> str:
+    if change:
+        # Back to the check page, unless the change opened a new question (such as contact
+        # details after choosing to have a reply).
+        return _step_url(journey.first_incomplete(answers), change=True)
+    return _step_url(journey.next_step(answers, step))
+
+
+def _back_link(step: journey.Step, answers: dict, change: bool) -> str:
+    if change:
+        return url_for("feedback.check")
+    previous = journey.previous_step(answers, step)
+    return _step_url(previous) if previous else url_for("feedback.start")
+
+
+@bp.route("")
+def start():
+    return render_template("feedback/start.html")
+
+
+@bp.route("/begin", methods=["POST"])
+def begin():
+    draft = _draft()
+    if draft is None or draft.case_id is not None:
+        draft = _new_draft()
+        db.session.commit()
+    return redirect(_step_url(journey.first_incomplete(draft.answers)))
+
+
+@bp.route("/<slug>", methods=["GET", "POST"])
+@form_page
+def question(slug: str):
+    step = journey.STEP_BY_SLUG.get(slug)
+    if step is None or step.name == "evidence":
+        abort(404)
+    draft = _draft()
+    if draft is None:
+        return redirect(url_for("feedback.start", expired=1 if session.get(DRAFT_KEY) else None))
+    if draft.case_id is not None:
+        return _show_sent(draft)
+    answers = draft.answers or {}
+    if not journey.may_open(answers, step):
+        return redirect(_step_url(journey.first_incomplete(answers)))
+    change = request.args.get("change") == "1"
+    form = _build_form(step, answers)
+    if form.validate_on_submit():
+        values = form.answers()
+        if request.form.get("work_out"):
+            # "Work out my deadline": keep the date and show the page again with the deadline.
+            values.pop("route_seen", None)
+            services.save_answers(draft, values)
+            db.session.commit()
+        else:
+            services.save_answers(draft, values)
+            db.session.commit()
+            return redirect(_after(step, draft.answers, change))
+    return render_template(
+        f"feedback/steps/{step.name}.html",
+        form=form,
+        step=step,
+        answers=answers,
+        back_url=_back_link(step, answers, change),
+        categories=_categories(),
+        mediation_deadline=services.mediation_deadline(form.decision_letter_date.data)
+        if step.name == "route" and getattr(form, "decision_letter_date", None) is not None and not form.decision_letter_date.errors
+        else None,
+        contact_phone=current_app.config["CONTACT_PHONE"],
+    )
+
+
+@bp.route("/evidence", methods=["GET", "POST"])
+@form_page
+def evidence():
+    step = journey.STEP_BY_NAME["evidence"]
+    draft = _draft()
+    if draft is None:
+        return redirect(url_for("feedback.start"))
+    if draft.case_id is not None:
+        return _show_sent(draft)
+    answers = draft.answers or {}
+    if not journey.may_open(answers, step):
+        return redirect(_step_url(journey.first_incomplete(answers)))
+    change = request.args.get("change") == "1"
+    form = forms.EvidenceForm()
+    attachments = services.draft_attachments(draft)
+    if request.method == "POST" and form.validate():
+        if "upload" in request.form:
+            upload = request.files.get("evidence")
+            if upload is None or not upload.filename:
+                form.evidence.errors.append("Select a file to upload")
+            elif len(attachments) >= services.MAX_FILES:
+                form.evidence.errors.append(f"You can upload up to {services.MAX_FILES} files")
+            else:
+                try:
+                    checked = check_upload(upload.filename, upload.read())
+                except FileRefused as refused:
+                    form.evidence.errors.append(str(refused))
+                else:
+                    services.add_attachment(checked, draft=draft)
+                    services.save_answers(draft, {})
+                    db.session.commit()
+                    return redirect(url_for("feedback.evidence", change=1 if change else None))
+        else:
+            services.save_answers(draft, {"evidence_seen": True})
+            db.session.commit()
+            return redirect(_after(step, draft.answers, change))
+    return render_template(
+        "feedback/steps/evidence.html",
+        form=form,
+        step=step,
+        attachments=attachments,
+        max_files=services.MAX_FILES,
+        back_url=_back_link(step, answers, change),
+        change=change,
+    )
+
+
+@bp.route("/evidence/<int:attachment_id>/remove", methods=["POST"])
+def remove_evidence(attachment_id: int):
+    draft = _draft()
+    if draft is None or draft.case_id is not None or not services.remove_draft_attachment(draft, attachment_id):
+        abort(404)
+    db.session.commit()
+    return redirect(url_for("feedback.evidence", change=request.args.get("change")))
+
+
+@bp.route("/check-your-answers", methods=["GET", "POST"])
+def check():
+    draft = _draft()
+    if draft is None:
+        return redirect(url_for("feedback.start"))
+    if draft.case_id is not None:
+        return _show_sent(draft)
+    answers = draft.answers or {}
+    missing = journey.first_incomplete(answers)
+    if missing is not None:
+        return redirect(_step_url(missing))
+    form = forms.ContinueForm()
+    if form.validate_on_submit():
+        try:
+            case = services.submit(draft, current_user)
+            db.session.commit()
+        except IntegrityError:
+            # The same draft was sent twice at once; the other request made the case.
+            db.session.rollback()
+            case = services.case_for_submission(draft.key)
+            if case is None:
+                raise
+        return _show_sent(draft)
+    category = db.session.get(Category, int(answers["category_id"]))
+    letter = answers.get("decision_letter_date")
+    sections = summary.check_sections(
+        answers,
+        category,
+        services.draft_attachments(draft),
+        services.mediation_deadline(date.fromisoformat(letter) if letter else None),
+    )
+    return render_template("feedback/check.html", form=form, answers=answers, sections=sections)
+
+
+@bp.route("/confirmation")
+def confirmation():
+    case_id = session.get(SUBMITTED_KEY)
+    case = db.session.get(Case, case_id) if case_id else None
+    if case is None:
+        return redirect(url_for("feedback.start"))
+    return render_template("feedback/confirmation.html", case=case)

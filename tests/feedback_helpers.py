@@ -1,0 +1,66 @@
+"""Walk the feedback journey through the real pages, as a family would."""
+
+from portal.accounts.models import Team
+from portal.extensions import db
+from portal.feedback.models import Category
+
+COMPLAINT = {
+    "kind": {"kind": "complaint"},
+    "safety": {"worried": "no"},
+    "category": None,  # filled in with a real category id
+    "triage": {"triage": "none"},
+    "details": {"what_happened": "The taxi did not come for three weeks.", "outcome_wanted": "A reliable taxi and an apology."},
+    "child": {"child_name": "JS", "child_year_group": "Year 5", "child_setting": "Riverside Primary", "child_has_ehc_plan": "yes"},
+    "reply": {"reply": "yes"},
+    "contact": {
+        "contact_name": "Jo Smith",
+        "contact_email": "jo@example.org",
+        "contact_phone": "07700 900982",
+        "relationship": "Parent",
+        "preferred_contact": "email",
+    },
+    "adjustments": {"adjustments": ["easy_read"]},
+}
+
+SLUGS = {
+    "kind": "what-would-you-like-to-do",
+    "safety": "is-a-child-at-risk",
+    "urgent": "urgent-help",
+    "category": "what-is-it-about",
+    "triage": "is-it-about-a-decision",
+    "route": "other-ways-to-resolve-this",
+    "details": "what-happened",
+    "child": "about-the-child",
+    "reply": "do-you-want-a-reply",
+    "contact": "your-details",
+    "adjustments": "support-you-need",
+}
+
+
+def make_category(name="Home-to-school transport", team="Travel Assist") -> int:
+    """Call inside an app context."""
+    team_row = db.session.scalar(db.select(Team).where(Team.name == team)) or Team(name=team)
+    category = Category(name=name, team=team_row)
+    db.session.add(category)
+    db.session.commit()
+    return category.id
+
+
+def answer(client, step: str, data: dict):
+    return client.post(f"/feedback/{SLUGS[step]}", data=data)
+
+
+def walk(client, category_id: int, overrides: dict | None = None, skip: tuple = ()) -> None:
+    """Answer every question up to the check page. ``overrides`` replaces a step's answers."""
+    steps = {**COMPLAINT, "category": {"category_id": str(category_id)}, **(overrides or {})}
+    client.post("/feedback/begin")
+    for step, data in steps.items():
+        if step in skip or data is None:
+            continue
+        response = answer(client, step, data)
+        assert response.status_code == 302, (step, response.get_data(as_text=True)[:3000])
+    client.post("/feedback/evidence", data={"continue": "1"})
+
+
+def submit(client):
+    return client.post("/feedback/check-your-answers")
