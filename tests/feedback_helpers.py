@@ -37,6 +37,9 @@ SLUGS = {
 }
 
 
+STEP_ORDER = list(SLUGS)
+
+
 def make_category(name="Home-to-school transport", team="Travel Assist") -> int:
     """Call inside an app context."""
     team_row = db.session.scalar(db.select(Team).where(Team.name == team)) or Team(name=team)
@@ -51,14 +54,21 @@ def answer(client, step: str, data: dict):
 
 
 def walk(client, category_id: int, overrides: dict | None = None, skip: tuple = ()) -> None:
-    """Answer every question up to the check page. ``overrides`` replaces a step's answers."""
+    """Answer every question up to the check page, in the journey's order.
+    ``overrides`` replaces a step's answers (None leaves the step out)."""
     steps = {**COMPLAINT, "category": {"category_id": str(category_id)}, **(overrides or {})}
     client.post("/feedback/begin")
-    for step, data in steps.items():
+    answered = set()
+    for step in STEP_ORDER:
+        data = steps.get(step)
         if step in skip or data is None:
             continue
         response = answer(client, step, data)
         assert response.status_code == 302, (step, response.get_data(as_text=True)[:3000])
+        went_to = response.headers["Location"].split("?")[0].rsplit("/", 1)[-1]
+        # Sent back to a question: an earlier answer was missing or refused.
+        assert went_to not in {SLUGS[name] for name in answered | {step}}, (step, response.headers["Location"])
+        answered.add(step)
     client.post("/feedback/evidence", data={"continue": "1"})
 
 

@@ -1,0 +1,299 @@
+"""Real-browser journeys: Debian's Chromium, driven by Playwright, against the app served from
+a thread in this process.
+
+Every page a test visits is checked with axe for WCAG 2.2 AA problems. The ``visitor`` helper
+does that on each page load it makes; anything else that loads a page (a click on a link, a
+redirect after a form) is followed by ``visitor.assert_accessible()``, and a test that leaves a
+loaded page unchecked fails at teardown, so a page cannot slip past without a check.
+"""
+
+import os
+import re
+import threading
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, Response, sync_playwright
+from werkzeug.serving import make_server
+
+from portal.extensions import db, limiter
+from portal.notifications.models import OutboxMessage
+from tests.conftest import clear_tables, make_app
+from tests.factories import Person, make_user
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_MISSING = "Chromium not installed: apt-get install chromium"
+BUILT_CSS = Path(__file__).resolve().parents[2] / "static" / "dist" / "portal.css"
+ASSETS_MISSING = "Front end not built (static/dist/portal.css is missing): run `npm run build` or `make test`"
+
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+_axe = Axe()
+
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items):
+    """Everything under tests/browser is a browser test (``-m "not browser"`` leaves them out)."""
+    for item in items:
+        if HERE in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+def _cannot_run(reason: str):
+    """Skip on a laptop that lacks something; in CI a missing piece is a failure."""
+    if os.environ.get("CI"):
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
+
+# --- The browser -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.access(CHROMIUM, os.X_OK):
+        _cannot_run(CHROMIUM_MISSING)
+    if not BUILT_CSS.exists():
+        _cannot_run(ASSETS_MISSING)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+# --- The app, served from a thread -------------------------------------------------------
+
+
+class LiveServer:
+    """The running app: its address, and the test data and outbox behind it."""
+
+    def __init__(self, app, base_url: str):
+        self.app = app
+        self.base_url = base_url
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def make_user(self, role: str = "parent", **kwargs) -> Person:
+        with self.app.app_context():
+            return make_user(role, **kwargs)
+
+    def emails(self, recipient: str | None = None, template: str | None = None) -> list[OutboxMessage]:
+        with self.app.app_context():
+            query = db.select(OutboxMessage).order_by(OutboxMessage.id)
+            if recipient:
+                query = query.where(OutboxMessage.recipient == recipient)
+            if template:
+                query = query.where(OutboxMessage.template == template)
+            messages = db.session.scalars(query).all()
+            db.session.expunge_all()
+            return messages
+
+    def last_email(self, recipient: str, template: str) -> OutboxMessage:
+        messages = self.emails(recipient, template)
+        assert messages, f"no {template!r} email queued for {recipient}"
+        return messages[-1]
+
+    def link_in(self, message: OutboxMessage) -> str:
+        """The first link to this site in the message, as an absolute URL on this server."""
+        match = re.search(r"https?://[^/\s]+(/\S+)", message.body)
+        assert match, f"no link in the email:\n{message.body}"
+        return self.url(match.group(1))
+
+
+@pytest.fixture
+def live_server(browser, migrated_database, tmp_path):
+    app = make_app(migrated_database, tmp_path, WTF_CSRF_ENABLED=True)
+    limiter.reset()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="portal-live-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(app, f"http://127.0.0.1:{server.server_port}")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+        clear_tables(app)
+
+
+# --- Axe -----------------------------------------------------------------------------------
+
+
+def _axe_report(page: Page, violations: list[dict]) -> str:
+    lines = [f"{len(violations)} accessibility violation(s) on {page.url} ({page.title()!r}):"]
+    for violation in violations:
+        lines.append("")
+        lines.append(f"* {violation['id']} ({violation.get('impact')}): {violation['help']}")
+        lines.append(f"  {violation['helpUrl']}")
+        for node in violation["nodes"]:
+            lines.append(f"  - {', '.join(str(target) for target in node['target'])}")
+            lines.append(f"    {node['html'].strip()[:300]}")
+            for summary_line in (node.get("failureSummary") or "").splitlines():
+                lines.append(f"      {summary_line.strip()}")
+    return "\n".join(lines)
+
+
+def assert_accessible(page: Page) -> None:
+    """Run axe on the page as it is now and expect no WCAG 2.2 AA violations."""
+    page.wait_for_load_state("load")
+    results = _axe.run(page, options=AXE_OPTIONS)
+    violations = results.response["violations"]
+    assert len(violations) == 0, _axe_report(page, violations)
+
+
+# --- A visitor: a fresh browser context per test --------------------------------------------
+
+
+class NoScriptMirror:
+    """Runs axe on pages from a context that has JavaScript turned off.
+
+    axe needs timers, and a page with JavaScript off runs none, so axe would wait forever.
+    Instead the page's DOM (exactly as the browser built it without scripts) is shown again in
+    a second context, at the same address and size, with a policy that blocks the page's own
+    scripts; axe, injected through the DevTools protocol, is not affected by that policy.
+    (A page that relied on <noscript> content would need another way: the copy hides it.)
+    """
+
+    def __init__(self, browser, context_options: dict):
+        self.browser = browser
+        self.context_options = context_options
+        self.context = None
+
+    def assert_accessible(self, page: Page) -> None:
+        page.wait_for_load_state("load")
+        html = page.content()
+        url = page.url.split("#")[0]
+        if self.context is None:
+            self.context = self.browser.new_context(**self.context_options)
+        copy = self.context.new_page()
+        try:
+            copy.route(
+                lambda address: address.split("#")[0] == url,
+                lambda route: route.fulfill(
+                    status=200,
+                    content_type="text/html; charset=utf-8",
+                    headers={"Content-Security-Policy": "script-src 'none'"},
+                    body=html,
+                ),
+            )
+            copy.goto(url)
+            assert_accessible(copy)
+        finally:
+            copy.close()
+
+    def close(self) -> None:
+        if self.context is not None:
+            self.context.close()
+
+
+class Visitor:
+    """One person's browser tab. ``goto``, ``click`` and ``submit`` check each page they load."""
+
+    def __init__(self, page: Page, server: LiveServer, mirror: "NoScriptMirror | None" = None):
+        self.page = page
+        self.server = server
+        self.mirror = mirror
+        self._loads: list[str] = []
+        self._checked = 0
+        page.on("framenavigated", self._loaded)
+
+    def _loaded(self, frame) -> None:
+        if frame != self.page.main_frame:
+            return
+        # Following a link to "#main-content" is not a new page.
+        if "#" in frame.url and self._loads and frame.url.split("#")[0] == self._loads[-1].split("#")[0]:
+            return
+        self._loads.append(frame.url)
+
+    def assert_accessible(self) -> None:
+        if self.mirror:
+            self.mirror.assert_accessible(self.page)
+        else:
+            assert_accessible(self.page)
+        self._checked = len(self._loads)
+
+    def unchecked_pages(self) -> list[str]:
+        return self._loads[self._checked:]
+
+    def goto(self, path_or_url: str) -> Response:
+        url = path_or_url if "://" in path_or_url else self.server.url(path_or_url)
+        response = self.page.goto(url)
+        self.assert_accessible()
+        return response
+
+    def click(self, locator) -> Response:
+        """Click something that loads a page, wait for that page, and check it."""
+        with self.page.expect_navigation() as navigation:
+            locator.click()
+        self.assert_accessible()
+        return navigation.value
+
+    def submit(self, button_name: str) -> Response:
+        return self.click(self.page.get_by_role("button", name=button_name, exact=True))
+
+    def follow(self, link_name: str) -> Response:
+        return self.click(self.page.get_by_role("link", name=link_name, exact=True))
+
+    def sign_in(self, email: str, password: str) -> Response:
+        self.goto("/sign-in")
+        self.page.get_by_label("Email address").fill(email)
+        self.page.get_by_label("Password", exact=True).fill(password)
+        return self.submit("Sign in")
+
+
+def _visitor(browser, live_server, request, **context_options):
+    context = browser.new_context(base_url=live_server.base_url, **context_options)
+    context.set_default_timeout(10_000)
+    mirror = None
+    if context_options.get("java_script_enabled") is False:
+        options = {key: value for key, value in context_options.items() if key != "java_script_enabled"}
+        mirror = NoScriptMirror(browser, options)
+    visitor = Visitor(context.new_page(), live_server, mirror)
+    try:
+        yield visitor
+    finally:
+        context.close()
+        if mirror:
+            mirror.close()
+    call = getattr(request.node, "report_call", None)
+    if call is not None and call.passed:
+        unchecked = visitor.unchecked_pages()
+        assert not unchecked, f"pages loaded without an axe check: {unchecked}"
+
+
+@pytest.fixture
+def visitor(browser, live_server, request):
+    yield from _visitor(browser, live_server, request)
+
+
+@pytest.fixture
+def phone_visitor(browser, live_server, request):
+    yield from _visitor(
+        browser, live_server, request,
+        viewport={"width": 375, "height": 667}, device_scale_factor=2, is_mobile=True, has_touch=True,
+    )
+
+
+@pytest.fixture
+def no_js_visitor(browser, live_server, request):
+    yield from _visitor(browser, live_server, request, java_script_enabled=False)
