@@ -67,8 +67,12 @@ def seed_accounts(password: str, teams: dict[str, Team]) -> list[tuple[User, boo
 
 
 def seed(password: str) -> list[tuple[User, bool]]:
+    from portal.feedback.demo import seed_cases
+
     teams = seed_teams()
     seed_categories(teams)
     accounts = seed_accounts(password, teams)
+    db.session.flush()
+    seed_cases()
     db.session.commit()
     return accounts

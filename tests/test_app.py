@@ -50,7 +50,7 @@ def test_start_page_explains_the_service(client):
     text = page.get_data(as_text=True)
     assert "Together We CAN" in text
     assert "make a complaint, give a compliment" in text
-    for link in ("/accessibility", "/privacy", "/cookies", "/contact"):
+    for link in ("/feedback", "/track", "/accessibility", "/privacy", "/cookies", "/contact"):
         assert f'href="{link}"' in text
 
 

@@ -396,3 +396,24 @@ def test_staff_cannot_open_the_family_page(app, two_families, users):
     browser.post("/sign-in", data={"email": caseworker.email, "password": caseworker.password})
     assert browser.get(f"/my-cases/{two_families['reference']}").status_code == 404
     assert browser.get("/my-cases").status_code == 403
+
+
+def test_seed_demo_adds_a_spread_of_cases_once(app, runner):
+    assert runner.invoke(args=["seed-demo", "--password", "Velvet-Compass-Meadow-19"]).exit_code == 0
+    with app.app_context():
+        cases = db.session.scalars(db.select(Case)).all()
+        today = services.today_in_london()
+        kinds = {case.kind for case in cases}
+        statuses = {case.status for case in cases}
+        overdue = [case for case in cases if case.acknowledge_by and not case.acknowledged_at and case.acknowledge_by < today]
+        categories = {case.category_id for case in cases}
+        references = [case.reference for case in cases]
+        parent_cases = [case for case in cases if case.contact_email == "parent@example.org"]
+        with_conversation = [case for case in cases if case.messages]
+    assert kinds == {"complaint", "compliment", "suggestion", "question"}
+    assert {"received", "acknowledged", "responded", "escalated", "closed"} <= statuses
+    assert overdue and len(categories) >= 8 and with_conversation and parent_cases
+    assert len(set(references)) == len(references)
+    runner.invoke(args=["seed-demo", "--password", "Velvet-Compass-Meadow-19"])
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Case.id))) == len(cases)
