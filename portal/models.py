@@ -1,7 +1,15 @@
 """Every model, imported in one place so that the metadata is complete (for Alembic)."""
 
 from portal.accounts.models import AccountToken, SignedInSession, Team, User  # noqa: F401
-from portal.core.models import AuditEvent  # noqa: F401
+from portal.casework.models import (  # noqa: F401
+    CaseOutcome,
+    CaseworkerSettings,
+    DeadlineChange,
+    Remedy,
+    ReminderSent,
+    ResponseTemplate,
+)
+from portal.core.models import AuditEvent, LearningTheme  # noqa: F401
 from portal.feedback.models import (  # noqa: F401
     Attachment,
     Case,

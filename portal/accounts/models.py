@@ -16,8 +16,11 @@ class Team(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    # The manager told at once about urgent cases and about overdue ones.
+    lead_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL", use_alter=True))
 
-    members: Mapped[list["User"]] = relationship(back_populates="team")
+    members: Mapped[list["User"]] = relationship(back_populates="team", foreign_keys="User.team_id")
+    lead: Mapped["User | None"] = relationship(foreign_keys=[lead_id])
 
 
 class User(UserMixin, db.Model):
@@ -37,7 +40,7 @@ class User(UserMixin, db.Model):
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    team: Mapped[Team | None] = relationship(back_populates="members")
+    team: Mapped[Team | None] = relationship(back_populates="members", foreign_keys=[team_id])
 
     __table_args__ = (
         sa.CheckConstraint(

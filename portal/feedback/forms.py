@@ -143,8 +143,9 @@ class DetailsForm(StepForm):
         description="For example, an apology, a decision looked at again, a meeting, or a change for other families.",
         widget=GovCharacterCount(),
         filters=[_strip],
+        # No Optional(): it would stop the chain before validate_outcome_wanted, which makes
+        # this answer required for a complaint.
         validators=[
-            Optional(),
             Length(max=OUTCOME_MAX, message=f"What you would like to happen must be {OUTCOME_MAX} characters or fewer"),
         ],
     )
