@@ -33,6 +33,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     configure_proxy(app)
     register_templates(app)
     register_extensions(app)
+    register_receivers()
     register_blueprints(app)
     register_errorhandlers(app)
     register_security_headers(app)
@@ -112,6 +113,13 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "Sign in to see that page."
     login_manager.login_message_category = "info"
     login_manager.session_protection = None  # sessions are checked server-side instead
+
+
+def register_receivers() -> None:
+    """Casework listens to what families do; connecting twice is harmless."""
+    from portal.casework import receivers
+
+    receivers.connect()
 
 
 def register_blueprints(app: Flask) -> None:

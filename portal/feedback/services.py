@@ -11,11 +11,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal.accounts import roles
 from portal.core import audit
-from portal.core.calendar import add_months, add_working_days, receipt_day
+from portal.core.calendar import add_months
 from portal.core.files import CheckedFile
 from portal.core.time import LONDON, utcnow
 from portal.extensions import db
-from portal.feedback import journey
+from portal.feedback import journey, signals
 from portal.feedback.models import (
     Attachment,
     Case,
@@ -29,8 +29,6 @@ from portal.feedback.models import (
 from portal.notifications.services import queue_email
 
 MAX_FILES = 5
-ACKNOWLEDGE_DAYS = {1: 5, 2: 5}
-RESPOND_DAYS = {1: 10, 2: 20}
 MEDIATION_MONTHS = 2
 
 audit.ACTION_LABELS.update(
@@ -94,10 +92,6 @@ def save_answers(draft: FeedbackDraft, values: dict) -> None:
 def mediation_deadline(letter_date: date | None) -> date | None:
     """The last day to contact a mediation adviser: 2 months from the decision letter."""
     return add_months(letter_date, MEDIATION_MONTHS) if letter_date else None
-
-
-def acknowledge_due(received: date) -> date:
-    return add_working_days(receipt_day(received), ACKNOWLEDGE_DAYS[1])
 
 
 # --- evidence ------------------------------------------------------------------------------
@@ -166,8 +160,9 @@ def _text(answers: dict, key: str) -> str | None:
 
 
 def submit(draft: FeedbackDraft, user=None) -> Case:
-    """Turn a complete draft into a case, with its reference, clocks, evidence and
-    acknowledgement email. Only answers to questions that apply are kept."""
+    """Turn a complete draft into a case, with its reference, evidence and acknowledgement
+    email. Only answers to questions that apply are kept. The staff side, listening for
+    case_submitted, starts the clocks and routes it before the email is written."""
     answers = draft.answers
     if journey.first_incomplete(answers) is not None:
         raise ValueError("the draft is not complete")
@@ -205,7 +200,6 @@ def submit(draft: FeedbackDraft, user=None) -> Case:
         interpreter_language=_text(answers, "interpreter_language") if "interpreter" in adjustments else None,
         preferred_time=_text(answers, "preferred_time") if "time" in adjustments else None,
         other_adjustments=_text(answers, "other_adjustments") if "other" in adjustments else None,
-        acknowledge_by=acknowledge_due(received) if complaint else None,
     )
     if user is not None and getattr(user, "is_authenticated", False) and user.role == roles.PARENT:
         case.user_id = user.id
@@ -215,7 +209,9 @@ def submit(draft: FeedbackDraft, user=None) -> Case:
         attachment.case_id = case.id
         attachment.draft_id = None
     draft.case_id = case.id
-    audit.record(user if getattr(user, "is_authenticated", False) else None, "case.submitted", case, kind=case.kind)
+    actor = user if getattr(user, "is_authenticated", False) else None
+    audit.record(actor, "case.submitted", case, kind=case.kind)
+    signals.case_submitted.send(case, actor=actor)
     if case.contact_email:
         queue_email(
             case.contact_email,
@@ -362,22 +358,22 @@ def can_escalate(case: Case) -> bool:
 
 
 def escalate(case: Case, reason: str | None, user=None) -> None:
-    """Move a complaint to stage 2 at the family's request. No reason is needed."""
+    """Move a complaint to stage 2 at the family's request. No reason is needed. The staff
+    side, listening for case_escalated, starts the stage 2 clock and finds a new handler."""
     if not can_escalate(case):
         raise ValueError("only a stage 1 complaint can be escalated")
-    today = today_in_london()
     case.stage = 2
     case.status = "escalated"
     case.escalated_at = utcnow()
-    case.acknowledge_by = add_working_days(receipt_day(today), ACKNOWLEDGE_DAYS[2])
     case.acknowledged_at = None
-    case.respond_by = None
     case.responded_at = None
     body = "I would like my complaint to be looked at again at stage 2."
     if reason and reason.strip():
         body += "\n\n" + reason.strip()
     db.session.add(CaseMessage(case=case, body=body, from_family=True))
-    audit.record(user if getattr(user, "is_authenticated", False) else None, "case.escalated", case)
+    actor = user if getattr(user, "is_authenticated", False) else None
+    audit.record(actor, "case.escalated", case)
+    signals.case_escalated.send(case, actor=actor)
     if case.contact_email:
         queue_email(
             case.contact_email,

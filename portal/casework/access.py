@@ -1,0 +1,32 @@
+"""Which cases a member of staff may see: caseworkers their team's (and their own), managers all.
+Everything else answers 404, so nobody learns that a reference exists."""
+
+import sqlalchemy as sa
+from flask import abort
+
+from portal.accounts import roles
+from portal.extensions import db
+from portal.feedback.models import Case
+
+CASE_STAFF = (roles.CASEWORKER, roles.MANAGER)
+
+
+def visible_to(user):
+    """A SQL condition selecting the cases ``user`` may see."""
+    if user.role == roles.MANAGER:
+        return sa.true()
+    if user.role == roles.CASEWORKER:
+        conditions = [Case.caseworker_id == user.id]
+        if user.team_id is not None:
+            conditions.append(Case.team_id == user.team_id)
+        return sa.or_(*conditions)
+    return sa.false()
+
+
+def case_or_404(reference: str, user, *options) -> Case:
+    case = db.session.scalar(
+        sa.select(Case).options(*options).where(Case.reference == (reference or "").upper(), visible_to(user))
+    )
+    if case is None:
+        abort(404)
+    return case

@@ -1,0 +1,123 @@
+"""The Complaint Handling Code's clocks, in working days.
+
+Stage 1: acknowledge within 5 working days of receipt, respond within 10 of acknowledging,
+one extension of at most 10. Stage 2: acknowledge within 5, respond within 20, one extension of
+at most 20. Every change of a deadline is kept, with its reason, as a DeadlineChange.
+"""
+
+from datetime import date
+
+from portal.core import audit
+from portal.core.calendar import add_working_days, receipt_day, working_days_between
+from portal.core.time import LONDON, utcnow
+from portal.extensions import db
+from portal.casework.models import DeadlineChange
+
+ACKNOWLEDGE_DAYS = {1: 5, 2: 5}
+RESPOND_DAYS = {1: 10, 2: 20}
+MAX_EXTENSION_DAYS = {1: 10, 2: 20}
+DUE_SOON_WORKING_DAYS = 2
+
+ACKNOWLEDGE = "acknowledge"
+RESPOND = "respond"
+CLOCK_LABELS = {ACKNOWLEDGE: "Acknowledge by", RESPOND: "Respond by"}
+
+
+class ClockError(ValueError):
+    """A change the Code does not allow, in words for the caseworker."""
+
+
+def today() -> date:
+    return utcnow().astimezone(LONDON).date()
+
+
+def _set(case, clock: str, new: date | None, reason: str, actor) -> None:
+    field = "acknowledge_by" if clock == ACKNOWLEDGE else "respond_by"
+    old = getattr(case, field)
+    setattr(case, field, new)
+    db.session.add(
+        DeadlineChange(
+            case_id=case.id,
+            stage=case.stage or 1,
+            clock=clock,
+            old_date=old,
+            new_date=new,
+            reason=reason,
+            changed_by_id=getattr(actor, "id", None),
+        )
+    )
+    audit.record(actor, "case.deadline_changed", case, clock=clock, old=old.isoformat() if old else None, new=new.isoformat() if new else None)
+
+
+def start_stage(case, received: date, actor=None) -> None:
+    """Set the acknowledgement clock for the case's current stage, from the day it arrived."""
+    stage = case.stage or 1
+    due = add_working_days(receipt_day(received), ACKNOWLEDGE_DAYS[stage])
+    case.extension_used = False
+    case.respond_by = None
+    _set(case, ACKNOWLEDGE, due, f"Stage {stage} received: acknowledge within {ACKNOWLEDGE_DAYS[stage]} working days", actor)
+
+
+def acknowledge(case, actor) -> date:
+    """Record the acknowledgement; the response clock starts from today."""
+    if case.acknowledged_at is not None:
+        raise ClockError("This case has already been acknowledged")
+    stage = case.stage or 1
+    case.acknowledged_at = utcnow()
+    due = add_working_days(receipt_day(today()), RESPOND_DAYS[stage])
+    _set(case, RESPOND, due, f"Acknowledged: respond within {RESPOND_DAYS[stage]} working days", actor)
+    return due
+
+
+def extend(case, working_days: int, reason: str, actor) -> date:
+    """Use the stage's one extension. The reason goes to the family (see services.extend)."""
+    stage = case.stage or 1
+    if case.respond_by is None:
+        raise ClockError("Acknowledge the case before extending its response deadline")
+    if case.extension_used:
+        raise ClockError(f"The stage {stage} deadline has already been extended once, which is all the Code allows")
+    if not 1 <= working_days <= MAX_EXTENSION_DAYS[stage]:
+        raise ClockError(f"A stage {stage} extension must be between 1 and {MAX_EXTENSION_DAYS[stage]} working days")
+    if not reason.strip():
+        raise ClockError("Enter the reason for the extension")
+    due = add_working_days(case.respond_by, working_days)
+    case.extension_used = True
+    _set(case, RESPOND, due, f"Extended by {working_days} working days: {reason.strip()}", actor)
+    return due
+
+
+def next_deadline(case) -> tuple[str, date] | None:
+    """The clock running now, and when it runs out; None for a case without clocks or closed."""
+    if case.status == "closed" or case.stage is None:
+        return None
+    if case.acknowledged_at is None and case.acknowledge_by:
+        return ACKNOWLEDGE, case.acknowledge_by
+    if case.responded_at is None and case.respond_by:
+        return RESPOND, case.respond_by
+    return None
+
+
+def state(due: date | None, on: date | None = None) -> str | None:
+    """"overdue", "due_soon" (within 2 working days) or "on_track"."""
+    if due is None:
+        return None
+    on = on or today()
+    if due < on:
+        return "overdue"
+    if working_days_between(on, due) <= DUE_SOON_WORKING_DAYS:
+        return "due_soon"
+    return "on_track"
+
+
+def due_soon_limit(on: date | None = None) -> date:
+    """The last date counted as due soon: for SQL filters."""
+    return add_working_days(on or today(), DUE_SOON_WORKING_DAYS)
+
+
+def history(case) -> list[DeadlineChange]:
+    return db.session.scalars(
+        db.select(DeadlineChange)
+        .options(db.joinedload(DeadlineChange.changed_by))
+        .where(DeadlineChange.case_id == case.id)
+        .order_by(DeadlineChange.changed_at, DeadlineChange.id)
+    ).all()

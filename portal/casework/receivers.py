@@ -1,0 +1,23 @@
+"""The staff side's answers to what families do (see portal.feedback.signals)."""
+
+from portal.casework import clocks, routing
+from portal.feedback import signals
+
+
+def on_case_submitted(case, actor=None, **_):
+    if case.is_complaint:
+        clocks.start_stage(case, case.received_at.astimezone(clocks.LONDON).date(), actor)
+    routing.route(case, actor)
+
+
+def on_case_escalated(case, actor=None, **_):
+    # Stage 2 goes to someone other than the stage 1 handler.
+    case.stage1_caseworker_id = case.stage1_caseworker_id or case.caseworker_id
+    clocks.start_stage(case, clocks.today(), actor)
+    case.caseworker = None
+    routing.route(case, actor)
+
+
+def connect() -> None:
+    signals.case_submitted.connect(on_case_submitted)
+    signals.case_escalated.connect(on_case_escalated)

@@ -1,0 +1,175 @@
+"""Who a case goes to.
+
+1. Continuity: the caseworker the same family (account, email) or the same child (name and
+   school) already has on an open or recent case, if they are taking cases.
+2. Otherwise the active caseworker in the category's team with the fewest open cases, under
+   their capacity.
+3. Otherwise the team's queue, for a manager to assign.
+
+On PostgreSQL the team's row is locked while choosing, so that app servers routing at the
+same moment take turns: no case is assigned twice and load stays balanced.
+"""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import url_for
+
+from portal.accounts import roles
+from portal.accounts.models import Team, User
+from portal.casework.models import CaseworkerSettings
+from portal.core import audit
+from portal.core.time import utcnow
+from portal.extensions import db
+from portal.feedback.models import Case
+from portal.notifications.services import queue_email
+
+RECENT_DAYS = 180
+OPEN = Case.status != "closed"
+
+
+class AssignmentError(ValueError):
+    """An assignment the rules do not allow, in words for the person making it."""
+
+
+def _available_caseworkers():
+    """Active caseworkers taking new cases, with their capacity."""
+    capacity = sa.func.coalesce(CaseworkerSettings.capacity, CaseworkerSettings.DEFAULT_CAPACITY)
+    return (
+        sa.select(User.id, capacity.label("capacity"))
+        .outerjoin(CaseworkerSettings, CaseworkerSettings.user_id == User.id)
+        .where(
+            User.role == roles.CASEWORKER,
+            User.disabled_at.is_(None),
+            sa.func.coalesce(CaseworkerSettings.accepting_new_cases, sa.true()),
+        )
+    )
+
+
+def open_case_counts():
+    """Open cases per caseworker, as a subquery (caseworker_id, open_cases)."""
+    return (
+        sa.select(Case.caseworker_id, sa.func.count(Case.id).label("open_cases"))
+        .where(OPEN, Case.caseworker_id.is_not(None))
+        .group_by(Case.caseworker_id)
+        .subquery()
+    )
+
+
+def least_loaded(team_id: int, exclude: set[int] = frozenset()) -> User | None:
+    """The team's available caseworker with the fewest open cases, under capacity."""
+    counts = open_case_counts()
+    available = _available_caseworkers().where(User.team_id == team_id).subquery()
+    load = sa.func.coalesce(counts.c.open_cases, 0)
+    query = (
+        sa.select(User)
+        .join(available, available.c.id == User.id)
+        .outerjoin(counts, counts.c.caseworker_id == User.id)
+        .where(load < available.c.capacity)
+        .order_by(load, User.id)
+        .limit(1)
+    )
+    if exclude:
+        query = query.where(User.id.not_in(exclude))
+    return db.session.scalars(query).first()
+
+
+def continuity_caseworker(case: Case, exclude: set[int] = frozenset()) -> User | None:
+    """The named caseworker this family or child already has, if they can take the case."""
+    same_family = []
+    if case.user_id:
+        same_family.append(Case.user_id == case.user_id)
+    if case.contact_email:
+        same_family.append(Case.contact_email == case.contact_email)
+    if case.child_name and case.child_setting:
+        same_family.append(
+            sa.and_(
+                sa.func.lower(Case.child_name) == case.child_name.lower(),
+                sa.func.lower(Case.child_setting) == case.child_setting.lower(),
+            )
+        )
+    if not same_family:
+        return None
+    recent = utcnow() - timedelta(days=RECENT_DAYS)
+    available = _available_caseworkers().subquery()
+    query = (
+        sa.select(User)
+        .join(Case, Case.caseworker_id == User.id)
+        .join(available, available.c.id == User.id)
+        .where(
+            Case.id != case.id,
+            sa.or_(*same_family),
+            sa.or_(Case.closed_at.is_(None), Case.closed_at >= recent),
+        )
+        .order_by(Case.received_at.desc(), Case.id.desc())
+        .limit(1)
+    )
+    if exclude:
+        query = query.where(User.id.not_in(exclude))
+    return db.session.scalars(query).first()
+
+
+def _lock_team(team_id: int | None) -> None:
+    if team_id is not None:
+        db.session.execute(sa.select(Team.id).where(Team.id == team_id).with_for_update())
+
+
+def assign(case: Case, caseworker: User | None, reason: str, actor=None, *, team: Team | None = None) -> None:
+    """Give the case to ``caseworker`` (or, with None, to ``team``'s queue), recording why."""
+    if caseworker is not None:
+        if caseworker.role != roles.CASEWORKER or not caseworker.is_active:
+            raise AssignmentError(f"{caseworker.name} is not an active caseworker")
+        if case.stage == 2 and caseworker.id == case.stage1_caseworker_id:
+            raise AssignmentError(
+                f"{caseworker.name} handled stage 1, so someone else must handle stage 2"
+            )
+    old = case.caseworker_id
+    case.caseworker = caseworker
+    if caseworker is not None and caseworker.team_id:
+        case.team_id = caseworker.team_id
+    elif team is not None:
+        case.team = team
+    audit.record(
+        actor,
+        "case.assigned" if caseworker else "case.queued",
+        case,
+        old=old,
+        new=caseworker.id if caseworker else None,
+        team=case.team_id,
+        reason=reason,
+    )
+
+
+def route(case: Case, actor=None) -> User | None:
+    """Find the case a named caseworker, or leave it in the team's queue. Returns who."""
+    exclude = {case.stage1_caseworker_id} if case.stage == 2 and case.stage1_caseworker_id else set()
+    _lock_team(case.team_id)
+    caseworker = continuity_caseworker(case, exclude)
+    if caseworker is not None:
+        assign(case, caseworker, "continuity: the family's existing caseworker", actor)
+    elif case.team_id is not None and (caseworker := least_loaded(case.team_id, exclude)) is not None:
+        assign(case, caseworker, "the team's caseworker with the fewest open cases", actor)
+    else:
+        case.caseworker = None
+        audit.record(actor, "case.queued", case, team=case.team_id, reason="no caseworker with capacity: in the team's queue")
+    if case.urgent:
+        notify_team_lead(case)
+    return caseworker
+
+
+def notify_team_lead(case: Case) -> None:
+    team = db.session.get(Team, case.team_id) if case.team_id else None
+    lead = team.lead if team else None
+    if lead is not None and lead.is_active:
+        queue_email(
+            lead.email,
+            f"Urgent case {case.reference}",
+            "urgent_case",
+            case=case,
+            lead=lead,
+            link=_case_link(case),
+        )
+
+
+def _case_link(case: Case) -> str:
+    return url_for("casework.case", reference=case.reference, _external=True)
