@@ -79,6 +79,11 @@ def register_templates(app: Flask) -> None:
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_day, "long_date")
+    from markupsafe import Markup
+
+    app.add_template_filter(
+        lambda text: Markup('<span class="twc-preserve-lines">{}</span>').format(text or ""), "preserve_lines"
+    )
     from portal.feedback.services import mediation_deadline
 
     app.add_template_filter(mediation_deadline, "mediation_deadline")
@@ -125,6 +130,7 @@ def register_receivers() -> None:
 def register_blueprints(app: Flask) -> None:
     from portal.accounts.admin_views import bp as user_admin_bp
     from portal.accounts.views import bp as accounts_bp
+    from portal.casework.views import bp as casework_bp
     from portal.feedback.tracking_views import bp as tracking_bp
     from portal.feedback.views import bp as feedback_bp
     from portal.pages.views import bp as pages_bp
@@ -134,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(user_admin_bp)
     app.register_blueprint(feedback_bp)
     app.register_blueprint(tracking_bp)
+    app.register_blueprint(casework_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

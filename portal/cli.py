@@ -81,7 +81,23 @@ def send_outbox(limit: int) -> None:
     click.echo(f"Sent {counts['sent']}, to retry {counts['retry']}, failed {counts['failed']}.")
 
 
+sla = AppGroup("sla", help="The Complaint Handling Code's clocks.")
+
+
+@sla.command("remind")
+def sla_remind() -> None:
+    """Email caseworkers about cases due within 2 working days and team leads about overdue
+    ones, once per case and deadline. Run it from cron; running it again sends nothing twice."""
+    from portal.casework.reminders import send_reminders
+
+    with link_context():
+        counts = send_reminders()
+        db.session.commit()
+    click.echo(f"Reminded caseworkers of {counts['due_soon']} case(s) due soon and team leads of {counts['overdue']} overdue.")
+
+
 def register(app) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(users)
     app.cli.add_command(outbox)
+    app.cli.add_command(sla)

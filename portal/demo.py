@@ -67,7 +67,7 @@ def seed_accounts(password: str, teams: dict[str, Team]) -> list[tuple[User, boo
 
 
 def seed(password: str) -> list[tuple[User, bool]]:
-    from portal.feedback.demo import seed_cases
+    from portal.casework.demo import seed_cases
 
     teams = seed_teams()
     seed_categories(teams)

@@ -10,6 +10,7 @@ PUBLIC_LINKS = [("Give feedback", "feedback.start"), ("Follow a case", "tracking
 # (label, endpoint, roles that see it; None means everyone signed in)
 LINKS = [
     ("Your cases", "tracking.my_cases", (roles.PARENT,)),
+    ("Cases", "casework.workspace", (roles.CASEWORKER, roles.MANAGER)),
     ("Users", "user_admin.users", (roles.ADMIN,)),
     ("Youth members", "user_admin.youth_members", (roles.MANAGER, roles.ADMIN)),
     ("Your account", "accounts.account", None),

@@ -7,6 +7,8 @@ at most 20. Every change of a deadline is kept, with its reason, as a DeadlineCh
 
 from datetime import date
 
+import sqlalchemy as sa
+
 from portal.core import audit
 from portal.core.calendar import add_working_days, receipt_day, working_days_between
 from portal.core.time import LONDON, utcnow
@@ -121,3 +123,21 @@ def history(case) -> list[DeadlineChange]:
         .where(DeadlineChange.case_id == case.id)
         .order_by(DeadlineChange.changed_at, DeadlineChange.id)
     ).all()
+
+
+def next_deadline_sql():
+    """next_deadline() as SQL, for filtering and sorting lists: NULL when no clock runs."""
+    from portal.feedback.models import Case
+
+    return sa.case(
+        (sa.or_(Case.status == "closed", Case.stage.is_(None)), sa.null()),
+        (Case.acknowledged_at.is_(None), Case.acknowledge_by),
+        (Case.responded_at.is_(None), Case.respond_by),
+        else_=sa.null(),
+    )
+
+
+def running_clock_sql():
+    from portal.feedback.models import Case
+
+    return sa.case((Case.acknowledged_at.is_(None), ACKNOWLEDGE), else_=RESPOND)

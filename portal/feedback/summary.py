@@ -3,6 +3,7 @@
 from datetime import date
 
 from flask import url_for
+from markupsafe import Markup
 
 from portal.core.time import format_day
 from portal.feedback import forms, journey
@@ -17,7 +18,7 @@ def _row(label: str, value: str | None, step: str, hidden: str | None = None) ->
     )
     return {
         "key": {"text": label},
-        "value": {"text": value or "Not given", "classes": "twc-preserve-lines"},
+        "value": {"html": Markup('<span class="twc-preserve-lines">{}</span>').format(value or "Not given")},
         "actions": {"items": [{"href": href, "text": "Change", "visuallyHiddenText": hidden or label.lower()}]},
     }
 

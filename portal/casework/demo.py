@@ -4,12 +4,50 @@ has cases due soon and overdue. Invented families; addresses end in example.org.
 
 from datetime import datetime, time, timedelta
 
-from portal.accounts.models import User
+from portal.accounts.models import Team, User
+from portal.casework.clocks import ACKNOWLEDGE_DAYS, RESPOND_DAYS
+from portal.casework.models import CaseOutcome, ResponseTemplate
 from portal.core.calendar import add_working_days, receipt_day
+from portal.core.models import LearningTheme
 from portal.core.time import LONDON, utcnow
 from portal.extensions import db
 from portal.feedback import services
 from portal.feedback.models import Case, CaseMessage, Category
+
+THEMES = [
+    "Communication and keeping families informed",
+    "Named contact and continuity",
+    "Timeliness of EHC assessments and plans",
+    "Quality of EHC plans",
+    "Home-to-school transport reliability",
+    "Therapy provision",
+    "Short breaks and respite",
+    "Information and the Local Offer",
+    "Preparing for adulthood",
+]
+
+TEMPLATES = {
+    "Acknowledgement": (
+        "Dear {family_name},\n\nThank you for getting in touch about {child_name}. I am {caseworker_name} and I will be "
+        "your named contact for {reference}. We will send you a full response by {respond_by}.\n\n{caseworker_name}"
+    ),
+    "Holding reply": (
+        "Dear {family_name},\n\nI am still looking into {reference} and wanted to let you know where things are. "
+        "I will write again by {respond_by}.\n\n{caseworker_name}"
+    ),
+    "Asking for more information": (
+        "Dear {family_name},\n\nTo look into {reference} properly, could you send me a copy of the letter you mentioned? "
+        "You can add it to your case online.\n\n{caseworker_name}"
+    ),
+}
+
+# Outcome of each responded or closed demo complaint, and the themes it teaches.
+OUTCOMES = {
+    "demo-04": ("upheld", ["Timeliness of EHC assessments and plans", "Communication and keeping families informed"]),
+    "demo-05": ("partly_upheld", ["Quality of EHC plans", "Therapy provision"]),
+    "demo-06": ("not_upheld", ["Information and the Local Offer"]),
+    "demo-12": ("upheld", ["Home-to-school transport reliability", "Named contact and continuity"]),
+}
 
 # key, days ago, kind, category, status, stage, family (email, name), child, what happened,
 # outcome wanted, conversation [(from_family, days ago, text)], extra fields
@@ -88,7 +126,7 @@ def _at(days_ago: int) -> datetime:
     return datetime.combine(day, time(10, 30), tzinfo=LONDON)
 
 
-def _make_case(spec: dict, categories: dict, staff: list[User]) -> Case:
+def _make_case(spec: dict, categories: dict, staff: list[User], themes: dict) -> Case:
     received = _at(spec["days_ago"])
     category = categories[spec["category"]]
     family = spec.get("family")
@@ -127,11 +165,11 @@ def _make_case(spec: dict, categories: dict, staff: list[User]) -> Case:
         case.caseworker = team_staff[0] if team_staff else (staff[0] if staff else None)
     if complaint:
         received_day = receipt_day(received.date())
-        case.acknowledge_by = add_working_days(received_day, 5)
+        case.acknowledge_by = add_working_days(received_day, ACKNOWLEDGE_DAYS[1])
         if spec["status"] != "received":
             acknowledged = case.acknowledge_by - timedelta(days=2)
             case.acknowledged_at = datetime.combine(acknowledged, time(11), tzinfo=LONDON)
-            case.respond_by = add_working_days(acknowledged, 10)
+            case.respond_by = add_working_days(acknowledged, RESPOND_DAYS[1])
         if spec["status"] in ("responded", "closed"):
             case.responded_at = _at(max(spec["days_ago"] - 12, 1))
         if spec["status"] == "closed":
@@ -139,12 +177,22 @@ def _make_case(spec: dict, categories: dict, staff: list[User]) -> Case:
         if spec.get("stage") == 2:
             escalated = _at(spec["escalated_days_ago"])
             case.escalated_at = escalated
-            case.acknowledge_by = add_working_days(receipt_day(escalated.date()), 5)
+            case.stage1_caseworker_id = case.caseworker.id if case.caseworker else None
+            others = [person for person in staff if person.id != case.stage1_caseworker_id]
+            case.caseworker = others[0] if others else None
+            case.acknowledge_by = add_working_days(receipt_day(escalated.date()), ACKNOWLEDGE_DAYS[2])
             case.acknowledged_at = None
             case.respond_by = None
     elif spec["status"] == "closed":
         case.closed_at = _at(max(spec["days_ago"] - 10, 1))
     db.session.add(case)
+    if spec["key"] in OUTCOMES:
+        finding, theme_names = OUTCOMES[spec["key"]]
+        last_reply = next((text for from_family, _, text in reversed(spec.get("conversation", [])) if not from_family), "")
+        outcome = CaseOutcome(case=case, stage=1, outcome=finding, summary=last_reply or spec["what"], recorded_at=case.responded_at or received)
+        outcome.themes = [themes[name] for name in theme_names]
+        outcome.recorded_by_id = case.stage1_caseworker_id or case.caseworker_id
+        db.session.add(outcome)
     for from_family, days_ago, text in spec.get("conversation", []):
         db.session.add(
             CaseMessage(
@@ -158,14 +206,41 @@ def _make_case(spec: dict, categories: dict, staff: list[User]) -> Case:
     return case
 
 
+def seed_themes() -> dict[str, LearningTheme]:
+    existing = {theme.name: theme for theme in db.session.scalars(db.select(LearningTheme))}
+    for name in THEMES:
+        if name not in existing:
+            existing[name] = LearningTheme(name=name)
+            db.session.add(existing[name])
+    return existing
+
+
+def seed_templates() -> None:
+    existing = set(db.session.scalars(db.select(ResponseTemplate.name)))
+    for name, body in TEMPLATES.items():
+        if name not in existing:
+            db.session.add(ResponseTemplate(name=name, body=body))
+
+
+def seed_team_leads() -> None:
+    """The demo manager leads every team that has no lead yet."""
+    manager = db.session.scalar(db.select(User).where(User.email == "manager@example.org"))
+    if manager is not None:
+        for team in db.session.scalars(db.select(Team).where(Team.lead_id.is_(None))):
+            team.lead = manager
+
+
 def seed_cases() -> int:
     """Add the demo cases not already there. Returns how many were added."""
+    themes = seed_themes()
+    seed_templates()
+    seed_team_leads()
     existing = set(db.session.scalars(db.select(Case.submission_key).where(Case.submission_key.like("demo-%"))))
     categories = {category.name: category for category in db.session.scalars(db.select(Category))}
     staff = db.session.scalars(db.select(User).where(User.role == "caseworker").order_by(User.id)).all()
     added = 0
     for spec in sorted(CASES, key=lambda spec: -spec["days_ago"]):
         if spec["key"] not in existing:
-            _make_case(spec, categories, staff)
+            _make_case(spec, categories, staff, themes)
             added += 1
     return added

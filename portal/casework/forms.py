@@ -1,0 +1,134 @@
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovDateInput,
+    GovFileInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import DateField, FileField, IntegerField, RadioField, SelectField, SelectMultipleField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from portal.casework.models import CaseOutcome, Remedy
+from portal.casework.services import NOT_COMPLAINT_REASONS
+from portal.core.forms import PortalForm
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _text(label, description="", required=None, rows_max=10000):
+    validators = [InputRequired(message=required)] if required else [Optional()]
+    return TextAreaField(
+        label,
+        description=description,
+        widget=GovTextArea(),
+        filters=[_strip],
+        validators=[*validators, Length(max=rows_max, message=f"{label} must be {rows_max} characters or fewer")],
+    )
+
+
+class AcknowledgeForm(PortalForm):
+    body = _text("Message to the family", "Sent by email and shown on their case page.", "Enter the message to the family")
+    submit = SubmitField("Acknowledge and send", widget=GovSubmitInput())
+
+
+class ReplyForm(PortalForm):
+    body = _text(
+        "Reply to the family",
+        "The route onwards (stage 2, or the Ombudsman) is added at the end for you.",
+        "Enter your reply",
+    )
+    evidence = FileField("Attach a file (optional)", description="PDF, JPEG, PNG or Word (DOCX), up to 10MB.", widget=GovFileInput())
+    submit = SubmitField("Send reply", widget=GovSubmitInput())
+
+
+class NoteForm(PortalForm):
+    body = _text("Internal note", "Only staff see notes. They are never sent to the family.", "Enter the note")
+    submit = SubmitField("Add note", widget=GovSubmitInput())
+
+
+class RequestInformationForm(PortalForm):
+    body = _text("What do you need from the family?", "Sent by email and shown on their case page.", "Enter what you need from the family")
+    submit = SubmitField("Send request", widget=GovSubmitInput())
+
+
+class ExtendForm(PortalForm):
+    working_days = IntegerField(
+        "How many more working days?",
+        widget=GovTextInput(),
+        validators=[InputRequired(message="Enter the number of working days")],
+    )
+    reason = _text("Why do you need more time?", "Sent to the family with the Ombudsman's details.", "Enter the reason for the extension")
+    submit = SubmitField("Extend deadline", widget=GovSubmitInput())
+
+
+class OutcomeForm(PortalForm):
+    outcome = RadioField(
+        "What is your finding?",
+        description="For a complaint, say whether it is upheld.",
+        choices=[SelectChoice(value, label) for value, label in CaseOutcome.LABELS.items()],
+        widget=GovRadioInput(),
+        validators=[Optional()],
+    )
+    summary = _text(
+        "Your response",
+        "Address each point the family raised and say what will happen. Sent to the family.",
+        "Enter the response to send to the family",
+    )
+    themes = SelectMultipleField(
+        "What can the council learn from this? (optional)",
+        description="Select the themes that apply. They are counted in You said, we did.",
+        widget=GovCheckboxesInput(),
+        coerce=int,
+        validators=[Optional()],
+    )
+    submit = SubmitField("Record and send response", widget=GovSubmitInput())
+
+
+class RemedyRowForm(PortalForm):
+    """One promised remedy; the outcome page shows three."""
+
+    class Meta:
+        csrf = False
+
+    kind = SelectField(
+        "Remedy",
+        choices=[SelectChoice("", "None")] + [SelectChoice(value, label) for value, label in Remedy.KINDS.items()],
+        widget=GovSelect(),
+        validators=[Optional()],
+    )
+    description = _text("What exactly?", rows_max=1000)
+    due_on = DateField("By when", widget=GovDateInput(), format=["%d %m %Y"], validators=[Optional()])
+
+
+class CloseForm(PortalForm):
+    submit = SubmitField("Close case", widget=GovSubmitInput())
+
+
+class ReopenForm(PortalForm):
+    reason = _text("Why are you reopening the case?", "Kept as an internal note.", "Enter why the case is being reopened")
+    submit = SubmitField("Reopen case", widget=GovSubmitInput())
+
+
+class TransferForm(PortalForm):
+    caseworker = SelectField("Caseworker", description="Or leave as none and choose a team's queue.", widget=GovSelect(), validators=[Optional()])
+    team = SelectField("Team", description="Used when no caseworker is chosen.", widget=GovSelect(), validators=[Optional()])
+    reason = _text("Why?", "Recorded in the case history.", "Enter why the case is being transferred")
+    submit = SubmitField("Transfer case", widget=GovSubmitInput())
+
+
+class NotComplaintForm(PortalForm):
+    reason = RadioField(
+        "Why is this not a complaint?",
+        description="The case leaves the complaints procedure and its clocks stop.",
+        choices=[SelectChoice(value, label) for value, label in NOT_COMPLAINT_REASONS.items()],
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select why this is not a complaint")],
+    )
+    signposting = _text("What should the family do instead?", "Sent to the family.", "Enter what the family should do instead")
+    submit = SubmitField("Send and close", widget=GovSubmitInput())

@@ -1,0 +1,105 @@
+"""The workspace's lists, built in SQL: queues, filters, search and sorting, a page at a time,
+with a fixed number of queries however many cases there are."""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from portal.accounts import roles
+from portal.casework import clocks
+from portal.casework.access import visible_to
+from portal.extensions import db
+from portal.feedback.models import Case
+
+QUEUES = {
+    "mine": "My cases",
+    "team": "Unassigned",
+    "due_soon": "Due soon",
+    "overdue": "Overdue",
+    "open": "All open",
+    "closed": "Closed",
+}
+PER_PAGE = 25
+SEARCHED_COLUMNS = (
+    Case.reference,
+    Case.contact_name,
+    Case.contact_email,
+    Case.child_name,
+    Case.child_setting,
+    Case.what_happened,
+    Case.outcome_wanted,
+)
+
+
+@dataclass
+class Filters:
+    queue: str = "mine"
+    q: str = ""
+    stage: str = ""
+    status: str = ""
+    category: str = ""
+    urgent: bool = False
+    sort: str = "deadline"
+
+
+def queue_condition(queue: str, user, on=None):
+    on = on or clocks.today()
+    deadline = clocks.next_deadline_sql()
+    open_ = Case.status != "closed"
+    if queue == "mine":
+        return sa.and_(open_, Case.caseworker_id == user.id)
+    if queue == "team":
+        team = Case.team_id == user.team_id if user.role == roles.CASEWORKER else sa.true()
+        return sa.and_(open_, Case.caseworker_id.is_(None), team)
+    if queue == "due_soon":
+        return sa.and_(deadline >= on, deadline <= clocks.due_soon_limit(on))
+    if queue == "overdue":
+        return deadline < on
+    if queue == "closed":
+        return Case.status == "closed"
+    return open_
+
+
+def search_condition(text: str):
+    """Full-text search on PostgreSQL; a case-insensitive match of every word elsewhere."""
+    text = text.strip()[:200]
+    if not text:
+        return sa.true()
+    reference = Case.reference == text.upper()
+    if db.session.get_bind().dialect.name == "postgresql":
+        document = sa.func.to_tsvector("simple", sa.func.concat_ws(" ", *SEARCHED_COLUMNS))
+        return sa.or_(reference, document.op("@@")(sa.func.websearch_to_tsquery("simple", text)))
+    words = [word for word in text.lower().split() if word]
+    return sa.or_(
+        reference,
+        sa.and_(*[sa.or_(*[sa.func.lower(column).contains(word, autoescape=True) for column in SEARCHED_COLUMNS]) for word in words]),
+    )
+
+
+def filtered(filters: Filters, user):
+    query = sa.select(Case).where(visible_to(user), queue_condition(filters.queue, user), search_condition(filters.q))
+    if filters.stage in ("1", "2"):
+        query = query.where(Case.stage == int(filters.stage))
+    elif filters.stage == "none":
+        query = query.where(Case.stage.is_(None))
+    if filters.status:
+        query = query.where(Case.status == filters.status)
+    if filters.category.isdigit():
+        query = query.where(Case.category_id == int(filters.category))
+    if filters.urgent:
+        query = query.where(Case.urgent.is_(True))
+    deadline = clocks.next_deadline_sql()
+    if filters.sort == "newest":
+        query = query.order_by(Case.received_at.desc(), Case.id.desc())
+    else:
+        query = query.order_by(deadline.is_(None), deadline, Case.received_at, Case.id)
+    return query.options(db.joinedload(Case.category), db.joinedload(Case.caseworker), db.joinedload(Case.team))
+
+
+def queue_counts(user) -> dict[str, int]:
+    """How many cases each queue holds, in one query."""
+    columns = [
+        sa.func.count(sa.case((queue_condition(queue, user), 1))).label(queue) for queue in QUEUES
+    ]
+    row = db.session.execute(sa.select(*columns).select_from(Case).where(visible_to(user))).one()
+    return dict(row._mapping)

@@ -1,0 +1,67 @@
+"""Reminders for cron (`flask --app wsgi sla remind`): caseworkers hear about their cases due
+within 2 working days, team leads about overdue ones; each once per case and deadline."""
+
+import sqlalchemy as sa
+from flask import url_for
+from sqlalchemy.exc import IntegrityError
+
+from portal.accounts.models import Team, User
+from portal.casework import clocks
+from portal.casework.models import ReminderSent
+from portal.extensions import db
+from portal.feedback.models import Case
+from portal.notifications.services import queue_email
+
+
+def _cases(condition):
+    deadline = clocks.next_deadline_sql()
+    return db.session.execute(
+        sa.select(Case, deadline.label("deadline"), clocks.running_clock_sql().label("clock"))
+        .options(db.joinedload(Case.caseworker), db.joinedload(Case.team).joinedload(Team.lead))
+        .where(deadline.is_not(None), condition(deadline))
+        .order_by(deadline, Case.id)
+    ).all()
+
+
+def _once(case: Case, kind: str, clock: str, deadline) -> bool:
+    """Record the reminder; False if it was sent before (by this run or another)."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(ReminderSent(case_id=case.id, kind=kind, clock=clock, deadline=deadline))
+    except IntegrityError:
+        return False
+    return True
+
+
+def send_reminders(on=None) -> dict[str, int]:
+    on = on or clocks.today()
+    counts = {"due_soon": 0, "overdue": 0}
+    for case, deadline, clock in _cases(lambda d: sa.and_(d >= on, d <= clocks.due_soon_limit(on))):
+        person: User | None = case.caseworker
+        if person is not None and person.is_active and _once(case, "due_soon", clock, deadline):
+            queue_email(
+                person.email,
+                f"Due {deadline:%-d %B}: {case.reference}",
+                "reminder_due_soon",
+                case=case,
+                person=person,
+                deadline=deadline,
+                clock=clocks.CLOCK_LABELS[clock].lower(),
+                link=url_for("casework.case", reference=case.reference, _external=True),
+            )
+            counts["due_soon"] += 1
+    for case, deadline, clock in _cases(lambda d: d < on):
+        lead: User | None = case.team.lead if case.team else None
+        if lead is not None and lead.is_active and _once(case, "overdue", clock, deadline):
+            queue_email(
+                lead.email,
+                f"Overdue since {deadline:%-d %B}: {case.reference}",
+                "reminder_overdue",
+                case=case,
+                person=lead,
+                deadline=deadline,
+                clock=clocks.CLOCK_LABELS[clock].lower(),
+                link=url_for("casework.case", reference=case.reference, _external=True),
+            )
+            counts["overdue"] += 1
+    return counts

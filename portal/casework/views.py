@@ -1,0 +1,306 @@
+"""The caseworker's workspace at /cases: queues, a case's page, and the actions on it."""
+
+import io
+from dataclasses import dataclass
+from typing import Callable
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from portal.accounts import roles
+from portal.accounts.models import Team, User
+from portal.accounts.permissions import role_required
+from portal.casework import access, clocks, forms, queries, services
+from portal.casework.models import CaseOutcome, ResponseTemplate
+from portal.core import audit
+from portal.core.files import FileRefused, check_upload
+from portal.core.forms import form_page
+from portal.core.models import AuditEvent, LearningTheme
+from portal.extensions import db
+from portal.feedback.models import Attachment, Case, CaseMessage, Category
+from portal.feedback.services import STATUS_LABELS
+
+bp = Blueprint("casework", __name__)
+
+staff_only = role_required(*access.CASE_STAFF)
+
+
+@bp.route("/cases")
+@staff_only
+def workspace():
+    args = request.args
+    filters = queries.Filters(
+        queue=args.get("queue") if args.get("queue") in queries.QUEUES else "mine",
+        q=args.get("q", "")[:200],
+        stage=args.get("stage", ""),
+        status=args.get("status", "") if args.get("status", "") in STATUS_LABELS else "",
+        category=args.get("category", ""),
+        urgent=args.get("urgent") == "1",
+        sort="newest" if args.get("sort") == "newest" else "deadline",
+    )
+    page = db.paginate(queries.filtered(filters, current_user), per_page=queries.PER_PAGE, error_out=False)
+    return render_template(
+        "casework/workspace.html",
+        page=page,
+        filters=filters,
+        counts=queries.queue_counts(current_user),
+        queues=queries.QUEUES,
+        categories=db.session.scalars(db.select(Category).order_by(Category.position, Category.name)).all(),
+        statuses=STATUS_LABELS,
+        today=clocks.today(),
+        deadline_of=clocks.next_deadline,
+        state_of=clocks.state,
+    )
+
+
+def _timeline(case: Case) -> list[dict]:
+    """Messages, internal notes, clock changes and recorded events, oldest first."""
+    messages = db.session.scalars(
+        db.select(CaseMessage)
+        .options(db.selectinload(CaseMessage.attachments), db.joinedload(CaseMessage.author))
+        .where(CaseMessage.case_id == case.id)
+    ).all()
+    events = db.session.scalars(
+        db.select(AuditEvent)
+        .where(AuditEvent.object_type == Case.__tablename__, AuditEvent.object_id == str(case.id))
+    ).all()
+    names = {user.id: user.name for user in db.session.scalars(
+        db.select(User).where(User.id.in_({e.actor_id for e in events if e.actor_id}))
+    )} if events else {}
+    entries = [{"at": m.created_at, "kind": "note" if m.internal else ("family" if m.from_family else "council"), "message": m} for m in messages]
+    entries += [
+        {"at": e.occurred_at, "kind": "event", "text": audit.describe(e), "who": names.get(e.actor_id, "The family" if e.actor_id is None and e.action.startswith("case.family") else "System")}
+        for e in events
+        if e.action not in ("case.replied", "case.note_added")
+    ]
+    return sorted(entries, key=lambda entry: entry["at"])
+
+
+def _case(reference: str) -> Case:
+    return access.case_or_404(
+        reference,
+        current_user,
+        db.joinedload(Case.category),
+        db.joinedload(Case.caseworker),
+        db.joinedload(Case.team),
+    )
+
+
+@bp.route("/cases/<reference>")
+@staff_only
+def case(reference: str):
+    found = _case(reference)
+    deadline = clocks.next_deadline(found)
+    return render_template(
+        "casework/case.html",
+        case=found,
+        timeline=_timeline(found),
+        evidence=[a for a in found.attachments if a.message_id is None],
+        deadline=deadline,
+        deadline_state=clocks.state(deadline[1]) if deadline else None,
+        clock_history=clocks.history(found),
+        outcomes=db.session.scalars(
+            db.select(CaseOutcome)
+            .options(db.selectinload(CaseOutcome.remedies), db.selectinload(CaseOutcome.themes))
+            .where(CaseOutcome.case_id == found.id)
+            .order_by(CaseOutcome.id)
+        ).all(),
+        status_label=STATUS_LABELS.get(found.status, found.status),
+        actions=[(name, action) for name, action in ACTIONS.items() if action.allowed(found)],
+    )
+
+
+@bp.route("/cases/<reference>/files/<int:attachment_id>")
+@staff_only
+def download(reference: str, attachment_id: int):
+    found = _case(reference)
+    attachment = db.session.scalar(
+        db.select(Attachment).where(Attachment.id == attachment_id, Attachment.case_id == found.id)
+    )
+    if attachment is None:
+        abort(404)
+    response = send_file(
+        io.BytesIO(attachment.blob.data),
+        mimetype=attachment.content_type,
+        as_attachment=True,
+        download_name=attachment.filename,
+    )
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+# --- actions ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Action:
+    title: str
+    form: type
+    run: Callable
+    allowed: Callable[[Case], bool]
+    done: str
+    template: str = "casework/action.html"
+    prepare: Callable | None = None
+
+
+def _files(form) -> list:
+    upload = request.files.get("evidence")
+    if upload is None or not upload.filename:
+        return []
+    return [check_upload(upload.filename, upload.read())]
+
+
+def _prepare_reply(form, case):
+    templates = db.session.scalars(db.select(ResponseTemplate).order_by(ResponseTemplate.name)).all()
+    chosen = request.args.get("template", type=int)
+    if request.method == "GET" and chosen:
+        template = next((t for t in templates if t.id == chosen), None)
+        if template is not None:
+            form.body.data = services.fill_template(template, case, current_user)
+    return {"templates": templates}
+
+
+def _prepare_acknowledge(form, case):
+    if request.method == "GET" and not form.body.data:
+        due = clocks.add_working_days(clocks.receipt_day(clocks.today()), clocks.RESPOND_DAYS[case.stage]) if case.stage else None
+        form.body.data = services.default_acknowledgement(case, current_user, due)
+    return {}
+
+
+def _prepare_transfer(form, case):
+    caseworkers = db.session.scalars(
+        db.select(User).where(User.role == roles.CASEWORKER, User.disabled_at.is_(None)).order_by(User.name)
+    ).all()
+    teams = db.session.scalars(db.select(Team).order_by(Team.name)).all()
+    form.caseworker.choices = [SelectChoice("", "None")] + [
+        SelectChoice(str(person.id), f"{person.name}" + (f" ({person.team.name})" if person.team else "")) for person in caseworkers
+    ]
+    form.team.choices = [SelectChoice("", "Keep the case's team")] + [SelectChoice(str(team.id), team.name) for team in teams]
+    return {}
+
+
+def _prepare_outcome(form, case):
+    themes = db.session.scalars(db.select(LearningTheme).where(LearningTheme.active.is_(True)).order_by(LearningTheme.name)).all()
+    form.themes.choices = [SelectChoice(theme.id, theme.name) for theme in themes]
+    if not case.is_complaint:
+        del form.outcome
+    remedies = [forms.RemedyRowForm(prefix=f"remedy-{index}") for index in range(3)] if case.is_complaint else []
+    return {"remedies": remedies}
+
+
+def _run_outcome(case, form):
+    remedies = []
+    for index in range(3):
+        row = forms.RemedyRowForm(prefix=f"remedy-{index}")
+        row.validate()
+        if row.kind.data:
+            if not row.description.data:
+                raise services.ActionError(f"Remedy {index + 1}: say exactly what will be done")
+            remedies.append((row.kind.data, row.description.data, row.due_on.data))
+    services.record_outcome(
+        case,
+        current_user,
+        outcome=form.outcome.data if hasattr(form, "outcome") else None,
+        summary=form.summary.data,
+        remedies=remedies,
+        theme_ids=form.themes.data or [],
+    )
+
+
+def _run_transfer(case, form):
+    caseworker = db.session.get(User, int(form.caseworker.data)) if form.caseworker.data else None
+    team = db.session.get(Team, int(form.team.data)) if form.team.data else None
+    if caseworker is None and team is None:
+        raise services.ActionError("Choose a caseworker or a team")
+    services.transfer(case, current_user, caseworker=caseworker, team=team or case.team, reason=form.reason.data)
+
+
+def _open(case):
+    return case.status != "closed"
+
+
+def _has_clock(case):
+    return _open(case) and case.stage is not None
+
+
+ACTIONS: dict[str, Action] = {
+    "acknowledge": Action(
+        "Acknowledge", forms.AcknowledgeForm,
+        lambda case, form: services.acknowledge(case, current_user, form.body.data),
+        lambda case: _open(case) and case.acknowledged_at is None, "Acknowledged. The family has been told.",
+        prepare=_prepare_acknowledge,
+    ),
+    "reply": Action(
+        "Reply to the family", forms.ReplyForm,
+        lambda case, form: services.reply(case, current_user, form.body.data, _files(form)),
+        lambda case: not case.anonymous, "Reply sent.", template="casework/reply.html", prepare=_prepare_reply,
+    ),
+    "note": Action(
+        "Add an internal note", forms.NoteForm,
+        lambda case, form: services.add_note(case, current_user, form.body.data),
+        lambda case: True, "Note added.",
+    ),
+    "request-information": Action(
+        "Ask the family for more information", forms.RequestInformationForm,
+        lambda case, form: services.request_information(case, current_user, form.body.data),
+        lambda case: _open(case) and not case.anonymous, "Request sent.",
+    ),
+    "extend": Action(
+        "Extend the response deadline", forms.ExtendForm,
+        lambda case, form: services.extend(case, current_user, form.working_days.data, form.reason.data),
+        lambda case: _has_clock(case) and case.respond_by is not None and case.responded_at is None and not case.extension_used,
+        "Deadline extended. The family has been told why.",
+    ),
+    "outcome": Action(
+        "Record the response", forms.OutcomeForm, _run_outcome,
+        lambda case: _open(case) and case.responded_at is None, "Response recorded and sent.",
+        template="casework/outcome.html", prepare=_prepare_outcome,
+    ),
+    "transfer": Action(
+        "Transfer the case", forms.TransferForm, _run_transfer,
+        lambda case: _open(case), "Case transferred.", prepare=_prepare_transfer,
+    ),
+    "not-a-complaint": Action(
+        "Mark as not a complaint", forms.NotComplaintForm,
+        lambda case, form: services.mark_not_a_complaint(case, current_user, form.reason.data, form.signposting.data),
+        lambda case: _open(case) and case.is_complaint, "Marked as not a complaint. The family has been told where to go.",
+    ),
+    "close": Action(
+        "Close the case", forms.CloseForm,
+        lambda case, form: services.close(case, current_user),
+        _open, "Case closed.",
+    ),
+    "reopen": Action(
+        "Reopen the case", forms.ReopenForm,
+        lambda case, form: services.reopen(case, current_user, form.reason.data),
+        lambda case: case.status == "closed", "Case reopened.",
+    ),
+}
+
+
+@bp.route("/cases/<reference>/<action_name>", methods=["GET", "POST"])
+@form_page
+@staff_only
+def action(reference: str, action_name: str):
+    action = ACTIONS.get(action_name)
+    if action is None:
+        abort(404)
+    found = _case(reference)
+    if not action.allowed(found):
+        flash(f"You cannot {action.title[0].lower() + action.title[1:]} for this case now.", "info")
+        return redirect(url_for("casework.case", reference=found.reference))
+    form = action.form()
+    extra = action.prepare(form, found) if action.prepare else {}
+    if form.validate_on_submit():
+        try:
+            action.run(found, form)
+        except (services.ActionError, clocks.ClockError, FileRefused) as refused:
+            db.session.rollback()
+            found = _case(reference)
+            field = getattr(form, "evidence", None) if isinstance(refused, FileRefused) else None
+            (field or next(iter(f for f in form if f.name not in ("csrf_token",)))).errors.append(str(refused))
+        else:
+            db.session.commit()
+            flash(action.done, "success")
+            return redirect(url_for("casework.case", reference=found.reference))
+    return render_template(action.template, case=found, form=form, action=action, action_name=action_name, **extra)
