@@ -76,6 +76,14 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+# Indexes made by hand in migrations that the models cannot describe (PostgreSQL only).
+HAND_MADE_INDEXES = {"ix_feedback_case_search"}
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    return not (type_ == "index" and name in HAND_MADE_INDEXES)
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -96,6 +104,7 @@ def run_migrations_online():
 
     conf_args = current_app.extensions['migrate'].configure_args
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_object", include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -31,6 +31,16 @@ SEARCHED_COLUMNS = (
 )
 
 
+# The same expression as the GIN index made in migration 0004, so PostgreSQL can use it.
+SEARCH_DOCUMENT = (
+    "to_tsvector('simple'::regconfig, "
+    "coalesce(feedback_case.reference, '') || ' ' || coalesce(feedback_case.contact_name, '') || ' ' || "
+    "coalesce(feedback_case.contact_email, '') || ' ' || coalesce(feedback_case.child_name, '') || ' ' || "
+    "coalesce(feedback_case.child_setting, '') || ' ' || coalesce(feedback_case.what_happened, '') || ' ' || "
+    "coalesce(feedback_case.outcome_wanted, ''))"
+)
+
+
 @dataclass
 class Filters:
     queue: str = "mine"
@@ -67,8 +77,8 @@ def search_condition(text: str):
         return sa.true()
     reference = Case.reference == text.upper()
     if db.session.get_bind().dialect.name == "postgresql":
-        document = sa.func.to_tsvector("simple", sa.func.concat_ws(" ", *SEARCHED_COLUMNS))
-        return sa.or_(reference, document.op("@@")(sa.func.websearch_to_tsquery("simple", text)))
+        query = sa.func.websearch_to_tsquery(sa.literal_column("'simple'::regconfig"), text)
+        return sa.or_(reference, sa.text(SEARCH_DOCUMENT).op("@@")(query))
     words = [word for word in text.lower().split() if word]
     return sa.or_(
         reference,
