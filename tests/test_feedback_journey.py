@@ -398,3 +398,18 @@ def test_references_count_up_within_a_year(app):
         # A rolled-back submission gives its number back.
         assert services.allocate_reference(2026) == "CAN-2026-00001"
         db.session.commit()
+
+
+def test_a_complaint_needs_the_outcome_wanted(client, category_id):
+    walk(client, category_id, skip=("details", "child", "reply", "contact", "adjustments"))
+    response = answer(client, "details", {"what_happened": "It went wrong.", "outcome_wanted": ""})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Enter what you would like to happen" in text
+    assert 'href="#outcome_wanted"' in text
+
+
+def test_a_date_error_links_to_the_day_box(client, category_id):
+    walk(client, category_id, skip=("details", "child", "reply", "contact", "adjustments"), overrides={"triage": {"triage": "plan"}})
+    response = client.post("/feedback/other-ways-to-resolve-this", data={"decision_letter_date": ["40", "1", "2026"]})
+    assert 'href="#decision_letter_date-day"' in response.get_data(as_text=True)

@@ -3,6 +3,7 @@
 from flask import g
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.main import wtforms_errors
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 
 EXPIRED_MESSAGE = (
     "This page timed out before you sent it, so nothing was saved. "
@@ -25,12 +26,15 @@ class PortalForm(FlaskForm):
 def error_summary_params(form) -> dict:
     """Parameters for govukErrorSummary: one entry per field, linked to the field.
 
-    The CSRF token has no visible field, so its message links to the top of the form.
+    The CSRF token has no visible field, so its message links to the top of the form; a date
+    links to its day box rather than the wrapper around the three boxes, so focus moves there.
     """
     params = wtforms_errors(form)
+    dates = {f"#{field.id}": f"#{field.name}-day" for field in form if isinstance(field.widget, GovDateInput)}
     for item in params["errorList"]:
         if item["href"] == "#csrf_token":
             item["href"] = "#main-content"
+        item["href"] = dates.get(item["href"], item["href"])
     return params
 
 

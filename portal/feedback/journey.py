@@ -79,7 +79,7 @@ STEPS = [
     Step("child", "about-the-child", "About the child or young person", _always, _has("child_seen")),
     Step("reply", "do-you-want-a-reply", "Do you want a reply?", _always, _has("reply")),
     Step("contact", "your-details", "Your contact details", wants_reply, _has("contact_name")),
-    Step("adjustments", "support-you-need", "Support you need from us", wants_reply, _has("adjustments_seen")),
+    Step("adjustments", "support-you-need", "Do you need any support from us?", wants_reply, _has("adjustments_seen")),
     Step("evidence", "evidence", "Upload evidence", _always, _has("evidence_seen")),
 ]
 STEP_BY_NAME = {step.name: step for step in STEPS}
