@@ -1,0 +1,89 @@
+"""A caseworker's day in a real browser, on the demo data: find a family's case, acknowledge
+it, reply, and record the outcome; the parent sees each reply on their own case page.
+
+Every page visited is checked with axe (see conftest.py).
+"""
+
+import pytest
+from playwright.sync_api import expect
+
+from portal import demo
+from portal.extensions import db
+from portal.feedback.models import Case
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "Bright-Otter-Lantern-42"
+
+
+@pytest.fixture
+def demo_data(live_server):
+    with live_server.app.app_context():
+        demo.seed(PASSWORD)
+        case = db.session.scalar(db.select(Case).where(Case.submission_key == "demo-02"))
+        return {"reference": case.reference}
+
+
+def test_caseworker_answers_a_demo_case_and_the_parent_sees_it(browser, live_server, visitor, demo_data, request):
+    page = visitor.page
+    reference = demo_data["reference"]
+
+    visitor.sign_in("caseworker@example.org", PASSWORD)
+    visitor.goto("/cases")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cases")
+    expect(page.get_by_role("navigation", name="Queues")).to_contain_text("Overdue")
+
+    page.get_by_label("Search").fill("Okafor")
+    visitor.submit("Apply filters")
+    expect(page.get_by_role("table")).to_contain_text("Tom Okafor")
+    visitor.follow(reference)
+    expect(page.get_by_role("heading", level=1)).to_contain_text(reference)
+    expect(page.get_by_text("Overdue").first).to_be_visible()
+
+    visitor.follow("Acknowledge")
+    assert "Dear Tom Okafor" in page.get_by_label("Message to the family").input_value()
+    visitor.submit("Acknowledge and send")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Acknowledged")
+    expect(page.get_by_text("Respond by", exact=True)).to_be_visible()
+
+    visitor.follow("Reply to the family")
+    page.get_by_label("Reply to the family").fill("We have chased the assessment panel and will call you on Friday.")
+    visitor.submit("Send reply")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Reply sent")
+
+    visitor.follow("Add an internal note")
+    page.get_by_label("Internal note").fill("Panel papers are with the SENCo, not us.")
+    visitor.submit("Add note")
+    expect(page.get_by_text("Internal note", exact=True).first).to_be_visible()
+
+    # The parent, in their own browser, sees the reply and never the note.
+    parent_context = browser.new_context(base_url=live_server.base_url)
+    try:
+        from tests.browser.conftest import Visitor
+
+        parent = Visitor(parent_context.new_page(), live_server)
+        parent.sign_in("parent2@example.org", PASSWORD)
+        parent.goto("/my-cases")
+        parent.follow(reference)
+        expect(parent.page.get_by_text("We have chased the assessment panel")).to_be_visible()
+        expect(parent.page.get_by_text("If you are unhappy with our answer").first).to_be_visible()
+        assert "Panel papers" not in parent.page.content()
+    finally:
+        parent_context.close()
+
+    visitor.follow("Record the response")
+    page.get_by_role("group", name="What is your finding?").get_by_label("Upheld", exact=True).check()
+    page.get_by_label("Your response").fill("We are sorry the decision was late. The panel met on Tuesday and agreed to assess Grace.")
+    page.locator("#remedy-0-kind").select_option("apology")
+    page.locator("#remedy-0-description").fill("A written apology from the head of service")
+    page.get_by_label("Timeliness of EHC assessments and plans").check()
+    visitor.submit("Record and send response")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Response recorded")
+    expect(page.get_by_text("Stage 1: Upheld")).to_be_visible()
+
+    with live_server.app.app_context():
+        case = db.session.scalar(db.select(Case).where(Case.reference == reference))
+        assert case.status == "responded" and case.responded_at is not None
+    family_emails = live_server.emails("parent2@example.org", "caseworker_reply")
+    assert len(family_emails) == 3  # acknowledgement, reply, response
+    assert all("Panel papers" not in email.body for email in live_server.emails())
