@@ -1,7 +1,6 @@
 """Test data for the casework tests: cases made straight in the database in the state a test
 needs, or submitted through the feedback service so that the real receivers route them."""
 
-import re
 import secrets
 from itertools import count
 
@@ -13,7 +12,6 @@ from portal.extensions import db
 from portal.feedback import services as feedback_services
 from portal.feedback.models import Case, Category, FeedbackDraft
 
-REFERENCE = re.compile(r"CAN-\d{4}-\d{5}")
 _numbers = count(1)
 
 
@@ -150,8 +148,3 @@ def events_for(reference: str, action: str | None = None) -> list[AuditEvent]:
 def sign_in(client, person) -> None:
     response = client.post("/sign-in", data={"email": person.email, "password": person.password})
     assert response.status_code == 302, "could not sign in"
-
-
-def references_in(html: str) -> list[str]:
-    """The case references on a page, in order, each once."""
-    return list(dict.fromkeys(REFERENCE.findall(html)))

@@ -23,6 +23,11 @@ def visible_to(user):
     return sa.false()
 
 
+def can_see(case: Case, user) -> bool:
+    """Whether ``user`` may still see ``case`` (as saved), by the same rule as the lists."""
+    return db.session.scalar(sa.select(Case.id).where(Case.id == case.id, visible_to(user))) is not None
+
+
 def case_or_404(reference: str, user, *options) -> Case:
     case = db.session.scalar(
         sa.select(Case).options(*options).where(Case.reference == (reference or "").upper(), visible_to(user))

@@ -78,7 +78,7 @@ def search_condition(text: str):
     reference = Case.reference == text.upper()
     if db.session.get_bind().dialect.name == "postgresql":
         query = sa.func.websearch_to_tsquery(sa.literal_column("'simple'::regconfig"), text)
-        return sa.or_(reference, sa.text(SEARCH_DOCUMENT).op("@@")(query))
+        return sa.or_(reference, sa.literal_column(SEARCH_DOCUMENT).op("@@")(query))
     words = [word for word in text.lower().split() if word]
     return sa.or_(
         reference,

@@ -3,7 +3,6 @@ within 2 working days, team leads about overdue ones; each once per case and dea
 
 import sqlalchemy as sa
 from flask import url_for
-from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import Team, User
 from portal.casework import clocks
@@ -23,22 +22,37 @@ def _cases(condition):
     ).all()
 
 
-def _once(case: Case, kind: str, clock: str, deadline) -> bool:
-    """Record the reminder; False if it was sent before (by this run or another)."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(ReminderSent(case_id=case.id, kind=kind, clock=clock, deadline=deadline))
-    except IntegrityError:
+def _already_sent(kind: str, rows) -> set[tuple[int, str, object]]:
+    """Which (case, clock, deadline) of these rows already had this kind of reminder, in one query."""
+    case_ids = [case.id for case, _, _ in rows]
+    if not case_ids:
+        return set()
+    sent = db.session.execute(
+        sa.select(ReminderSent.case_id, ReminderSent.clock, ReminderSent.deadline).where(
+            ReminderSent.kind == kind, ReminderSent.case_id.in_(case_ids)
+        )
+    )
+    return set(sent)
+
+
+def _once(case: Case, kind: str, clock: str, deadline, sent: set) -> bool:
+    """Whether to remind, recording it in the same transaction as the email. The unique
+    constraint makes a second cron run at the same moment fail at commit rather than repeat."""
+    if (case.id, clock, deadline) in sent:
         return False
+    sent.add((case.id, clock, deadline))
+    db.session.add(ReminderSent(case_id=case.id, kind=kind, clock=clock, deadline=deadline))
     return True
 
 
 def send_reminders(on=None) -> dict[str, int]:
     on = on or clocks.today()
     counts = {"due_soon": 0, "overdue": 0}
-    for case, deadline, clock in _cases(lambda d: sa.and_(d >= on, d <= clocks.due_soon_limit(on))):
+    due_soon = _cases(lambda d: sa.and_(d >= on, d <= clocks.due_soon_limit(on)))
+    sent = _already_sent("due_soon", due_soon)
+    for case, deadline, clock in due_soon:
         person: User | None = case.caseworker
-        if person is not None and person.is_active and _once(case, "due_soon", clock, deadline):
+        if person is not None and person.is_active and _once(case, "due_soon", clock, deadline, sent):
             queue_email(
                 person.email,
                 f"Due {deadline:%-d %B}: {case.reference}",
@@ -50,9 +64,11 @@ def send_reminders(on=None) -> dict[str, int]:
                 link=url_for("casework.case", reference=case.reference, _external=True),
             )
             counts["due_soon"] += 1
-    for case, deadline, clock in _cases(lambda d: d < on):
+    overdue = _cases(lambda d: d < on)
+    sent = _already_sent("overdue", overdue)
+    for case, deadline, clock in overdue:
         lead: User | None = case.team.lead if case.team else None
-        if lead is not None and lead.is_active and _once(case, "overdue", clock, deadline):
+        if lead is not None and lead.is_active and _once(case, "overdue", clock, deadline, sent):
             queue_email(
                 lead.email,
                 f"Overdue since {deadline:%-d %B}: {case.reference}",

@@ -6,8 +6,8 @@
    their capacity.
 3. Otherwise the team's queue, for a manager to assign.
 
-On PostgreSQL the team's row is locked while choosing, so that app servers routing at the
-same moment take turns: no case is assigned twice and load stays balanced.
+The team's row is locked while choosing (on SQLite, the database's write lock), so that app
+servers routing at the same moment take turns: no case is assigned twice and load stays balanced.
 """
 
 from datetime import timedelta
@@ -110,7 +110,18 @@ def continuity_caseworker(case: Case, exclude: set[int] = frozenset()) -> User |
 
 
 def _lock_team(team_id: int | None) -> None:
-    if team_id is not None:
+    """Make routers for the same team take turns until they commit.
+
+    PostgreSQL locks the team's row. SQLite has no row locks and ignores FOR UPDATE, and its
+    driver begins the write transaction only at the first write, so two routers could read
+    the same loads; a no-op UPDATE of the team's row takes the database's write lock instead.
+    """
+    if team_id is None:
+        return
+    if db.session.get_bind().dialect.name == "sqlite":
+        table = Team.__table__
+        db.session.execute(sa.update(table).where(table.c.id == team_id).values(id=table.c.id))
+    else:
         db.session.execute(sa.select(Team.id).where(Team.id == team_id).with_for_update())
 
 

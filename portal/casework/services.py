@@ -227,6 +227,10 @@ def mark_not_a_complaint(case: Case, actor, reason: str, signposting: str) -> No
     if not signposting.strip():
         raise ActionError("Enter what the family should do instead")
     case.not_complaint_reason = reason
+    # Out of the procedure: no stage, no clocks (reopening it does not restart them).
+    case.stage = None
+    case.acknowledge_by = None
+    case.respond_by = None
     text = (
         "We have looked at what you sent and it is not something the complaints procedure can deal with. "
         f"{signposting.strip()}"

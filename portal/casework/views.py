@@ -192,15 +192,25 @@ def _run_outcome(case, form):
     remedies = []
     for index in range(3):
         row = forms.RemedyRowForm(prefix=f"remedy-{index}")
-        row.validate()
-        if row.kind.data:
-            if not row.description.data:
-                raise services.ActionError(f"Remedy {index + 1}: say exactly what will be done")
-            remedies.append((row.kind.data, row.description.data, row.due_on.data))
+        valid = row.validate()
+        # A promise half filled in is refused, never silently left out of the response.
+        if not row.kind.data:
+            if row.description.data or any(row.due_on.raw_data or ()):
+                raise services.ActionError(f"Remedy {index + 1}: select what kind of remedy this is")
+            continue
+        if not row.description.data:
+            raise services.ActionError(f"Remedy {index + 1}: say exactly what will be done")
+        if row.due_on.errors:
+            raise services.ActionError(f"Remedy {index + 1}: enter the date as a real date, for example 27 3 2027")
+        if not valid:
+            raise services.ActionError(f"Remedy {index + 1}: {next(iter(row.errors.values()))[0]}")
+        remedies.append((row.kind.data, row.description.data, row.due_on.data))
+    # The finding is asked only of complaints: for other feedback the field is deleted (None).
+    finding = getattr(form, "outcome", None)
     services.record_outcome(
         case,
         current_user,
-        outcome=form.outcome.data if hasattr(form, "outcome") else None,
+        outcome=finding.data if finding is not None else None,
         summary=form.summary.data,
         remedies=remedies,
         theme_ids=form.themes.data or [],
@@ -302,5 +312,8 @@ def action(reference: str, action_name: str):
         else:
             db.session.commit()
             flash(action.done, "success")
+            if not access.can_see(found, current_user):
+                # Transferred out of the caseworker's reach: back to their cases, not a 404.
+                return redirect(url_for("casework.workspace"))
             return redirect(url_for("casework.case", reference=found.reference))
     return render_template(action.template, case=found, form=form, action=action, action_name=action_name, **extra)
