@@ -130,6 +130,7 @@ def register_receivers() -> None:
 def register_blueprints(app: Flask) -> None:
     from portal.accounts.admin_views import bp as user_admin_bp
     from portal.accounts.views import bp as accounts_bp
+    from portal.casework.manage_views import bp as manage_bp
     from portal.casework.views import bp as casework_bp
     from portal.feedback.tracking_views import bp as tracking_bp
     from portal.feedback.views import bp as feedback_bp
@@ -141,6 +142,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(feedback_bp)
     app.register_blueprint(tracking_bp)
     app.register_blueprint(casework_bp)
+    app.register_blueprint(manage_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

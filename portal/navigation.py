@@ -11,10 +11,17 @@ PUBLIC_LINKS = [("Give feedback", "feedback.start"), ("Follow a case", "tracking
 LINKS = [
     ("Your cases", "tracking.my_cases", (roles.PARENT,)),
     ("Cases", "casework.workspace", (roles.CASEWORKER, roles.MANAGER)),
+    ("Manage cases", "manage.cases", (roles.MANAGER,)),
     ("Users", "user_admin.users", (roles.ADMIN,)),
     ("Youth members", "user_admin.youth_members", (roles.MANAGER, roles.ADMIN)),
     ("Your account", "accounts.account", None),
 ]
+
+
+# A link also marked active on these other pages (a section whose pages share no one prefix).
+ACTIVE_UNDER = {
+    "manage.cases": ("/manage/routing", "/manage/templates", "/manage/themes"),
+}
 
 
 def items_for(user, path: str) -> list[dict]:
@@ -28,5 +35,7 @@ def items_for(user, path: str) -> list[dict]:
     items = []
     for label, endpoint in links:
         href = url_for(endpoint)
-        items.append({"text": label, "href": href, "current": path == href, "active": path.startswith(href + "/")})
+        section = (href, *ACTIVE_UNDER.get(endpoint, ()))
+        active = path != href and any(path == prefix or path.startswith(prefix + "/") for prefix in section)
+        items.append({"text": label, "href": href, "current": path == href, "active": active})
     return items

@@ -219,6 +219,11 @@ def test_every_post_route_refuses_a_request_without_a_csrf_token(csrf_app):
                 reference=reference,
                 action_name="note",
                 attachment_id=1,
+                category_id=1,
+                caseworker_id=target.id,
+                team_id=1,
+                template_id=1,
+                theme_id=1,
             )
             before = snapshot(csrf_app)
             response = client.post(path, data=FORM_DATA)
@@ -341,6 +346,30 @@ ACCESS = {
     ("/manage/youth-members", "GET"): only(roles.MANAGER, roles.ADMIN, status=200),
     ("/manage/youth-members/<int:user_id>/approve", "POST"): only(roles.MANAGER, roles.ADMIN, status=302),
     ("/cases", "GET"): only(roles.CASEWORKER, roles.MANAGER, status=200),
+    # Managers' casework pages (portal/casework/manage_views.py).
+    ("/manage/cases", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/cases", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/routing", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/routing/categories/<int:category_id>", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/routing/categories/<int:category_id>", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/routing/caseworkers/<int:caseworker_id>", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/routing/caseworkers/<int:caseworker_id>", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/routing/teams/<int:team_id>", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/routing/teams/<int:team_id>", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/templates", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/templates/new", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/templates/new", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/templates/<int:template_id>", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/templates/<int:template_id>", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/templates/<int:template_id>/delete", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/templates/<int:template_id>/delete", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/themes", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/themes/new", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/themes/new", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/themes/<int:theme_id>", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/themes/<int:theme_id>", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/themes/<int:theme_id>/retire", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/themes/<int:theme_id>/restore", "POST"): only(roles.MANAGER, status=302),
 }
 
 # What a form on each page would send: enough for the allowed roles to change something.
@@ -352,7 +381,58 @@ POSTED = {
         "team": "",
     },
     "/admin/users/<int:user_id>": {"role": roles.CASEWORKER, "team": ""},
+    # A function of the records made by casework_records() when the data names them.
+    "/manage/cases": lambda made: {"cases": str(made["case_id"]), "caseworker": str(made["caseworker_id"])},
+    "/manage/routing/categories/<int:category_id>": lambda made: {"team": str(made["other_team_id"])},
+    "/manage/routing/caseworkers/<int:caseworker_id>": lambda made: {
+        "team": str(made["other_team_id"]),
+        "accepting": "no",
+        "capacity": "12",
+    },
+    "/manage/routing/teams/<int:team_id>": lambda made: {"lead": str(made["lead_id"])},
+    "/manage/templates/new": {"name": "New template", "body": "Dear {family_name}"},
+    "/manage/templates/<int:template_id>": {"name": "Changed template", "body": "Hello {family_name}"},
+    "/manage/themes/new": {"name": "New theme"},
+    "/manage/themes/<int:theme_id>": {"name": "Renamed theme"},
 }
+
+CASEWORK_PAGES = ("/manage/cases", "/manage/routing", "/manage/templates", "/manage/themes")
+
+
+def casework_records(app, *, retired_theme: bool = False) -> dict:
+    """What the managers' casework pages act on: a category and a caseworker in one team, a
+    second team to move them to, a manager who could lead it, a template, a theme and an
+    unassigned case. Returns their ids under the names the routes use."""
+    from portal.accounts.models import Team
+    from portal.casework.models import ResponseTemplate
+    from portal.core.models import LearningTheme
+    from portal.feedback.models import Case, Category
+
+    with app.app_context():
+        team, other = Team(name="Routing team"), Team(name="Other team")
+        category = Category(name="Routing category", team=team)
+        template = ResponseTemplate(name="A template", body="Dear {family_name}")
+        theme = LearningTheme(name="A theme", active=not retired_theme)
+        db.session.add_all([team, other, category, template, theme])
+        db.session.commit()
+        caseworker = make_user(roles.CASEWORKER, team="Routing team")
+        lead = make_user(roles.MANAGER)
+        case = Case(
+            reference="CAN-2099-00001", submission_key="access-table", kind="complaint", status="received",
+            stage=1, what_happened="Something happened.", team_id=team.id,
+        )
+        db.session.add(case)
+        db.session.commit()
+        return {
+            "category_id": category.id,
+            "caseworker_id": caseworker.id,
+            "team_id": team.id,
+            "other_team_id": other.id,
+            "lead_id": lead.id,
+            "template_id": template.id,
+            "theme_id": theme.id,
+            "case_id": case.id,
+        }
 
 
 @pytest.mark.parametrize("visitor", EVERYONE)
@@ -360,13 +440,17 @@ POSTED = {
 def test_staff_routes_by_role(app, users, auth, client, rule, method, visitor):
     # The person acted on: someone an allowed role could approve, disable, change or enable.
     target = users.make(roles.YOUTH, approved=False, disabled=rule.endswith("/enable"))
-    path = fill(rule, user_id=target.id)
+    made = casework_records(app, retired_theme=rule.endswith("/restore")) if rule.startswith(CASEWORK_PAGES) else {}
+    path = fill(rule, user_id=target.id, **made)
+    posted = POSTED.get(rule, {})
+    if callable(posted):
+        posted = posted(made)
     if visitor != ANONYMOUS:
         auth.sign_in(users.make(visitor))
     expected = ACCESS[(rule, method)][visitor]
 
     before = snapshot(app)
-    response = client.open(path, method=method, data=POSTED.get(rule, {}))
+    response = client.open(path, method=method, data=posted)
 
     assert response.status_code == expected, f"{visitor} {method} {path}"
     if visitor == ANONYMOUS:

@@ -14,11 +14,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from portal.casework.models import CaseOutcome, Remedy
 from portal.casework.services import NOT_COMPLAINT_REASONS
-from portal.core.forms import PortalForm
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
+from portal.core.forms import PortalForm, strip_whitespace
 
 
 def _text(label, description="", required=None, rows_max=10000):
@@ -27,7 +23,7 @@ def _text(label, description="", required=None, rows_max=10000):
         label,
         description=description,
         widget=GovTextArea(),
-        filters=[_strip],
+        filters=[strip_whitespace],
         validators=[*validators, Length(max=rows_max, message=f"{label} must be {rows_max} characters or fewer")],
     )
 

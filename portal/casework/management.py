@@ -39,7 +39,7 @@ MAX_CAPACITY = 200
 # What each placeholder in a response template becomes (see services.fill_template).
 PLACEHOLDERS = {
     "family_name": "The name of the person who got in touch, or \u201cthere\u201d if they gave none",
-    "reference": "The case reference, like TWC-2025-00042",
+    "reference": "The case reference, like CAN-2025-00042",
     "acknowledge_by": "The date the case must be acknowledged by, like 14 March 2025",
     "respond_by": "The date the full response is due, like 28 March 2025",
     "caseworker_name": "The name of the caseworker sending the reply",
@@ -168,11 +168,12 @@ def create_template(actor, *, name: str, body: str) -> ResponseTemplate:
 
 def change_template(actor, template: ResponseTemplate, *, name: str, body: str) -> bool:
     _check_template(name, body, exclude_id=template.id)
-    if template.name == name.strip() and template.body == body.strip():
+    changed = [field for field, value in (("name", name.strip()), ("body", body.strip())) if getattr(template, field) != value]
+    if not changed:
         return False
     template.name = name.strip()
     template.body = body.strip()
-    audit.record(actor, "response_template.changed", template)
+    audit.record(actor, "response_template.changed", template, fields=changed)
     return True
 
 

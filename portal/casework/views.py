@@ -1,10 +1,9 @@
 """The caseworker's workspace at /cases: queues, a case's page, and the actions on it."""
 
-import io
 from dataclasses import dataclass
 from typing import Callable
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -14,7 +13,7 @@ from portal.accounts.permissions import role_required
 from portal.casework import access, clocks, forms, queries, services
 from portal.casework.models import CaseOutcome, ResponseTemplate
 from portal.core import audit
-from portal.core.files import FileRefused, check_upload
+from portal.core.files import FileRefused, check_upload, download_response
 from portal.core.forms import form_page
 from portal.core.models import AuditEvent, LearningTheme
 from portal.extensions import db
@@ -120,14 +119,7 @@ def download(reference: str, attachment_id: int):
     )
     if attachment is None:
         abort(404)
-    response = send_file(
-        io.BytesIO(attachment.blob.data),
-        mimetype=attachment.content_type,
-        as_attachment=True,
-        download_name=attachment.filename,
-    )
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return download_response(attachment.blob.data, attachment.content_type, attachment.filename)
 
 
 # --- actions ---------------------------------------------------------------------------------

@@ -11,6 +11,11 @@ EXPIRED_MESSAGE = (
 )
 
 
+def strip_whitespace(value):
+    """A field filter: what a person typed, without spaces at either end."""
+    return value.strip() if isinstance(value, str) else value
+
+
 class PortalForm(FlaskForm):
     """A FlaskForm whose CSRF failure reads as a timed-out page, not a technical error."""
 

@@ -17,15 +17,11 @@ from wtforms import DateField, FileField, RadioField, SelectField, SelectMultipl
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
-from portal.core.forms import PortalForm
+from portal.core.forms import PortalForm, strip_whitespace
 from portal.feedback import journey
 
 WHAT_HAPPENED_MAX = 5000
 OUTCOME_MAX = 2000
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def _choices(mapping: dict) -> list[SelectChoice]:
@@ -132,7 +128,7 @@ class DetailsForm(StepForm):
         "Tell us what happened",
         description="Include dates, names of services and anything you have already tried. Do not include medical records here: you can upload documents later.",
         widget=GovCharacterCount(),
-        filters=[_strip],
+        filters=[strip_whitespace],
         validators=[
             InputRequired(message="Enter what happened"),
             Length(max=WHAT_HAPPENED_MAX, message=f"What happened must be {WHAT_HAPPENED_MAX} characters or fewer"),
@@ -142,7 +138,7 @@ class DetailsForm(StepForm):
         "What would you like to happen?",
         description="For example, an apology, a decision looked at again, a meeting, or a change for other families.",
         widget=GovCharacterCount(),
-        filters=[_strip],
+        filters=[strip_whitespace],
         # No Optional(): it would stop the chain before validate_outcome_wanted, which makes
         # this answer required for a complaint.
         validators=[
@@ -172,7 +168,7 @@ class ChildForm(StepForm):
         "First name or initials (optional)",
         description="Only what we need to find the right records. You can leave this blank.",
         widget=GovTextInput(),
-        filters=[_strip],
+        filters=[strip_whitespace],
         validators=[Optional(), Length(max=60, message="First name or initials must be 60 characters or fewer")],
     )
     child_year_group = SelectField(
@@ -186,7 +182,7 @@ class ChildForm(StepForm):
         "School, college or setting (optional)",
         description="For example, Riverside Primary School.",
         widget=GovTextInput(),
-        filters=[_strip],
+        filters=[strip_whitespace],
         validators=[Optional(), Length(max=120, message="School, college or setting must be 120 characters or fewer")],
     )
     child_has_ehc_plan = RadioField(
@@ -225,14 +221,14 @@ class ContactForm(StepForm):
     contact_name = StringField(
         "Your full name",
         widget=GovTextInput(),
-        filters=[_strip],
+        filters=[strip_whitespace],
         validators=[InputRequired(message="Enter your full name"), Length(max=120, message="Your name must be 120 characters or fewer")],
     )
     contact_email = StringField(
         "Email address",
         description="We will send your reference number and replies here.",
         widget=GovTextInput(),
-        filters=[_strip, lambda v: v.lower() if isinstance(v, str) else v],
+        filters=[strip_whitespace, lambda v: v.lower() if isinstance(v, str) else v],
         validators=[
             Optional(),
             Length(max=254, message="Email address must be 254 characters or fewer"),
@@ -243,7 +239,7 @@ class ContactForm(StepForm):
         "Phone number",
         description="For international numbers include the country code.",
         widget=GovTextInput(),
-        filters=[_strip],
+        filters=[strip_whitespace],
         validators=[Optional(), Length(max=30, message="Phone number must be 30 characters or fewer")],
     )
     relationship = SelectField(
@@ -305,20 +301,20 @@ class AdjustmentsForm(StepForm):
     interpreter_language = StringField(
         "Which language?",
         widget=GovTextInput(),
-        filters=[_strip],
+        filters=[strip_whitespace],
         validators=[Optional(), Length(max=60, message="Language must be 60 characters or fewer")],
     )
     preferred_time = StringField(
         "When is best?",
         description="For example, weekday mornings, or after 3pm.",
         widget=GovTextInput(),
-        filters=[_strip],
+        filters=[strip_whitespace],
         validators=[Optional(), Length(max=120, message="When is best must be 120 characters or fewer")],
     )
     other_adjustments = TextAreaField(
         "What do you need?",
         widget=GovTextArea(),
-        filters=[_strip],
+        filters=[strip_whitespace],
         validators=[Optional(), Length(max=1000, message="What you need must be 1000 characters or fewer")],
     )
     marks = {"adjustments_seen": True}

@@ -2,11 +2,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput, Gov
 from wtforms import FileField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from portal.core.forms import PortalForm
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
+from portal.core.forms import PortalForm, strip_whitespace
 
 
 class TrackForm(PortalForm):
@@ -14,14 +10,14 @@ class TrackForm(PortalForm):
         "Reference number",
         description="It is in the email we sent you and starts with CAN, for example CAN-2026-00042.",
         widget=GovTextInput(),
-        filters=[_strip],
+        filters=[strip_whitespace],
         validators=[InputRequired(message="Enter your reference number"), Length(max=20, message="Enter a reference number like CAN-2026-00042")],
     )
     contact = StringField(
         "Email address or phone number",
         description="The one you gave when you sent your feedback.",
         widget=GovTextInput(),
-        filters=[_strip],
+        filters=[strip_whitespace],
         validators=[InputRequired(message="Enter the email address or phone number you gave"), Length(max=254, message="Email address or phone number must be 254 characters or fewer")],
     )
     submit = SubmitField("Send me a link", widget=GovSubmitInput())
@@ -31,7 +27,7 @@ class ReplyForm(PortalForm):
     body = TextAreaField(
         "Your message",
         widget=GovTextArea(),
-        filters=[_strip],
+        filters=[strip_whitespace],
         validators=[Optional(), Length(max=5000, message="Your message must be 5000 characters or fewer")],
     )
     evidence = FileField(
@@ -47,7 +43,7 @@ class EscalateForm(PortalForm):
         "Anything you want to tell us (optional)",
         description="You do not need to give a reason.",
         widget=GovTextArea(),
-        filters=[_strip],
+        filters=[strip_whitespace],
         validators=[Optional(), Length(max=5000, message="What you tell us must be 5000 characters or fewer")],
     )
     submit = SubmitField("Ask for a stage 2 review", widget=GovSubmitInput())

@@ -2,15 +2,13 @@
 cases, and each case page lets the family read replies, reply, add evidence and escalate.
 Every lookup checks that the visitor is the family, and answers 404 otherwise."""
 
-import io
-
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from portal.accounts import roles
 from portal.accounts.permissions import role_required
-from portal.core.files import FileRefused, check_upload
+from portal.core.files import FileRefused, check_upload, download_response
 from portal.core.forms import form_page
 from portal.extensions import db, limiter
 from portal.feedback import services
@@ -127,12 +125,4 @@ def download(reference: str, attachment_id: int):
     attachment = services.family_attachment(case, attachment_id)
     if attachment is None:
         abort(404)
-    response = send_file(
-        io.BytesIO(attachment.blob.data),
-        mimetype=attachment.content_type,
-        as_attachment=True,
-        download_name=attachment.filename,
-    )
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return download_response(attachment.blob.data, attachment.content_type, attachment.filename)

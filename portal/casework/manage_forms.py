@@ -1,0 +1,159 @@
+"""Forms for the managers' casework pages (manage_views.py)."""
+
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from wtforms import IntegerField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation, ValidationError
+
+from portal.casework.management import MAX_CAPACITY, placeholder_problem
+from portal.core.forms import PortalForm, strip_whitespace
+
+
+class WholeNumberField(IntegerField):
+    """A required whole number that keeps what was typed (IntegerField shows the raw input
+    again) and says in plain words what is wrong, one message at a time."""
+
+    def __init__(self, *args, required: str, not_a_number: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.required = required
+        self.not_a_number = not_a_number
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        text = valuelist[0].strip() if valuelist else ""
+        if not text:
+            raise ValueError(self.required)
+        if not (text.isascii() and text.isdigit()):
+            raise ValueError(self.not_a_number)
+        self.data = int(text)
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
+
+
+class CategoryTeamForm(PortalForm):
+    team = RadioField(
+        "Which team handles this category?",
+        description="New cases in this category go to this team's caseworkers. Cases already open stay where they are.",
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select the team that handles this category")],
+    )
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+
+class CaseworkerRoutingForm(PortalForm):
+    team = RadioField(
+        "Team",
+        description="Cases in the team's categories are shared between its caseworkers. Cases they already have stay with them.",
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select the caseworker's team")],
+    )
+    accepting = RadioField(
+        "Are they taking new cases?",
+        description="Say no while someone is on leave or winding down. They keep the cases they already have.",
+        choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select whether they are taking new cases")],
+    )
+    capacity = WholeNumberField(
+        "Capacity",
+        description=f"The most open cases routing gives them, from 0 to {MAX_CAPACITY}. "
+        "Lowering it below what they hold now moves nothing: they just get no new cases.",
+        widget=GovTextInput(),
+        required="Enter the most open cases this caseworker can hold",
+        not_a_number="Enter the capacity as a whole number, like 40",
+        validators=[NumberRange(min=0, max=MAX_CAPACITY, message=f"Capacity must be between 0 and {MAX_CAPACITY}")],
+    )
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+
+NO_LEAD = "none"
+
+
+class TeamLeadForm(PortalForm):
+    lead = RadioField(
+        "Who leads this team?",
+        description="The team lead is emailed at once about the team's urgent cases and about overdue ones.",
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select the team's lead, or no lead")],
+    )
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+
+class TemplateForm(PortalForm):
+    name = StringField(
+        "Name",
+        description="Caseworkers choose templates by name, so say what it is for, like \u201cHolding reply\u201d.",
+        widget=GovTextInput(),
+        filters=[strip_whitespace],
+        validators=[
+            DataRequired(message="Enter a name for the template"),
+            Length(max=100, message="Name must be 100 characters or fewer"),
+        ],
+    )
+    body = TextAreaField(
+        "Wording",
+        description="Write to the family as you would in a reply. Placeholders in braces are filled in for each case.",
+        widget=GovTextArea(),
+        filters=[strip_whitespace],
+        validators=[
+            DataRequired(message="Enter the wording of the template"),
+            Length(max=10000, message="Wording must be 10,000 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Save template", widget=GovSubmitInput())
+
+    def validate_body(self, field):
+        problem = placeholder_problem(field.data or "")
+        if problem:
+            raise ValidationError(problem)
+
+
+class DeleteForm(PortalForm):
+    submit = SubmitField("Yes, delete it", widget=GovSubmitInput())
+
+
+class ThemeForm(PortalForm):
+    name = StringField(
+        "Name of the theme",
+        description="What the council can learn from, like \u201cCommunication and keeping families informed\u201d.",
+        widget=GovTextInput(),
+        filters=[strip_whitespace],
+        validators=[
+            DataRequired(message="Enter the name of the theme"),
+            Length(max=100, message="Name must be 100 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Save theme", widget=GovSubmitInput())
+
+
+MAX_TICKED = 100
+
+
+class ReassignForm(PortalForm):
+    """Tick cases in the list, then choose who they go to. The ticked ids are checked against
+    the database in the view, not against the page the manager loaded, which may be stale."""
+
+    cases = SelectMultipleField("Cases to move", coerce=int, validate_choice=False)
+    caseworker = SelectField(
+        "Move the ticked cases to",
+        description="Each caseworker's team, open cases and capacity are shown after their name.",
+        widget=GovSelect(),
+        validate_choice=False,  # checked in the view, which knows who is an active caseworker
+        validators=[InputRequired(message="Select the caseworker to move the cases to")],
+    )
+    reason = StringField(
+        "Why are they moving? (optional)",
+        description="Kept in each case's history. Do not include the family's details.",
+        widget=GovTextInput(),
+        filters=[strip_whitespace],
+        validators=[Optional(), Length(max=200, message="The reason must be 200 characters or fewer")],
+    )
+    submit = SubmitField("Move ticked cases", widget=GovSubmitInput())
+
+    def validate_cases(self, field):
+        if not field.data:
+            raise ValidationError("Select at least one case to move")
+        if len(field.data) > MAX_TICKED:
+            raise ValidationError(f"Move at most {MAX_TICKED} cases at a time")

@@ -1,0 +1,465 @@
+"""Managers' casework pages under /manage: routing settings, response templates, learning
+themes, and oversight of every team's cases with bulk reassignment. Thin: they parse input,
+call portal.casework.management (the rules) or oversight (the lists), commit and render."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from wtforms.fields.choices import SelectChoice
+
+from portal.accounts import roles
+from portal.accounts.models import Team, User
+from portal.accounts.permissions import role_required
+from portal.casework import clocks, management, oversight
+from portal.casework import manage_forms as forms
+from portal.casework.models import CaseworkerSettings, ResponseTemplate, outcome_theme
+from portal.core.forms import form_page
+from portal.core.models import LearningTheme
+from portal.extensions import db
+from portal.feedback.models import Case, Category
+from portal.feedback.services import STATUS_LABELS
+
+bp = Blueprint("manage", __name__, url_prefix="/manage")
+
+managers_only = role_required(roles.MANAGER)
+
+TEMPLATE_NAME_TAKEN = "A template with this name already exists"
+THEME_NAME_TAKEN = "A theme with this name already exists"
+
+
+def _teams() -> list[Team]:
+    return db.session.scalars(db.select(Team).options(db.joinedload(Team.lead)).order_by(Team.name)).all()
+
+
+def _team_choices(teams: list[Team]) -> list[SelectChoice]:
+    return [SelectChoice(str(team.id), team.name) for team in teams]
+
+
+def _chosen(teams: list[Team], value: str) -> Team:
+    team = next((team for team in teams if str(team.id) == value), None)
+    if team is None:  # the radios only offer real teams; anything else was not sent by the page
+        abort(400)
+    return team
+
+
+def _field_error(form, problem: management.ManageError) -> None:
+    field = getattr(form, problem.field or "", None) or next(f for f in form if f.name != "csrf_token")
+    field.errors.append(str(problem))
+
+
+# --- routing ---------------------------------------------------------------------------------
+
+
+@bp.route("/routing")
+@managers_only
+def routing():
+    teams = _teams()
+    loads = [load for load in oversight.workload() if load.is_caseworker and load.active]
+    members = {team.id: 0 for team in teams}
+    for load in loads:
+        if load.team_id in members:
+            members[load.team_id] += 1
+    return render_template(
+        "casework/manage/routing.html",
+        categories=db.session.scalars(
+            db.select(Category).options(db.joinedload(Category.team)).order_by(Category.position, Category.name)
+        ).all(),
+        caseworkers=loads,
+        teams=teams,
+        members=members,
+    )
+
+
+@bp.route("/routing/categories/<int:category_id>", methods=["GET", "POST"])
+@form_page
+@managers_only
+def edit_category(category_id: int):
+    category = db.get_or_404(Category, category_id)
+    teams = _teams()
+    form = forms.CategoryTeamForm(
+        data={"team": str(category.team_id)} if request.method == "GET" and category.team_id else None
+    )
+    form.team.label.text = f"Which team handles \u201c{category.name}\u201d?"
+    form.team.choices = _team_choices(teams)
+    if form.validate_on_submit():
+        team = _chosen(teams, form.team.data)
+        if management.set_category_team(current_user, category, team):
+            db.session.commit()
+            flash(f"New cases about \u201c{category.name}\u201d now go to {team.name}.", "success")
+        return redirect(url_for("manage.routing", _anchor="categories"))
+    return render_template("casework/manage/edit_category.html", form=form, category=category, teams=teams)
+
+
+@bp.route("/routing/caseworkers/<int:caseworker_id>", methods=["GET", "POST"])
+@form_page
+@managers_only
+def edit_caseworker(caseworker_id: int):
+    person = db.session.get(User, caseworker_id)
+    if person is None or person.role != roles.CASEWORKER:
+        abort(404)
+    teams = _teams()
+    settings = management.settings_of(person)
+    form = forms.CaseworkerRoutingForm(
+        data={
+            "team": str(person.team_id or ""),
+            "accepting": "yes" if settings is None or settings.accepting_new_cases else "no",
+            "capacity": settings.capacity if settings else CaseworkerSettings.DEFAULT_CAPACITY,
+        }
+        if request.method == "GET"
+        else None
+    )
+    form.team.choices = _team_choices(teams)
+    if form.validate_on_submit():
+        try:
+            changed = management.set_caseworker_routing(
+                current_user,
+                person,
+                team=_chosen(teams, form.team.data),
+                accepting=form.accepting.data == "yes",
+                capacity=form.capacity.data,
+            )
+        except management.ManageError as problem:
+            db.session.rollback()
+            _field_error(form, problem)
+        else:
+            try:
+                db.session.commit()
+            except IntegrityError:  # another manager saved this person's first settings just now
+                db.session.rollback()
+                form.accepting.errors.append("Someone else changed these settings just now. Check them and save again")
+            else:
+                if changed:
+                    flash(f"Routing settings saved for {person.name}.", "success")
+                return redirect(url_for("manage.routing", _anchor="caseworkers"))
+    open_cases = db.session.scalar(
+        db.select(db.func.count(Case.id)).where(Case.caseworker_id == person.id, Case.status != "closed")
+    )
+    return render_template("casework/manage/edit_caseworker.html", form=form, person=person, open_cases=open_cases)
+
+
+@bp.route("/routing/teams/<int:team_id>", methods=["GET", "POST"])
+@form_page
+@managers_only
+def edit_team(team_id: int):
+    team = db.get_or_404(Team, team_id)
+    managers = db.session.scalars(
+        db.select(User).where(User.role == roles.MANAGER, User.disabled_at.is_(None)).order_by(User.name, User.id)
+    ).all()
+    form = forms.TeamLeadForm(
+        data={"lead": str(team.lead_id) if team.lead_id else forms.NO_LEAD} if request.method == "GET" else None
+    )
+    form.lead.label.text = f"Who leads {team.name}?"
+    form.lead.choices = [SelectChoice(str(person.id), person.name) for person in managers] + [
+        SelectChoice(forms.NO_LEAD, "No lead")
+    ]
+    if form.validate_on_submit():
+        lead = None if form.lead.data == forms.NO_LEAD else next(p for p in managers if str(p.id) == form.lead.data)
+        if management.set_team_lead(current_user, team, lead):
+            db.session.commit()
+            flash(f"{lead.name} now leads {team.name}." if lead else f"{team.name} has no lead now.", "success")
+        return redirect(url_for("manage.routing", _anchor="teams"))
+    return render_template("casework/manage/edit_team.html", form=form, team=team)
+
+
+# --- response templates ------------------------------------------------------------------------
+
+
+@bp.route("/templates")
+@managers_only
+def templates():
+    return render_template(
+        "casework/manage/templates.html",
+        templates=db.session.scalars(db.select(ResponseTemplate).order_by(ResponseTemplate.name)).all(),
+        placeholders=management.PLACEHOLDERS,
+    )
+
+
+def _template_or_404(template_id: int) -> ResponseTemplate:
+    return db.get_or_404(ResponseTemplate, template_id)
+
+
+def _save_template(form, template: ResponseTemplate | None):
+    """Create or change; returns the redirect, or None to show the form again with errors."""
+    try:
+        if template is None:
+            template = management.create_template(current_user, name=form.name.data, body=form.body.data)
+            done = f"Template \u201c{template.name}\u201d added."
+        else:
+            done = f"Template \u201c{form.name.data}\u201d saved." if management.change_template(
+                current_user, template, name=form.name.data, body=form.body.data
+            ) else None
+        db.session.commit()
+    except management.ManageError as problem:
+        db.session.rollback()
+        _field_error(form, problem)
+        return None
+    except IntegrityError:  # someone else saved the same name a moment ago
+        db.session.rollback()
+        form.name.errors.append(TEMPLATE_NAME_TAKEN)
+        return None
+    if done:
+        flash(done, "success")
+    return redirect(url_for("manage.templates"))
+
+
+@bp.route("/templates/new", methods=["GET", "POST"])
+@form_page
+@managers_only
+def new_template():
+    form = forms.TemplateForm()
+    if form.validate_on_submit() and (done := _save_template(form, None)) is not None:
+        return done
+    return render_template(
+        "casework/manage/edit_template.html", form=form, template=None, placeholders=management.PLACEHOLDERS
+    )
+
+
+@bp.route("/templates/<int:template_id>", methods=["GET", "POST"])
+@form_page
+@managers_only
+def edit_template(template_id: int):
+    template = _template_or_404(template_id)
+    form = forms.TemplateForm(obj=template if request.method == "GET" else None)
+    if form.validate_on_submit() and (done := _save_template(form, template)) is not None:
+        return done
+    return render_template(
+        "casework/manage/edit_template.html", form=form, template=template, placeholders=management.PLACEHOLDERS
+    )
+
+
+@bp.route("/templates/<int:template_id>/delete", methods=["GET", "POST"])
+@form_page
+@managers_only
+def delete_template(template_id: int):
+    template = _template_or_404(template_id)
+    form = forms.DeleteForm()
+    if form.validate_on_submit():
+        name = template.name
+        management.delete_template(current_user, template)
+        db.session.commit()
+        flash(f"Template \u201c{name}\u201d deleted.", "success")
+        return redirect(url_for("manage.templates"))
+    return render_template("casework/manage/delete_template.html", form=form, template=template)
+
+
+# --- learning themes ---------------------------------------------------------------------------
+
+
+@bp.route("/themes")
+@managers_only
+def themes():
+    uses = dict(
+        db.session.execute(
+            db.select(outcome_theme.c.theme_id, db.func.count()).group_by(outcome_theme.c.theme_id)
+        ).all()
+    )
+    return render_template(
+        "casework/manage/themes.html",
+        themes=db.session.scalars(
+            db.select(LearningTheme).order_by(LearningTheme.active.desc(), LearningTheme.name)
+        ).all(),
+        uses=uses,
+    )
+
+
+def _theme_or_404(theme_id: int) -> LearningTheme:
+    return db.get_or_404(LearningTheme, theme_id)
+
+
+def _save_theme(form, theme: LearningTheme | None):
+    try:
+        if theme is None:
+            theme = management.add_theme(current_user, form.name.data)
+            done = f"Theme \u201c{theme.name}\u201d added."
+        else:
+            done = f"Theme renamed to \u201c{form.name.data}\u201d." if management.rename_theme(
+                current_user, theme, form.name.data
+            ) else None
+        db.session.commit()
+    except management.ManageError as problem:
+        db.session.rollback()
+        _field_error(form, problem)
+        return None
+    except IntegrityError:
+        db.session.rollback()
+        form.name.errors.append(THEME_NAME_TAKEN)
+        return None
+    if done:
+        flash(done, "success")
+    return redirect(url_for("manage.themes"))
+
+
+@bp.route("/themes/new", methods=["GET", "POST"])
+@form_page
+@managers_only
+def new_theme():
+    form = forms.ThemeForm()
+    if form.validate_on_submit() and (done := _save_theme(form, None)) is not None:
+        return done
+    return render_template("casework/manage/edit_theme.html", form=form, theme=None)
+
+
+@bp.route("/themes/<int:theme_id>", methods=["GET", "POST"])
+@form_page
+@managers_only
+def edit_theme(theme_id: int):
+    theme = _theme_or_404(theme_id)
+    form = forms.ThemeForm(obj=theme if request.method == "GET" else None)
+    if form.validate_on_submit() and (done := _save_theme(form, theme)) is not None:
+        return done
+    return render_template("casework/manage/edit_theme.html", form=form, theme=theme)
+
+
+@bp.route("/themes/<int:theme_id>/retire", methods=["POST"])
+@managers_only
+def retire_theme(theme_id: int):
+    theme = _theme_or_404(theme_id)
+    if management.set_theme_active(current_user, theme, False):
+        db.session.commit()
+    flash(f"Theme \u201c{theme.name}\u201d retired. Caseworkers will not be offered it; past outcomes keep it.", "success")
+    return redirect(url_for("manage.themes"))
+
+
+@bp.route("/themes/<int:theme_id>/restore", methods=["POST"])
+@managers_only
+def restore_theme(theme_id: int):
+    theme = _theme_or_404(theme_id)
+    if management.set_theme_active(current_user, theme, True):
+        db.session.commit()
+    flash(f"Theme \u201c{theme.name}\u201d restored.", "success")
+    return redirect(url_for("manage.themes"))
+
+
+# --- oversight and reassignment -----------------------------------------------------------------
+
+
+def _list_args() -> dict:
+    """Which list of cases the page shows, from the query string, cleaned."""
+    args = request.args
+    show = args.get("show", "")
+    if show not in (*oversight.LISTS, "caseworker"):
+        show = "unassigned"
+    chosen = {"show": show}
+    if show == "unassigned":
+        team = args.get("team", "")
+        if team == "none" or team.isdigit():
+            chosen["team"] = team
+    if show == "caseworker":
+        caseworker = args.get("caseworker", "")
+        if not caseworker.isdigit():
+            abort(404)
+        chosen["caseworker"] = int(caseworker)
+    page = args.get("page", "")
+    if page.isdigit() and int(page) > 1:
+        chosen["page"] = int(page)
+    return chosen
+
+
+def _target_label(load: oversight.Load) -> str:
+    details = [load.team_name or "no team", f"{load.open_cases} open of {load.capacity}"]
+    if not load.accepting:
+        details.append("not taking new cases")
+    return f"{load.name} ({', '.join(details)})"
+
+
+def _and_list(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _move(form, targets: dict[str, oversight.Load], chosen: dict) -> tuple[object, dict[int, str]]:
+    """Move the ticked cases. Returns (a redirect when done, or None; refusals by case id)."""
+    load = targets.get(form.caseworker.data)
+    if load is None:
+        form.caseworker.errors.append("Select an active caseworker to move the cases to")
+        return None, {}
+    caseworker = db.session.get(User, load.id)
+    ticked = sorted(set(form.cases.data))
+    found = db.session.scalars(
+        db.select(Case).where(Case.id.in_(ticked), Case.status != "closed").order_by(Case.reference)
+    ).all()
+    if len(found) != len(ticked):
+        gone = len(ticked) - len(found)
+        form.cases.errors.append(
+            f"{gone} of the cases you ticked {'has' if gone == 1 else 'have'} been closed since the page loaded. "
+            "No cases have been moved: check the list and try again"
+        )
+        return None, {}
+    references = {case.id: case.reference for case in found}
+    try:
+        moved, unchanged = management.reassign(current_user, found, caseworker, form.reason.data or "")
+    except management.ReassignRefused as refused:
+        db.session.rollback()
+        ids = [case_id for case_id in references if case_id in refused.refused]
+        first = refused.refused[ids[0]]
+        form.cases.errors.append(
+            f"{_and_list([references[i] for i in ids])} cannot go to {load.name}: {first}. "
+            f"No cases have been moved. Untick {'it' if len(ids) == 1 else 'them'} or choose someone else"
+        )
+        return None, refused.refused
+    db.session.commit()
+    parts = []
+    if moved:
+        parts.append(
+            f"{len(moved)} {'case' if len(moved) == 1 else 'cases'} moved to {load.name}: "
+            f"{_and_list([case.reference for case in moved])}."
+        )
+    if unchanged:
+        parts.append(
+            f"{_and_list([case.reference for case in unchanged])} {'was' if len(unchanged) == 1 else 'were'} "
+            f"already with {load.name}."
+        )
+    flash(" ".join(parts), "success")
+    return redirect(url_for("manage.cases", **chosen, _anchor="lists")), {}
+
+
+@bp.route("/cases", methods=["GET", "POST"])
+@form_page
+@managers_only
+def cases():
+    chosen = _list_args()
+    today = clocks.today()
+    loads = oversight.workload(today)
+    targets = {str(load.id): load for load in loads if load.is_caseworker and load.active}
+    whose = None
+    if chosen["show"] == "caseworker":
+        whose = next((load for load in loads if load.id == chosen["caseworker"]), None)
+        if whose is None:
+            abort(404)
+
+    form = forms.ReassignForm()
+    form.caseworker.choices = [SelectChoice("", "Select a caseworker")] + [
+        SelectChoice(key, _target_label(load)) for key, load in targets.items()
+    ]
+    refused: dict[int, str] = {}
+    if form.validate_on_submit():
+        done, refused = _move(form, targets, chosen)
+        if done is not None:
+            return done
+
+    teams = _teams()
+    condition = oversight.list_condition(
+        chosen["show"], team=chosen.get("team", ""), caseworker_id=chosen.get("caseworker"), on=today
+    )
+    page = oversight.cases_page(condition, chosen.get("page", 1))
+    team_name = None
+    if chosen.get("team") == "none":
+        team_name = "no team"
+    elif chosen.get("team"):
+        team_name = next((team.name for team in teams if str(team.id) == chosen["team"]), None)
+    return render_template(
+        "casework/manage/cases.html",
+        form=form,
+        loads=loads,
+        queues=oversight.team_queues(teams, today),
+        counts=oversight.list_counts(today),
+        lists=oversight.LISTS,
+        chosen=chosen,
+        whose=whose,
+        team_name=team_name,
+        page=page,
+        ticked=set(form.cases.data or []),
+        refused=refused,
+        statuses=STATUS_LABELS,
+        deadline_of=clocks.next_deadline,
+        state_of=lambda due: clocks.state(due, today),
+    )

@@ -1,0 +1,212 @@
+"""What managers see across every team: each caseworker's load, the teams' queues of unassigned
+cases, and lists of cases to assign or move. Aggregated in SQL and paged, so that a page costs
+the same number of queries however many cases there are."""
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from portal.accounts import roles
+from portal.accounts.models import Team, User
+from portal.casework import clocks
+from portal.casework.models import CaseworkerSettings
+from portal.extensions import db
+from portal.feedback.models import Case
+
+PER_PAGE = 25
+OPEN = Case.status != "closed"
+
+LISTS = {
+    "unassigned": "Unassigned",
+    "overdue": "Overdue",
+    "stage2": "Stage 2",
+}
+
+
+@dataclass(frozen=True)
+class Load:
+    """One caseworker's workload."""
+
+    id: int
+    name: str
+    role: str
+    team_id: int | None
+    team_name: str | None
+    active: bool
+    open_cases: int
+    due_soon: int
+    overdue: int
+    capacity: int
+    accepting: bool
+
+    @property
+    def at_capacity(self) -> bool:
+        return self.open_cases >= self.capacity
+
+    @property
+    def is_caseworker(self) -> bool:
+        return self.role == roles.CASEWORKER
+
+    @property
+    def available(self) -> bool:
+        """Whether routing would give them a new case now (as routing.least_loaded sees it)."""
+        return self.active and self.accepting and not self.at_capacity
+
+
+def workload(on: date | None = None) -> list[Load]:
+    """Every active caseworker, and anyone else still holding open cases (a disabled account,
+    say), with their open, due soon and overdue cases: one query."""
+    on = on or clocks.today()
+    deadline = clocks.next_deadline_sql()
+    per_caseworker = (
+        sa.select(
+            Case.caseworker_id.label("caseworker_id"),
+            sa.func.count(Case.id).label("open_cases"),
+            sa.func.count(sa.case((sa.and_(deadline >= on, deadline <= clocks.due_soon_limit(on)), 1))).label("due_soon"),
+            sa.func.count(sa.case((deadline < on, 1))).label("overdue"),
+        )
+        .where(OPEN, Case.caseworker_id.is_not(None))
+        .group_by(Case.caseworker_id)
+        .subquery()
+    )
+    open_cases = sa.func.coalesce(per_caseworker.c.open_cases, 0)
+    query = (
+        sa.select(
+            User.id,
+            User.name,
+            User.role,
+            User.team_id,
+            Team.name.label("team_name"),
+            User.disabled_at.is_(None).label("active"),
+            open_cases.label("open_cases"),
+            sa.func.coalesce(per_caseworker.c.due_soon, 0).label("due_soon"),
+            sa.func.coalesce(per_caseworker.c.overdue, 0).label("overdue"),
+            sa.func.coalesce(CaseworkerSettings.capacity, CaseworkerSettings.DEFAULT_CAPACITY).label("capacity"),
+            sa.func.coalesce(CaseworkerSettings.accepting_new_cases, sa.true()).label("accepting"),
+        )
+        .outerjoin(Team, Team.id == User.team_id)
+        .outerjoin(CaseworkerSettings, CaseworkerSettings.user_id == User.id)
+        .outerjoin(per_caseworker, per_caseworker.c.caseworker_id == User.id)
+        .where(
+            sa.or_(
+                sa.and_(User.role == roles.CASEWORKER, User.disabled_at.is_(None)),
+                open_cases > 0,
+            )
+        )
+        .order_by(Team.name.is_(None), Team.name, User.name, User.id)
+    )
+    return [
+        Load(**{**row._asdict(), "active": bool(row.active), "accepting": bool(row.accepting)})
+        for row in db.session.execute(query)
+    ]
+
+
+@dataclass(frozen=True)
+class Queue:
+    """A team's unassigned open cases (team None: cases with no team at all)."""
+
+    team_id: int | None
+    team_name: str
+    waiting: int
+    overdue: int
+    urgent: int
+    oldest: object  # the earliest received_at, or None
+
+
+def team_queues(teams: list[Team], on: date | None = None) -> list[Queue]:
+    """Unassigned open cases per team, in one query; every team is listed, even with none
+    waiting, and cases with no team get a row of their own when there are any."""
+    on = on or clocks.today()
+    deadline = clocks.next_deadline_sql()
+    rows = db.session.execute(
+        sa.select(
+            Case.team_id,
+            sa.func.count(Case.id).label("waiting"),
+            sa.func.count(sa.case((deadline < on, 1))).label("overdue"),
+            sa.func.count(sa.case((Case.urgent.is_(True), 1))).label("urgent"),
+            sa.func.min(Case.received_at).label("oldest"),
+        )
+        .where(OPEN, Case.caseworker_id.is_(None))
+        .group_by(Case.team_id)
+    ).all()
+    by_team = {row.team_id: row for row in rows}
+    queues = []
+    for team in teams:
+        row = by_team.get(team.id)
+        queues.append(Queue(team.id, team.name, row.waiting if row else 0, row.overdue if row else 0, row.urgent if row else 0, row.oldest if row else None))
+    loose = by_team.get(None)
+    if loose is not None:
+        queues.append(Queue(None, "No team", loose.waiting, loose.overdue, loose.urgent, loose.oldest))
+    return queues
+
+
+def list_condition(name: str, *, team: str = "", caseworker_id: int | None = None, on: date | None = None):
+    """The cases in one of the oversight lists: "unassigned" (optionally one team's, or "none"
+    for cases with no team), "overdue", "stage2", or "caseworker" (one person's open cases)."""
+    on = on or clocks.today()
+    if name == "caseworker":
+        return sa.and_(OPEN, Case.caseworker_id == caseworker_id)
+    if name == "overdue":
+        return clocks.next_deadline_sql() < on
+    if name == "stage2":
+        return sa.and_(OPEN, Case.stage == 2)
+    condition = sa.and_(OPEN, Case.caseworker_id.is_(None))
+    if team == "none":
+        condition = sa.and_(condition, Case.team_id.is_(None))
+    elif team.isdigit():
+        condition = sa.and_(condition, Case.team_id == int(team))
+    return condition
+
+
+def list_counts(on: date | None = None) -> dict[str, int]:
+    """How many cases each fixed list holds, in one query."""
+    columns = [sa.func.count(sa.case((list_condition(name, on=on), 1))).label(name) for name in LISTS]
+    return dict(db.session.execute(sa.select(*columns).select_from(Case)).one()._mapping)
+
+
+@dataclass
+class Row:
+    case: Case
+    stage1_name: str | None
+
+
+@dataclass
+class Page:
+    items: list[Row]
+    total: int
+    page: int
+    per_page: int = PER_PAGE
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def cases_page(condition, page: int = 1) -> Page:
+    """One page of the cases matching ``condition``, soonest deadline first (urgent first among
+    equals), with each stage 2 case's stage 1 handler: two queries."""
+    total = db.session.scalar(sa.select(sa.func.count(Case.id)).where(condition))
+    page = min(max(page, 1), max(1, -(-total // PER_PAGE)))
+    stage1 = aliased(User)
+    deadline = clocks.next_deadline_sql()
+    query = (
+        sa.select(Case, stage1.name)
+        .outerjoin(stage1, stage1.id == Case.stage1_caseworker_id)
+        .where(condition)
+        .options(db.joinedload(Case.category), db.joinedload(Case.caseworker), db.joinedload(Case.team))
+        .order_by(deadline.is_(None), deadline, Case.urgent.desc(), Case.received_at, Case.id)
+        .limit(PER_PAGE)
+        .offset((page - 1) * PER_PAGE)
+    )
+    items = [Row(case, name) for case, name in db.session.execute(query).unique().all()]
+    return Page(items, total, page)
