@@ -96,8 +96,22 @@ def sla_remind() -> None:
     click.echo(f"Reminded caseworkers of {counts['due_soon']} case(s) due soon and team leads of {counts['overdue']} overdue.")
 
 
+feedback = AppGroup("feedback", help="Families' feedback.")
+
+
+@feedback.command("purge-drafts")
+def purge_drafts_command() -> None:
+    """Delete unfinished feedback (and its files) not touched for 24 hours. Run it daily."""
+    from portal.feedback.services import purge_drafts
+
+    count = purge_drafts()
+    db.session.commit()
+    click.echo(f"Deleted {count} unfinished draft(s).")
+
+
 def register(app) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(users)
     app.cli.add_command(outbox)
     app.cli.add_command(sla)
+    app.cli.add_command(feedback)

@@ -417,3 +417,25 @@ def test_seed_demo_adds_a_spread_of_cases_once(app, runner):
     runner.invoke(args=["seed-demo", "--password", "Velvet-Compass-Meadow-19"])
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(Case.id))) == len(cases)
+
+
+def test_purge_drafts_deletes_only_old_unsent_drafts_and_their_files(app, client, runner, category_id):
+    from portal.feedback.models import FeedbackDraft
+
+    walk(client, category_id)
+    upload(client, "old.pdf", PDF)
+    sent = app.test_client()
+    send_case(sent, category_id, contact={"contact_email": "sent@example.org"})
+    fresh = app.test_client()
+    fresh.post("/feedback/begin")
+    with app.app_context():
+        for draft in db.session.scalars(db.select(FeedbackDraft)):
+            if draft.case_id is not None or draft.answers:
+                draft.updated_at = utcnow() - timedelta(hours=30)
+        db.session.commit()
+    result = runner.invoke(args=["feedback", "purge-drafts"])
+    assert "Deleted 1 unfinished draft(s)." in result.output
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(FeedbackDraft.id))) == 2  # the sent one and the fresh one
+        assert db.session.scalar(db.select(db.func.count(FileBlob.id))) == 0
+        assert db.session.scalar(db.select(db.func.count(Case.id))) == 1

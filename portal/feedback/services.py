@@ -83,6 +83,18 @@ def new_draft(user=None) -> FeedbackDraft:
     return draft
 
 
+def purge_drafts() -> int:
+    """Delete unsent drafts (and their files) older than a day: they hold a family's details,
+    and nobody can reach them any more. Returns how many went."""
+    cutoff = utcnow() - timedelta(hours=DRAFT_HOURS)
+    stale = db.select(FeedbackDraft.id).where(FeedbackDraft.case_id.is_(None), FeedbackDraft.updated_at < cutoff)
+    blob_ids = db.session.scalars(db.select(Attachment.blob_id).where(Attachment.draft_id.in_(stale))).all()
+    db.session.execute(db.delete(Attachment).where(Attachment.draft_id.in_(stale)))
+    if blob_ids:
+        db.session.execute(db.delete(FileBlob).where(FileBlob.id.in_(blob_ids)))
+    return db.session.execute(db.delete(FeedbackDraft).where(FeedbackDraft.id.in_(stale))).rowcount
+
+
 def save_answers(draft: FeedbackDraft, values: dict) -> None:
     # A new dict, so that SQLAlchemy sees the JSON column change.
     draft.answers = {**(draft.answers or {}), **values}
