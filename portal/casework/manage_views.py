@@ -178,16 +178,11 @@ def _template_or_404(template_id: int) -> ResponseTemplate:
     return db.get_or_404(ResponseTemplate, template_id)
 
 
-def _save_template(form, template: ResponseTemplate | None):
-    """Create or change; returns the redirect, or None to show the form again with errors."""
+def _save(form, change, name_taken: str, back: str):
+    """Run ``change`` (it returns the message to show, or None when nothing changed) and commit.
+    Returns the redirect, or None to show the form again with the error next to its field."""
     try:
-        if template is None:
-            template = management.create_template(current_user, name=form.name.data, body=form.body.data)
-            done = f"Template \u201c{template.name}\u201d added."
-        else:
-            done = f"Template \u201c{form.name.data}\u201d saved." if management.change_template(
-                current_user, template, name=form.name.data, body=form.body.data
-            ) else None
+        done = change()
         db.session.commit()
     except management.ManageError as problem:
         db.session.rollback()
@@ -195,11 +190,22 @@ def _save_template(form, template: ResponseTemplate | None):
         return None
     except IntegrityError:  # someone else saved the same name a moment ago
         db.session.rollback()
-        form.name.errors.append(TEMPLATE_NAME_TAKEN)
+        form.name.errors.append(name_taken)
         return None
     if done:
         flash(done, "success")
-    return redirect(url_for("manage.templates"))
+    return redirect(url_for(back))
+
+
+def _save_template(form, template: ResponseTemplate | None):
+    def change():
+        if template is None:
+            created = management.create_template(current_user, name=form.name.data, body=form.body.data)
+            return f"Template \u201c{created.name}\u201d added."
+        changed = management.change_template(current_user, template, name=form.name.data, body=form.body.data)
+        return f"Template \u201c{form.name.data}\u201d saved." if changed else None
+
+    return _save(form, change, TEMPLATE_NAME_TAKEN, "manage.templates")
 
 
 @bp.route("/templates/new", methods=["GET", "POST"])
@@ -267,26 +273,14 @@ def _theme_or_404(theme_id: int) -> LearningTheme:
 
 
 def _save_theme(form, theme: LearningTheme | None):
-    try:
+    def change():
         if theme is None:
-            theme = management.add_theme(current_user, form.name.data)
-            done = f"Theme \u201c{theme.name}\u201d added."
-        else:
-            done = f"Theme renamed to \u201c{form.name.data}\u201d." if management.rename_theme(
-                current_user, theme, form.name.data
-            ) else None
-        db.session.commit()
-    except management.ManageError as problem:
-        db.session.rollback()
-        _field_error(form, problem)
-        return None
-    except IntegrityError:
-        db.session.rollback()
-        form.name.errors.append(THEME_NAME_TAKEN)
-        return None
-    if done:
-        flash(done, "success")
-    return redirect(url_for("manage.themes"))
+            created = management.add_theme(current_user, form.name.data)
+            return f"Theme \u201c{created.name}\u201d added."
+        changed = management.rename_theme(current_user, theme, form.name.data)
+        return f"Theme renamed to \u201c{form.name.data}\u201d." if changed else None
+
+    return _save(form, change, THEME_NAME_TAKEN, "manage.themes")
 
 
 @bp.route("/themes/new", methods=["GET", "POST"])
