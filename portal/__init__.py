@@ -132,9 +132,13 @@ def register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts_bp
     from portal.casework.manage_views import bp as manage_bp
     from portal.casework.views import bp as casework_bp
+    from portal.consultations.manage_views import bp as consultation_admin_bp
+    from portal.consultations.moderation_views import bp as consultation_moderation_bp
+    from portal.consultations.views import bp as consultations_bp
     from portal.feedback.tracking_views import bp as tracking_bp
     from portal.feedback.views import bp as feedback_bp
     from portal.pages.views import bp as pages_bp
+    from portal.yousaid.report_views import bp as reports_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
@@ -143,6 +147,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(tracking_bp)
     app.register_blueprint(casework_bp)
     app.register_blueprint(manage_bp)
+    app.register_blueprint(consultations_bp)
+    app.register_blueprint(consultation_admin_bp)
+    app.register_blueprint(consultation_moderation_bp)
+    app.register_blueprint(reports_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

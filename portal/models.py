@@ -9,6 +9,15 @@ from portal.casework.models import (  # noqa: F401
     ReminderSent,
     ResponseTemplate,
 )
+from portal.consultations.models import (  # noqa: F401
+    Agreement,
+    Answer,
+    Comment,
+    Consultation,
+    Question,
+    QuestionOption,
+    Response,
+)
 from portal.core.models import AuditEvent, LearningTheme  # noqa: F401
 from portal.feedback.models import (  # noqa: F401
     Attachment,
