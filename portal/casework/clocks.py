@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from portal.core import audit
 from portal.core.calendar import add_working_days, receipt_day, working_days_between
-from portal.core.time import LONDON, utcnow
+from portal.core.time import LONDON, london_today, utcnow
 from portal.extensions import db
 from portal.casework.models import DeadlineChange
 
@@ -29,8 +29,7 @@ class ClockError(ValueError):
     """A change the Code does not allow, in words for the caseworker."""
 
 
-def today() -> date:
-    return utcnow().astimezone(LONDON).date()
+today = london_today
 
 
 def _set(case, clock: str, new: date | None, reason: str, actor) -> None:

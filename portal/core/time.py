@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -7,6 +7,11 @@ from sqlalchemy.types import TypeDecorator
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def london_today() -> date:
+    """The date it is now in England: deadlines and opening days are London days."""
+    return utcnow().astimezone(LONDON).date()
 
 
 class UTCDateTime(TypeDecorator):

@@ -13,7 +13,7 @@ from portal.accounts import roles
 from portal.core import audit
 from portal.core.calendar import add_months
 from portal.core.files import CheckedFile
-from portal.core.time import LONDON, utcnow
+from portal.core.time import london_today, utcnow
 from portal.extensions import db
 from portal.feedback import journey, signals
 from portal.feedback.models import (
@@ -51,8 +51,7 @@ STATUS_LABELS = {
 }
 
 
-def today_in_london() -> date:
-    return utcnow().astimezone(LONDON).date()
+today_in_london = london_today
 
 
 def _hash(token: str) -> str:
