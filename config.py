@@ -34,6 +34,9 @@ class Config:
     SERVICE_NAME = "Together We CAN"
     CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "togetherwecan@example.org")
     CONTACT_PHONE = os.environ.get("CONTACT_PHONE", "0300 123 4567")
+    # Where a consultation post showing that a child may be at risk is sent, instead of the
+    # board: the children's advice and support service's duty inbox.
+    SAFEGUARDING_EMAIL = os.environ.get("SAFEGUARDING_EMAIL", "childrens.advice@example.org")
 
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL")) or (
