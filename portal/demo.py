@@ -68,11 +68,13 @@ def seed_accounts(password: str, teams: dict[str, Team]) -> list[tuple[User, boo
 
 def seed(password: str) -> list[tuple[User, bool]]:
     from portal.casework.demo import seed_cases
+    from portal.consultations.demo import seed_consultations
 
     teams = seed_teams()
     seed_categories(teams)
     accounts = seed_accounts(password, teams)
     db.session.flush()
     seed_cases()
+    seed_consultations()
     db.session.commit()
     return accounts
