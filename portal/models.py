@@ -30,3 +30,4 @@ from portal.feedback.models import (  # noqa: F401
     ReferenceCounter,
 )
 from portal.notifications.models import OutboxMessage  # noqa: F401
+from portal.yousaid.models import TermlyUpdate, UpdateNotice, YouSaidChange, YouSaidEntry  # noqa: F401

@@ -232,6 +232,8 @@ class Response(Moderated, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # The author asked to be told when the council publishes a change these answers are evidence for.
+    wants_learning_updates: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     consultation: Mapped[Consultation] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])

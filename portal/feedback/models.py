@@ -46,6 +46,8 @@ class Case(db.Model):
     status: Mapped[str] = mapped_column(sa.String(20))
     stage: Mapped[int | None] = mapped_column(sa.SmallInteger)
     urgent: Mapped[bool] = mapped_column(default=False)
+    # The family asked to be told when the council publishes a change this feedback is evidence for.
+    wants_learning_updates: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Which other route triage pointed to (tribunal, health, school, safeguarding), if any.
     triage_route: Mapped[str | None] = mapped_column(sa.String(20))
     decision_letter_date: Mapped[date | None] = mapped_column(sa.Date)
