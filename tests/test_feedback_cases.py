@@ -288,6 +288,35 @@ def test_parent_escalates_to_stage_2_without_a_reason(app, client, category_id, 
     assert client.get(f"/my-cases/{reference}/escalate").headers["Location"] == f"/my-cases/{reference}"
 
 
+def test_family_asks_to_hear_about_changes_and_can_stop(app, client, category_id):
+    send_case(client, category_id)
+    reference = reference_of(app, "jo@example.org")
+    page = client.get(f"/my-cases/{reference}").get_data(as_text=True)
+    assert "Email me about changes my feedback helps to make" in page
+
+    response = client.post(f"/my-cases/{reference}/learning-updates", data={"wanted": "yes"}, follow_redirects=True)
+    assert "We will email you when we publish a change" in response.get_data(as_text=True)
+    assert "Stop these emails" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(db.select(Case.wants_learning_updates)) is True
+
+    client.post(f"/my-cases/{reference}/learning-updates", data={"wanted": "no"})
+    with app.app_context():
+        assert db.session.scalar(db.select(Case.wants_learning_updates)) is False
+
+
+def test_a_family_without_an_email_is_told_how_to_hear_about_changes(app, client, category_id):
+    send_case(client, category_id, contact={"contact_email": "", "preferred_contact": "phone"})
+    with app.app_context():
+        reference = db.session.scalar(db.select(Case.reference))
+    # Sending the feedback opened the case for this browser.
+    page = client.get(f"/my-cases/{reference}").get_data(as_text=True)
+    assert "if you give us an email address" in page
+    client.post(f"/my-cases/{reference}/learning-updates", data={"wanted": "yes"})
+    with app.app_context():
+        assert db.session.scalar(db.select(Case.wants_learning_updates)) is False
+
+
 def test_only_complaints_can_be_escalated(app, client, category_id):
     send_case(client, category_id, kind={"kind": "suggestion"}, triage=None, details={"what_happened": "Ramps"})
     reference = reference_of(app, "jo@example.org")
@@ -343,6 +372,7 @@ def two_families(app, client, users, category_id):
         ("post", "/my-cases/{reference}/reply"),
         ("get", "/my-cases/{reference}/escalate"),
         ("post", "/my-cases/{reference}/escalate"),
+        ("post", "/my-cases/{reference}/learning-updates"),
     ],
 )
 def test_only_the_family_reaches_a_case(app, two_families, method, path):

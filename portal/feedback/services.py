@@ -38,6 +38,7 @@ audit.ACTION_LABELS.update(
         "case.escalated": "The family asked for a stage 2 review",
         "case.evidence_added": "The family added evidence",
         "case.link_sent": "A link to the case was emailed to the family",
+        "case.learning_updates": "The family's wish to hear about changes was set",
     }
 )
 
@@ -362,6 +363,16 @@ def family_reply(case: Case, body: str, files: list[CheckedFile], user=None) -> 
     audit.record(user if getattr(user, "is_authenticated", False) else None, "case.family_replied", case, files=len(files))
     _tell_caseworker(case, f"{case.reference}: the family has replied")
     return message
+
+
+def set_learning_updates(case: Case, wanted: bool, user=None) -> None:
+    """Record whether the family wants an email when the council publishes a change
+    ("You said, we did") that this feedback is evidence for. Needs an email address."""
+    if wanted and not case.contact_email:
+        raise ValueError("the family gave no email address")
+    if case.wants_learning_updates != wanted:
+        case.wants_learning_updates = wanted
+        audit.record(user if getattr(user, "is_authenticated", False) else None, "case.learning_updates", case, new=wanted)
 
 
 def can_escalate(case: Case) -> bool:

@@ -1,5 +1,5 @@
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput, GovTextArea, GovTextInput
-from wtforms import FileField, StringField, SubmitField, TextAreaField
+from wtforms import FileField, HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal.core.forms import PortalForm, strip_whitespace
@@ -47,3 +47,9 @@ class EscalateForm(PortalForm):
         validators=[Optional(), Length(max=5000, message="What you tell us must be 5000 characters or fewer")],
     )
     submit = SubmitField("Ask for a stage 2 review", widget=GovSubmitInput())
+
+
+class LearningUpdatesForm(PortalForm):
+    """A single button that turns the family's wish to hear about changes on or off."""
+
+    wanted = HiddenField(validators=[InputRequired()])

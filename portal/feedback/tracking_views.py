@@ -12,7 +12,7 @@ from portal.core.files import FileRefused, check_upload, download_response
 from portal.core.forms import form_page
 from portal.extensions import db, limiter
 from portal.feedback import services
-from portal.feedback.tracking_forms import EscalateForm, ReplyForm, TrackForm
+from portal.feedback.tracking_forms import EscalateForm, LearningUpdatesForm, ReplyForm, TrackForm
 from portal.feedback.views import GRANTS_KEY, grant_case_access
 
 bp = Blueprint("tracking", __name__)
@@ -71,6 +71,7 @@ def _render_case(case, reply_form=None, status=200):
             status_label=services.STATUS_LABELS.get(case.status, case.status),
             can_escalate=services.can_escalate(case),
             mediation_deadline=services.mediation_deadline(case.decision_letter_date),
+            updates_form=LearningUpdatesForm(data={"wanted": "no" if case.wants_learning_updates else "yes"}),
         ),
         status,
     )
@@ -117,6 +118,23 @@ def escalate(reference: str):
         flash("You have asked for a stage 2 review. We will acknowledge it within 5 working days.", "success")
         return redirect(url_for("tracking.case", reference=case.reference))
     return render_template("tracking/escalate.html", case=case, form=form)
+
+
+@bp.route("/my-cases/<reference>/learning-updates", methods=["POST"])
+def learning_updates(reference: str):
+    case = _case_or_404(reference)
+    form = LearningUpdatesForm()
+    if form.validate_on_submit() and form.wanted.data in ("yes", "no") and case.contact_email:
+        wanted = form.wanted.data == "yes"
+        services.set_learning_updates(case, wanted, current_user)
+        db.session.commit()
+        flash(
+            "We will email you when we publish a change your feedback helped to bring about."
+            if wanted
+            else "We will not email you about changes we publish.",
+            "success",
+        )
+    return redirect(url_for("tracking.case", reference=case.reference) + "#changes")
 
 
 @bp.route("/my-cases/<reference>/files/<int:attachment_id>")
