@@ -5,13 +5,18 @@ from flask import url_for
 from portal.accounts import roles
 
 # Shown to everyone: families need neither an account nor to sign in.
-PUBLIC_LINKS = [("Give feedback", "feedback.start"), ("Follow a case", "tracking.track")]
+PUBLIC_LINKS = [
+    ("Give feedback", "feedback.start"),
+    ("Follow a case", "tracking.track"),
+    ("Have your say", "consultations.board"),
+]
 
 # (label, endpoint, roles that see it; None means everyone signed in)
 LINKS = [
     ("Your cases", "tracking.my_cases", (roles.PARENT,)),
     ("Cases", "casework.workspace", (roles.CASEWORKER, roles.MANAGER)),
     ("Manage cases", "manage.cases", (roles.MANAGER,)),
+    ("Consultations", "consultation_admin.index", (roles.MANAGER,)),
     ("Users", "user_admin.users", (roles.ADMIN,)),
     ("Youth members", "user_admin.youth_members", (roles.MANAGER, roles.ADMIN)),
     ("Your account", "accounts.account", None),

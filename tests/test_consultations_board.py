@@ -832,3 +832,21 @@ def test_an_expired_answer_form_is_shown_again_with_the_answers(csrf_app):
     assert "timed out" in text_of(response)
     assert textarea(response, field(info, m.FREE_TEXT)).startswith("CAN sounds kinder.")
     assert count(csrf_app, m.Response) == 0
+
+
+def test_a_member_can_ask_to_hear_about_changes_their_answers_help_to_make(app, users, auth, client):
+    with app.app_context():
+        consultation = make_consultation(title="Learning updates")
+        slug = consultation.slug
+        question_ids = [q.id for q in consultation.questions]
+    auth.sign_in(users.make(roles.PARENT))
+    page = client.get(f"/consultations/{slug}/answer").get_data(as_text=True)
+    assert "Email me when the council publishes a change my answers helped to bring about" in page
+    client.post(
+        f"/consultations/{slug}/answer",
+        data={f"question_{question_ids[0]}": "Yes please", "visibility": "private", "learning_updates": "y", "save": "1"},
+    )
+    page = client.get(f"/consultations/{slug}/answer").get_data(as_text=True)
+    assert re.search(r'name="learning_updates"[^>]*checked', page)
+    with app.app_context():
+        assert db.session.scalar(db.select(m.Response.wants_learning_updates)) is True

@@ -265,6 +265,7 @@ def save_draft(
     *,
     voice: str = OWN_VOICE,
     visibility: str | None = None,
+    wants_learning_updates: bool = False,
     today: date | None = None,
 ) -> Response:
     """Keep what the person has written so far, checking nothing but the rules: the audience,
@@ -275,6 +276,7 @@ def save_draft(
     _write_answers(response, consultation, answers)
     if visibility in VISIBILITIES:
         response.visibility = visibility
+    response.wants_learning_updates = wants_learning_updates
     response.updated_at = utcnow()
     db.session.flush()
     return response
@@ -295,6 +297,7 @@ def submit(
     *,
     voice: str = OWN_VOICE,
     visibility: str | None,
+    wants_learning_updates: bool = False,
     today: date | None = None,
 ) -> Response:
     """Send the answers. Every required question must be answered and a visibility chosen
@@ -306,6 +309,7 @@ def submit(
     response = _locked_for_writing(consultation, user, voice, existing)
     _write_answers(response, consultation, answers)
     response.visibility = visibility
+    response.wants_learning_updates = wants_learning_updates
     now = utcnow()
     response.submitted_at = now
     response.updated_at = now

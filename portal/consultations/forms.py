@@ -4,10 +4,11 @@ page is asked for) and commenting on an answer."""
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovCheckboxesInput,
+    GovCheckboxInput,
     GovRadioInput,
     GovSubmitInput,
 )
-from wtforms import RadioField, SelectMultipleField, SubmitField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectMultipleField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -143,6 +144,11 @@ def answer_form(questions: list[Question], **kwargs) -> AnswerForm:
         validators=[Optional()],
         invalid_choice_message="Select who can see your answers",
     )
+    attributes["learning_updates"] = BooleanField(
+        "Email me when the council publishes a change my answers helped to bring about",
+        description="We publish what we changed each term in “You said, we did”. You can stop these emails at any time.",
+        widget=GovCheckboxInput(),
+    )
     attributes["send"] = SubmitField("Send answers", widget=GovSubmitInput())
     attributes["save"] = SubmitField("Save and finish later", widget=GovSubmitInput())
     form_class = type("ConsultationAnswerForm", (AnswerForm,), attributes)
@@ -154,7 +160,7 @@ def draft_data(response: Response | None, questions: list[Question]) -> dict:
     """A saved response as form data, to fill the form in again."""
     if response is None:
         return {}
-    data = {"visibility": response.visibility}
+    data = {"visibility": response.visibility, "learning_updates": response.wants_learning_updates}
     asked = {question.id: question for question in questions}
     for answer in response.answers:
         if answer.question_id in asked:

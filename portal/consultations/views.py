@@ -161,11 +161,11 @@ def answer(slug: str):
         back = url_for("consultations.consultation", slug=consultation.slug) + "#your-answers"
         try:
             if form.sending:
-                sent = answering.submit(consultation, current_user, answers, voice=voice, visibility=visibility, today=today)
+                sent = answering.submit(consultation, current_user, answers, voice=voice, visibility=visibility, wants_learning_updates=form.learning_updates.data, today=today)
                 db.session.commit()
                 flash(_sent_message(sent), "success")
                 return redirect(back)
-            answering.save_draft(consultation, current_user, answers, voice=voice, visibility=visibility, today=today)
+            answering.save_draft(consultation, current_user, answers, voice=voice, visibility=visibility, wants_learning_updates=form.learning_updates.data, today=today)
             db.session.commit()
             flash(
                 f"Your answers are saved. You can finish them until {format_day(consultation.closes_on)}.", "success"
