@@ -1,0 +1,119 @@
+"""A consultation's outcome: "We asked", "You said", "We did".
+
+Written once the consultation has closed, kept as a draft until published, and shown on the
+public page from then on. Publishing tells everyone who took part, once each; corrections made
+afterwards are saved without emailing anyone again.
+"""
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from portal.accounts.models import User
+from portal.consultations import models as m
+from portal.consultations.moderation import board_url
+from portal.core import audit
+from portal.core.time import utcnow
+from portal.extensions import db
+from portal.notifications.services import queue_email
+
+audit.ACTION_LABELS.update(
+    {
+        "consultation.outcome_saved": "Outcome draft saved",
+        "consultation.outcome_published": "Outcome published",
+        "consultation.outcome_corrected": "Published outcome corrected",
+    }
+)
+
+FIELDS = ("we_asked", "you_said", "we_did")
+MISSING = {
+    "we_asked": "Enter what the consultation asked",
+    "you_said": "Enter a summary of what people said",
+    "we_did": "Enter what the council decided and will do",
+}
+
+
+class OutcomeError(ValueError):
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def may_write(consultation: m.Consultation, today: date) -> bool:
+    """The outcome is written once the consultation has closed."""
+    return consultation.state(today) in (m.CLOSED, m.OUTCOME_PUBLISHED)
+
+
+def _check_closed(consultation: m.Consultation, today: date) -> None:
+    if not may_write(consultation, today):
+        raise OutcomeError("The outcome can be written once the consultation has closed")
+
+
+def _apply(consultation: m.Consultation, words: dict[str, str | None]) -> list[str]:
+    changed = []
+    for name in FIELDS:
+        value = (words.get(name) or "").strip() or None
+        if getattr(consultation, name) != value:
+            setattr(consultation, name, value)
+            changed.append(name)
+    return changed
+
+
+def save_draft(actor: User, consultation: m.Consultation, today: date, **words: str | None) -> bool:
+    """Keep the outcome as written so far, unpublished. Blank parts are fine in a draft."""
+    _check_closed(consultation, today)
+    if consultation.outcome_published_at is not None:
+        raise OutcomeError("The outcome is already published: save your corrections instead")
+    changed = _apply(consultation, words)
+    if changed:
+        audit.record(actor, "consultation.outcome_saved", consultation, fields=changed)
+    return bool(changed)
+
+
+def publish(actor: User, consultation: m.Consultation, today: date, **words: str | None) -> int | None:
+    """Publish the outcome, or correct one already published.
+
+    Returns how many people were told on first publication, None for a correction.
+    """
+    _check_closed(consultation, today)
+    for name in FIELDS:
+        if not (words.get(name) or "").strip():
+            raise OutcomeError(MISSING[name], field=name)
+    changed = _apply(consultation, words)
+    if consultation.outcome_published_at is not None:
+        if changed:
+            audit.record(actor, "consultation.outcome_corrected", consultation, fields=changed)
+        return None
+    consultation.outcome_published_at = utcnow()
+    people = participants(consultation)
+    link = board_url(consultation)
+    for person in people:
+        queue_email(
+            person.email,
+            f"What happened after \u201c{consultation.title}\u201d",
+            "consultation_outcome",
+            user=person,
+            consultation=consultation,
+            link=link,
+        )
+    audit.record(actor, "consultation.outcome_published", consultation, told=len(people))
+    return len(people)
+
+
+def participants(consultation: m.Consultation) -> list[User]:
+    """Everyone who took part: the authors of submitted responses and of comments, once each
+    (a youth forum member who answered in their own voice and the forum's is one person).
+    Disabled accounts are left out."""
+    responded = sa.select(m.Response.author_id).where(
+        m.Response.consultation_id == consultation.id, m.Response.submitted_at.is_not(None)
+    )
+    commented = (
+        sa.select(m.Comment.author_id)
+        .join(m.Response, m.Response.id == m.Comment.response_id)
+        .where(m.Response.consultation_id == consultation.id)
+    )
+    return db.session.scalars(
+        sa.select(User)
+        .where(User.id.in_(sa.union(responded, commented).scalar_subquery()), User.disabled_at.is_(None))
+        .order_by(User.id)
+    ).all()
