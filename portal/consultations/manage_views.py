@@ -24,7 +24,6 @@ bp = Blueprint("consultation_admin", __name__, url_prefix="/manage/consultations
 managers_only = role_required(roles.MANAGER)
 
 # Pages of the moderation blueprint, linked by address so that these pages do not depend on it.
-MODERATION_QUEUE = "/manage/consultations/moderation"
 
 TITLE_CLASH = "Another consultation with a title like this was saved at the same moment. Save again"
 
@@ -42,7 +41,7 @@ def shared():
     return {
         "state_labels": m.STATE_LABELS,
         "state_tags": STATE_TAGS,
-        "moderation_queue": MODERATION_QUEUE,
+        "moderation_queue": url_for("consultation_moderation.queue"),
     }
 
 
@@ -131,8 +130,9 @@ def consultation(consultation_id: int):
         audience_locked=authoring.has_responses(consultation),
         events=audit.history(consultation),
         public_path=f"/consultations/{consultation.slug}",
-        results_path=f"/manage/consultations/{consultation.id}/results",
-        outcome_path=f"/manage/consultations/{consultation.id}/outcome",
+        results_path=url_for("consultation_moderation.results_page", consultation_id=consultation.id),
+        outcome_path=url_for("consultation_moderation.outcome_page", consultation_id=consultation.id),
+        export_path=url_for("consultation_moderation.export_csv", consultation_id=consultation.id),
     )
 
 
