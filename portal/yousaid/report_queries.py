@@ -1,0 +1,470 @@
+"""The annual complaints performance report's figures, as SQL aggregates.
+
+Every figure is a COUNT over the whole period in the database: no case is loaded into Python,
+and the report costs the same fixed number of queries however many years of cases there are.
+Only counts, category names, learning theme names and fixed labels leave this module: never a
+name, an email, a child's school or anything a family or caseworker wrote.
+
+How each thing is counted (the report page says the same in words):
+
+- A thing is counted in the year it happened, by UK time: complaints by the date received,
+  stage 2 reviews by the date the family asked, acknowledgements, responses, outcomes and
+  extensions by the date they were made. A complaint received in March and answered in April
+  is received in one year and answered in the next.
+- Complaints taken out of the procedure (marked as not a complaint) are counted, with the
+  reason recorded, by the date they were received, and are left out of the timescales.
+- On time: an acknowledgement or response is on time if it was sent on or before the deadline
+  day, in UK time. The response deadline is the one that applied, including any extension.
+- Still open: a case waiting for an acknowledgement or a response is not counted as late until
+  its deadline has passed. Those past their deadline at the end of the year (or today, for the
+  year in progress) are counted separately, as "waiting past the deadline".
+
+Where the data comes from. A case holds the clocks of its current stage (acknowledge_by,
+acknowledged_at, respond_by, responded_at, extension_used). When a family asks for stage 2
+those columns start again, so stage 1 of an escalated complaint is read from the history the
+clocks keep: the acknowledgement deadline and the response deadline (the latest of each
+DeadlineChange at stage 1), the moment of acknowledgement (the first response deadline set at
+stage 1, which is set as it is acknowledged), whether it was extended (a response deadline
+moved from an earlier date) and the response (the stage 1 CaseOutcome).
+
+Dates and the database. "Sent on or before the deadline day in UK time" compares a timestamp
+with a date. Rather than use a database's own date functions (SQLite and PostgreSQL differ),
+the query joins a small calendar built in Python: each day of the year and the moment, in UTC,
+that day ends in London. Every other comparison is against dates and times computed here.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+import sqlalchemy as sa
+
+from portal.casework.models import CaseOutcome, DeadlineChange, Remedy, outcome_theme
+from portal.casework.services import NOT_COMPLAINT_REASONS
+from portal.core.models import LearningTheme
+from portal.core.time import LONDON, utcnow
+from portal.extensions import db
+from portal.feedback.models import Case, Category
+from portal.yousaid.periods import FinancialYear, london_midnight
+
+COMPLAINT = "complaint"
+OTHER_KINDS = {"compliment": "Compliments", "suggestion": "Suggestions", "question": "Questions"}
+STAGES = (1, 2)
+ACKNOWLEDGE_WORKING_DAYS = 5
+
+# Where triage at intake pointed a family (they could still go on to complain).
+TRIAGE_ROUTES = {
+    "tribunal": "An appeal to the SEND Tribunal (mediation advice first)",
+    "health": "The NHS complaints procedure",
+    "school": "The school's or college's own complaints procedure",
+}
+NO_CATEGORY = "No category given"
+
+
+def percent(part: int, whole: int) -> int | None:
+    """A whole-number percentage, halves rounded up (2 of 3 is 67); None when there is no whole."""
+    if not whole:
+        return None
+    return int((Decimal(part) * 100 / Decimal(whole)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One labelled count, with its share of a total where that means something."""
+
+    label: str
+    value: int
+    share: int | None = None
+
+
+@dataclass(frozen=True)
+class CategoryVolume:
+    name: str
+    received: int
+    stage2: int
+
+
+@dataclass(frozen=True)
+class StageTimescales:
+    stage: int
+    acknowledged: int = 0
+    acknowledged_on_time: int = 0
+    acknowledged_no_deadline: int = 0
+    responded: int = 0
+    responded_on_time: int = 0
+    responded_no_deadline: int = 0
+    responded_after_extension: int = 0
+    responded_after_extension_on_time: int = 0
+    waiting_acknowledgement_overdue: int = 0
+    waiting_response_overdue: int = 0
+
+    @property
+    def acknowledged_late(self) -> int:
+        return self.acknowledged - self.acknowledged_on_time - self.acknowledged_no_deadline
+
+    @property
+    def responded_late(self) -> int:
+        return self.responded - self.responded_on_time - self.responded_no_deadline
+
+    @property
+    def acknowledged_on_time_percent(self) -> int | None:
+        return percent(self.acknowledged_on_time, self.acknowledged - self.acknowledged_no_deadline)
+
+    @property
+    def responded_on_time_percent(self) -> int | None:
+        return percent(self.responded_on_time, self.responded - self.responded_no_deadline)
+
+    @property
+    def waiting_overdue(self) -> int:
+        return self.waiting_acknowledgement_overdue + self.waiting_response_overdue
+
+
+@dataclass(frozen=True)
+class RemedyFigure:
+    kind: str
+    label: str
+    promised: int
+    done: int
+
+
+@dataclass
+class ComplaintsReport:
+    year: FinancialYear
+    as_of: datetime  # the moment the figures describe: the end of the year, or now
+    complaints_received: int = 0
+    stage2_requested: int = 0
+    categories: list[CategoryVolume] = field(default_factory=list)
+    other_feedback: list[Figure] = field(default_factory=list)
+    not_taken_on: list[Figure] = field(default_factory=list)
+    signposted: list[Figure] = field(default_factory=list)
+    outcomes: dict[int, list[Figure]] = field(default_factory=dict)
+    outcomes_without_theme: int = 0
+    timescales: dict[int, StageTimescales] = field(default_factory=dict)
+    extensions: dict[int, int] = field(default_factory=dict)
+    themes: list[Figure] = field(default_factory=list)
+    remedies: list[RemedyFigure] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        """Whether the year has ended, so that its figures no longer change."""
+        return self.as_of >= self.year.ends_at
+
+    @property
+    def as_of_day(self) -> date:
+        """The day the figures run to (inclusive): the year's last day, or today."""
+        return self.year.ends_on if self.complete else self.as_of.astimezone(LONDON).date()
+
+    @property
+    def not_taken_on_total(self) -> int:
+        return sum(figure.value for figure in self.not_taken_on)
+
+    def outcomes_total(self, stage: int) -> int:
+        return sum(figure.value for figure in self.outcomes.get(stage, []))
+
+    @property
+    def stage2_final_responses(self) -> int:
+        """Stage 2 responses sent: each ends with the Ombudsman's details."""
+        return self.outcomes_total(2)
+
+    @property
+    def policies_changed(self) -> RemedyFigure:
+        return next(remedy for remedy in self.remedies if remedy.kind == "policy_changed")
+
+    def figures(self) -> list[tuple[str, str, str, int | str | None]]:
+        """Every figure on the page as (section, measure, breakdown, value): the CSV's rows."""
+        rows: list[tuple[str, str, str, int | str | None]] = []
+        add = rows.append
+        add(("Volumes", "Complaints received", "All categories", self.complaints_received))
+        for category in self.categories:
+            add(("Volumes", "Complaints received", category.name, category.received))
+        add(("Volumes", "Stage 2 reviews asked for", "All categories", self.stage2_requested))
+        for category in self.categories:
+            add(("Volumes", "Stage 2 reviews asked for", category.name, category.stage2))
+        for figure in self.other_feedback:
+            add(("Volumes", "Other feedback received", figure.label, figure.value))
+        add(("Not taken on", "Complaints taken out of the procedure", "All reasons", self.not_taken_on_total))
+        for figure in self.not_taken_on:
+            add(("Not taken on", "Complaints taken out of the procedure", figure.label, figure.value))
+        for figure in self.signposted:
+            add(("Not taken on", "Complaints where the family was shown another route at the start", figure.label, figure.value))
+        for stage in STAGES:
+            add(("Outcomes", f"Stage {stage} responses with a finding", "All findings", self.outcomes_total(stage)))
+            for figure in self.outcomes[stage]:
+                add(("Outcomes", f"Stage {stage} responses with a finding", figure.label, figure.value))
+                add(("Outcomes", f"Stage {stage} responses with a finding (%)", figure.label, figure.share))
+        for stage in STAGES:
+            times = self.timescales[stage]
+            measure = f"Stage {stage} acknowledgements"
+            add(("Timescales", measure, "Sent", times.acknowledged))
+            add(("Timescales", measure, f"Within {ACKNOWLEDGE_WORKING_DAYS} working days", times.acknowledged_on_time))
+            add(("Timescales", measure, "Late", times.acknowledged_late))
+            add(("Timescales", measure, "Deadline not recorded", times.acknowledged_no_deadline))
+            add(("Timescales", f"{measure} within {ACKNOWLEDGE_WORKING_DAYS} working days (%)", "", times.acknowledged_on_time_percent))
+            measure = f"Stage {stage} responses"
+            add(("Timescales", measure, "Sent", times.responded))
+            add(("Timescales", measure, "By the deadline that applied", times.responded_on_time))
+            add(("Timescales", measure, "Late", times.responded_late))
+            add(("Timescales", measure, "Deadline not recorded", times.responded_no_deadline))
+            add(("Timescales", f"{measure} by the deadline that applied (%)", "", times.responded_on_time_percent))
+            add(("Timescales", f"Stage {stage} complaints waiting past the deadline at the end of the period", "For an acknowledgement", times.waiting_acknowledgement_overdue))
+            add(("Timescales", f"Stage {stage} complaints waiting past the deadline at the end of the period", "For a response", times.waiting_response_overdue))
+        for stage in STAGES:
+            times = self.timescales[stage]
+            add(("Extensions", f"Stage {stage} extensions agreed", "", self.extensions[stage]))
+            add(("Extensions", f"Stage {stage} responses sent after an extension", "Sent", times.responded_after_extension))
+            add(("Extensions", f"Stage {stage} responses sent after an extension", "By the extended deadline", times.responded_after_extension_on_time))
+        add(("Ombudsman", "Stage 2 final responses sent, each with the Ombudsman's details", "", self.stage2_final_responses))
+        add(("Ombudsman", "Complaints referred to the Ombudsman", "", "Not recorded in this service"))
+        for figure in self.themes:
+            add(("Learning", "Responses by learning theme", figure.label, figure.value))
+        add(("Learning", "Responses by learning theme", "No theme recorded", self.outcomes_without_theme))
+        for remedy in self.remedies:
+            add(("Learning", "Remedies promised", remedy.label, remedy.promised))
+            add(("Learning", "Remedies done by the end of the period", remedy.label, remedy.done))
+        return rows
+
+
+# --- the queries ---------------------------------------------------------------------------
+
+
+def _between(column, start: datetime, end: datetime):
+    return sa.and_(column >= start, column < end)
+
+
+def _count(condition):
+    return sa.func.count(sa.case((condition, 1)))
+
+
+def _calendar(year: FinancialYear):
+    """Each day of the year, with the moment (UTC) it ends in London, as a CTE."""
+    days = (year.ends_on - year.starts_on).days + 1
+    rows = [
+        (year.starts_on + timedelta(days=n), london_midnight(year.starts_on + timedelta(days=n + 1)))
+        for n in range(days)
+    ]
+    return (
+        sa.values(sa.column("day", sa.Date), sa.column("closes_at", Case.received_at.type), name="london_day")
+        .data(rows)
+        .cte("london_day")
+    )
+
+
+def _volumes(report: ComplaintsReport, start: datetime, end: datetime) -> None:
+    received = _between(Case.received_at, start, end)
+    escalated = _between(Case.escalated_at, start, end)
+    rows = db.session.execute(
+        sa.select(
+            Category.name,
+            _count(received).label("received"),
+            _count(escalated).label("stage2"),
+        )
+        .select_from(Case)
+        .outerjoin(Category, Category.id == Case.category_id)
+        .where(Case.kind == COMPLAINT, sa.or_(received, escalated))
+        .group_by(Category.id, Category.name, Category.position)
+        .order_by(Category.id.is_(None), Category.position, Category.name)
+    ).all()
+    report.categories = [CategoryVolume(row.name or NO_CATEGORY, row.received, row.stage2) for row in rows]
+    report.complaints_received = sum(row.received for row in rows)
+    report.stage2_requested = sum(row.stage2 for row in rows)
+
+
+def _kinds_and_reasons(report: ComplaintsReport, start: datetime, end: datetime) -> None:
+    rows = db.session.execute(
+        sa.select(Case.kind, Case.not_complaint_reason, Case.triage_route, sa.func.count(Case.id).label("cases"))
+        .where(_between(Case.received_at, start, end))
+        .group_by(Case.kind, Case.not_complaint_reason, Case.triage_route)
+    ).all()
+    kinds: dict[str, int] = {}
+    reasons: dict[str, int] = {}
+    routes: dict[str, int] = {}
+    for row in rows:
+        kinds[row.kind] = kinds.get(row.kind, 0) + row.cases
+        if row.kind == COMPLAINT and row.not_complaint_reason:
+            reasons[row.not_complaint_reason] = reasons.get(row.not_complaint_reason, 0) + row.cases
+        if row.kind == COMPLAINT and row.triage_route:
+            routes[row.triage_route] = routes.get(row.triage_route, 0) + row.cases
+    report.other_feedback = [Figure(label, kinds.get(kind, 0)) for kind, label in OTHER_KINDS.items()]
+    known = [Figure(label, reasons.pop(code, 0)) for code, label in NOT_COMPLAINT_REASONS.items()]
+    report.not_taken_on = known + [Figure(code.replace("_", " ").capitalize(), n) for code, n in sorted(reasons.items())]
+    report.signposted = [Figure(label, routes.pop(code, 0)) for code, label in TRIAGE_ROUTES.items()] + [
+        Figure(code.replace("_", " ").capitalize(), n) for code, n in sorted(routes.items())
+    ]
+
+
+def _outcomes(report: ComplaintsReport, start: datetime, end: datetime) -> None:
+    has_theme = sa.exists().where(outcome_theme.c.outcome_id == CaseOutcome.id)
+    rows = db.session.execute(
+        sa.select(
+            CaseOutcome.stage,
+            CaseOutcome.outcome,
+            sa.func.count(CaseOutcome.id).label("responses"),
+            _count(~has_theme).label("without_theme"),
+        )
+        .where(_between(CaseOutcome.recorded_at, start, end))
+        .group_by(CaseOutcome.stage, CaseOutcome.outcome)
+    ).all()
+    counts = {(row.stage, row.outcome): row.responses for row in rows}
+    report.outcomes_without_theme = sum(row.without_theme for row in rows)
+    for stage in STAGES:
+        total = sum(n for (at, _), n in counts.items() if at == stage)
+        report.outcomes[stage] = [
+            Figure(label, counts.get((stage, code), 0), percent(counts.get((stage, code), 0), total))
+            for code, label in CaseOutcome.LABELS.items()
+        ]
+
+
+def _learning(report: ComplaintsReport, start: datetime, end: datetime) -> None:
+    recorded = _between(CaseOutcome.recorded_at, start, end)
+    themes = db.session.execute(
+        sa.select(LearningTheme.name, sa.func.count(CaseOutcome.id).label("responses"))
+        .select_from(outcome_theme)
+        .join(CaseOutcome, CaseOutcome.id == outcome_theme.c.outcome_id)
+        .join(LearningTheme, LearningTheme.id == outcome_theme.c.theme_id)
+        .where(recorded)
+        .group_by(LearningTheme.id, LearningTheme.name)
+        .order_by(sa.func.count(CaseOutcome.id).desc(), LearningTheme.name)
+    ).all()
+    report.themes = [Figure(row.name, row.responses) for row in themes]
+    remedies = db.session.execute(
+        sa.select(
+            Remedy.kind,
+            sa.func.count(Remedy.id).label("promised"),
+            _count(Remedy.done_at < report.as_of).label("done"),
+        )
+        .join(CaseOutcome, CaseOutcome.id == Remedy.outcome_id)
+        .where(recorded)
+        .group_by(Remedy.kind)
+    ).all()
+    by_kind = {row.kind: row for row in remedies}
+    report.remedies = [
+        RemedyFigure(kind, label, by_kind[kind].promised if kind in by_kind else 0, by_kind[kind].done if kind in by_kind else 0)
+        for kind, label in Remedy.KINDS.items()
+    ]
+
+
+def _stage_clocks():
+    """One row per complaint and stage it has reached, with that stage's clocks: the
+    current stage from the case, stage 1 of an escalated complaint from the history."""
+    in_procedure = sa.and_(Case.kind == COMPLAINT, Case.not_complaint_reason.is_(None))
+
+    def history(clock: str, column, *, first: bool = False):
+        change = sa.select(column).where(
+            DeadlineChange.case_id == Case.id, DeadlineChange.stage == 1, DeadlineChange.clock == clock
+        )
+        return change.order_by(DeadlineChange.id if first else DeadlineChange.id.desc()).limit(1).scalar_subquery()
+
+    current = sa.select(
+        Case.id.label("case_id"),
+        sa.cast(Case.stage, sa.Integer).label("stage"),
+        sa.case((Case.stage == 2, Case.escalated_at), else_=Case.received_at).label("started_at"),
+        Case.closed_at.label("ended_at"),
+        Case.acknowledge_by.label("acknowledge_by"),
+        Case.acknowledged_at.label("acknowledged_at"),
+        Case.respond_by.label("respond_by"),
+        Case.responded_at.label("responded_at"),
+        Case.extension_used.label("extended"),
+    ).where(in_procedure, Case.stage.in_(STAGES))
+    stage1_of_escalated = sa.select(
+        Case.id,
+        sa.literal(1, sa.Integer),
+        Case.received_at,
+        Case.escalated_at,
+        history("acknowledge", DeadlineChange.new_date),
+        history("respond", DeadlineChange.changed_at, first=True),
+        history("respond", DeadlineChange.new_date),
+        sa.select(sa.func.min(CaseOutcome.recorded_at))
+        .where(CaseOutcome.case_id == Case.id, CaseOutcome.stage == 1)
+        .scalar_subquery(),
+        sa.exists().where(
+            DeadlineChange.case_id == Case.id,
+            DeadlineChange.stage == 1,
+            DeadlineChange.clock == "respond",
+            DeadlineChange.old_date.is_not(None),
+        ),
+    ).where(in_procedure, Case.stage == 2)
+    return sa.union_all(current, stage1_of_escalated).subquery("stage_clocks")
+
+
+def _timescales(report: ComplaintsReport, start: datetime, end: datetime) -> None:
+    year = report.year
+    as_of = report.as_of
+    as_of_day = as_of.astimezone(LONDON).date()  # deadlines before this day have passed
+    clocks = _stage_clocks()
+    calendar = _calendar(year)
+    acknowledge_day = calendar.alias("acknowledge_day")
+    respond_day = calendar.alias("respond_day")
+
+    def on_time(done, due, day):
+        # Within the year's calendar compare with the moment the deadline day ends in London;
+        # a deadline before the year has passed for anything done in it, one after has not.
+        return sa.or_(due > year.ends_on, sa.and_(due >= year.starts_on, done < day.c.closes_at))
+
+    acknowledged = _between(clocks.c.acknowledged_at, start, end)
+    responded = _between(clocks.c.responded_at, start, end)
+    extended = clocks.c.extended.is_(True)
+    responded_on_time = sa.and_(responded, clocks.c.respond_by.is_not(None), on_time(clocks.c.responded_at, clocks.c.respond_by, respond_day))
+    still_open = sa.and_(
+        clocks.c.started_at < as_of,
+        sa.or_(clocks.c.ended_at.is_(None), clocks.c.ended_at >= as_of),
+        sa.or_(clocks.c.responded_at.is_(None), clocks.c.responded_at >= as_of),
+    )
+    not_acknowledged = sa.or_(clocks.c.acknowledged_at.is_(None), clocks.c.acknowledged_at >= as_of)
+    rows = db.session.execute(
+        sa.select(
+            clocks.c.stage,
+            _count(acknowledged).label("acknowledged"),
+            _count(sa.and_(acknowledged, clocks.c.acknowledge_by.is_not(None), on_time(clocks.c.acknowledged_at, clocks.c.acknowledge_by, acknowledge_day))).label("acknowledged_on_time"),
+            _count(sa.and_(acknowledged, clocks.c.acknowledge_by.is_(None))).label("acknowledged_no_deadline"),
+            _count(responded).label("responded"),
+            _count(responded_on_time).label("responded_on_time"),
+            _count(sa.and_(responded, clocks.c.respond_by.is_(None))).label("responded_no_deadline"),
+            _count(sa.and_(responded, extended)).label("responded_after_extension"),
+            _count(sa.and_(responded_on_time, extended)).label("responded_after_extension_on_time"),
+            _count(sa.and_(still_open, not_acknowledged, clocks.c.acknowledge_by < as_of_day)).label("waiting_acknowledgement_overdue"),
+            _count(sa.and_(still_open, sa.not_(not_acknowledged), clocks.c.respond_by < as_of_day)).label("waiting_response_overdue"),
+        )
+        .select_from(clocks)
+        .outerjoin(acknowledge_day, acknowledge_day.c.day == clocks.c.acknowledge_by)
+        .outerjoin(respond_day, respond_day.c.day == clocks.c.respond_by)
+        .group_by(clocks.c.stage)
+    ).all()
+    found = {row.stage: StageTimescales(**row._asdict()) for row in rows}
+    report.timescales = {stage: found.get(stage, StageTimescales(stage)) for stage in STAGES}
+
+
+def _extensions(report: ComplaintsReport, start: datetime, end: datetime) -> None:
+    """A response deadline moved from an earlier one is an extension (the first response
+    deadline of a stage, set as the case is acknowledged, replaces none)."""
+    rows = db.session.execute(
+        sa.select(DeadlineChange.stage, sa.func.count(DeadlineChange.id).label("extensions"))
+        .where(
+            DeadlineChange.clock == "respond",
+            DeadlineChange.old_date.is_not(None),
+            _between(DeadlineChange.changed_at, start, end),
+        )
+        .group_by(DeadlineChange.stage)
+    ).all()
+    counts = {row.stage: row.extensions for row in rows}
+    report.extensions = {stage: counts.get(stage, 0) for stage in STAGES}
+
+
+def earliest_received() -> date | None:
+    """The day the first feedback of any kind arrived (UK time), for the year chooser."""
+    first = db.session.scalar(sa.select(sa.func.min(Case.received_at)))
+    return first.astimezone(LONDON).date() if first else None
+
+
+def complaints_report(year: FinancialYear, now: datetime | None = None) -> ComplaintsReport:
+    """The report for ``year``, as things stood at its end (or now, for the year in progress):
+    seven queries, whatever the number of cases."""
+    now = now or utcnow()
+    report = ComplaintsReport(year=year, as_of=min(now, year.ends_at))
+    start, end = year.starts_at, report.as_of
+    _volumes(report, start, end)
+    _kinds_and_reasons(report, start, end)
+    _outcomes(report, start, end)
+    _learning(report, start, end)
+    _timescales(report, start, end)
+    _extensions(report, start, end)
+    return report
