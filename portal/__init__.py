@@ -138,7 +138,9 @@ def register_blueprints(app: Flask) -> None:
     from portal.feedback.tracking_views import bp as tracking_bp
     from portal.feedback.views import bp as feedback_bp
     from portal.pages.views import bp as pages_bp
+    from portal.yousaid.manage_views import bp as you_said_admin_bp
     from portal.yousaid.report_views import bp as reports_bp
+    from portal.yousaid.views import bp as you_said_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
@@ -151,6 +153,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(consultation_admin_bp)
     app.register_blueprint(consultation_moderation_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(you_said_bp)
+    app.register_blueprint(you_said_admin_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

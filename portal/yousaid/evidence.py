@@ -1,0 +1,148 @@
+"""The evidence behind a You Said, We Did entry: what families told the council about one
+learning theme in one term, as counts.
+
+- Feedback: complaints, compliments and suggestions received in the term (by the London date
+  they arrived) whose outcome, at either stage, was tagged with the theme. A case with outcomes
+  at both stages counts once.
+- Consultation answers tagged with the theme, from responses sent in the term.
+
+Counts for any number of (theme, term) pairs come from two queries: one for cases and one for
+answers, each grouping by theme and by a CASE expression that names the term a timestamp falls
+in. Terms are compared as UTC instants worked out here from the London dates, so the SQL is the
+same on SQLite and PostgreSQL. Nothing here ever reads what a family wrote.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, time, timezone
+
+import sqlalchemy as sa
+
+from portal.casework.models import CaseOutcome, outcome_theme
+from portal.consultations.models import Answer, Response, answer_theme
+from portal.core.time import LONDON
+from portal.extensions import db
+from portal.feedback.models import Case
+from portal.yousaid.terms import Term, parse_term
+
+# The kinds of feedback counted, with the field each is counted in.
+FEEDBACK_KINDS = {"complaint": "complaints", "compliment": "compliments", "suggestion": "suggestions"}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    complaints: int = 0
+    compliments: int = 0
+    suggestions: int = 0
+    answers: int = 0
+
+    @property
+    def feedback(self) -> int:
+        return self.complaints + self.compliments + self.suggestions
+
+    @property
+    def total(self) -> int:
+        return self.feedback + self.answers
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "complaints": self.complaints,
+            "compliments": self.compliments,
+            "suggestions": self.suggestions,
+            "consultation_answers": self.answers,
+        }
+
+
+NONE = Evidence()
+
+
+def starts_at(term: Term) -> datetime:
+    """The UTC instant the term begins: midnight in London on its first day."""
+    return datetime.combine(term.starts_on, time.min, tzinfo=LONDON).astimezone(timezone.utc)
+
+
+def bounds(term: Term) -> tuple[datetime, datetime]:
+    """[start, end) of the term as UTC instants; terms follow one another with no gap."""
+    return starts_at(term), starts_at(term.next())
+
+
+def _term_of(column, terms: list[Term]):
+    """SQL naming the term (its slug) ``column`` falls in, or NULL outside ``terms``."""
+    whens = []
+    for term in terms:
+        start, end = bounds(term)
+        whens.append((sa.and_(column >= start, column < end), sa.literal(term.slug, sa.String(20))))
+    return sa.case(*whens, else_=sa.null())
+
+
+def _window(column, terms: list[Term]):
+    return sa.and_(column >= bounds(terms[0])[0], column < bounds(terms[-1])[1])
+
+
+def evidence_for(pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str], Evidence]:
+    """Evidence for each (theme id, term slug) pair, in two queries however many pairs.
+
+    Pairs whose term slug is not a term get no evidence. Look results up with ``.get(pair, NONE)``.
+    """
+    pairs = {(theme_id, slug) for theme_id, slug in pairs}
+    terms = sorted({term for _, slug in pairs if (term := parse_term(slug)) is not None})
+    theme_ids = sorted({theme_id for theme_id, slug in pairs if parse_term(slug) is not None})
+    if not terms:
+        return {}
+    counts: dict[tuple[int, str], dict[str, int]] = {}
+
+    # Feedback: each case once per theme, however many of its outcomes carry the theme.
+    tagged = (
+        sa.select(
+            outcome_theme.c.theme_id.label("theme_id"),
+            Case.id.label("case_id"),
+            Case.kind.label("kind"),
+            _term_of(Case.received_at, terms).label("term"),
+        )
+        .select_from(Case)
+        .join(CaseOutcome, CaseOutcome.case_id == Case.id)
+        .join(outcome_theme, outcome_theme.c.outcome_id == CaseOutcome.id)
+        .where(
+            outcome_theme.c.theme_id.in_(theme_ids),
+            Case.kind.in_(tuple(FEEDBACK_KINDS)),
+            _window(Case.received_at, terms),
+        )
+        .distinct()
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(tagged.c.theme_id, tagged.c.term, tagged.c.kind, sa.func.count())
+        .where(tagged.c.term.is_not(None))
+        .group_by(tagged.c.theme_id, tagged.c.term, tagged.c.kind)
+    )
+    for theme_id, slug, kind, number in rows:
+        counts.setdefault((theme_id, slug), {})[FEEDBACK_KINDS[kind]] = number
+
+    # Consultation answers: an answer carries a theme at most once (the link table's key).
+    answered = (
+        sa.select(answer_theme.c.theme_id.label("theme_id"), _term_of(Response.submitted_at, terms).label("term"))
+        .select_from(answer_theme)
+        .join(Answer, Answer.id == answer_theme.c.answer_id)
+        .join(Response, Response.id == Answer.response_id)
+        .where(
+            answer_theme.c.theme_id.in_(theme_ids),
+            Response.submitted_at.is_not(None),
+            _window(Response.submitted_at, terms),
+        )
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(answered.c.theme_id, answered.c.term, sa.func.count())
+        .where(answered.c.term.is_not(None))
+        .group_by(answered.c.theme_id, answered.c.term)
+    )
+    for theme_id, slug, number in rows:
+        counts.setdefault((theme_id, slug), {})["answers"] = number
+
+    return {pair: Evidence(**counts[pair]) for pair in pairs if pair in counts}
+
+
+def evidence_of(entries) -> dict[int, Evidence]:
+    """Evidence for each entry (by id), for a page listing many entries: two queries."""
+    found = evidence_for((entry.theme_id, entry.term) for entry in entries)
+    return {entry.id: found.get((entry.theme_id, entry.term), NONE) for entry in entries}
