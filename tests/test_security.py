@@ -6,6 +6,7 @@ end, security headers, error pages, no account enumeration, no open redirect.
 
 import os
 import re
+from datetime import timedelta
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -16,7 +17,9 @@ from portal import create_app
 from portal.accounts import roles, services
 from portal.accounts.models import AccountToken, User
 from portal.core.forms import EXPIRED_MESSAGE
+from portal.core.time import london_today
 from portal.extensions import db, limiter
+from portal.yousaid.terms import term_of
 from tests.conftest import clear_tables, make_app
 from tests.factories import PASSWORD, get_user, make_user
 
@@ -224,6 +227,12 @@ def test_every_post_route_refuses_a_request_without_a_csrf_token(csrf_app):
                 team_id=1,
                 template_id=1,
                 theme_id=1,
+                consultation_id=1,
+                question_id=1,
+                response_id=1,
+                comment_id=1,
+                answer_id=1,
+                entry_id=1,
             )
             before = snapshot(csrf_app)
             response = client.post(path, data=FORM_DATA)
@@ -370,7 +379,62 @@ ACCESS = {
     ("/manage/themes/<int:theme_id>", "POST"): only(roles.MANAGER, status=302),
     ("/manage/themes/<int:theme_id>/retire", "POST"): only(roles.MANAGER, status=302),
     ("/manage/themes/<int:theme_id>/restore", "POST"): only(roles.MANAGER, status=302),
+    # Writing consultations (portal/consultations/manage_views.py).
+    ("/manage/consultations", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/consultations/new", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/consultations/new", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/consultations/<int:consultation_id>", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/consultations/<int:consultation_id>/edit", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/consultations/<int:consultation_id>/edit", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/consultations/<int:consultation_id>/questions/new", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/consultations/<int:consultation_id>/questions/new", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/consultations/<int:consultation_id>/questions/<int:question_id>", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/consultations/<int:consultation_id>/questions/<int:question_id>", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/consultations/<int:consultation_id>/questions/<int:question_id>/delete", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/consultations/<int:consultation_id>/questions/<int:question_id>/move", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/consultations/<int:consultation_id>/publish", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/consultations/<int:consultation_id>/publish", "POST"): only(roles.MANAGER, status=302),
+    # Moderation, results, export and outcome (portal/consultations/moderation_views.py).
+    ("/manage/consultations/moderation", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/consultations/moderation/responses/<int:response_id>", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/consultations/moderation/responses/<int:response_id>", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/consultations/moderation/comments/<int:comment_id>", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/consultations/moderation/comments/<int:comment_id>", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/consultations/<int:consultation_id>/results", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/consultations/<int:consultation_id>/answers/<int:answer_id>/themes", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/consultations/<int:consultation_id>/answers/<int:answer_id>/themes", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/consultations/<int:consultation_id>/export.csv", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/consultations/<int:consultation_id>/outcome", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/consultations/<int:consultation_id>/outcome", "POST"): only(roles.MANAGER, status=302),
+    # You Said, We Did (portal/yousaid/manage_views.py).
+    ("/manage/you-said-we-did", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/you-said-we-did/new", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/you-said-we-did/new", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/you-said-we-did/<int:entry_id>", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/you-said-we-did/<int:entry_id>", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/you-said-we-did/<int:entry_id>/publish", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/you-said-we-did/<int:entry_id>/status", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/you-said-we-did/<int:entry_id>/status", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/you-said-we-did/<int:entry_id>/evidence", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/you-said-we-did/<int:entry_id>/evidence", "POST"): only(roles.MANAGER, status=302),
 }
+
+
+def _consultation_details(made) -> dict:
+    opens, closes = london_today(), london_today() + timedelta(days=14)
+    return {
+        "title": "A new consultation", "summary": "Summary.", "background": "Background.", "audience": "everyone",
+        "forum_may_answer": "no",
+        "opens_on": [opens.day, opens.month, opens.year],
+        "closes_on": [closes.day, closes.month, closes.year],
+    }
+
+
+def _you_said_entry(made) -> dict:
+    return {
+        "term": term_of(london_today()).slug, "theme": str(made["theme_id"]), "title": "Changed title",
+        "you_said": "You said.", "we_did": "We did.", "action_owner": "Commissioning", "action_status": "planned",
+    }
 
 # What a form on each page would send: enough for the allowed roles to change something.
 POSTED = {
@@ -394,9 +458,28 @@ POSTED = {
     "/manage/templates/<int:template_id>": {"name": "Changed template", "body": "Hello {family_name}"},
     "/manage/themes/new": {"name": "New theme"},
     "/manage/themes/<int:theme_id>": {"name": "Renamed theme"},
+    "/manage/consultations/new": _consultation_details,
+    "/manage/consultations/<int:consultation_id>/edit": _consultation_details,
+    "/manage/consultations/<int:consultation_id>/questions/new": {"prompt": "A new question?", "kind": "text", "required": "no"},
+    "/manage/consultations/<int:consultation_id>/questions/<int:question_id>": {
+        "prompt": "A changed question?", "kind": "text", "required": "yes",
+    },
+    "/manage/consultations/<int:consultation_id>/questions/<int:question_id>/move": {"direction": "down"},
+    "/manage/consultations/moderation/responses/<int:response_id>": {"decision": "approve"},
+    "/manage/consultations/moderation/comments/<int:comment_id>": {"decision": "approve"},
+    "/manage/consultations/<int:consultation_id>/answers/<int:answer_id>/themes": lambda made: {"themes": str(made["theme_id"])},
+    "/manage/consultations/<int:consultation_id>/outcome": {"we_asked": "a", "you_said": "b", "we_did": "c", "save": "Save draft"},
+    "/manage/you-said-we-did/new": _you_said_entry,
+    "/manage/you-said-we-did/<int:entry_id>": _you_said_entry,
+    "/manage/you-said-we-did/<int:entry_id>/status": {"status": "done"},
+    "/manage/you-said-we-did/<int:entry_id>/evidence": lambda made: {"cases": made["reference"]},
 }
 
 CASEWORK_PAGES = ("/manage/cases", "/manage/routing", "/manage/templates", "/manage/themes")
+CONSULTATION_PAGES = ("/manage/consultations",)
+# Pages about a consultation's answers need a closed one; writing questions needs a draft.
+ANSWER_PAGES = ("/moderation", "/results", "/answers/", "/export.csv", "/outcome")
+YOU_SAID_PAGES = ("/manage/you-said-we-did",)
 
 
 def casework_records(app, *, retired_theme: bool = False) -> dict:
@@ -435,12 +518,73 @@ def casework_records(app, *, retired_theme: bool = False) -> dict:
         }
 
 
+def consultation_records(app, rule: str) -> dict:
+    """A consultation (closed, for the pages about answers; a draft otherwise) with a sent
+    public answer waiting for moderation, a comment under it waiting too, and a theme."""
+    from portal.consultations import models as m
+    from portal.core.models import LearningTheme
+    from portal.core.time import utcnow
+    from tests.consultation_helpers import make_consultation
+
+    with app.app_context():
+        answers_page = any(part in rule for part in ANSWER_PAGES)
+        consultation = make_consultation(title="Access table", state=m.CLOSED if answers_page else m.DRAFT)
+        author, commenter = make_user(roles.PARENT), make_user(roles.YOUTH)
+        response = m.Response(
+            consultation=consultation, author_id=author.id, visibility=m.PUBLIC, moderation=m.PENDING,
+            submitted_at=utcnow(), answers=[m.Answer(question=consultation.questions[0], text="An answer.")],
+        )
+        response.comments.append(m.Comment(author_id=commenter.id, body="A comment."))
+        theme = LearningTheme(name="A theme")
+        db.session.add_all([response, theme])
+        db.session.commit()
+        return {
+            "consultation_id": consultation.id,
+            "question_id": consultation.questions[0].id,
+            "response_id": response.id,
+            "comment_id": response.comments[0].id,
+            "answer_id": response.answers[0].id,
+            "theme_id": theme.id,
+        }
+
+
+def you_said_records(app) -> dict:
+    """A draft entry about a theme, and a case that could be linked to it as evidence."""
+    from portal.core.models import LearningTheme
+    from portal.feedback.models import Case
+    from portal.yousaid.models import YouSaidEntry
+
+    with app.app_context():
+        theme = LearningTheme(name="A theme")
+        entry = YouSaidEntry(
+            term=term_of(london_today()).slug, theme=theme, title="An entry", you_said="You said.", we_did="We did.",
+            action_owner="Commissioning",
+        )
+        case = Case(
+            reference="CAN-2099-00002", submission_key="access-table-evidence", kind="complaint", status="closed",
+            what_happened="Something happened.",
+        )
+        db.session.add_all([entry, case])
+        db.session.commit()
+        return {"entry_id": entry.id, "theme_id": theme.id, "reference": case.reference}
+
+
+def records_for(app, rule: str) -> dict:
+    if rule.startswith(CASEWORK_PAGES):
+        return casework_records(app, retired_theme=rule.endswith("/restore"))
+    if rule.startswith(CONSULTATION_PAGES):
+        return consultation_records(app, rule)
+    if rule.startswith(YOU_SAID_PAGES):
+        return you_said_records(app)
+    return {}
+
+
 @pytest.mark.parametrize("visitor", EVERYONE)
 @pytest.mark.parametrize("rule, method", list(ACCESS), ids=[f"{m} {r}" for r, m in ACCESS])
 def test_staff_routes_by_role(app, users, auth, client, rule, method, visitor):
     # The person acted on: someone an allowed role could approve, disable, change or enable.
     target = users.make(roles.YOUTH, approved=False, disabled=rule.endswith("/enable"))
-    made = casework_records(app, retired_theme=rule.endswith("/restore")) if rule.startswith(CASEWORK_PAGES) else {}
+    made = records_for(app, rule)
     path = fill(rule, user_id=target.id, **made)
     posted = POSTED.get(rule, {})
     if callable(posted):

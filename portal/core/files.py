@@ -98,6 +98,6 @@ def download_response(data: bytes, content_type: str, filename: str):
     from flask import send_file
 
     response = send_file(io.BytesIO(data), mimetype=content_type, as_attachment=True, download_name=filename)
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'; sandbox"
     response.headers["Cache-Control"] = "no-store"
     return response
