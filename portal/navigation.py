@@ -9,6 +9,7 @@ PUBLIC_LINKS = [
     ("Give feedback", "feedback.start"),
     ("Follow a case", "tracking.track"),
     ("Have your say", "consultations.board"),
+    ("You said, we did", "you_said.index"),
 ]
 
 # (label, endpoint, roles that see it; None means everyone signed in)
@@ -17,6 +18,7 @@ LINKS = [
     ("Cases", "casework.workspace", (roles.CASEWORKER, roles.MANAGER)),
     ("Manage cases", "manage.cases", (roles.MANAGER,)),
     ("Consultations", "consultation_admin.index", (roles.MANAGER,)),
+    ("You said, we did", "you_said_admin.index", (roles.MANAGER,)),
     ("Users", "user_admin.users", (roles.ADMIN,)),
     ("Youth members", "user_admin.youth_members", (roles.MANAGER, roles.ADMIN)),
     ("Your account", "accounts.account", None),

@@ -25,7 +25,7 @@ from tests.factories import PASSWORD, get_user, make_user
 
 SESSION_COOKIE = "twc_session"
 NEW_PASSWORD = "Amber-Lantern-Pebble-58"
-FOOTER_LINKS = ("/accessibility", "/privacy", "/cookies", "/contact")
+FOOTER_LINKS = ("/you-said-we-did", "/reports/complaints", "/accessibility", "/privacy", "/cookies", "/contact")
 
 
 # --- helpers -------------------------------------------------------------------------------
