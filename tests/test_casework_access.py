@@ -15,7 +15,6 @@ from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import sqlalchemy as sa
 
 from portal.accounts import roles
 from portal.casework import clocks, views
@@ -26,6 +25,7 @@ from portal.feedback.models import Attachment, FileBlob
 from tests.casework_helpers import category_id, get_case, new_case, sign_in, team_id
 from tests.factories import make_user
 from tests.test_files import PDF
+from tests.query_counts import count_queries
 
 TEAM = "Travel Assist"
 OTHER_TEAM = "SENAR North"
@@ -231,7 +231,7 @@ def test_a_file_is_sent_as_a_download_in_a_sandbox(app, world):
     response = client_for(app, world, TEAM_CASEWORKER).get(f"/cases/{reference}/files/{evidence_on(app, reference)}")
     assert response.data == PDF
     assert response.headers["Content-Disposition"].startswith("attachment")
-    assert response.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert response.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'; sandbox"
 
 
 def test_an_unknown_action_is_not_found(app, world):
@@ -392,19 +392,7 @@ def test_the_workspace_costs_the_same_queries_for_5_cases_as_for_60(app, client)
                 new_case(category=category, caseworker=owner, acknowledge_by=clocks.today() + timedelta(days=n % 9))
 
     def queries(path):
-        statements = []
-
-        def count(conn, cursor, statement, *args):
-            statements.append(statement)
-
-        with app.app_context():
-            sa.event.listen(db.engine, "before_cursor_execute", count)
-        try:
-            assert client.get(path).status_code == 200
-        finally:
-            with app.app_context():
-                sa.event.remove(db.engine, "before_cursor_execute", count)
-        return len(statements)
+        return count_queries(app, client, path)
 
     sign_in(client, me)
     add(5)

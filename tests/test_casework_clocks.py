@@ -10,7 +10,7 @@ import pytest
 from portal.casework import clocks, receivers, services
 from portal.casework.models import DeadlineChange
 from portal.core.calendar import add_working_days
-from portal.core.time import utcnow
+from portal.core.time import LONDON, utcnow
 from portal.extensions import db
 from portal.feedback import services as feedback_services
 from portal.feedback.models import CaseMessage
@@ -92,7 +92,7 @@ def test_a_submitted_complaint_gets_its_acknowledgement_clock_and_a_compliment_g
     complaint = submit_case(app, category)
     compliment = submit_case(app, category, kind="compliment", contact_email="kind@example.org")
     with app.app_context():
-        received = get_case(complaint).received_at.astimezone(clocks.LONDON).date()
+        received = get_case(complaint).received_at.astimezone(LONDON).date()
         assert get_case(complaint).acknowledge_by == add_working_days(clocks.receipt_day(received), 5)
         assert get_case(compliment).acknowledge_by is None
         assert clocks.next_deadline(get_case(compliment)) is None

@@ -21,6 +21,7 @@ from portal.feedback import services as feedback_services
 from portal.feedback.models import Case, Category
 from tests.feedback_helpers import COMPLAINT, make_category, submit, walk
 from tests.test_security import error_summary, page
+from tests.query_counts import count_queries
 
 _numbers = count(1)
 
@@ -502,22 +503,6 @@ def test_case_lists_are_paged(app, client, manager):
     assert second.get_data(as_text=True).count('name="cases"') == 5
 
 
-def _queries(app, client, path: str) -> list[str]:
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        response = client.get(path)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
-    assert response.status_code == 200, path
-    return statements
-
 
 def _some_cases(app, how_many: int, caseworkers: list, teams: list[int], stage1: int) -> None:
     today = clocks.today()
@@ -547,11 +532,11 @@ def test_oversight_issues_the_same_number_of_queries_however_many_cases(app, cli
     ]
 
     _some_cases(app, 5, caseworkers, teams, stage1=caseworkers[1].id)
-    few = {path: len(_queries(app, client, path)) for path in paths}
+    few = {path: count_queries(app, client, path) for path in paths}
     _some_cases(app, 55, caseworkers, teams, stage1=caseworkers[1].id)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Case.id))) == 60
-    many = {path: len(_queries(app, client, path)) for path in paths}
+    many = {path: count_queries(app, client, path) for path in paths}
 
     assert many == few
     assert max(few.values()) <= 12, few

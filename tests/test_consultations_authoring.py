@@ -19,6 +19,7 @@ from portal.extensions import db
 from tests.consultation_helpers import make_consultation
 from tests.factories import make_user
 from tests.test_security import error_summary, page, sign_in_with_token
+from tests.query_counts import count_queries
 
 # --- helpers -------------------------------------------------------------------------------
 
@@ -578,22 +579,6 @@ def test_a_closed_consultation_links_to_its_results_and_outcome(app, client, man
     assert f'href="/manage/consultations/{draft.id}/publish"' in html
 
 
-def _queries(app, client, path: str) -> int:
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        response = client.get(path)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
-    assert response.status_code == 200, path
-    return len(statements)
-
 
 def _some_consultations(app, how_many: int) -> None:
     states = [m.DRAFT, m.UPCOMING, m.OPEN, m.CLOSED, m.OUTCOME_PUBLISHED]
@@ -605,11 +590,11 @@ def _some_consultations(app, how_many: int) -> None:
 
 def test_the_list_issues_the_same_number_of_queries_however_many_consultations(app, client, manager):
     _some_consultations(app, 3)
-    few = _queries(app, client, "/manage/consultations")
+    few = count_queries(app, client, "/manage/consultations")
     _some_consultations(app, 17)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(m.Consultation.id))) == 20
-    many = _queries(app, client, "/manage/consultations")
+    many = count_queries(app, client, "/manage/consultations")
     assert many == few
     assert few <= 6, few
 
@@ -620,7 +605,7 @@ def test_a_consultations_page_issues_the_same_number_of_queries_however_many_que
         app, m.DRAFT, title="Large",
         questions=[{"kind": m.CHOOSE_SEVERAL, "prompt": f"Q{n}?", "options": ["a", "b", "c"]} for n in range(12)],
     )
-    assert _queries(app, client, f"/manage/consultations/{small.id}") == _queries(app, client, f"/manage/consultations/{large.id}")
+    assert count_queries(app, client, f"/manage/consultations/{small.id}") == count_queries(app, client, f"/manage/consultations/{large.id}")
 
 
 # --- who may use these pages -----------------------------------------------------------------------

@@ -21,6 +21,7 @@ from portal.core.time import utcnow
 from portal.extensions import db
 from tests.consultation_helpers import make_consultation
 from tests.test_security import error_summary, page, snapshot
+from tests.query_counts import count_queries
 
 SAFEGUARDING_INBOX = "childrens.advice@example.org"
 
@@ -144,22 +145,6 @@ def csv_rows(response) -> list[list[str]]:
     assert response.mimetype == "text/csv"
     return list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
 
-
-def count_queries(app, client, path: str) -> int:
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        response = client.get(path)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
-    assert response.status_code == 200, path
-    return len(statements)
 
 
 def themes(app, *names: str, retired: tuple[str, ...] = ()) -> dict[str, int]:

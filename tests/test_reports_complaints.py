@@ -33,6 +33,7 @@ from portal.yousaid.periods import FinancialYear
 from tests.casework_helpers import category_id, get_case, new_case
 from tests.factories import get_user, make_user
 from tests.test_security import check_page_headers, page
+from tests.query_counts import count_queries
 
 TRANSPORT = "Home-to-school transport"
 REVIEWS = "Annual reviews"
@@ -743,22 +744,6 @@ def test_nothing_personal_reaches_the_page_or_the_csv(client, data):
 # --- speed -----------------------------------------------------------------------------------
 
 
-def _queries(app, client, path: str) -> list[str]:
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        response = client.get(path)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
-    assert response.status_code == 200, path
-    return statements
-
 
 def _many(how_many: int, staff) -> None:
     """Complaints of every shape, spread over April to November 2025."""
@@ -791,11 +776,11 @@ def test_the_report_issues_the_same_number_of_queries_however_many_complaints(ap
     paths = ["/reports/complaints?year=2025", "/reports/complaints.csv?year=2025"]
     with app.app_context():
         _many(5, get_user(caseworker))
-    few = {path: len(_queries(app, client, path)) for path in paths}
+    few = {path: count_queries(app, client, path) for path in paths}
     with app.app_context():
         _many(55, get_user(caseworker))
         assert db.session.scalar(sa.select(sa.func.count(Case.id))) == 60
         assert report_queries.complaints_report(FinancialYear(2025)).complaints_received == 60
-    many = {path: len(_queries(app, client, path)) for path in paths}
+    many = {path: count_queries(app, client, path) for path in paths}
     assert many == few
     assert max(few.values()) <= 8, few

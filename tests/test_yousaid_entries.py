@@ -28,6 +28,7 @@ from portal.yousaid.terms import term_of
 from tests.consultation_helpers import make_consultation
 from tests.factories import make_user
 from tests.test_security import error_summary, page
+from tests.query_counts import count_queries
 
 _numbers = count(1)
 UTC = timezone.utc
@@ -171,22 +172,6 @@ def csv_rows(response) -> list[dict]:
     text = response.get_data(as_text=True).lstrip("\ufeff")
     return list(csv.DictReader(io.StringIO(text)))
 
-
-def queries(app, client, path: str) -> int:
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        response = client.get(path)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
-    assert response.status_code == 200, path
-    return len(statements)
 
 
 # --- the evidence counts, by hand ------------------------------------------------------------
@@ -764,11 +749,11 @@ def test_pages_issue_the_same_number_of_queries_however_many_entries(app, client
     managers = ["/manage/you-said-we-did"]
 
     _more_entries(app, themes, 3, counted["consultation"], case_id)
-    few = {path: queries(app, client, path) for path in public + managers}
+    few = {path: count_queries(app, client, path) for path in public + managers}
     _more_entries(app, themes, 15, counted["consultation"], case_id)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(YouSaidEntry.id))) == 18
-    many = {path: queries(app, client, path) for path in public + managers}
+    many = {path: count_queries(app, client, path) for path in public + managers}
 
     assert many == few
     assert max(few.values()) <= 10, few

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from portal.core import audit
 from portal.core.calendar import add_working_days, receipt_day, working_days_between
-from portal.core.time import LONDON, london_today, utcnow
+from portal.core.time import london_today, utcnow
 from portal.extensions import db
 from portal.casework.models import DeadlineChange
 

@@ -10,7 +10,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import DateField, FileField, IntegerField, RadioField, SelectField, SelectMultipleField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
 from portal.casework.models import CaseOutcome, Remedy
 from portal.casework.services import NOT_COMPLAINT_REASONS

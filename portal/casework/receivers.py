@@ -1,12 +1,13 @@
 """The staff side's answers to what families do (see portal.feedback.signals)."""
 
 from portal.casework import clocks, routing
+from portal.core.time import LONDON
 from portal.feedback import signals
 
 
 def on_case_submitted(case, actor=None, **_):
     if case.is_complaint:
-        clocks.start_stage(case, case.received_at.astimezone(clocks.LONDON).date(), actor)
+        clocks.start_stage(case, case.received_at.astimezone(LONDON).date(), actor)
     routing.route(case, actor)
 
 

@@ -1,16 +1,13 @@
 """Forms for writing consultations (manage_views.py)."""
 
-from datetime import date, timedelta
-
-from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovDateInput, GovRadioInput, GovSubmitInput, GovTextArea, GovTextInput
-from wtforms import DateField, RadioField, StringField, SubmitField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovRadioInput, GovSubmitInput, GovTextArea, GovTextInput
+from wtforms import RadioField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from portal.consultations import authoring
 from portal.consultations import models as m
-from portal.core.forms import PortalForm, strip_whitespace
-from portal.core.time import london_today
+from portal.core.forms import DayField, PortalForm, example_day, strip_whitespace
 
 YES, NO = "yes", "no"
 
@@ -19,46 +16,6 @@ EASY_READ_MAX = 5000
 BACKGROUND_MAX = 20000
 HINT_MAX = 1000
 SCALE_LABEL_MAX = 60
-
-
-def example_day(days_ahead: int) -> str:
-    """A date a few weeks ahead as people type it in the three boxes, like "27 3 2027"."""
-    day = london_today() + timedelta(days=days_ahead)
-    return f"{day.day} {day.month} {day.year}"
-
-
-class DayField(DateField):
-    """A required date in three boxes (day, month, year) that says in plain words what is
-    wrong, the GOV.UK way, and always keeps three boxes to show again."""
-
-    def __init__(self, label, *, noun: str, **kwargs):
-        kwargs.setdefault("widget", GovDateInput())
-        super().__init__(label, format="%d %m %Y", **kwargs)
-        self.noun = noun
-
-    def process_formdata(self, valuelist):
-        parts = [(value or "").strip() for value in valuelist[:3]]
-        parts += [""] * (3 - len(parts))
-        self.raw_data = parts
-        self.data = None
-        if not any(parts):
-            raise ValueError(f"Enter the {self.noun}")
-        missing = [name for name, value in zip(("day", "month", "year"), parts) if not value]
-        if missing:
-            raise ValueError(f"The {self.noun} must include a {' and a '.join(missing)}")
-        real = f"The {self.noun} must be a real date, like {example_day(28)}"
-        if not all(part.isascii() and part.isdigit() for part in parts):
-            raise ValueError(real)
-        if len(parts[2]) != 4:
-            raise ValueError(f"The year of the {self.noun} must have 4 numbers, like {london_today().year}")
-        try:
-            self.data = date(int(parts[2]), int(parts[1]), int(parts[0]))
-        except ValueError:
-            raise ValueError(real) from None
-
-    def pre_validate(self, form):
-        if self.process_errors:
-            raise StopValidation()
 
 
 def _text(label: str, description: str, *, required: str | None, max_length: int, noun: str, widget=None):

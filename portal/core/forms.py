@@ -1,9 +1,15 @@
 """Shared form helpers: the base form every page uses and the error summary it feeds."""
 
+from datetime import date, timedelta
+
 from flask import g
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.main import wtforms_errors
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
+from wtforms import DateField
+from wtforms.validators import StopValidation
+
+from portal.core.time import london_today
 
 EXPIRED_MESSAGE = (
     "This page timed out before you sent it, so nothing was saved. "
@@ -14,6 +20,50 @@ EXPIRED_MESSAGE = (
 def strip_whitespace(value):
     """A field filter: what a person typed, without spaces at either end."""
     return value.strip() if isinstance(value, str) else value
+
+
+def example_day(days_ahead: int) -> str:
+    """A date a few weeks ahead as people type it in the three boxes, like "27 3 2027"."""
+    day = london_today() + timedelta(days=days_ahead)
+    return f"{day.day} {day.month} {day.year}"
+
+
+class DayField(DateField):
+    """A date in three boxes (day, month, year) that says in plain words what is wrong, the
+    GOV.UK way, and always keeps the three boxes to show again. With ``required=False`` it may
+    be left empty (its data is then None), but not half filled in."""
+
+    def __init__(self, label, *, noun: str, required: bool = True, **kwargs):
+        kwargs.setdefault("widget", GovDateInput())
+        super().__init__(label, format="%d %m %Y", **kwargs)
+        self.noun = noun
+        self.required = required
+
+    def process_formdata(self, valuelist):
+        parts = [(value or "").strip() for value in valuelist[:3]]
+        parts += [""] * (3 - len(parts))
+        self.raw_data = parts
+        self.data = None
+        if not any(parts):
+            if self.required:
+                raise ValueError(f"Enter the {self.noun}")
+            return
+        missing = [name for name, value in zip(("day", "month", "year"), parts) if not value]
+        if missing:
+            raise ValueError(f"The {self.noun} must include a {' and a '.join(missing)}")
+        real = f"The {self.noun} must be a real date, like {example_day(28)}"
+        if not all(part.isascii() and part.isdigit() for part in parts):
+            raise ValueError(real)
+        if len(parts[2]) != 4:
+            raise ValueError(f"The year of the {self.noun} must have 4 numbers, like {london_today().year}")
+        try:
+            self.data = date(int(parts[2]), int(parts[1]), int(parts[0]))
+        except ValueError:
+            raise ValueError(real) from None
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
 
 
 class PortalForm(FlaskForm):

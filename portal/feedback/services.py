@@ -5,7 +5,7 @@ import hashlib
 import secrets
 from datetime import date, timedelta
 
-from flask import current_app, url_for
+from flask import url_for
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 

@@ -1,22 +1,18 @@
 """Forms for writing You Said, We Did entries (manage_views.py)."""
 
-from datetime import date
-
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
-    GovDateInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
     GovTextArea,
     GovTextInput,
 )
-from wtforms import DateField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from portal.core.forms import PortalForm, strip_whitespace
-from portal.core.time import london_today
+from portal.core.forms import DayField, PortalForm, strip_whitespace
 from portal.yousaid.models import DONE, IN_PROGRESS, PLANNED
 
 STATUS_CHOICES = [
@@ -25,41 +21,6 @@ STATUS_CHOICES = [
     SelectChoice(DONE, "Done"),
 ]
 TEXT_MAX = 5000
-
-
-class OptionalDayField(DateField):
-    """A date in three boxes (day, month, year) that may be left empty, and says in plain words
-    what is wrong when it is half filled in."""
-
-    def __init__(self, label, *, noun: str, **kwargs):
-        kwargs.setdefault("widget", GovDateInput())
-        super().__init__(label, format="%d %m %Y", **kwargs)
-        self.noun = noun
-
-    def process_formdata(self, valuelist):
-        parts = [(value or "").strip() for value in valuelist[:3]]
-        parts += [""] * (3 - len(parts))
-        self.raw_data = parts
-        self.data = None
-        if not any(parts):
-            return
-        missing = [name for name, value in zip(("day", "month", "year"), parts) if not value]
-        if missing:
-            raise ValueError(f"The {self.noun} must include a {' and a '.join(missing)}")
-        today = london_today()
-        real = f"The {self.noun} must be a real date, like {today.day} {today.month} {today.year}"
-        if not all(part.isascii() and part.isdigit() for part in parts):
-            raise ValueError(real)
-        if len(parts[2]) != 4:
-            raise ValueError(f"The year of the {self.noun} must have 4 numbers, like {today.year}")
-        try:
-            self.data = date(int(parts[2]), int(parts[1]), int(parts[0]))
-        except ValueError:
-            raise ValueError(real) from None
-
-    def pre_validate(self, form):
-        if self.process_errors:
-            raise StopValidation()
 
 
 class EntryForm(PortalForm):
@@ -124,16 +85,17 @@ class EntryForm(PortalForm):
         widget=GovRadioInput(),
         validators=[InputRequired(message="Select the status of the action")],
     )
-    action_starts_on = OptionalDayField(
-        "When does it start? (optional)", description="For example, 1 9 2026.", noun="start date"
+    action_starts_on = DayField(
+        "When does it start? (optional)", description="For example, 1 9 2026.", noun="start date", required=False
     )
-    action_due_on = OptionalDayField(
-        "When is it due? (optional)", description="For example, 31 12 2026.", noun="due date"
+    action_due_on = DayField(
+        "When is it due? (optional)", description="For example, 31 12 2026.", noun="due date", required=False
     )
-    action_done_on = OptionalDayField(
+    action_done_on = DayField(
         "When was it done? (optional)",
         description="Filled in with today\u2019s date when the status becomes done, if you leave it empty.",
         noun="date it was done",
+        required=False,
     )
     submit = SubmitField("Save draft", widget=GovSubmitInput())
 
