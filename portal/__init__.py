@@ -140,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.pages.views import bp as pages_bp
     from portal.yousaid.manage_views import bp as you_said_admin_bp
     from portal.yousaid.report_views import bp as reports_bp
+    from portal.yousaid.termly_views import bp as updates_bp
     from portal.yousaid.views import bp as you_said_bp
 
     app.register_blueprint(pages_bp)
@@ -155,6 +156,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(you_said_bp)
     app.register_blueprint(you_said_admin_bp)
+    app.register_blueprint(updates_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

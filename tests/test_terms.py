@@ -1,6 +1,6 @@
 """School terms: every day is in exactly one term, and addresses name terms."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -44,3 +44,23 @@ def test_terms_follow_each_other_across_years():
 @pytest.mark.parametrize("slug", ["", "winter-2026", "autumn-26", "autumn-2026x", "AUTUMN-2026", "autumn-9999", None])
 def test_addresses_that_name_no_term(slug):
     assert parse_term(slug) is None
+
+
+def test_a_term_starts_and_ends_at_midnight_in_london():
+    # Autumn 2026 starts in summer time (midnight is 23:00 UTC the day before) and ends in
+    # winter time (midnight is midnight UTC).
+    autumn = parse_term("autumn-2026")
+    assert autumn.starts_at == datetime(2026, 8, 31, 23, tzinfo=timezone.utc)
+    assert autumn.ends_at == datetime(2027, 1, 1, 0, tzinfo=timezone.utc)
+    # Easter Monday 2026 (6 April) is in summer time.
+    summer = parse_term("summer-2026")
+    assert summer.starts_at == datetime(2026, 4, 5, 23, tzinfo=timezone.utc)
+    assert summer.ends_at == autumn.starts_at
+
+
+def test_terms_follow_each_other_with_no_gap_in_time():
+    term = parse_term("spring-2025")
+    for _ in range(9):
+        assert term.ends_at == term.next().starts_at
+        assert term.starts_at < term.ends_at
+        term = term.next()

@@ -1,4 +1,9 @@
-"""The annual complaints performance report's figures, as SQL aggregates.
+"""The complaints figures of a period, as SQL aggregates: the annual complaints performance
+report counts a financial year, the termly update a school term.
+
+A period is anything with ``starts_at``/``ends_at`` (UTC instants: London midnight at its start,
+and just after its end), ``starts_on``/``ends_on`` (its first and last London day) and a
+``label``: a periods.FinancialYear or a terms.Term.
 
 Every figure is a COUNT over the whole period in the database: no case is loaded into Python,
 and the report costs the same fixed number of queries however many years of cases there are.
@@ -7,17 +12,17 @@ name, an email, a child's school or anything a family or caseworker wrote.
 
 How each thing is counted (the report page says the same in words):
 
-- A thing is counted in the year it happened, by UK time: complaints by the date received,
+- A thing is counted in the period it happened, by UK time: complaints by the date received,
   stage 2 reviews by the date the family asked, acknowledgements, responses, outcomes and
   extensions by the date they were made. A complaint received in March and answered in April
-  is received in one year and answered in the next.
+  is received in one year and answered in the next (and the same goes for terms).
 - Complaints taken out of the procedure (marked as not a complaint) are counted, with the
   reason recorded, by the date they were received, and are left out of the timescales.
 - On time: an acknowledgement or response is on time if it was sent on or before the deadline
   day, in UK time. The response deadline is the one that applied, including any extension.
 - Still open: a case waiting for an acknowledgement or a response is not counted as late until
-  its deadline has passed. Those past their deadline at the end of the year (or today, for the
-  year in progress) are counted separately, as "waiting past the deadline".
+  its deadline has passed. Those past their deadline at the end of the period (or today, for the
+  period in progress) are counted separately, as "waiting past the deadline".
 
 Where the data comes from. A case holds the clocks of its current stage (acknowledge_by,
 acknowledged_at, respond_by, responded_at, extension_used). When a family asks for stage 2
@@ -29,13 +34,15 @@ moved from an earlier date) and the response (the stage 1 CaseOutcome).
 
 Dates and the database. "Sent on or before the deadline day in UK time" compares a timestamp
 with a date. Rather than use a database's own date functions (SQLite and PostgreSQL differ),
-the query joins a small calendar built in Python: each day of the year and the moment, in UTC,
+the query joins a small calendar built in Python: each day of the period and the moment, in UTC,
 that day ends in London. Every other comparison is against dates and times computed here.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol
 
 import sqlalchemy as sa
 
@@ -45,10 +52,11 @@ from portal.core.models import LearningTheme
 from portal.core.time import LONDON, utcnow
 from portal.extensions import db
 from portal.feedback.models import Case, Category
-from portal.yousaid.periods import FinancialYear, london_midnight
+from portal.yousaid.periods import london_midnight
 
 COMPLAINT = "complaint"
 OTHER_KINDS = {"compliment": "Compliments", "suggestion": "Suggestions", "question": "Questions"}
+KINDS = {COMPLAINT: "Complaints", **OTHER_KINDS}  # every kind of feedback, in the order shown
 STAGES = (1, 2)
 ACKNOWLEDGE_WORKING_DAYS = 5
 
@@ -59,6 +67,25 @@ TRIAGE_ROUTES = {
     "school": "The school's or college's own complaints procedure",
 }
 NO_CATEGORY = "No category given"
+
+
+class Period(Protocol):
+    """What the queries need to know about the period they count: a FinancialYear or a Term."""
+
+    @property
+    def starts_at(self) -> datetime: ...
+
+    @property
+    def ends_at(self) -> datetime: ...
+
+    @property
+    def starts_on(self) -> date: ...
+
+    @property
+    def ends_on(self) -> date: ...
+
+    @property
+    def label(self) -> str: ...
 
 
 def percent(part: int, whole: int) -> int | None:
@@ -129,8 +156,8 @@ class RemedyFigure:
 
 @dataclass
 class ComplaintsReport:
-    year: FinancialYear
-    as_of: datetime  # the moment the figures describe: the end of the year, or now
+    period: Period
+    as_of: datetime  # the moment the figures describe: the end of the period, or now
     complaints_received: int = 0
     stage2_requested: int = 0
     categories: list[CategoryVolume] = field(default_factory=list)
@@ -145,14 +172,24 @@ class ComplaintsReport:
     remedies: list[RemedyFigure] = field(default_factory=list)
 
     @property
+    def year(self) -> Period:
+        """The annual report's name for its period."""
+        return self.period
+
+    @property
+    def started(self) -> bool:
+        """Whether the period has begun (a term still to come has no figures yet)."""
+        return self.as_of > self.period.starts_at
+
+    @property
     def complete(self) -> bool:
-        """Whether the year has ended, so that its figures no longer change."""
-        return self.as_of >= self.year.ends_at
+        """Whether the period has ended, so that its figures no longer change."""
+        return self.as_of >= self.period.ends_at
 
     @property
     def as_of_day(self) -> date:
-        """The day the figures run to (inclusive): the year's last day, or today."""
-        return self.year.ends_on if self.complete else self.as_of.astimezone(LONDON).date()
+        """The day the figures run to (inclusive): the period's last day, or today."""
+        return self.period.ends_on if self.complete else self.as_of.astimezone(LONDON).date()
 
     @property
     def not_taken_on_total(self) -> int:
@@ -235,11 +272,11 @@ def _count(condition):
     return sa.func.count(sa.case((condition, 1)))
 
 
-def _calendar(year: FinancialYear):
-    """Each day of the year, with the moment (UTC) it ends in London, as a CTE."""
-    days = (year.ends_on - year.starts_on).days + 1
+def _calendar(period: Period):
+    """Each day of the period, with the moment (UTC) it ends in London, as a CTE."""
+    days = (period.ends_on - period.starts_on).days + 1
     rows = [
-        (year.starts_on + timedelta(days=n), london_midnight(year.starts_on + timedelta(days=n + 1)))
+        (period.starts_on + timedelta(days=n), london_midnight(period.starts_on + timedelta(days=n + 1)))
         for n in range(days)
     ]
     return (
@@ -387,18 +424,18 @@ def _stage_clocks():
 
 
 def _timescales(report: ComplaintsReport, start: datetime, end: datetime) -> None:
-    year = report.year
+    period = report.period
     as_of = report.as_of
     as_of_day = as_of.astimezone(LONDON).date()  # deadlines before this day have passed
     clocks = _stage_clocks()
-    calendar = _calendar(year)
+    calendar = _calendar(period)
     acknowledge_day = calendar.alias("acknowledge_day")
     respond_day = calendar.alias("respond_day")
 
     def on_time(done, due, day):
-        # Within the year's calendar compare with the moment the deadline day ends in London;
-        # a deadline before the year has passed for anything done in it, one after has not.
-        return sa.or_(due > year.ends_on, sa.and_(due >= year.starts_on, done < day.c.closes_at))
+        # Within the period's calendar compare with the moment the deadline day ends in London;
+        # a deadline before the period has passed for anything done in it, one after has not.
+        return sa.or_(due > period.ends_on, sa.and_(due >= period.starts_on, done < day.c.closes_at))
 
     acknowledged = _between(clocks.c.acknowledged_at, start, end)
     responded = _between(clocks.c.responded_at, start, end)
@@ -449,22 +486,90 @@ def _extensions(report: ComplaintsReport, start: datetime, end: datetime) -> Non
     report.extensions = {stage: counts.get(stage, 0) for stage in STAGES}
 
 
+# --- all feedback, for the termly update -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CategoryFeedback:
+    """Feedback of every kind received about one category."""
+
+    name: str
+    by_kind: dict[str, int]  # kind code -> count, for every kind in KINDS
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_kind.values())
+
+    @property
+    def in_order(self) -> list[int]:
+        """The counts in the order of KINDS."""
+        return [self.by_kind.get(kind, 0) for kind in KINDS]
+
+
+@dataclass(frozen=True)
+class FeedbackReceived:
+    """Feedback of every kind received in a period: by kind, by category, and both."""
+
+    kinds: list[Figure]  # one per kind in KINDS, with its share of all feedback
+    categories: list[CategoryFeedback]  # categories with any feedback, in the intake's order
+    total: int
+
+
+def feedback_received(period: Period, now: datetime | None = None) -> FeedbackReceived:
+    """Complaints, compliments, suggestions and questions received in ``period`` (to now, for
+    the period in progress), by kind and category: one query, whatever the number of cases.
+    Complaints later taken out of the procedure still count here as complaints received."""
+    as_of = min(now or utcnow(), period.ends_at)
+    rows = db.session.execute(
+        sa.select(Category.id, Category.name, Case.kind, sa.func.count(Case.id).label("cases"))
+        .select_from(Case)
+        .outerjoin(Category, Category.id == Case.category_id)
+        .where(_between(Case.received_at, period.starts_at, as_of))
+        .group_by(Category.id, Category.name, Category.position, Case.kind)
+        .order_by(Category.id.is_(None), Category.position, Category.name)
+    ).all()
+    by_category: dict[int | None, tuple[str, dict[str, int]]] = {}
+    for row in rows:
+        _, counts = by_category.setdefault(row.id, (row.name or NO_CATEGORY, dict.fromkeys(KINDS, 0)))
+        counts[row.kind] = counts.get(row.kind, 0) + row.cases
+    categories = [CategoryFeedback(name, counts) for name, counts in by_category.values()]
+    total = sum(category.total for category in categories)
+    per_kind = {kind: sum(category.by_kind.get(kind, 0) for category in categories) for kind in KINDS}
+    kinds = [Figure(label, per_kind[kind], percent(per_kind[kind], total)) for kind, label in KINDS.items()]
+    return FeedbackReceived(kinds=kinds, categories=categories, total=total)
+
+
 def earliest_received() -> date | None:
     """The day the first feedback of any kind arrived (UK time), for the year chooser."""
     first = db.session.scalar(sa.select(sa.func.min(Case.received_at)))
     return first.astimezone(LONDON).date() if first else None
 
 
-def complaints_report(year: FinancialYear, now: datetime | None = None) -> ComplaintsReport:
-    """The report for ``year``, as things stood at its end (or now, for the year in progress):
-    seven queries, whatever the number of cases."""
+# Each part of the report, in the order the report runs them: one query each (learning, two).
+SECTIONS = {
+    "volumes": _volumes,
+    "kinds_and_reasons": _kinds_and_reasons,
+    "outcomes": _outcomes,
+    "learning": _learning,
+    "timescales": _timescales,
+    "extensions": _extensions,
+}
+
+
+def complaints_report(period: Period, now: datetime | None = None, sections: Iterable[str] | None = None) -> ComplaintsReport:
+    """The figures for ``period``, as things stood at its end (or now, for the period in
+    progress): seven queries for the whole report, whatever the number of cases.
+
+    ``sections`` names the parts wanted (keys of SECTIONS; all of them by default). The parts
+    left out keep their empty defaults, so ``figures()`` is only for a whole report."""
     now = now or utcnow()
-    report = ComplaintsReport(year=year, as_of=min(now, year.ends_at))
-    start, end = year.starts_at, report.as_of
-    _volumes(report, start, end)
-    _kinds_and_reasons(report, start, end)
-    _outcomes(report, start, end)
-    _learning(report, start, end)
-    _timescales(report, start, end)
-    _extensions(report, start, end)
+    report = ComplaintsReport(period=period, as_of=min(now, period.ends_at))
+    start, end = period.starts_at, report.as_of
+    wanted = set(SECTIONS if sections is None else sections)
+    unknown = wanted - set(SECTIONS)
+    if unknown:
+        raise ValueError(f"no such section: {', '.join(sorted(unknown))}")
+    for name, section in SECTIONS.items():
+        if name in wanted:
+            section(report, start, end)
     return report

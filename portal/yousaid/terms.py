@@ -9,9 +9,11 @@ A term is written in addresses as "autumn-2026", and its year is the calendar ye
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from dateutil.easter import easter
+
+from portal.yousaid.periods import london_midnight
 
 SEASONS = ("spring", "summer", "autumn")  # in calendar order
 _SLUG = re.compile(r"^(spring|summer|autumn)-(\d{4})$")
@@ -50,6 +52,17 @@ class Term:
         if self.season == "summer":
             return date(self.year, 8, 31)
         return date(self.year, 12, 31)
+
+    @property
+    def starts_at(self) -> datetime:
+        """Midnight in London on the first day, as UTC: the first moment of the term."""
+        return london_midnight(self.starts_on)
+
+    @property
+    def ends_at(self) -> datetime:
+        """Midnight in London after the last day, as UTC: the first moment after the term
+        (and so the first moment of the next)."""
+        return london_midnight(self.ends_on + timedelta(days=1))
 
     def next(self) -> "Term":
         if self.index == len(SEASONS) - 1:
