@@ -19,6 +19,7 @@ LINKS = [
     ("Manage cases", "manage.cases", (roles.MANAGER,)),
     ("Consultations", "consultation_admin.index", (roles.MANAGER,)),
     ("You said, we did", "you_said_admin.index", (roles.MANAGER,)),
+    ("Termly updates", "updates.manage", (roles.MANAGER,)),
     ("Users", "user_admin.users", (roles.ADMIN,)),
     ("Youth members", "user_admin.youth_members", (roles.MANAGER, roles.ADMIN)),
     ("Your account", "accounts.account", None),

@@ -25,7 +25,7 @@ from tests.factories import PASSWORD, get_user, make_user
 
 SESSION_COOKIE = "twc_session"
 NEW_PASSWORD = "Amber-Lantern-Pebble-58"
-FOOTER_LINKS = ("/you-said-we-did", "/reports/complaints", "/accessibility", "/privacy", "/cookies", "/contact")
+FOOTER_LINKS = ("/you-said-we-did", "/updates", "/reports/complaints", "/accessibility", "/privacy", "/cookies", "/contact")
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -233,6 +233,7 @@ def test_every_post_route_refuses_a_request_without_a_csrf_token(csrf_app):
                 comment_id=1,
                 answer_id=1,
                 entry_id=1,
+                term="autumn-2025",
             )
             before = snapshot(csrf_app)
             response = client.post(path, data=FORM_DATA)
@@ -417,6 +418,12 @@ ACCESS = {
     ("/manage/you-said-we-did/<int:entry_id>/status", "POST"): only(roles.MANAGER, status=302),
     ("/manage/you-said-we-did/<int:entry_id>/evidence", "GET"): only(roles.MANAGER, status=200),
     ("/manage/you-said-we-did/<int:entry_id>/evidence", "POST"): only(roles.MANAGER, status=302),
+    # Termly updates (portal/yousaid/termly_views.py).
+    ("/manage/updates", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/updates/<term>", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/updates/<term>", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/updates/<term>/preview", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/updates/<term>/preview.pdf", "GET"): only(roles.MANAGER, status=200),
 }
 
 
@@ -473,6 +480,7 @@ POSTED = {
     "/manage/you-said-we-did/<int:entry_id>": _you_said_entry,
     "/manage/you-said-we-did/<int:entry_id>/status": {"status": "done"},
     "/manage/you-said-we-did/<int:entry_id>/evidence": lambda made: {"cases": made["reference"]},
+    "/manage/updates/<term>": {"introduction": "An introduction", "priorities": "", "save": "Save draft"},
 }
 
 CASEWORK_PAGES = ("/manage/cases", "/manage/routing", "/manage/templates", "/manage/themes")
@@ -576,6 +584,8 @@ def records_for(app, rule: str) -> dict:
         return consultation_records(app, rule)
     if rule.startswith(YOU_SAID_PAGES):
         return you_said_records(app)
+    if rule.startswith("/manage/updates"):
+        return {"term": term_of(london_today()).slug}
     return {}
 
 
