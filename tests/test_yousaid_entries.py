@@ -317,6 +317,20 @@ def test_an_entrys_page_shows_what_was_said_and_done_with_its_dated_history(app,
     assert '<link rel="alternate" type="application/atom+xml"' in html
 
 
+def test_a_consultations_published_outcome_links_to_the_entries_that_cite_it(app, client):
+    theme = make_theme(app, "Information and the Local Offer")
+    with app.app_context():
+        consultation = make_consultation(title="The Local Offer website", state=cm.OUTCOME_PUBLISHED)
+        slug, consultation_id = consultation.slug, consultation.id
+    published = make_entry(app, theme, title="Rebuilding the Local Offer with families", consultations=[consultation_id])
+    make_entry(app, theme, title="A draft about the Local Offer", consultations=[consultation_id], published=False)
+
+    html = client.get(f"/consultations/{slug}").get_data(as_text=True)
+    assert f'href="/you-said-we-did/{published}"' in html
+    assert "Rebuilding the Local Offer with families" in html
+    assert "A draft about the Local Offer" not in html
+
+
 def test_drafts_are_invisible_to_the_public(app, client):
     theme = make_theme(app, "Communication")
     draft_id = make_entry(app, theme, title="Not ready to be seen", published=False, you_said="Half-written words.")

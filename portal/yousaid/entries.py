@@ -349,6 +349,16 @@ def notify(change: YouSaidChange) -> int:
 # --- reading, for the pages ------------------------------------------------------------------
 
 
+def published_entries_citing(consultation_id: int) -> list[YouSaidEntry]:
+    """Published entries that give this consultation as evidence, newest first."""
+    return db.session.scalars(
+        db.select(YouSaidEntry)
+        .join(entry_consultation, entry_consultation.c.entry_id == YouSaidEntry.id)
+        .where(entry_consultation.c.consultation_id == consultation_id, YouSaidEntry.published_at.is_not(None))
+        .order_by(YouSaidEntry.published_at.desc())
+    ).all()
+
+
 def published_entries(*, with_consultations: bool = False) -> list[YouSaidEntry]:
     """Every published entry with its theme, newest term first, then by theme and newest
     published first: one query (and one more for the linked consultations, if asked)."""

@@ -35,6 +35,13 @@ def consultation_url(consultation, external: bool = False) -> str:
         return urljoin(url_for("pages.start", _external=external), f"consultations/{quote(consultation.slug)}")
 
 
+@bp.app_template_global()
+def you_said_entries_citing(consultation) -> list[YouSaidEntry]:
+    """For the consultation page: the published entries that give it as evidence. Offered to
+    every template from here, so that the consultations package needs nothing from this one."""
+    return entries.published_entries_citing(consultation.id)
+
+
 def _entry_or_404(entry_id: int) -> YouSaidEntry:
     entry = entries.published_entry_or_none(entry_id)
     if entry is None:  # a draft does not exist as far as the public is concerned
