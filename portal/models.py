@@ -5,6 +5,7 @@ from portal.casework.models import (  # noqa: F401
     CaseOutcome,
     CaseworkerSettings,
     DeadlineChange,
+    OmbudsmanReferral,
     Remedy,
     ReminderSent,
     ResponseTemplate,

@@ -92,7 +92,7 @@ def fitting_state(name: str) -> str:
     for state in ("received", "acknowledged", "closed"):
         waiting = state == "received"
         case = SimpleNamespace(
-            status=state, stage=1, anonymous=False, is_complaint=True, responded_at=None, extension_used=False,
+            status=state, stage=1, anonymous=False, is_complaint=True, responded_at=None, extension_used=False, not_complaint_reason=None,
             acknowledged_at=None if waiting else utcnow(), respond_by=None if waiting else utcnow().date(),
         )
         if action.allowed(case):
@@ -118,6 +118,7 @@ def posted(app, name: str) -> dict:
         "not-a-complaint": {"reason": "service_request", "signposting": "We will arrange it."},
         "close": {},
         "reopen": {"reason": "There is more to do."},
+        "ombudsman": {"notified_on": ["2", "3", "2026"], "decision": "pending"},
     }
     assert set(data) == set(views.ACTIONS), "give each action here the data its form sends"
     return data[name]

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pytest
 
 from portal.casework import clocks
-from portal.casework.models import CaseOutcome, DeadlineChange, ResponseTemplate
+from portal.casework.models import CaseOutcome, DeadlineChange, OmbudsmanReferral, ResponseTemplate
 from portal.core.calendar import add_working_days, receipt_day
 from portal.core.models import AuditEvent, LearningTheme
 from portal.extensions import db
@@ -497,6 +497,32 @@ def test_marking_as_not_a_complaint_stops_the_clocks_and_tells_the_family(app, c
     assert "You can appeal to the SEND Tribunal." in text(desk.family.get(desk.family_url))
 
 
+def test_an_ombudsman_referral_is_recorded_after_closing_and_its_decision_updated(app, client, desk):
+    act(client, desk, "close")
+    page = text(client.get(desk.url))
+    assert "Record an Ombudsman referral" in page  # families go to the Ombudsman after the procedure
+
+    response = act(client, desk, "ombudsman", {"notified_on": ["", "3", "2026"], "decision": "pending"})
+    assert response.status_code == 200
+    assert "The date the council heard of it must include a day" in text(response)
+
+    assert act(client, desk, "ombudsman", {"notified_on": ["2", "3", "2026"], "decision": "pending"}).status_code == 302
+    assert "the council heard on 2 March 2026. Not decided yet." in text(client.get(desk.url))
+    form = text(client.get(f"{desk.url}/ombudsman"))
+    assert "Not decided yet" in form
+    assert act(client, desk, "ombudsman", {"notified_on": ["2", "3", "2026"], "decision": "fault_found"}).status_code == 302
+    assert "The Ombudsman found fault." in text(client.get(desk.url))
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(OmbudsmanReferral)) == 1
+
+
+def test_an_ombudsman_referral_cannot_be_dated_in_the_future(app, client, desk):
+    tomorrow = clocks.today() + timedelta(days=1)
+    response = act(client, desk, "ombudsman", {"notified_on": [str(tomorrow.day), str(tomorrow.month), str(tomorrow.year)], "decision": "pending"})
+    assert response.status_code == 200
+    assert "must be today or in the past" in text(response)
+
+
 # --- templates --------------------------------------------------------------------------------
 
 def test_a_response_template_fills_in_the_case(app, client, desk):
@@ -568,6 +594,7 @@ def test_extending_before_acknowledging_and_closing_twice_are_refused(app, clien
         ("not-a-complaint", {"reason": "service_request", "signposting": "We will arrange it."}, "case.not_a_complaint"),
         ("close", {}, "case.closed"),
         ("reopen", {"reason": "More to do."}, "case.reopened"),
+        ("ombudsman", {"notified_on": ["2", "3", "2026"], "decision": "pending"}, "case.ombudsman_recorded"),
     ],
 )
 def test_every_action_is_recorded_in_the_audit_log(app, client, desk, name, data, action):

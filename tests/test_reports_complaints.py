@@ -21,7 +21,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.casework import clocks, services
-from portal.casework.models import CaseOutcome, DeadlineChange, Remedy
+from portal.casework.models import CaseOutcome, DeadlineChange, OmbudsmanReferral, Remedy
 from portal.core.calendar import add_working_days, receipt_day
 from portal.core.models import LearningTheme
 from portal.core.time import LONDON
@@ -652,9 +652,34 @@ def test_the_page_shows_the_hand_counted_figures_in_tables(client, data):
     assert "3 changes to a policy or practice were promised; 1 was made by 31 March 2026" in shown.text
     assert "3 responses have no learning theme recorded" in shown.text
     assert "1 stage 2 final response was sent in the year" in shown.text
-    assert "does not record whether a family went on to the Ombudsman" in shown.text
+    assert "The council heard that 0 complaints had gone to the Ombudsman in the year" in shown.text
     assert "is not counted as late until its deadline has passed" in shown.text
     check_page_headers(response)
+
+
+def test_ombudsman_referrals_count_in_the_year_the_council_heard_of_them(app, client, data):
+    with app.app_context():
+        cases = db.session.scalars(sa.select(Case).where(Case.kind == "complaint").order_by(Case.id)).all()
+        db.session.add_all([
+            OmbudsmanReferral(case=cases[0], notified_on=date(2025, 4, 1), decision="fault_found"),
+            OmbudsmanReferral(case=cases[1], notified_on=date(2026, 3, 31), decision="pending"),
+            OmbudsmanReferral(case=cases[2], notified_on=date(2026, 4, 1), decision="no_fault"),  # the next year
+        ])
+        db.session.commit()
+        report = report_queries.complaints_report(FinancialYear(2025))
+        assert report.ombudsman_referrals == 2
+        assert {figure.label: figure.value for figure in report.ombudsman} == {
+            "Not decided yet": 1,
+            "The Ombudsman decided not to investigate": 0,
+            "The Ombudsman found no fault": 0,
+            "The Ombudsman found fault": 1,
+        }
+    shown = page(client.get("/reports/complaints?year=2025"))
+    assert "The council heard that 2 complaints had gone to the Ombudsman in the year" in shown.text
+    assert tables(client.get("/reports/complaints?year=2025"))["Complaints that went to the Ombudsman, by the Ombudsman's decision"]["The Ombudsman found fault"] == ["1"]
+    got = figures(client.get("/reports/complaints.csv?year=2025"))
+    assert got[("Ombudsman", "Complaints the council heard had gone to the Ombudsman", "")] == "2"
+    assert got[("Ombudsman", "Complaints the council heard had gone to the Ombudsman", "Not decided yet")] == "1"
 
 
 def test_charts_are_svg_drawn_with_attributes_and_match_their_tables(client, data):
@@ -719,7 +744,7 @@ def test_the_csv_has_one_row_per_figure_with_the_same_numbers(client, data):
     assert got[("Timescales", "Stage 1 complaints waiting past the deadline at the end of the period", "For a response")] == "2"
     assert got[("Extensions", "Stage 2 extensions agreed", "")] == "1"
     assert got[("Ombudsman", "Stage 2 final responses sent, each with the Ombudsman's details", "")] == "1"
-    assert got[("Ombudsman", "Complaints referred to the Ombudsman", "")] == "Not recorded in this service"
+    assert got[("Ombudsman", "Complaints the council heard had gone to the Ombudsman", "")] == "0"
     assert got[("Learning", "Responses by learning theme", COMMUNICATION)] == "2"
     assert got[("Learning", "Remedies promised", "A policy or practice changed")] == "3"
     assert got[("Learning", "Remedies done by the end of the period", "A policy or practice changed")] == "1"
@@ -783,4 +808,4 @@ def test_the_report_issues_the_same_number_of_queries_however_many_complaints(ap
         assert report_queries.complaints_report(FinancialYear(2025)).complaints_received == 60
     many = {path: count_queries(app, client, path) for path in paths}
     assert many == few
-    assert max(few.values()) <= 8, few
+    assert max(few.values()) <= 9, few

@@ -12,9 +12,9 @@ from wtforms import DateField, FileField, IntegerField, RadioField, SelectField,
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
-from portal.casework.models import CaseOutcome, Remedy
+from portal.casework.models import CaseOutcome, OmbudsmanReferral, Remedy
 from portal.casework.services import NOT_COMPLAINT_REASONS
-from portal.core.forms import PortalForm, strip_whitespace
+from portal.core.forms import DayField, PortalForm, strip_whitespace
 
 
 def _text(label, description="", required=None, rows_max=10000):
@@ -128,3 +128,19 @@ class NotComplaintForm(PortalForm):
     )
     signposting = _text("What should the family do instead?", "Sent to the family.", "Enter what the family should do instead")
     submit = SubmitField("Send and close", widget=GovSubmitInput())
+
+
+class OmbudsmanForm(PortalForm):
+    notified_on = DayField(
+        "When did the council hear that the family had gone to the Ombudsman?",
+        description="For example, the date of the Ombudsman's first letter or email.",
+        noun="date the council heard of it",
+    )
+    decision = RadioField(
+        "What has the Ombudsman decided?",
+        description="Come back and change this when the decision arrives.",
+        choices=[SelectChoice(value, label) for value, label in OmbudsmanReferral.DECISIONS.items()],
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select what the Ombudsman has decided")],
+    )
+    submit = SubmitField("Save", widget=GovSubmitInput())

@@ -129,3 +129,33 @@ class ReminderSent(db.Model):
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (sa.UniqueConstraint("case_id", "kind", "clock", "deadline", name="uq_reminder_sent_once"),)
+
+
+class OmbudsmanReferral(db.Model):
+    """A family took its complaint to the Ombudsman: when the council heard, and what the
+    Ombudsman decided. One per case, updated as the Ombudsman's decision arrives."""
+
+    __tablename__ = "ombudsman_referral"
+
+    PENDING = "pending"
+    DECISIONS = {
+        PENDING: "Not decided yet",
+        "not_investigated": "The Ombudsman decided not to investigate",
+        "no_fault": "The Ombudsman found no fault",
+        "fault_found": "The Ombudsman found fault",
+    }
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("feedback_case.id", ondelete="CASCADE"), unique=True)
+    notified_on: Mapped[date] = mapped_column(sa.Date, index=True)
+    decision: Mapped[str] = mapped_column(sa.String(20), default=PENDING)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    case: Mapped[Case] = relationship()
+
+    __table_args__ = (sa.CheckConstraint(sa.column("decision").in_(tuple(DECISIONS)), name="decision_known"),)
+
+    @property
+    def decision_label(self) -> str:
+        return self.DECISIONS[self.decision]

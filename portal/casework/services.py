@@ -7,7 +7,7 @@ from datetime import date
 from flask import url_for
 
 from portal.casework import clocks, routing
-from portal.casework.models import CaseOutcome, Remedy, ResponseTemplate
+from portal.casework.models import CaseOutcome, OmbudsmanReferral, Remedy, ResponseTemplate
 from portal.core import audit
 from portal.core.files import CheckedFile
 from portal.core.models import LearningTheme
@@ -31,6 +31,7 @@ audit.ACTION_LABELS.update(
         "case.closed": "Closed",
         "case.reopened": "Reopened",
         "case.not_a_complaint": "Marked as not a complaint",
+        "case.ombudsman_recorded": "Ombudsman referral recorded",
     }
 )
 
@@ -240,6 +241,36 @@ def mark_not_a_complaint(case: Case, actor, reason: str, signposting: str) -> No
     case.status = "closed"
     case.closed_at = utcnow()
     audit.record(actor, "case.not_a_complaint", case, reason=reason)
+
+
+def may_record_ombudsman(case: Case) -> bool:
+    """A complaint that went through the procedure: families go to the Ombudsman after it,
+    usually long after the case was closed."""
+    return case.is_complaint and case.not_complaint_reason is None
+
+
+def ombudsman_referral(case: Case) -> OmbudsmanReferral | None:
+    return db.session.scalar(db.select(OmbudsmanReferral).where(OmbudsmanReferral.case_id == case.id))
+
+
+def record_ombudsman(case: Case, actor, notified_on: date, decision: str) -> OmbudsmanReferral:
+    """Record that the family went to the Ombudsman, or what the Ombudsman decided since."""
+    if not may_record_ombudsman(case):
+        raise ActionError("Only a complaint can be referred to the Ombudsman")
+    if decision not in OmbudsmanReferral.DECISIONS:
+        raise ActionError("Select what the Ombudsman has decided")
+    if notified_on > clocks.today():
+        raise ActionError("The date the council heard of it must be today or in the past")
+    referral = ombudsman_referral(case)
+    if referral is None:
+        referral = OmbudsmanReferral(case=case, notified_on=notified_on, decision=decision)
+        db.session.add(referral)
+    old = referral.decision if referral.id else None
+    referral.notified_on = notified_on
+    referral.decision = decision
+    referral.recorded_by_id = getattr(actor, "id", None)
+    audit.record(actor, "case.ombudsman_recorded", case, old=old, new=decision)
+    return referral
 
 
 # --- response templates --------------------------------------------------------------------

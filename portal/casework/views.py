@@ -106,6 +106,7 @@ def case(reference: str):
             .order_by(CaseOutcome.id)
         ).all(),
         status_label=STATUS_LABELS.get(found.status, found.status),
+        ombudsman=services.ombudsman_referral(found),
         actions=[(name, action) for name, action in ACTIONS.items() if action.allowed(found)],
     )
 
@@ -217,6 +218,14 @@ def _run_transfer(case, form):
     services.transfer(case, current_user, caseworker=caseworker, team=team or case.team, reason=form.reason.data)
 
 
+def _prepare_ombudsman(form, case):
+    referral = services.ombudsman_referral(case)
+    if request.method == "GET" and referral is not None:
+        form.notified_on.data = referral.notified_on
+        form.decision.data = referral.decision
+    return {}
+
+
 def _open(case):
     return case.status != "closed"
 
@@ -271,6 +280,11 @@ ACTIONS: dict[str, Action] = {
         "Close the case", forms.CloseForm,
         lambda case, form: services.close(case, current_user),
         _open, "Case closed.",
+    ),
+    "ombudsman": Action(
+        "Record an Ombudsman referral", forms.OmbudsmanForm,
+        lambda case, form: services.record_ombudsman(case, current_user, form.notified_on.data, form.decision.data),
+        services.may_record_ombudsman, "Ombudsman referral recorded.", prepare=_prepare_ombudsman,
     ),
     "reopen": Action(
         "Reopen the case", forms.ReopenForm,

@@ -46,7 +46,7 @@ from typing import Protocol
 
 import sqlalchemy as sa
 
-from portal.casework.models import CaseOutcome, DeadlineChange, Remedy, outcome_theme
+from portal.casework.models import CaseOutcome, DeadlineChange, OmbudsmanReferral, Remedy, outcome_theme
 from portal.casework.services import NOT_COMPLAINT_REASONS
 from portal.core.models import LearningTheme
 from portal.core.time import LONDON, utcnow
@@ -170,6 +170,7 @@ class ComplaintsReport:
     extensions: dict[int, int] = field(default_factory=dict)
     themes: list[Figure] = field(default_factory=list)
     remedies: list[RemedyFigure] = field(default_factory=list)
+    ombudsman: list[Figure] = field(default_factory=list)
 
     @property
     def year(self) -> Period:
@@ -202,6 +203,10 @@ class ComplaintsReport:
     def stage2_final_responses(self) -> int:
         """Stage 2 responses sent: each ends with the Ombudsman's details."""
         return self.outcomes_total(2)
+
+    @property
+    def ombudsman_referrals(self) -> int:
+        return sum(figure.value for figure in self.ombudsman)
 
     @property
     def policies_changed(self) -> RemedyFigure:
@@ -251,7 +256,9 @@ class ComplaintsReport:
             add(("Extensions", f"Stage {stage} responses sent after an extension", "Sent", times.responded_after_extension))
             add(("Extensions", f"Stage {stage} responses sent after an extension", "By the extended deadline", times.responded_after_extension_on_time))
         add(("Ombudsman", "Stage 2 final responses sent, each with the Ombudsman's details", "", self.stage2_final_responses))
-        add(("Ombudsman", "Complaints referred to the Ombudsman", "", "Not recorded in this service"))
+        add(("Ombudsman", "Complaints the council heard had gone to the Ombudsman", "", self.ombudsman_referrals))
+        for figure in self.ombudsman:
+            add(("Ombudsman", "Complaints the council heard had gone to the Ombudsman", figure.label, figure.value))
         for figure in self.themes:
             add(("Learning", "Responses by learning theme", figure.label, figure.value))
         add(("Learning", "Responses by learning theme", "No theme recorded", self.outcomes_without_theme))
@@ -486,6 +493,19 @@ def _extensions(report: ComplaintsReport, start: datetime, end: datetime) -> Non
     report.extensions = {stage: counts.get(stage, 0) for stage in STAGES}
 
 
+def _ombudsman(report: ComplaintsReport, start: datetime, end: datetime) -> None:
+    """Referrals by the day the council heard of them, with what the Ombudsman decided so far."""
+    first_day = start.astimezone(LONDON).date()
+    last_day = (end - timedelta(microseconds=1)).astimezone(LONDON).date()
+    rows = db.session.execute(
+        sa.select(OmbudsmanReferral.decision, sa.func.count(OmbudsmanReferral.id).label("referrals"))
+        .where(OmbudsmanReferral.notified_on.between(first_day, last_day))
+        .group_by(OmbudsmanReferral.decision)
+    ).all()
+    counts = {row.decision: row.referrals for row in rows}
+    report.ombudsman = [Figure(label, counts.get(decision, 0)) for decision, label in OmbudsmanReferral.DECISIONS.items()]
+
+
 # --- all feedback, for the termly update -----------------------------------------------------
 
 
@@ -553,12 +573,13 @@ SECTIONS = {
     "learning": _learning,
     "timescales": _timescales,
     "extensions": _extensions,
+    "ombudsman": _ombudsman,
 }
 
 
 def complaints_report(period: Period, now: datetime | None = None, sections: Iterable[str] | None = None) -> ComplaintsReport:
     """The figures for ``period``, as things stood at its end (or now, for the period in
-    progress): seven queries for the whole report, whatever the number of cases.
+    progress): eight queries for the whole report, whatever the number of cases.
 
     ``sections`` names the parts wanted (keys of SECTIONS; all of them by default). The parts
     left out keep their empty defaults, so ``figures()`` is only for a whole report."""
