@@ -516,6 +516,13 @@ def test_an_ombudsman_referral_is_recorded_after_closing_and_its_decision_update
         assert db.session.scalar(db.select(db.func.count()).select_from(OmbudsmanReferral)) == 1
 
 
+def test_the_family_sees_their_named_caseworker_with_a_working_email_link(app, desk):
+    html = desk.family.get(desk.family_url).get_data(as_text=True)
+    email = desk.caseworker.email
+    assert f'<a class="govuk-link" href="mailto:{email}">{email}</a>' in html
+    assert "&lt;br&gt;" not in html and "&lt;a" not in html
+
+
 def test_an_ombudsman_referral_cannot_be_dated_in_the_future(app, client, desk):
     tomorrow = clocks.today() + timedelta(days=1)
     response = act(client, desk, "ombudsman", {"notified_on": [str(tomorrow.day), str(tomorrow.month), str(tomorrow.year)], "decision": "pending"})

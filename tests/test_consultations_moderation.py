@@ -20,6 +20,7 @@ from portal.core.models import AuditEvent, LearningTheme
 from portal.core.time import utcnow
 from portal.extensions import db
 from tests.consultation_helpers import make_consultation
+from tests.factories import PASSWORD
 from tests.test_security import error_summary, page, snapshot
 from tests.query_counts import count_queries
 
@@ -221,6 +222,8 @@ def test_the_queue_lists_waiting_posts_oldest_first_with_who_when_and_where(app,
     second = html.index(f"/moderation/responses/{private_youth_id}")
     third = html.index(f"/moderation/comments/{comment_id}")
     assert first < second < third
+    assert f'<a class="govuk-link" href="/manage/consultations/{renaming["id"]}/results">Renaming SEND to CAN</a>' in html
+    assert "&lt;a" not in html
     assert "Pat Parent Parent or carer" in text
     assert "Yasmin Young Youth forum member" in text
     assert "Olu Other Parent or carer" in text
@@ -427,6 +430,22 @@ def test_passing_to_safeguarding_tells_the_service_and_never_reaches_the_board(a
     assert exported[1][exported[0].index("Moderation")] == "Passed to safeguarding"
     assert "stepdad" not in repr(exported)
     assert len(events(app, "consultation_response.passed_to_safeguarding")) == 1
+
+    # Final: the words stay withheld from moderators too, and no click puts them on the board.
+    page = client.get(f"/manage/consultations/moderation/responses/{response_id}")
+    assert "stepdad" not in page.get_data(as_text=True)
+    refused = decide(client, "responses", response_id, "approve")
+    assert refused.status_code == 200 and "stays off the board" in text_of(refused)
+    assert row(app, m.Response, response_id).moderation == m.SAFEGUARDING
+    assert "stepdad" not in board(client, info)  # BOARD
+    assert len(outbox.messages(SAFEGUARDING_INBOX, "safeguarding_referral")) == 1
+
+    # The author is told it was passed on, never the moderator's reason (written for the service).
+    author = app.test_client()
+    author.post("/sign-in", data={"email": "yasmin@example.org", "password": PASSWORD})
+    own = text_of(author.get(f"/consultations/{info['slug']}"))
+    assert "Passed to the children's advice and support service" in own
+    assert "being hit at home" not in own
 
 
 def test_a_parents_private_response_that_never_waited_can_be_passed_to_safeguarding(app, client, users, manager, outbox):
@@ -726,7 +745,7 @@ def test_publishing_tells_each_person_who_took_part_once_and_corrections_tell_no
 
 
 def test_a_decision_or_outcome_sent_without_its_token_is_shown_again_and_changes_nothing(csrf_app):
-    from tests.factories import make_user
+    from tests.factories import PASSWORD, make_user
     from tests.test_security import sign_in_with_token
 
     with csrf_app.app_context():

@@ -267,7 +267,16 @@ def decide_comment(actor: User, comment: m.Comment, decision: str, *, reason: st
     return _decide(actor, comment, COMMENT, decision, reason, changed_words)
 
 
+PASSED_ON = (
+    "This post was passed to the children's advice and support service, so it stays off the board "
+    "and nothing more is decided here. Talk to the service about it."
+)
+
+
 def _decide(actor: User, post: m.Response | m.Comment, kind: str, decision: str, reason: str, changed_words: bool) -> bool:
+    if post.moderation == m.SAFEGUARDING:
+        # Final: a referral is never undone by a click, and never sent twice.
+        raise ModerationError(PASSED_ON, field="decision")
     if decision not in DECISION_LABELS:
         raise ModerationError("Select what to do with this post", field="decision")
     reason = (reason or "").strip()
