@@ -8,6 +8,7 @@ from flask import Flask, g, request
 from flask_login import current_user
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from config import config_for
 
@@ -34,11 +35,20 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     register_templates(app)
     register_extensions(app)
     register_receivers()
+    app.url_map.converters["int"] = RecordIdConverter
     register_blueprints(app)
     register_errorhandlers(app)
     register_security_headers(app)
     register_commands(app)
     return app
+
+
+class RecordIdConverter(IntegerConverter):
+    """<int:...> in an address: at most what a database id column holds, so that an absurd
+    number in a URL is a 404, not a database overflow."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def configure_logging(app: Flask) -> None:

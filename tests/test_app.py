@@ -89,3 +89,31 @@ def test_healthz_answers_503_when_database_is_unreachable(tmp_path):
     response = broken.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.json["database"] == "unreachable"
+
+
+def test_an_absurd_number_in_an_address_is_not_found(client):
+    assert client.get("/you-said-we-did/99999999999999999999").status_code == 404
+    assert client.get("/you-said-we-did/2147483648").status_code == 404
+
+
+def test_text_fields_drop_control_characters_pasted_from_other_programs(app):
+    from werkzeug.datastructures import MultiDict
+    from wtforms import StringField, TextAreaField
+
+    from portal.core.forms import PortalForm, strip_whitespace
+
+    class Form(PortalForm):
+        title = StringField(filters=[strip_whitespace])
+        body = TextAreaField()
+
+    with app.test_request_context():
+        form = Form(formdata=MultiDict({"title": " A\x0btitle\x00 ", "body": "Line one\r\nLine\ttwo\x1f"}))
+        assert form.title.data == "Atitle"
+        assert form.body.data == "Line one\r\nLine\ttwo"
+
+
+@pytest.mark.parametrize("text, number", [("12", 12), (" 7 ", 7), ("²", None), ("-1", None), ("1e3", None), ("9" * 20, None), ("", None), (None, None)])
+def test_whole_numbers_from_what_people_type(text, number):
+    from portal.core.forms import whole_number
+
+    assert whole_number(text) == number

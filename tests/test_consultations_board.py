@@ -512,6 +512,30 @@ def test_youth_members_can_answer_for_the_forum_when_asked(app, users, client):
     assert "Alex" not in board
 
 
+def test_the_youth_forum_gives_one_collective_answer(app, users):
+    info = consultation(app, audience=m.EVERYONE, forum_may_answer=True)
+    first = signed_in_client(app, users.make(roles.YOUTH))
+    second = signed_in_client(app, users.make(roles.YOUTH))
+    saved = full_answers(info, **{field(info, m.FREE_TEXT): "We are still agreeing."})
+    del saved["send"]
+    assert first.post(answer_path(info, "forum"), data={**saved, "save": "Save and finish later"}).status_code == 302
+
+    refused = second.post(answer_path(info, "forum"), data=full_answers(info, **{field(info, m.FREE_TEXT): "Another view."}))
+    assert refused.status_code == 403
+    assert "already writing the youth forum's answer" in text_of(refused)
+    assert "already writing the youth forum's answer" in text_of(second.get(answer_path(info, "forum")))
+    assert [r.voice for r in all_responses(app)] == [m.FORUM_VOICE]
+    # Each member still has their own voice.
+    assert second.post(answer_path(info), data=full_answers(info, **{field(info, m.FREE_TEXT): "My own view."})).status_code == 302
+
+
+def test_an_answer_with_characters_that_only_look_like_numbers_is_not_a_server_error(app, users):
+    info = consultation(app)
+    member = signed_in_client(app, users.make(roles.PARENT))
+    response = member.post(answer_path(info), data=full_answers(info, **{field(info, m.CHOOSE_ONE): "²"}))
+    assert response.status_code in (200, 302)
+
+
 def test_the_forum_voice_only_where_allowed_and_only_for_youth_members(app, users):
     allowed = consultation(app, title="Forum may answer", audience=m.EVERYONE, forum_may_answer=True)
     not_allowed = consultation(app, title="Forum may not answer", audience=m.EVERYONE)

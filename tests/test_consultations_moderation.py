@@ -488,11 +488,16 @@ def test_drafts_and_unknown_posts_are_not_found(app, client, users, manager):
 # --- results -------------------------------------------------------------------------------
 
 
-def some_results(app, users, info: dict) -> None:
+def some_results(app, users, info: dict, *, forum: bool = True) -> None:
+    """Three sent answers and a draft; the youth forum's one collective answer among them
+    unless ``forum`` is False (the forum answers each consultation once)."""
     young = users.make(roles.YOUTH)
     respond(app, info, users.make(roles.PARENT), one="CAN", several=("Letters", "Website"), scale=4)
     respond(app, info, young, one="CAN", several=("Website",), scale=4, visibility=m.PRIVATE)
-    respond(app, info, young, voice=m.FORUM_VOICE, one="SEND", scale=2)
+    if forum:
+        respond(app, info, young, voice=m.FORUM_VOICE, one="SEND", scale=2)
+    else:
+        respond(app, info, users.make(roles.PARENT), one="SEND", scale=2)
     respond(app, info, users.make(roles.PARENT), one="SEND", several=("Schools",), scale=1, submitted=False)
 
 
@@ -529,7 +534,7 @@ def test_results_issue_the_same_number_of_queries_however_many_answers(app, clie
     some_results(app, users, info)
     few = count_queries(app, client, f"/manage/consultations/{info['id']}/results")
     for _ in range(6):
-        some_results(app, users, info)
+        some_results(app, users, info, forum=False)
     many = count_queries(app, client, f"/manage/consultations/{info['id']}/results")
     assert "21 responses sent" in text_of(client.get(f"/manage/consultations/{info['id']}/results"))
     assert many == few
@@ -767,3 +772,25 @@ def test_a_decision_or_outcome_sent_without_its_token_is_shown_again_and_changes
     outcome = client.post(f"/manage/consultations/{info['id']}/outcome", data={**OUTCOME, "publish": "Publish outcome"})
     assert outcome.status_code == 400 and OUTCOME["we_did"] in outcome.get_data(as_text=True)
     assert snapshot(csrf_app) == before
+
+
+def test_two_managers_publishing_the_outcome_at_once_tell_people_only_once(app, users, outbox):
+    from portal.consultations import outcome
+    from portal.core.time import london_today, utcnow
+
+    info = consultation(app, state=m.CLOSED)
+    respond(app, info, users.make(roles.PARENT))
+    first, second = users.make(roles.MANAGER), users.make(roles.MANAGER)
+    words = {"we_asked": "We asked.", "you_said": "You said.", "we_did": "We did."}
+    with app.app_context():
+        seen_by_second = db.session.get(m.Consultation, info["id"])  # both pages opened before either published
+        assert seen_by_second.outcome_published_at is None
+        # The first manager publishes and commits in another request.
+        with db.engine.begin() as other_request:
+            other_request.execute(
+                sa.update(m.Consultation).where(m.Consultation.id == info["id"]).values(outcome_published_at=utcnow())
+            )
+        told = outcome.publish(db.session.get(User, second.id), seen_by_second, london_today(), **words)
+        db.session.commit()
+    assert told is None
+    assert outbox.messages(template="consultation_outcome") == []

@@ -87,6 +87,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_consultation_response_author_id'), ['author_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_consultation_response_consultation_id'), ['consultation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_consultation_response_submitted_at'), ['submitted_at'], unique=False)
+        batch_op.create_index('uq_consultation_response_one_forum_answer', ['consultation_id'], unique=True, sqlite_where=sa.text("voice = 'forum'"), postgresql_where=sa.text("voice = 'forum'"))
 
     op.create_table('consultation_agreement',
     sa.Column('response_id', sa.Integer(), nullable=False),
@@ -186,6 +187,7 @@ def downgrade():
     op.drop_table('consultation_agreement')
     with op.batch_alter_table('consultation_response', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_consultation_response_submitted_at'))
+        batch_op.drop_index('uq_consultation_response_one_forum_answer')
         batch_op.drop_index(batch_op.f('ix_consultation_response_consultation_id'))
         batch_op.drop_index(batch_op.f('ix_consultation_response_author_id'))
 

@@ -11,6 +11,7 @@ from portal.accounts import roles
 from portal.accounts.models import AccountToken, SignedInSession, Team, User
 from portal.accounts.passwords import hash_password, needs_rehash, verify_password
 from portal.core import audit
+from portal.core.forms import whole_number
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.notifications.services import queue_email
@@ -175,7 +176,7 @@ def start_session(user: User) -> str:
 
 def user_for_session(user_id: str, token: str | None) -> User | None:
     """The user a session cookie belongs to, if that session is still live."""
-    if not token or not str(user_id).isdigit():
+    if not token or whole_number(user_id) is None:
         return None
     row = db.session.execute(
         db.select(User)

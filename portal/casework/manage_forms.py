@@ -6,7 +6,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 
 from portal.casework.management import MAX_CAPACITY, placeholder_problem
-from portal.core.forms import PortalForm, strip_whitespace
+from portal.core.forms import PortalForm, strip_whitespace, whole_number
 
 
 class WholeNumberField(IntegerField):
@@ -23,9 +23,9 @@ class WholeNumberField(IntegerField):
         text = valuelist[0].strip() if valuelist else ""
         if not text:
             raise ValueError(self.required)
-        if not (text.isascii() and text.isdigit()):
+        if whole_number(text) is None:
             raise ValueError(self.not_a_number)
-        self.data = int(text)
+        self.data = whole_number(text)
 
     def pre_validate(self, form):
         if self.process_errors:

@@ -13,7 +13,7 @@ from portal.accounts.permissions import role_required
 from portal.casework import clocks, management, oversight
 from portal.casework import manage_forms as forms
 from portal.casework.models import CaseworkerSettings, ResponseTemplate, outcome_theme
-from portal.core.forms import form_page
+from portal.core.forms import form_page, whole_number
 from portal.core.models import LearningTheme
 from portal.extensions import db
 from portal.feedback.models import Case, Category
@@ -336,16 +336,16 @@ def _list_args() -> dict:
     chosen = {"show": show}
     if show == "unassigned":
         team = args.get("team", "")
-        if team == "none" or team.isdigit():
+        if team == "none" or whole_number(team) is not None:
             chosen["team"] = team
     if show == "caseworker":
         caseworker = args.get("caseworker", "")
-        if not caseworker.isdigit():
+        if whole_number(caseworker) is None:
             abort(404)
-        chosen["caseworker"] = int(caseworker)
-    page = args.get("page", "")
-    if page.isdigit() and int(page) > 1:
-        chosen["page"] = int(page)
+        chosen["caseworker"] = whole_number(caseworker)
+    page = whole_number(args.get("page"))
+    if page is not None and page > 1:
+        chosen["page"] = page
     return chosen
 
 

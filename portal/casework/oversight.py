@@ -12,6 +12,7 @@ from portal.accounts import roles
 from portal.accounts.models import Team, User
 from portal.casework import clocks
 from portal.casework.models import CaseworkerSettings
+from portal.core.forms import whole_number
 from portal.extensions import db
 from portal.feedback.models import Case
 
@@ -155,8 +156,8 @@ def list_condition(name: str, *, team: str = "", caseworker_id: int | None = Non
     condition = sa.and_(OPEN, Case.caseworker_id.is_(None))
     if team == "none":
         condition = sa.and_(condition, Case.team_id.is_(None))
-    elif team.isdigit():
-        condition = sa.and_(condition, Case.team_id == int(team))
+    elif whole_number(team) is not None:
+        condition = sa.and_(condition, Case.team_id == whole_number(team))
     return condition
 
 

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from portal.accounts import roles
 from portal.casework import clocks
 from portal.casework.access import visible_to
+from portal.core.forms import whole_number
 from portal.extensions import db
 from portal.feedback.models import Case
 
@@ -94,8 +95,8 @@ def filtered(filters: Filters, user):
         query = query.where(Case.stage.is_(None))
     if filters.status:
         query = query.where(Case.status == filters.status)
-    if filters.category.isdigit():
-        query = query.where(Case.category_id == int(filters.category))
+    if whole_number(filters.category) is not None:
+        query = query.where(Case.category_id == whole_number(filters.category))
     if filters.urgent:
         query = query.where(Case.urgent.is_(True))
     deadline = clocks.next_deadline_sql()

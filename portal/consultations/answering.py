@@ -114,12 +114,29 @@ def may_use_voice(consultation: Consultation, user, voice: str) -> bool:
     return voice == FORUM_VOICE and consultation.forum_may_answer and user.role == roles.YOUTH
 
 
+FORUM_ANSWER_TAKEN = (
+    "Another youth forum member is already writing the youth forum's answer: the forum gives one "
+    "answer to each consultation. You can still answer as yourself."
+)
+
+
+def forum_answer_taken(consultation: Consultation, user) -> bool:
+    """Whether someone else holds the youth forum's one collective answer (sent or not)."""
+    return db.session.scalar(
+        sa.select(sa.exists().where(
+            Response.consultation_id == consultation.id, Response.voice == FORUM_VOICE, Response.author_id != user.id
+        ))
+    )
+
+
 def check_audience(consultation: Consultation, user, voice: str = OWN_VOICE) -> None:
     reason = not_for_you_reason(consultation, user)
     if reason:
         raise NotForYou(reason)
     if not may_use_voice(consultation, user, voice):
         raise NotForYou("Only youth forum members can answer for the youth forum.")
+    if voice == FORUM_VOICE and forum_answer_taken(consultation, user):
+        raise NotForYou(FORUM_ANSWER_TAKEN)
 
 
 def not_open_reason(consultation: Consultation, today: date) -> str | None:
@@ -254,6 +271,8 @@ def _locked_for_writing(consultation: Consultation, user, voice: str, existing: 
     if existing is None:
         _insert_response(consultation, user, voice)
     response = find_response(consultation, user, voice, for_update=True)
+    if response is None:  # another member started the forum's answer in the meantime
+        raise NotForYou(FORUM_ANSWER_TAKEN)
     check_unlocked(response)  # sent by another request in the meantime
     return response
 

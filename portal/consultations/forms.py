@@ -25,7 +25,7 @@ from portal.consultations.models import (
     Question,
     Response,
 )
-from portal.core.forms import PortalForm, strip_whitespace
+from portal.core.forms import PortalForm, strip_whitespace, whole_number
 
 NOT_OFFERED = "Choose one of the answers shown"
 
@@ -110,9 +110,9 @@ class AnswerForm(PortalForm):
         values = {}
         for question, field in self.question_fields():
             if question.kind == CHOOSE_SEVERAL:
-                values[question.id] = [int(value) for value in field.data or [] if str(value).isdigit()]
+                values[question.id] = [number for number in map(whole_number, field.data or []) if number is not None]
             elif question.kind in (CHOOSE_ONE, SCALE):
-                values[question.id] = int(field.data) if field.data and str(field.data).isdigit() else None
+                values[question.id] = whole_number(field.data)
             else:
                 values[question.id] = field.data or None
         return values

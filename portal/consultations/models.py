@@ -244,6 +244,14 @@ class Response(Moderated, db.Model):
 
     __table_args__ = (
         sa.UniqueConstraint("consultation_id", "author_id", "voice", name="uq_consultation_response_one_per_voice"),
+        # The youth forum speaks once: one collective answer per consultation, whoever writes it.
+        sa.Index(
+            "uq_consultation_response_one_forum_answer",
+            "consultation_id",
+            unique=True,
+            sqlite_where=sa.text("voice = 'forum'"),
+            postgresql_where=sa.text("voice = 'forum'"),
+        ),
         sa.CheckConstraint(sa.column("voice").in_((OWN_VOICE, FORUM_VOICE)), name="voice_known"),
         sa.CheckConstraint(sa.column("visibility").in_((PUBLIC, PRIVATE)), name="visibility_known"),
         sa.CheckConstraint(sa.column("moderation").in_(tuple(MODERATION_LABELS)), name="moderation_known"),

@@ -15,7 +15,7 @@ from portal.consultations import export, moderation, outcome, results
 from portal.consultations import models as m
 from portal.consultations import moderation_forms as forms
 from portal.core.exports import csv_response
-from portal.core.forms import form_page
+from portal.core.forms import form_page, whole_number
 from portal.core.time import london_today
 from portal.extensions import db
 
@@ -63,7 +63,7 @@ def queue():
     page = request.args.get("page", "")
     return render_template(
         "consultations/moderation/queue.html",
-        page=moderation.queue_page(int(page) if page.isdigit() else 1),
+        page=moderation.queue_page(whole_number(page) or 1),
         role_labels=roles.LABELS,
     )
 

@@ -84,7 +84,19 @@ def publish(actor: User, consultation: m.Consultation, today: date, **words: str
         if changed:
             audit.record(actor, "consultation.outcome_corrected", consultation, fields=changed)
         return None
-    consultation.outcome_published_at = utcnow()
+    # Claim the publication in the database: of two managers (or a double click) publishing at
+    # once, only the one whose UPDATE changes the row tells people.
+    now = utcnow()
+    claimed = db.session.execute(
+        sa.update(m.Consultation)
+        .where(m.Consultation.id == consultation.id, m.Consultation.outcome_published_at.is_(None))
+        .values(outcome_published_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not claimed:
+        db.session.refresh(consultation, ["outcome_published_at"])
+        return None
+    consultation.outcome_published_at = now
     people = participants(consultation)
     link = board_url(consultation)
     for person in people:

@@ -1,12 +1,13 @@
 """Shared form helpers: the base form every page uses and the error summary it feeds."""
 
+import re
 from datetime import date, timedelta
 
 from flask import g
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.main import wtforms_errors
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
-from wtforms import DateField
+from wtforms import DateField, StringField
 from wtforms.validators import StopValidation
 
 from portal.core.time import london_today
@@ -15,6 +16,25 @@ EXPIRED_MESSAGE = (
     "This page timed out before you sent it, so nothing was saved. "
     "Your answers are below: check them and send the form again."
 )
+
+
+# Characters nobody means to type (pasted from other programs): they break the Atom feed and
+# PostgreSQL refuses NUL. Tabs and line breaks are kept.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def drop_control_characters(value):
+    return CONTROL_CHARACTERS.sub("", value) if isinstance(value, str) else value
+
+
+def whole_number(text, *, largest: int = 2**31 - 1) -> int | None:
+    """The number in ``text`` if it is a plain whole number small enough to be an id, else None
+    (so "²", "-1" and twenty nines are all None rather than a server error)."""
+    text = str(text or "").strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if number <= largest else None
 
 
 def strip_whitespace(value):
@@ -67,7 +87,14 @@ class DayField(DateField):
 
 
 class PortalForm(FlaskForm):
-    """A FlaskForm whose CSRF failure reads as a timed-out page, not a technical error."""
+    """A FlaskForm whose CSRF failure reads as a timed-out page, not a technical error, and
+    whose text fields never keep control characters."""
+
+    class Meta(FlaskForm.Meta):
+        def bind_field(self, form, unbound_field, options):
+            if issubclass(unbound_field.field_class, StringField):
+                options["filters"] = (drop_control_characters, *unbound_field.kwargs.get("filters", ()))
+            return super().bind_field(form, unbound_field, options)
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
