@@ -13,6 +13,7 @@ from portal.accounts.models import Team, User
 from portal.casework import clocks
 from portal.casework.models import CaseworkerSettings
 from portal.core.forms import whole_number
+from portal.core.paging import Paged, clamp_page
 from portal.extensions import db
 from portal.feedback.models import Case
 
@@ -173,31 +174,11 @@ class Row:
     stage1_name: str | None
 
 
-@dataclass
-class Page:
-    items: list[Row]
-    total: int
-    page: int
-    per_page: int = PER_PAGE
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-
-def cases_page(condition, page: int = 1) -> Page:
+def cases_page(condition, page: int = 1) -> Paged:
     """One page of the cases matching ``condition``, soonest deadline first (urgent first among
     equals), with each stage 2 case's stage 1 handler: two queries."""
     total = db.session.scalar(sa.select(sa.func.count(Case.id)).where(condition))
-    page = min(max(page, 1), max(1, -(-total // PER_PAGE)))
+    page = clamp_page(page, total, PER_PAGE)
     stage1 = aliased(User)
     deadline = clocks.next_deadline_sql()
     query = (
@@ -210,4 +191,4 @@ def cases_page(condition, page: int = 1) -> Page:
         .offset((page - 1) * PER_PAGE)
     )
     items = [Row(case, name) for case, name in db.session.execute(query).unique().all()]
-    return Page(items, total, page)
+    return Paged(items, total, page, PER_PAGE)

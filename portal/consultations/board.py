@@ -23,6 +23,7 @@ from portal.consultations.models import (
     Question,
     Response,
 )
+from portal.core.paging import Paged, clamp_page
 from portal.extensions import db
 
 RESPONSES_PER_PAGE = 20
@@ -106,24 +107,12 @@ def on_board_condition():
 
 
 @dataclass
-class ResponsesPage:
+class ResponsesPage(Paged):
     """One page of the answers shown on the board, with what is shown under each."""
 
-    responses: list[Response]
-    total: int
-    page: int
-    pages: int
     comments: dict[int, list[Comment]] = field(default_factory=dict)
     agreements: dict[int, int] = field(default_factory=dict)
     agreed: set[int] = field(default_factory=set)
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 def _board_order():
@@ -136,8 +125,7 @@ def public_responses(consultation: Consultation, page: int = 1, viewer=None) -> 
     with. A fixed number of queries."""
     condition = sa.and_(Response.consultation_id == consultation.id, on_board_condition())
     total = db.session.scalar(sa.select(sa.func.count(Response.id)).where(condition)) or 0
-    pages = max(1, -(-total // RESPONSES_PER_PAGE))
-    page = min(max(page, 1), pages)
+    page = clamp_page(page, total, RESPONSES_PER_PAGE)
     responses = db.session.scalars(
         sa.select(Response)
         .where(condition)
@@ -149,7 +137,7 @@ def public_responses(consultation: Consultation, page: int = 1, viewer=None) -> 
         .limit(RESPONSES_PER_PAGE)
         .offset((page - 1) * RESPONSES_PER_PAGE)
     ).all()
-    result = ResponsesPage(responses=list(responses), total=total, page=page, pages=pages)
+    result = ResponsesPage(items=list(responses), total=total, page=page, per_page=RESPONSES_PER_PAGE)
     ids = [response.id for response in responses]
     if not ids:
         return result

@@ -16,6 +16,7 @@ from portal.accounts import roles
 from portal.accounts.models import User
 from portal.consultations import models as m
 from portal.core import audit
+from portal.core.paging import Paged, clamp_page
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.notifications.services import queue_email
@@ -85,26 +86,6 @@ class QueueItem:
         return self.post.visibility if self.kind == RESPONSE else m.PUBLIC
 
 
-@dataclass
-class QueuePage:
-    items: list[QueueItem]
-    total: int
-    page: int
-    per_page: int = PER_PAGE
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-
 def _waiting():
     """Every submitted response and comment waiting for a decision: (kind, id, at)."""
     responses = sa.select(
@@ -124,12 +105,12 @@ def _waiting():
     return sa.union_all(responses, comments).subquery()
 
 
-def queue_page(page: int = 1) -> QueuePage:
+def queue_page(page: int = 1) -> Paged:
     """One page of the posts waiting for moderation, oldest first, across consultations:
     four queries however many there are."""
     waiting = _waiting()
     total = db.session.scalar(sa.select(sa.func.count()).select_from(waiting))
-    page = min(max(page, 1), max(1, -(-total // PER_PAGE)))
+    page = clamp_page(page, total, PER_PAGE)
     rows = db.session.execute(
         sa.select(waiting.c.kind, waiting.c.id, waiting.c.at)
         .order_by(waiting.c.at, waiting.c.kind, waiting.c.id)
@@ -166,7 +147,7 @@ def queue_page(page: int = 1) -> QueuePage:
         elif row.kind == COMMENT and row.id in comments:
             post = comments[row.id]
             items.append(QueueItem(COMMENT, post, post.response.consultation, post.author, post.created_at))
-    return QueuePage(items, total, page)
+    return Paged(items, total, page, PER_PAGE)
 
 
 # --- fetching posts for a decision -------------------------------------------------------------

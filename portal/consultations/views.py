@@ -80,7 +80,7 @@ def consultation(slug: str):
     today = london_today()
     responses = queries.public_responses(consultation, request.args.get("page", 1, type=int), current_user)
     reactable = {
-        response.id for response in responses.responses if answering.may_react(consultation, response, current_user, today)
+        response.id for response in responses.items if answering.may_react(consultation, response, current_user, today)
     }
     own = queries.own_responses(consultation, current_user)
     return render_template(
