@@ -68,13 +68,17 @@ def seed_accounts(password: str, teams: dict[str, Team]) -> list[tuple[User, boo
 
 def seed(password: str) -> list[tuple[User, bool]]:
     from portal.casework.demo import seed_cases
+    from portal.casework.demo_history import seed_history
     from portal.consultations.demo import seed_consultations
+    from portal.yousaid.demo import seed_you_said
 
     teams = seed_teams()
     seed_categories(teams)
     accounts = seed_accounts(password, teams)
     db.session.flush()
     seed_cases()
+    seed_history()
     seed_consultations()
+    seed_you_said()
     db.session.commit()
     return accounts
