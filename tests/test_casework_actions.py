@@ -393,7 +393,25 @@ def test_a_question_is_answered_without_a_finding(app, client, desk, outbox):
     assert "The Local Offer lists every taxi firm." in email.body
     assert "Our finding" not in email.body
     assert "make a complaint" in email.body
-    assert count_of(app, CaseOutcome) == 0
+    # The response is kept without a stage or a finding, so its learning themes still count.
+    with app.app_context():
+        outcome = db.session.scalar(db.select(CaseOutcome))
+        assert (outcome.stage, outcome.outcome, outcome.label) == (None, None, "Answered")
+
+
+def test_a_compliments_learning_theme_is_kept_as_evidence(app, client, desk):
+    with app.app_context():
+        theme = LearningTheme(name="Named contact and continuity")
+        db.session.add(theme)
+        db.session.commit()
+        theme_id = theme.id
+        reference = new_case(kind="compliment", category=desk.category, caseworker=desk.caseworker, contact_email="thanks@example.org")
+    response = client.post(f"/cases/{reference}/outcome", data=outcome_form({"summary": "Thank you.", "themes": str(theme_id)}))
+    assert response.status_code == 302
+    with app.app_context():
+        outcome = db.session.scalar(db.select(CaseOutcome))
+        assert [t.name for t in outcome.themes] == ["Named contact and continuity"]
+    assert "Answered" in text(client.get(f"/cases/{reference}"))
 
 
 # --- close and reopen -------------------------------------------------------------------------

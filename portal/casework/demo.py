@@ -5,9 +5,10 @@ has cases due soon and overdue. Invented families; addresses end in example.org.
 from datetime import datetime, time, timedelta
 
 from portal.accounts.models import Team, User
+from portal.casework import clocks
 from portal.casework.clocks import ACKNOWLEDGE_DAYS, RESPOND_DAYS
 from portal.casework.models import CaseOutcome, ResponseTemplate
-from portal.core.calendar import add_working_days, receipt_day
+from portal.core.calendar import add_working_days, is_working_day, receipt_day
 from portal.core.models import LearningTheme
 from portal.core.time import LONDON, utcnow
 from portal.extensions import db
@@ -57,7 +58,7 @@ CASES = [
          what="The taxi to Arjun's school has not arrived on four mornings in the last two weeks. Nobody rang us. He missed his speech therapy session at school twice.",
          outcome="A reliable driver and a phone call when the taxi is late. An apology for the missed sessions.",
          easy_read=False, preferred_time="Before 8.30am or after 3pm"),
-    dict(key="demo-02", days_ago=9, kind="complaint", category="EHC needs assessment", status="received",
+    dict(key="demo-02", working_days_ago=8, kind="complaint", category="EHC needs assessment", status="received",
          family=("parent2@example.org", "Tom Okafor"), child=("Grace", "Year 7", "Hillside Academy", "assessing"),
          what="We asked for an EHC needs assessment in June. We were told a decision would come within 6 weeks. It is now months later and nobody answers the phone.",
          outcome="A decision on the assessment and a named person we can talk to."),
@@ -119,6 +120,19 @@ CASES = [
          family=("parent@example.org", "Priya Shah"), child=("Arjun", "Year 3", "Riverside Primary School", "yes"),
          what="The annual review was the best we have had. Everyone listened to Arjun."),
 ]
+
+
+def _dated(spec: dict) -> dict:
+    """The spec with its calendar days ago. A case meant to be overdue whatever the day of the
+    week is dated in working days: 8 working days old is always past the 5-day acknowledgement."""
+    if "working_days_ago" not in spec:
+        return spec
+    day, remaining = clocks.today(), spec["working_days_ago"]
+    while remaining:
+        day -= timedelta(days=1)
+        if is_working_day(day):
+            remaining -= 1
+    return {**spec, "days_ago": (clocks.today() - day).days}
 
 
 def _at(days_ago: int) -> datetime:
@@ -239,7 +253,7 @@ def seed_cases() -> int:
     categories = {category.name: category for category in db.session.scalars(db.select(Category))}
     staff = db.session.scalars(db.select(User).where(User.role == "caseworker").order_by(User.id)).all()
     added = 0
-    for spec in sorted(CASES, key=lambda spec: -spec["days_ago"]):
+    for spec in sorted(map(_dated, CASES), key=lambda spec: -spec["days_ago"]):
         if spec["key"] not in existing:
             _make_case(spec, categories, staff, themes)
             added += 1

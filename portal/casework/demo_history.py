@@ -196,6 +196,10 @@ RESPONSES = {
 }
 STAGE2_OPENING = "At stage 2, a senior officer who was not involved before has reviewed your complaint. "
 OTHER_RESPONSES = {
+    "compliment": [
+        "Thank you for taking the time to tell us. We have passed your kind words on to the team and their manager.",
+        "It is good to hear what went well. We have shared your message with everyone involved.",
+    ],
     "suggestion": [
         "Thank you for your suggestion. We have passed it to the team who can make it happen and we will tell you what they decide.",
         "This is a good idea and we are going to try it from next term. Thank you for taking the time to tell us.",
@@ -553,7 +557,7 @@ def _plan_complaint(rng: random.Random, case: PlannedCase, staff: Staff, team_id
 
 def _plan_other(rng: random.Random, case: PlannedCase, staff: Staff) -> None:
     """Compliments, suggestions and questions: no clocks; acknowledged, answered and closed.
-    (The real response to one of these records no finding, so it carries no learning theme.)"""
+    The response records no finding, but its learning theme counts as evidence."""
     acknowledge_after, respond_after, close_after = rng.randint(0, 5), rng.randint(2, 12), rng.randint(1, 10)
     summary = rng.choice(OTHER_RESPONSES.get(case.kind, [""]))
     actor = case.caseworker_id or staff.manager_id
@@ -567,9 +571,9 @@ def _plan_other(rng: random.Random, case: PlannedCase, staff: Staff) -> None:
     if case.kind != "question":
         last = _working_time(rng, add_working_days(day, acknowledge_after), last)
         steps.append(Step("acknowledge", last, actor))
-    if case.kind in ("suggestion", "question"):
-        last = _working_time(rng, add_working_days(_london(last), respond_after), last)
-        steps.append(Step("respond", last, actor, dict(outcome=None, summary=summary, remedies=[], themes=[])))
+    last = _working_time(rng, add_working_days(_london(last), respond_after), last)
+    themes = CATEGORY_THEMES.get(case.category, [])[:1]
+    steps.append(Step("respond", last, actor, dict(outcome=None, summary=summary, remedies=[], themes=themes)))
     steps.append(Step("close", _working_time(rng, add_working_days(_london(last), close_after), last), actor))
 
 
@@ -770,12 +774,12 @@ def case_rows(plan: PlannedCase, staff: Staff, reference: str) -> CaseRows:
             event(at, actor, "case.extended", working_days=days)
         elif step.action == "respond":
             finding, summary, remedies = step.details["outcome"], step.details["summary"], step.details["remedies"]
-            if complaint:
-                rows.outcomes.append((
-                    dict(stage=case["stage"] or 1, outcome=finding, summary=summary.strip(), recorded_by_id=actor, recorded_at=at),
-                    [staff.themes[theme] for theme in step.details["themes"] if theme in staff.themes],
-                    [dict(kind=kind, description=description.strip(), due_on=due_on, done_at=None) for kind, description, due_on in remedies],
-                ))
+            # Every response is recorded; only a complaint's has a stage and a finding.
+            rows.outcomes.append((
+                dict(stage=(case["stage"] or 1) if complaint else None, outcome=finding, summary=summary.strip(), recorded_by_id=actor, recorded_at=at),
+                [staff.themes[theme] for theme in step.details["themes"] if theme in staff.themes],
+                [dict(kind=kind, description=description.strip(), due_on=due_on, done_at=None) for kind, description, due_on in remedies],
+            ))
             case["responded_at"] = at
             case["status"] = "responded"
             promised = "".join(

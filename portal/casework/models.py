@@ -63,8 +63,9 @@ class CaseOutcome(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("feedback_case.id", ondelete="CASCADE"), index=True)
-    stage: Mapped[int] = mapped_column(sa.SmallInteger)
-    outcome: Mapped[str] = mapped_column(sa.String(20))
+    # Both empty for a compliment, suggestion or question: answered, with no finding and no stage.
+    stage: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    outcome: Mapped[str | None] = mapped_column(sa.String(20))
     summary: Mapped[str] = mapped_column(sa.Text)
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -76,7 +77,7 @@ class CaseOutcome(db.Model):
 
     @property
     def label(self) -> str:
-        return self.LABELS[self.outcome]
+        return self.LABELS[self.outcome] if self.outcome else "Answered"
 
 
 class Remedy(db.Model):

@@ -160,29 +160,32 @@ def record_outcome(
     summary: str,
     remedies: list[tuple[str, str, date | None]] = (),
     theme_ids: list[int] = (),
-) -> CaseOutcome | None:
+) -> CaseOutcome:
     """The stage response: the finding (complaints only), what was promised and by when,
     and the learning themes. The summary goes to the family with the route onwards."""
     if not summary.strip():
         raise ActionError("Enter the response to send to the family")
-    record = None
     if case.is_complaint:
         if outcome not in CaseOutcome.LABELS:
             raise ActionError("Select whether the complaint is upheld, partly upheld or not upheld")
         record = CaseOutcome(case=case, stage=case.stage or 1, outcome=outcome, summary=summary.strip(), recorded_by_id=actor.id)
-        record.themes = db.session.scalars(db.select(LearningTheme).where(LearningTheme.id.in_(list(theme_ids)))).all() if theme_ids else []
         for kind, description, due_on in remedies:
             if kind not in Remedy.KINDS:
                 raise ActionError("Select what kind of remedy this is")
             record.remedies.append(Remedy(kind=kind, description=description.strip(), due_on=due_on))
-        db.session.add(record)
+    else:
+        # No finding and no remedies, but the learning themes count as evidence all the same.
+        outcome, remedies = None, []
+        record = CaseOutcome(case=case, stage=None, outcome=None, summary=summary.strip(), recorded_by_id=actor.id)
+    record.themes = db.session.scalars(db.select(LearningTheme).where(LearningTheme.id.in_(list(theme_ids)))).all() if theme_ids else []
+    db.session.add(record)
     case.responded_at = utcnow()
     case.status = "responded"
     promised = "".join(
         f"\n- {Remedy.KINDS[kind]}: {description.strip()}" + (f" (by {due_on:%-d %B %Y})" if due_on else "")
         for kind, description, due_on in remedies
     )
-    finding = f"Our finding: your complaint is {CaseOutcome.LABELS[outcome].lower()}.\n\n" if record else ""
+    finding = f"Our finding: your complaint is {CaseOutcome.LABELS[outcome].lower()}.\n\n" if outcome else ""
     text = f"{finding}{summary.strip()}" + (f"\n\nWhat we will do:{promised}" if promised else "")
     reply(case, actor, text)
     audit.record(actor, "case.outcome_recorded", case, outcome=outcome, stage=case.stage)

@@ -345,7 +345,7 @@ def _outcomes(report: ComplaintsReport, start: datetime, end: datetime) -> None:
             sa.func.count(CaseOutcome.id).label("responses"),
             _count(~has_theme).label("without_theme"),
         )
-        .where(_between(CaseOutcome.recorded_at, start, end))
+        .where(_between(CaseOutcome.recorded_at, start, end), CaseOutcome.outcome.is_not(None))
         .group_by(CaseOutcome.stage, CaseOutcome.outcome)
     ).all()
     counts = {(row.stage, row.outcome): row.responses for row in rows}
@@ -359,7 +359,8 @@ def _outcomes(report: ComplaintsReport, start: datetime, end: datetime) -> None:
 
 
 def _learning(report: ComplaintsReport, start: datetime, end: datetime) -> None:
-    recorded = _between(CaseOutcome.recorded_at, start, end)
+    # Complaints' responses only (they have a finding): this is the complaints report.
+    recorded = sa.and_(_between(CaseOutcome.recorded_at, start, end), CaseOutcome.outcome.is_not(None))
     themes = db.session.execute(
         sa.select(LearningTheme.name, sa.func.count(CaseOutcome.id).label("responses"))
         .select_from(outcome_theme)
