@@ -70,7 +70,7 @@ def seed(password: str) -> list[tuple[User, bool]]:
     from portal.casework.demo import seed_cases
     from portal.casework.demo_history import seed_history
     from portal.consultations.demo import seed_consultations
-    from portal.yousaid.demo import seed_you_said
+    from portal.yousaid.demo import seed_termly_update, seed_you_said
 
     teams = seed_teams()
     seed_categories(teams)
@@ -80,5 +80,6 @@ def seed(password: str) -> list[tuple[User, bool]]:
     seed_history()
     seed_consultations()
     seed_you_said()
+    seed_termly_update()
     db.session.commit()
     return accounts

@@ -177,6 +177,19 @@ def csv_values(client, year) -> dict[tuple[str, str], int]:
     return {(measure, breakdown): int(value) for _, _, measure, breakdown, value in rows if value.isdigit()}
 
 
+def test_last_terms_update_is_published_with_real_figures(client, runner):
+    seed(runner)
+    previous = recent_terms(london_today(), 2)[1]
+    assert f'href="/updates/{previous.slug}"' in client.get("/updates").get_data(as_text=True)
+    page = client.get(f"/updates/{previous.slug}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Give every family a named caseworker they can reach directly." in text
+    assert client.get(f"/updates/{previous.slug}.pdf").mimetype == "application/pdf"
+    # The current term's update is left for the manager to write.
+    assert client.get(f"/updates/{term_of(london_today()).slug}").status_code == 404
+
+
 def test_the_complaints_report_has_real_figures(client, runner):
     seed(runner)
     current = periods.current_year()
