@@ -33,6 +33,7 @@ from tests.factories import get_user, make_user
 from tests.test_reports_complaints import PERSONAL as CASE_PERSONAL
 from tests.test_reports_complaints import Stage, _many, complaint, london, tables
 from tests.test_security import check_page_headers, error_summary, page, sign_in_with_token
+from tests.query_counts import count_queries
 
 TRANSPORT = "Home-to-school transport"
 REVIEWS = "Annual reviews"
@@ -681,40 +682,23 @@ def test_a_form_sent_without_its_csrf_token_is_shown_again_and_saves_nothing(csr
 # --- speed -----------------------------------------------------------------------------------
 
 
-def _queries(app, client, path: str) -> int:
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        response = client.get(path)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
-    assert response.status_code == 200, path
-    return len(statements)
-
-
 def test_the_update_issues_the_same_number_of_queries_however_much_feedback(app, client, auth, manager, caseworker, data):
     publish(client, auth, manager)
     public = [PATH, PATH + ".pdf", "/updates"]
     with app.app_context():
         _many(5, get_user(caseworker))
-    few = {path: _queries(app, client, path) for path in public}
+    few = {path: count_queries(app, client, path) for path in public}
     auth.sign_in(manager)
-    few_manager = {path: _queries(app, client, path) for path in ("/manage/updates/autumn-2025", "/manage/updates")}
+    few_manager = {path: count_queries(app, client, path) for path in ("/manage/updates/autumn-2025", "/manage/updates")}
     auth.sign_out()
     with app.app_context():
         _many(50, get_user(caseworker))
         for n in range(20):
             feedback(("compliment", "suggestion", "question")[n % 3], london(2025, 9, 2) + timedelta(days=5 * n), (TRANSPORT, REVIEWS, None)[n % 3])
         assert termly.assemble(AUTUMN).feedback.total > AUTUMN_2025["total"] + 30
-    many = {path: _queries(app, client, path) for path in public}
+    many = {path: count_queries(app, client, path) for path in public}
     auth.sign_in(manager)
-    many_manager = {path: _queries(app, client, path) for path in ("/manage/updates/autumn-2025", "/manage/updates")}
+    many_manager = {path: count_queries(app, client, path) for path in ("/manage/updates/autumn-2025", "/manage/updates")}
     assert many == few
     assert many_manager == few_manager
     assert few[PATH] <= 12, few
