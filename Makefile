@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-FLASK := PORTAL_ENV=development $(BIN)/flask --app wsgi
+PUBLIC_URL ?= http://127.0.0.1:$(PORT)
+FLASK := PORTAL_ENV=development PUBLIC_URL=$(PUBLIC_URL) $(BIN)/flask --app wsgi
 PORT ?= 5000
 DEMO_PASSWORD ?= Bright-Otter-Lantern-42
 

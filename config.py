@@ -7,6 +7,7 @@ that a server started without configuration refuses to run on a known key).
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
@@ -42,24 +43,46 @@ class Config:
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL")) or (
         f"sqlite:///{INSTANCE_DIR / 'portal.sqlite3'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # hide_parameters: a database error in the log never carries what someone typed.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
+    # On PostgreSQL no statement, and no wait for a lock, may hold a worker longer than this:
+    # the person gets a "try again" page instead of a hang.
+    DATABASE_STATEMENT_TIMEOUT_MS = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS", "15000"))
+    DATABASE_LOCK_TIMEOUT_MS = int(os.environ.get("DATABASE_LOCK_TIMEOUT_MS", "5000"))
+    DATABASE_CONNECT_TIMEOUT_S = int(os.environ.get("DATABASE_CONNECT_TIMEOUT_S", "5"))
+    # The embedded SQLite database lets one writer in at a time; the others wait this long.
+    SQLITE_BUSY_TIMEOUT_S = float(os.environ.get("SQLITE_BUSY_TIMEOUT_S", "30"))
 
     REDIS_URL = os.environ.get("REDIS_URL")
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # With Redis unreachable, each process keeps counting in its own memory (and logs a
+    # warning) rather than refusing every sign-in; a short timeout so that never hangs.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
     # Sign-in throttling: attempts counted whether they succeed or not.
     SIGN_IN_LIMIT_PER_ACCOUNT = os.environ.get("SIGN_IN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
     SIGN_IN_LIMIT_PER_ADDRESS = os.environ.get("SIGN_IN_LIMIT_PER_ADDRESS", "50 per 15 minutes")
     EMAIL_LINK_LIMIT = os.environ.get("EMAIL_LINK_LIMIT", "5 per hour")
 
-    # Evidence uploads are up to 5 files of 10 MB each; leave room for the form itself.
-    MAX_CONTENT_LENGTH = 52 * 1024 * 1024
+    # Every upload sends one file of up to 10 MB; leave room for the form itself, and no more,
+    # so an anonymous request can never make the server read much past what it may keep.
+    MAX_CONTENT_LENGTH = 11 * 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 1024 * 1024
+    # Anonymous visitors can store files: per address, how many forms they may start and how
+    # many files they may upload (evidence and replies together), and how much a draft, or a
+    # case's replies in one London day, may hold in all.
+    DRAFT_LIMIT_PER_ADDRESS = os.environ.get("DRAFT_LIMIT_PER_ADDRESS", "20 per hour")
+    UPLOAD_LIMIT_PER_ADDRESS = os.environ.get("UPLOAD_LIMIT_PER_ADDRESS", "60 per hour")
+    UPLOAD_TOTAL_PER_DRAFT = 25 * 1024 * 1024
+    UPLOAD_TOTAL_PER_CASE_PER_DAY = 25 * 1024 * 1024
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_NAME = "twc_session"
     SIGNED_IN_SESSION_HOURS = 12
+    # A family following a case without an account loses it after this long without a visit.
+    CASE_ACCESS_IDLE_HOURS = int(os.environ.get("CASE_ACCESS_IDLE_HOURS", "4"))
     WTF_CSRF_TIME_LIMIT = 4 * 60 * 60
 
     # argon2 parameters (argon2.profiles): RFC 9106's low-memory choice, about 50 ms a hash.
@@ -77,15 +100,21 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get(
         "MAIL_DEFAULT_SENDER", "Together We CAN <no-reply@example.org>"
     )
-    MAIL_MAX_ATTEMPTS = 5
+    # A message that fails to go is tried again after 1, 2, 4, 8... minutes, at most 4 hours
+    # apart, and fails once it has been failing for a day (the mail server may be down that long).
+    MAIL_RETRY_FIRST_MINUTES = 1
+    MAIL_RETRY_MAX_MINUTES = 4 * 60
+    MAIL_RETRY_HOURS = 24
+    # Fernet keys (comma-separated, the first encrypts) for email bodies while they wait to be
+    # sent; without it a key is derived from SECRET_KEY.
+    OUTBOX_ENCRYPTION_KEY = os.environ.get("OUTBOX_ENCRYPTION_KEY")
     MAIL_DIR = os.environ.get("MAIL_DIR", str(INSTANCE_DIR / "mail"))
 
-    # Absolute links in emails (sign-in links, password resets) need the public address
-    # when mail is sent from the command line rather than during a request.
-    SERVER_NAME = os.environ.get("SERVER_NAME")
+    # The public address every absolute link is built on (email, feeds, documents), so that
+    # no link ever takes its host from a request header.
+    PUBLIC_URL = os.environ.get("PUBLIC_URL")
     # How many proxies in front of the app set X-Forwarded-For (0: none; trust nothing).
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
-    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
 
     @classmethod
     def check(cls) -> None:
@@ -94,6 +123,7 @@ class Config:
 
 class DevelopmentConfig(Config):
     SECRET_KEY = os.environ.get("SECRET_KEY", "development-only-secret-key")
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
     DEBUG = _flag("FLASK_DEBUG", False)
 
 
@@ -106,13 +136,12 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     PASSWORD_HASH_PROFILE = "CHEAPEST"
     MAIL_SERVER = None
-    SERVER_NAME = None
+    PUBLIC_URL = "http://127.0.0.1:5000"
 
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
-    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")
 
     @classmethod
     def check(cls) -> None:
@@ -121,6 +150,25 @@ class ProductionConfig(Config):
                 "SECRET_KEY is not set. Production refuses to start without a secret key: "
                 "set SECRET_KEY to a long random value (or PORTAL_ENV=development on a laptop)."
             )
+        problem = public_url_problem(cls.PUBLIC_URL)
+        if problem:
+            raise RuntimeError(
+                f"PUBLIC_URL {problem}. Production refuses to start without the public address that "
+                "links in email are built on: set PUBLIC_URL to it, for example "
+                "https://togetherwecan.example.org (or PORTAL_ENV=development on a laptop)."
+            )
+
+
+def public_url_problem(url: str | None) -> str | None:
+    """What is wrong with a PUBLIC_URL value, or None."""
+    if not url:
+        return "is not set"
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return f"must be an address like https://togetherwecan.example.org, not {url!r}"
+    if parts.query or parts.fragment:
+        return "must not have a query or fragment"
+    return None
 
 
 CONFIGS = {

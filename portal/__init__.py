@@ -4,13 +4,14 @@ import logging
 import secrets
 from pathlib import Path
 
-from flask import Flask, g, request
+from flask import Flask, g, request, session
 from flask_login import current_user
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from config import config_for
+from portal.core.requests import PortalRequest, refuse_control_characters_in_the_address
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,6 +25,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         template_folder=str(ROOT / "templates"),
         instance_path=str(ROOT / "instance"),
     )
+    app.request_class = PortalRequest
     config = config_for(config_name)
     config.check()
     app.config.from_object(config)
@@ -55,6 +57,20 @@ def configure_logging(app: Flask) -> None:
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    limiter_log = logging.getLogger("flask-limiter")
+    if not any(isinstance(existing, WithholdLimitKeys) for existing in limiter_log.filters):
+        limiter_log.addFilter(WithholdLimitKeys())
+
+
+class WithholdLimitKeys(logging.Filter):
+    """Flask-Limiter logs the key of each limit that is hit, and a per-account key is the
+    person's email address (or a case reference): keep the limit and scope, not the key."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and len(record.args) == 3 and "exceeded" in str(record.msg):
+            limit, _key, scope = record.args
+            record.args = (limit, "key withheld", scope)
+        return True
 
 
 def configure_proxy(app: Flask) -> None:
@@ -108,6 +124,7 @@ def register_templates(app: Flask) -> None:
             "council_name": app.config["COUNCIL_NAME"],
             "contact_email": app.config["CONTACT_EMAIL"],
             "contact_phone": app.config["CONTACT_PHONE"],
+            "public_address": app.config["PUBLIC_URL"].rstrip("/"),
             "navigation": navigation.items_for(current_user, request.path),
             "csp_nonce": csp_nonce(),
         }
@@ -119,6 +136,7 @@ def register_extensions(app: Flask) -> None:
     # Import every model so that the metadata is complete for Alembic and create_all.
     import portal.models  # noqa: F401
 
+    configure_database(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
@@ -128,6 +146,26 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "Sign in to see that page."
     login_manager.login_message_category = "info"
     login_manager.session_protection = None  # sessions are checked server-side instead
+
+
+def configure_database(app: Flask) -> None:
+    """Engine options for the database in use: on PostgreSQL, timeouts for statements, lock
+    waits and connecting, so that one held lock or a lost server never ties up every worker."""
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect_args = dict(options.get("connect_args") or {})
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("postgresql"):
+        connect_args.setdefault("connect_timeout", app.config["DATABASE_CONNECT_TIMEOUT_S"])
+        connect_args.setdefault(
+            "options",
+            f"-c statement_timeout={app.config['DATABASE_STATEMENT_TIMEOUT_MS']} "
+            f"-c lock_timeout={app.config['DATABASE_LOCK_TIMEOUT_MS']}",
+        )
+    elif uri.startswith("sqlite"):
+        # SQLite has one writer at a time: others queue for the lock, for up to this long.
+        connect_args.setdefault("timeout", app.config["SQLITE_BUSY_TIMEOUT_S"])
+    options["connect_args"] = connect_args
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def register_receivers() -> None:
@@ -147,6 +185,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.consultations.views import bp as consultations_bp
     from portal.feedback.tracking_views import bp as tracking_bp
     from portal.feedback.views import bp as feedback_bp
+    from portal.accounts.outbox_admin_views import bp as outbox_admin_bp
     from portal.pages.views import bp as pages_bp
     from portal.yousaid.manage_views import bp as you_said_admin_bp
     from portal.yousaid.report_views import bp as reports_bp
@@ -156,6 +195,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(user_admin_bp)
+    app.register_blueprint(outbox_admin_bp)
     app.register_blueprint(feedback_bp)
     app.register_blueprint(tracking_bp)
     app.register_blueprint(casework_bp)
@@ -182,6 +222,8 @@ def csp_nonce() -> str:
 
 
 def register_security_headers(app: Flask) -> None:
+    app.before_request(lambda: refuse_control_characters_in_the_address(request))
+
     @app.after_request
     def security_headers(response):
         nonce = csp_nonce()
@@ -206,13 +248,26 @@ def register_security_headers(app: Flask) -> None:
         response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-        # Pages for a signed-in person, and every form, must not be kept by shared caches
-        # or shown again from the browser's history after signing out.
-        if current_user.is_authenticated or request.method != "GET" or request.path.startswith(
-            ("/reset-password", "/confirm-email")
+        # Pages for a signed-in person, a family following their case or part-way through
+        # their feedback, and every form, must not be kept by shared caches or shown again
+        # from the browser's history.
+        if (
+            current_user.is_authenticated
+            or request.method != "GET"
+            or session_holds_personal_data()
+            or request.path.startswith(("/reset-password", "/confirm-email", "/track/open", "/my-cases"))
         ):
             response.headers["Cache-Control"] = "no-store"
         return response
+
+
+# Session keys that say nothing about a person; anything else (a draft, access to a case, an
+# address to confirm) makes every page for that browser personal.
+IMPERSONAL_SESSION_KEYS = {"csrf_token", "_flashes", "_permanent"}
+
+
+def session_holds_personal_data() -> bool:
+    return any(key not in IMPERSONAL_SESSION_KEYS for key in session)
 
 
 def register_commands(app: Flask) -> None:

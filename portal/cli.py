@@ -13,14 +13,10 @@ from portal.extensions import db
 
 @contextmanager
 def link_context():
-    """A request context for building links in email sent from the command line.
-
-    SERVER_NAME (and PREFERRED_URL_SCHEME) give the public address; without them links
-    point at the development server.
-    """
+    """A request context on the public address, for the templates of email sent from the
+    command line (the links themselves come from PUBLIC_URL whatever the context)."""
     app = current_app
-    host = app.config.get("SERVER_NAME") or "127.0.0.1:5000"
-    with app.test_request_context(base_url=f"{app.config['PREFERRED_URL_SCHEME']}://{host}"):
+    with app.test_request_context(base_url=app.config["PUBLIC_URL"]):
         yield
 
 
@@ -74,11 +70,26 @@ outbox = AppGroup("outbox", help="The email outbox.")
 @outbox.command("send")
 @click.option("--limit", default=500, show_default=True, help="Most messages to send in one run.")
 def send_outbox(limit: int) -> None:
-    """Deliver pending email over SMTP (or to instance/mail/ when MAIL_SERVER is not set)."""
+    """Deliver pending email that is due over SMTP (or to instance/mail/ when MAIL_SERVER is
+    not set); what does not go is tried again later, for a day."""
     from portal.notifications.services import send_pending
 
     counts = send_pending(limit=limit)
     click.echo(f"Sent {counts['sent']}, to retry {counts['retry']}, failed {counts['failed']}.")
+
+
+@outbox.command("retry")
+@click.option("--id", "message_id", type=click.IntRange(min=1), help="Only this failed message.")
+def retry_outbox(message_id: int | None) -> None:
+    """Put failed email back in the queue, due now with its attempts reset (after fixing
+    whatever made it fail). The next `outbox send` delivers it."""
+    from portal.notifications.services import retry_failed
+
+    count = retry_failed(message_id)
+    db.session.commit()
+    if message_id is not None and not count:
+        raise click.ClickException(f"There is no failed message with the id {message_id}")
+    click.echo(f"Queued {count} failed message{'' if count == 1 else 's'} to send again.")
 
 
 sla = AppGroup("sla", help="The Complaint Handling Code's clocks.")

@@ -1,10 +1,15 @@
 """Error pages in the portal's own design, and the friendly handling of an expired form."""
 
+import logging
+
 from flask import g, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from portal.extensions import db
+from portal.extensions import db, login_manager
+
+log = logging.getLogger(__name__)
 
 TITLES = {
     400: "Sorry, there is a problem with your request",
@@ -14,6 +19,7 @@ TITLES = {
     413: "The files you sent are too large",
     429: "Too many attempts",
     500: "Sorry, there is a problem with the service",
+    503: "Sorry, the service is unavailable",
 }
 
 
@@ -48,10 +54,32 @@ def register(app) -> None:
         headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
         return body, code, headers
 
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error):
+        return render_database_unavailable(error)
+
     @app.errorhandler(500)
     def server_error(error):
+        original = getattr(error, "original_exception", None)
+        if isinstance(original, OperationalError):  # raised after the view, as the response was made
+            return render_database_unavailable(original)
         db.session.rollback()
         return render_error(500)
+
+
+def render_database_unavailable(error: OperationalError):
+    """The database refused, timed out or waited too long for a lock: nothing was saved (the
+    transaction is rolled back), and the person is told so and asked to try again. The page is
+    made without the database: the visitor is treated as signed out for it."""
+    log.warning("Database unavailable: %s", type(getattr(error, "orig", None) or error).__name__)
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        pass
+    db.session.remove()
+    g._login_user = login_manager.anonymous_user()
+    body, code = render_error(503)
+    return body, code, {"Retry-After": "30", "Cache-Control": "no-store"}
 
 
 def _default(error: HTTPException) -> str:

@@ -21,6 +21,7 @@ LINKS = [
     ("You said, we did", "you_said_admin.index", (roles.MANAGER,)),
     ("Termly updates", "updates.manage", (roles.MANAGER,)),
     ("Users", "user_admin.users", (roles.ADMIN,)),
+    ("Email outbox", "outbox_admin.outbox", (roles.ADMIN,)),
     ("Youth members", "user_admin.youth_members", (roles.MANAGER, roles.ADMIN)),
     ("Your account", "accounts.account", None),
 ]

@@ -1,5 +1,7 @@
 """Walk the feedback journey through the real pages, as a family would."""
 
+import io
+
 from portal.accounts.models import Team
 from portal.extensions import db
 from portal.feedback.models import Category
@@ -74,3 +76,20 @@ def walk(client, category_id: int, overrides: dict | None = None, skip: tuple = 
 
 def submit(client):
     return client.post("/feedback/check-your-answers")
+
+
+def upload_evidence(client, name: str, data: bytes):
+    """Upload one file on the evidence page of the client's draft."""
+    return client.post(
+        "/feedback/evidence",
+        data={"evidence": (io.BytesIO(data), name), "upload": "Upload file"},
+        content_type="multipart/form-data",
+    )
+
+
+def send_reply(client, reference: str, body: str, file: tuple[str, bytes] | None = None):
+    """Reply on the case page, with a file if given as (name, data)."""
+    data = {"body": body}
+    if file is not None:
+        data["evidence"] = (io.BytesIO(file[1]), file[0])
+    return client.post(f"/my-cases/{reference}/reply", data=data, content_type="multipart/form-data")

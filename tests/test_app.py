@@ -17,8 +17,17 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch):
         create_app("production")
 
 
+@pytest.mark.parametrize("public_url", [None, "", "togetherwecan.example.org", "ftp://example.org", "https://"])
+def test_production_refuses_to_start_without_its_public_address(monkeypatch, public_url):
+    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "a-long-random-production-secret")
+    monkeypatch.setattr(ProductionConfig, "PUBLIC_URL", public_url)
+    with pytest.raises(RuntimeError, match="set PUBLIC_URL to it, for example https://"):
+        create_app("production")
+
+
 def test_production_starts_with_secret_key_and_secure_cookies(monkeypatch):
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "a-long-random-production-secret")
+    monkeypatch.setattr(ProductionConfig, "PUBLIC_URL", "https://togetherwecan.example.org")
     app = create_app("production")
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True

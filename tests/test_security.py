@@ -347,6 +347,7 @@ def only(*allowed: str, status: int) -> dict:
 # Every staff route, and who gets what. A new route under /admin or /manage must be added here.
 ACCESS = {
     ("/admin/users", "GET"): only(roles.ADMIN, status=200),
+    ("/admin/outbox", "GET"): only(roles.ADMIN, status=200),
     ("/admin/users/new", "GET"): only(roles.ADMIN, status=200),
     ("/admin/users/new", "POST"): only(roles.ADMIN, status=302),
     ("/admin/users/<int:user_id>", "GET"): only(roles.ADMIN, status=200),
@@ -917,6 +918,7 @@ def test_too_large_request_gets_the_portals_413_page(app, client):
 
 def test_production_cookies_are_secure(monkeypatch, migrated_database, tmp_path):
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "a-long-random-production-secret")
+    monkeypatch.setattr(ProductionConfig, "PUBLIC_URL", "https://localhost")
     app = create_app(
         "production",
         SQLALCHEMY_DATABASE_URI=migrated_database,

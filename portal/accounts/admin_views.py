@@ -9,7 +9,7 @@ from portal.accounts.forms import UserChangeForm, UserForm
 from portal.accounts.models import Team, User
 from portal.accounts.permissions import role_required
 from portal.core import audit
-from portal.core.forms import form_page
+from portal.core.forms import form_page, whole_number
 from portal.extensions import db
 
 bp = Blueprint("user_admin", __name__)
@@ -41,7 +41,7 @@ def users():
         query = query.where(db.or_(db.func.lower(User.name).like(pattern), User.email.like(pattern)))
     if role in roles.ALL:
         query = query.where(User.role == role)
-    page = db.paginate(query, per_page=USERS_PER_PAGE, error_out=False)
+    page = db.paginate(query, page=whole_number(request.args.get("page")) or 1, per_page=USERS_PER_PAGE, error_out=False)
     return render_template("admin/users.html", page=page, search=search, role=role, roles=roles)
 
 

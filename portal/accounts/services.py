@@ -3,18 +3,20 @@ queue email, and leave the commit to the caller."""
 
 import hashlib
 import secrets
+import unicodedata
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 
 from portal.accounts import roles
 from portal.accounts.models import AccountToken, SignedInSession, Team, User
 from portal.accounts.passwords import hash_password, needs_rehash, verify_password
 from portal.core import audit
-from portal.core.forms import whole_number
+from portal.core.forms import drop_control_characters, whole_number
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.notifications.services import queue_email
+from portal.core.links import public_url
 
 
 audit.ACTION_LABELS.update(
@@ -35,7 +37,10 @@ audit.ACTION_LABELS.update(
 
 
 def normalise_email(email: str) -> str:
-    return email.strip().lower()
+    """The one form of an address that lookups, storage and per-account throttling all use, so
+    that "Manager@Example.org ", a pasted control character or a full-width lookalike is the
+    same account, and never a fresh allowance of guesses."""
+    return unicodedata.normalize("NFKC", drop_control_characters(email or "")).strip().lower()
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -86,8 +91,18 @@ def use_token(token: AccountToken) -> bool:
     return result.rowcount == 1
 
 
+def void_links(user: User) -> None:
+    """End every emailed link the account still has (reset, invitation, confirmation), so a
+    link sent before a change to the account cannot be used after it."""
+    db.session.execute(
+        db.update(AccountToken)
+        .where(AccountToken.user_id == user.id, AccountToken.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+
+
 def _link(endpoint: str, **values) -> str:
-    return url_for(endpoint, _external=True, **values)
+    return public_url(endpoint, **values)
 
 
 # --- registration ------------------------------------------------------------------------
@@ -239,6 +254,7 @@ def set_password(token: AccountToken, password: str) -> User | None:
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()
     end_all_sessions(user)
+    void_links(user)
     audit.record(user, "user.password_set", user)
     return user
 
@@ -292,6 +308,7 @@ def update_user(actor: User, user: User, *, role: str, team: Team | None) -> Non
     if user.role != role:
         audit.record(actor, "user.role_changed", user, old=user.role, new=role)
         user.role = role
+        void_links(user)
     if user.team_id != (team.id if team else None):
         audit.record(
             actor, "user.team_changed", user, old=user.team_id, new=team.id if team else None
@@ -304,12 +321,14 @@ def disable_user(actor: User, user: User) -> None:
     if user.disabled_at is None:
         user.disabled_at = utcnow()
         end_all_sessions(user)
+        void_links(user)
         audit.record(actor, "user.disabled", user)
 
 
 def enable_user(actor: User, user: User) -> None:
     if user.disabled_at is not None:
         user.disabled_at = None
+        void_links(user)
         audit.record(actor, "user.enabled", user)
 
 

@@ -1,6 +1,5 @@
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
-    GovDateInput,
     GovFileInput,
     GovRadioInput,
     GovSelect,
@@ -8,7 +7,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import DateField, FileField, IntegerField, RadioField, SelectField, SelectMultipleField, SubmitField, TextAreaField
+from wtforms import FileField, IntegerField, RadioField, SelectField, SelectMultipleField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -99,7 +98,9 @@ class RemedyRowForm(PortalForm):
         validators=[Optional()],
     )
     description = _text("What exactly?", rows_max=1000)
-    due_on = DateField("By when", widget=GovDateInput(), format=["%d %m %Y"], validators=[Optional()])
+    # DayField keeps its three boxes whatever was sent, so a crafted post without them
+    # re-shows the form instead of failing to draw it.
+    due_on = DayField("By when", noun="date the remedy is due", required=False)
 
 
 class CloseForm(PortalForm):

@@ -2,7 +2,6 @@
 within 2 working days, team leads about overdue ones; each once per case and deadline."""
 
 import sqlalchemy as sa
-from flask import url_for
 
 from portal.accounts.models import Team, User
 from portal.casework import clocks
@@ -10,6 +9,7 @@ from portal.casework.models import ReminderSent
 from portal.extensions import db
 from portal.feedback.models import Case
 from portal.notifications.services import queue_email
+from portal.core.links import public_url
 
 
 def _cases(condition):
@@ -61,7 +61,7 @@ def send_reminders(on=None) -> dict[str, int]:
                 person=person,
                 deadline=deadline,
                 clock=clocks.CLOCK_LABELS[clock].lower(),
-                link=url_for("casework.case", reference=case.reference, _external=True),
+                link=public_url("casework.case", reference=case.reference),
             )
             counts["due_soon"] += 1
     overdue = _cases(lambda d: d < on)
@@ -77,7 +77,7 @@ def send_reminders(on=None) -> dict[str, int]:
                 person=lead,
                 deadline=deadline,
                 clock=clocks.CLOCK_LABELS[clock].lower(),
-                link=url_for("casework.case", reference=case.reference, _external=True),
+                link=public_url("casework.case", reference=case.reference),
             )
             counts["overdue"] += 1
     return counts

@@ -13,7 +13,6 @@ servers routing at the same moment take turns: no case is assigned twice and loa
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import url_for
 
 from portal.accounts import roles
 from portal.accounts.models import Team, User
@@ -23,6 +22,7 @@ from portal.core.time import utcnow
 from portal.extensions import db
 from portal.feedback.models import Case
 from portal.notifications.services import queue_email
+from portal.core.links import public_url
 
 RECENT_DAYS = 180
 OPEN = Case.status != "closed"
@@ -183,4 +183,4 @@ def notify_team_lead(case: Case) -> None:
 
 
 def _case_link(case: Case) -> str:
-    return url_for("casework.case", reference=case.reference, _external=True)
+    return public_url("casework.case", reference=case.reference)

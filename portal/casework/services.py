@@ -4,7 +4,6 @@ log, writes any email to the family through the outbox, and leaves the commit to
 import re
 from datetime import date
 
-from flask import url_for
 
 from portal.casework import clocks, routing
 from portal.casework.models import CaseOutcome, OmbudsmanReferral, Remedy, ResponseTemplate
@@ -16,6 +15,7 @@ from portal.extensions import db
 from portal.feedback.models import Case, CaseMessage
 from portal.feedback.services import add_attachment
 from portal.notifications.services import queue_email
+from portal.core.links import public_url
 
 audit.ACTION_LABELS.update(
     {
@@ -81,7 +81,7 @@ def _email_family(case: Case, subject: str, body: str) -> None:
             "caseworker_reply",
             case=case,
             body=body,
-            link=url_for("tracking.track", _external=True),
+            link=public_url("tracking.track"),
         )
 
 

@@ -14,7 +14,7 @@ from portal.casework import access, clocks, forms, queries, services
 from portal.casework.models import CaseOutcome, ResponseTemplate
 from portal.core import audit
 from portal.core.files import FileRefused, check_upload, download_response
-from portal.core.forms import form_page
+from portal.core.forms import form_page, whole_number
 from portal.core.models import AuditEvent, LearningTheme
 from portal.extensions import db
 from portal.feedback.models import Attachment, Case, CaseMessage, Category
@@ -38,7 +38,12 @@ def workspace():
         urgent=args.get("urgent") == "1",
         sort="newest" if args.get("sort") == "newest" else "deadline",
     )
-    page = db.paginate(queries.filtered(filters, current_user), per_page=queries.PER_PAGE, error_out=False)
+    page = db.paginate(
+        queries.filtered(filters, current_user),
+        page=whole_number(args.get("page")) or 1,
+        per_page=queries.PER_PAGE,
+        error_out=False,
+    )
     return render_template(
         "casework/workspace.html",
         page=page,
@@ -145,7 +150,7 @@ def _files(form) -> list:
 
 def _prepare_reply(form, case):
     templates = db.session.scalars(db.select(ResponseTemplate).order_by(ResponseTemplate.name)).all()
-    chosen = request.args.get("template", type=int)
+    chosen = whole_number(request.args.get("template"))
     if request.method == "GET" and chosen:
         template = next((t for t in templates if t.id == chosen), None)
         if template is not None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 
 from portal.accounts import roles
 from portal.accounts.models import User
@@ -20,6 +20,7 @@ from portal.core.paging import Paged, clamp_page
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.notifications.services import queue_email
+from portal.core.links import public_url
 
 # --- decisions -------------------------------------------------------------------------------
 
@@ -284,7 +285,7 @@ def _decide(actor: User, post: m.Response | m.Comment, kind: str, decision: str,
 
 def board_url(consultation: m.Consultation) -> str:
     """The public page of a consultation, as a full address for an email."""
-    return url_for("consultations.consultation", slug=consultation.slug, _external=True)
+    return public_url("consultations.consultation", slug=consultation.slug)
 
 
 def _tell(actor: User, post: m.Response | m.Comment, kind: str, decision: str, reason: str) -> None:
@@ -324,11 +325,11 @@ def refer_to_safeguarding(actor: User, post: m.Response | m.Comment, kind: str, 
     if kind == RESPONSE:
         response, author = post, post.author
         words = [(answer.question.prompt, answer_shown(answer)) for answer in answers_in_order(post) if answer_shown(answer)]
-        link = url_for("consultation_moderation.decide_response", response_id=post.id, _external=True)
+        link = public_url("consultation_moderation.decide_response", response_id=post.id)
     else:
         response, author = post.response, post.author
         words = [("Comment", post.body)]
-        link = url_for("consultation_moderation.decide_comment", comment_id=post.id, _external=True)
+        link = public_url("consultation_moderation.decide_comment", comment_id=post.id)
     queue_email(
         current_app.config["SAFEGUARDING_EMAIL"],
         "Consultation post passed to safeguarding: a child may be at risk",

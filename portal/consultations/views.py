@@ -15,7 +15,7 @@ from portal.consultations import answering
 from portal.consultations import board as queries
 from portal.consultations import forms as answer_forms
 from portal.consultations.models import APPROVED, FORUM_VOICE, OWN_VOICE, PUBLIC, STATE_LABELS, Consultation, first_name
-from portal.core.forms import form_page
+from portal.core.forms import form_page, whole_number
 from portal.core.time import format_day, london_today
 from portal.extensions import db
 
@@ -78,7 +78,7 @@ def board():
 def consultation(slug: str):
     consultation = _published_or_404(slug)
     today = london_today()
-    responses = queries.public_responses(consultation, request.args.get("page", 1, type=int), current_user)
+    responses = queries.public_responses(consultation, whole_number(request.args.get("page")) or 1, current_user)
     reactable = {
         response.id for response in responses.items if answering.may_react(consultation, response, current_user, today)
     }

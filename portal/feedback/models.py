@@ -158,7 +158,8 @@ class Attachment(db.Model):
 
     case: Mapped[Case | None] = relationship(back_populates="attachments")
     message: Mapped[CaseMessage | None] = relationship(back_populates="attachments")
-    blob: Mapped[FileBlob] = relationship()
+    # A file's data goes with its attachment: deleting a case leaves none of its files behind.
+    blob: Mapped[FileBlob] = relationship(cascade="all, delete-orphan", single_parent=True)
 
 
 class FeedbackDraft(db.Model):
@@ -192,3 +193,18 @@ class CaseAccessToken(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     case: Mapped[Case] = relationship()
+
+
+class CaseAccessGrant(db.Model):
+    """A browser's access to one case without an account, after it sent the feedback or opened
+    an emailed link. The browser holds only the secret; the grant lives here, so it ends after
+    a few idle hours, when a new link is sent, or when the family closes it."""
+
+    __tablename__ = "case_access_grant"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("feedback_case.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -3,19 +3,21 @@ case, replies and escalation. Plain functions; the caller commits."""
 
 import hashlib
 import secrets
-from datetime import date, timedelta
+import unicodedata
+from datetime import date, datetime, timedelta
 
-from flask import url_for
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal.accounts import roles
+from portal.accounts.services import normalise_email
 from portal.core import audit
 from portal.core.calendar import add_months
 from portal.core.files import CheckedFile
-from portal.core.time import london_today, utcnow
+from portal.core.forms import drop_control_characters
+from portal.core.time import LONDON, london_today, utcnow
 from portal.extensions import db
-from portal.feedback import journey, signals
+from portal.feedback import access, journey, signals
 from portal.feedback.models import (
     Attachment,
     Case,
@@ -26,6 +28,7 @@ from portal.feedback.models import (
     FileBlob,
     ReferenceCounter,
 )
+from portal.core.links import public_url
 from portal.notifications.services import queue_email
 
 MAX_FILES = 5
@@ -85,11 +88,19 @@ def new_draft(user=None) -> FeedbackDraft:
 
 def purge_drafts() -> int:
     """Delete unsent drafts (and their files) older than a day: they hold a family's details,
-    and nobody can reach them any more. Returns how many went."""
+    and nobody can reach them any more. Returns how many went. A file already on a case (sent
+    with it, or with a reply) is never touched: only deleting the case removes those."""
     cutoff = utcnow() - timedelta(hours=DRAFT_HOURS)
     stale = db.select(FeedbackDraft.id).where(FeedbackDraft.case_id.is_(None), FeedbackDraft.updated_at < cutoff)
-    blob_ids = db.session.scalars(db.select(Attachment.blob_id).where(Attachment.draft_id.in_(stale))).all()
-    db.session.execute(db.delete(Attachment).where(Attachment.draft_id.in_(stale)))
+    # Let go of the draft first, so that deleting it (draft_id cascades) cannot take a case's file.
+    db.session.execute(
+        db.update(Attachment).where(Attachment.draft_id.in_(stale), Attachment.case_id.is_not(None)).values(draft_id=None)
+    )
+    blob_ids = db.session.scalars(
+        db.delete(Attachment)
+        .where(Attachment.draft_id.in_(stale), Attachment.case_id.is_(None))
+        .returning(Attachment.blob_id)
+    ).all()
     if blob_ids:
         db.session.execute(db.delete(FileBlob).where(FileBlob.id.in_(blob_ids)))
     return db.session.execute(db.delete(FeedbackDraft).where(FeedbackDraft.id.in_(stale))).rowcount
@@ -129,6 +140,38 @@ def draft_attachments(draft: FeedbackDraft) -> list[Attachment]:
     return db.session.scalars(
         db.select(Attachment).where(Attachment.draft_id == draft.id).order_by(Attachment.id)
     ).all()
+
+
+def _hold_until_commit(model, row_id: int) -> None:
+    """Lock the row, so that two uploads at once cannot both take the last room (PostgreSQL;
+    SQLite has one writer at a time anyway)."""
+    db.session.execute(db.select(model.id).where(model.id == row_id).with_for_update())
+
+
+def draft_files_size(draft: FeedbackDraft) -> int:
+    """How many bytes of files the draft holds. Locks the draft until commit."""
+    _hold_until_commit(FeedbackDraft, draft.id)
+    return db.session.scalar(
+        db.select(db.func.coalesce(db.func.sum(Attachment.size), 0)).where(Attachment.draft_id == draft.id)
+    )
+
+
+def _start_of_london_day() -> datetime:
+    return datetime.combine(london_today(), datetime.min.time(), tzinfo=LONDON)
+
+
+def reply_files_size_today(case: Case) -> int:
+    """How many bytes of files the family has sent with replies on this case since midnight,
+    London time. Locks the case until commit."""
+    _hold_until_commit(Case, case.id)
+    return db.session.scalar(
+        db.select(db.func.coalesce(db.func.sum(Attachment.size), 0)).where(
+            Attachment.case_id == case.id,
+            Attachment.message_id.is_not(None),
+            Attachment.from_family.is_(True),
+            Attachment.created_at >= _start_of_london_day(),
+        )
+    )
 
 
 def remove_draft_attachment(draft: FeedbackDraft, attachment_id: int) -> bool:
@@ -230,7 +273,7 @@ def submit(draft: FeedbackDraft, user=None) -> Case:
             f"We have received your {case.kind}: {case.reference}",
             "case_received",
             case=case,
-            track_url=url_for("tracking.track", _external=True),
+            track_url=public_url("tracking.track"),
         )
     return case
 
@@ -241,13 +284,18 @@ def case_for_submission(key: str) -> Case | None:
 
 # --- following a case ----------------------------------------------------------------------
 
+def normalise_reference(reference: str | None) -> str:
+    """The one form of a reference that lookups and /track's throttling use ("can-2026-00042 "
+    with a stray control character or full-width digits is CAN-2026-00042)."""
+    return unicodedata.normalize("NFKC", drop_control_characters(reference or "")).strip().upper()
+
+
 def find_case(reference: str) -> Case | None:
-    reference = (reference or "").strip().upper()
-    return db.session.scalar(db.select(Case).where(Case.reference == reference))
+    return db.session.scalar(db.select(Case).where(Case.reference == normalise_reference(reference)))
 
 
 def _digits(phone: str | None) -> str:
-    digits = "".join(ch for ch in phone or "" if ch.isdigit())
+    digits = "".join(ch for ch in unicodedata.normalize("NFKC", phone or "") if ch in "0123456789")
     # 07700 900982 and +44 7700 900982 are the same number.
     return "0" + digits[2:] if digits.startswith("44") else digits
 
@@ -257,7 +305,7 @@ def contact_matches(case: Case, given: str) -> bool:
     if not given or case.anonymous:
         return False
     if "@" in given:
-        return bool(case.contact_email) and secrets.compare_digest(case.contact_email, given.lower())
+        return bool(case.contact_email) and secrets.compare_digest(case.contact_email.encode(), normalise_email(given).encode())
     return bool(case.contact_phone) and len(_digits(given)) >= 10 and secrets.compare_digest(
         _digits(case.contact_phone), _digits(given)
     )
@@ -272,6 +320,8 @@ def send_case_link(reference: str, contact: str) -> bool:
     case = find_case(reference)
     if case is None or not contact_matches(case, contact) or not case.contact_email:
         return False
+    # Whoever followed an older link (a shared or stolen device) loses the case now.
+    access.end_grants(case)
     token = secrets.token_urlsafe(32)
     db.session.add(
         CaseAccessToken(token_hash=_hash(token), case=case, expires_at=utcnow() + timedelta(hours=LINK_HOURS))
@@ -281,7 +331,7 @@ def send_case_link(reference: str, contact: str) -> bool:
         f"Your link to case {case.reference}",
         "case_link",
         case=case,
-        link=url_for("tracking.open_link", token=token, _external=True),
+        link=public_url("tracking.open_link", token=token),
         hours=LINK_HOURS,
     )
     audit.record(None, "case.link_sent", case)
@@ -301,11 +351,11 @@ def use_case_link(token: str) -> Case | None:
     return found.case if claimed.rowcount == 1 else None
 
 
-def family_can_see(case: Case, user, granted_case_ids) -> bool:
-    """Whether this visitor is the family behind the case: through an emailed link or the
-    submission in this browser, or as the signed-in parent who made it or whose confirmed
-    email it was given with."""
-    if case.id in set(granted_case_ids or ()):
+def family_can_see(case: Case, user, browser_granted: bool) -> bool:
+    """Whether this visitor is the family behind the case: through a live grant from an
+    emailed link or the submission in this browser (``browser_granted``, see access.py), or
+    as the signed-in parent who made it or whose confirmed email it was given with."""
+    if browser_granted:
         return True
     if user is None or not getattr(user, "is_authenticated", False) or user.role != roles.PARENT:
         return False

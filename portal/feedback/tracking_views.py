@@ -2,32 +2,38 @@
 cases, and each case page lets the family read replies, reply, add evidence and escalate.
 Every lookup checks that the visitor is the family, and answers 404 otherwise."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from portal.accounts import roles
 from portal.accounts.permissions import role_required
-from portal.core.files import FileRefused, check_upload, download_response
+from portal.core.files import FileRefused, download_response
 from portal.core.forms import form_page
 from portal.extensions import db, limiter
-from portal.feedback import services
+from portal.feedback import access, services
+from portal.feedback.allowances import check_reply_file
 from portal.feedback.tracking_forms import EscalateForm, LearningUpdatesForm, ReplyForm, TrackForm
-from portal.feedback.views import GRANTS_KEY, grant_case_access
 
 bp = Blueprint("tracking", __name__)
 
 
 def _case_or_404(reference: str):
     case = services.find_case(reference)
-    if case is None or not services.family_can_see(case, current_user, session.get(GRANTS_KEY, [])):
+    if case is None or not services.family_can_see(case, current_user, access.browser_may_follow(case)):
         abort(404)
+    db.session.commit()  # the visit that keeps this browser's access alive
     return case
+
+
+def _per_case_key() -> str:
+    return f"case:{services.normalise_reference(request.form.get('reference', ''))[:20]}"
 
 
 @bp.route("/track", methods=["GET", "POST"])
 @form_page
 @limiter.limit(lambda: current_app.config["EMAIL_LINK_LIMIT"], key_func=get_remote_address, methods=["POST"], scope="track-address")
+@limiter.limit(lambda: current_app.config["EMAIL_LINK_LIMIT"], key_func=_per_case_key, methods=["POST"], scope="track-case")
 def track():
     form = TrackForm()
     if form.validate_on_submit():
@@ -48,8 +54,8 @@ def open_link(token: str):
     if case is None:
         db.session.rollback()
         return render_template("tracking/link_expired.html"), 404
+    access.grant_in_this_browser(case)
     db.session.commit()
-    grant_case_access(case)
     return redirect(url_for("tracking.case", reference=case.reference))
 
 
@@ -92,7 +98,7 @@ def reply(reference: str):
         upload = request.files.get("evidence")
         if upload is not None and upload.filename:
             try:
-                files.append(check_upload(upload.filename, upload.read()))
+                files.append(check_reply_file(case, upload))
             except FileRefused as refused:
                 form.evidence.errors.append(str(refused))
         if not form.body.data and not files and not form.evidence.errors:
@@ -118,6 +124,20 @@ def escalate(reference: str):
         flash("You have asked for a stage 2 review. We will acknowledge it within 5 working days.", "success")
         return redirect(url_for("tracking.case", reference=case.reference))
     return render_template("tracking/escalate.html", case=case, form=form)
+
+
+@bp.route("/my-cases/<reference>/close-access", methods=["POST"])
+def close_access(reference: str):
+    """The family ends every browser's access to the case, this one included."""
+    case = _case_or_404(reference)
+    access.end_grants(case)
+    db.session.commit()
+    flash(
+        f"Case {case.reference} is closed on every device that followed it without an account. "
+        "To see it again, ask for a new link.",
+        "success",
+    )
+    return redirect(url_for("tracking.track"))
 
 
 @bp.route("/my-cases/<reference>/learning-updates", methods=["POST"])

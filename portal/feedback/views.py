@@ -7,18 +7,17 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from portal.core.files import FileRefused, check_upload
+from portal.core.files import FileRefused, describe_size
 from portal.core.forms import form_page
 from portal.extensions import db
-from portal.feedback import forms, journey, services, summary
+from portal.feedback import access, forms, journey, services, summary
+from portal.feedback.allowances import LimitReached, address_limit_reached, check_draft_file
 from portal.feedback.models import Case, Category
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
 
 DRAFT_KEY = "feedback_draft"
 SUBMITTED_KEY = "submitted_case"
-GRANTS_KEY = "case_access"
-
 STEP_FORMS = {
     "kind": forms.KindForm,
     "safety": forms.SafetyForm,
@@ -34,13 +33,12 @@ STEP_FORMS = {
 }
 
 
-def grant_case_access(case: Case) -> None:
-    """Let this browser follow the case (after submitting it, or through an emailed link)."""
-    granted = set(session.get(GRANTS_KEY, []))
-    granted.add(case.id)
-    session[GRANTS_KEY] = sorted(granted)[-20:]
-    session.permanent = True
+def _too_many_forms(reached: LimitReached):
+    page = render_template("feedback/too_many_forms.html", reached=reached)
+    return page, 429, {"Retry-After": str(reached.retry_after_seconds)}
 
+
+# --- the journey -----------------------------------------------------------------------------
 
 def _draft():
     """This browser's draft, sent or not (None if it has none, or it expired)."""
@@ -60,7 +58,9 @@ def _show_sent(draft):
     """A draft already sent leads to its confirmation: a refresh or a second click never
     makes a second case."""
     session[SUBMITTED_KEY] = draft.case_id
-    grant_case_access(draft.case)
+    if not access.browser_may_follow(draft.case):
+        access.grant_in_this_browser(draft.case)
+    db.session.commit()
     return redirect(url_for("feedback.confirmation"))
 
 
@@ -107,6 +107,10 @@ def start():
 def begin():
     draft = _draft()
     if draft is None or draft.case_id is not None:
+        # Only making a new draft counts: someone part way through always carries on.
+        reached = address_limit_reached("DRAFT_LIMIT_PER_ADDRESS", "draft-address")
+        if reached is not None:
+            return _too_many_forms(reached)
         draft = _new_draft()
         db.session.commit()
     return redirect(_step_url(journey.first_incomplete(draft.answers)))
@@ -177,7 +181,7 @@ def evidence():
                 form.evidence.errors.append(f"You can upload up to {services.MAX_FILES} files")
             else:
                 try:
-                    checked = check_upload(upload.filename, upload.read())
+                    checked = check_draft_file(draft, upload)
                 except FileRefused as refused:
                     form.evidence.errors.append(str(refused))
                 else:
@@ -195,6 +199,7 @@ def evidence():
         step=step,
         attachments=attachments,
         max_files=services.MAX_FILES,
+        max_total=describe_size(current_app.config["UPLOAD_TOTAL_PER_DRAFT"]),
         back_url=_back_link(step, answers, change),
         change=change,
     )

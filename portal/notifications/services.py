@@ -1,20 +1,46 @@
 """Queue email in the caller's transaction; deliver it later, marking it sent only once
-the mail server has accepted it."""
+the mail server has accepted it.
+
+A message that fails to go is tried again with growing gaps (MAIL_RETRY_FIRST_MINUTES,
+doubling up to MAIL_RETRY_MAX_MINUTES) and fails only once it has been failing for
+MAIL_RETRY_HOURS, or at once when the server refuses the recipient for good (5xx). A message
+that cannot even be built fails at once. Either way the others still go.
+"""
 
 import logging
 import smtplib
 import ssl
+import unicodedata
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import current_app, render_template
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import defer
 
+from portal.core.paging import Paged, clamp_page
 from portal.core.time import utcnow
 from portal.extensions import db
-from portal.notifications.models import OutboxMessage
+from portal.notifications.models import FAILED, PENDING, SENT, STATE_LABELS, OutboxMessage
 
 log = logging.getLogger(__name__)
+
+SUBJECT_LENGTH = OutboxMessage.__table__.c.subject.type.length
+# Cc: control characters (CR, LF, tab, NUL...); Zl, Zp: the Unicode line and paragraph separators.
+BREAKING_CATEGORIES = {"Cc", "Zl", "Zp"}
+
+
+def clean_subject(subject: str) -> str:
+    """The subject as one line that fits its column.
+
+    A line break in a header would end it (or start another), so the email could not be
+    built; control and line-separator characters become spaces and runs of spaces one.
+    """
+    spaced = "".join(" " if unicodedata.category(char) in BREAKING_CATEGORIES else char for char in subject)
+    return " ".join(spaced.split())[:SUBJECT_LENGTH].rstrip()
 
 
 def queue_email(recipient: str, subject: str, template: str, **context) -> OutboxMessage:
@@ -23,19 +49,27 @@ def queue_email(recipient: str, subject: str, template: str, **context) -> Outbo
     Nothing is sent here: the message is saved when the caller commits, with the change
     that caused it, or not at all.
     """
+    subject = clean_subject(subject)
     body = render_template(f"emails/{template}.txt", subject=subject, **context)
-    message = OutboxMessage(recipient=recipient, subject=subject, body=body, template=template)
+    message = OutboxMessage(
+        recipient=recipient, subject=subject, body=body, template=template, next_attempt_at=utcnow()
+    )
     db.session.add(message)
     return message
 
 
 def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
+    """The email for ``message``; raises if it cannot be made (a header with a line break, a
+    body that cannot be decrypted or encoded)."""
     email = EmailMessage()
     email["From"] = sender
     email["To"] = message.recipient
     email["Subject"] = message.subject
     email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}")
     email.set_content(message.body)
+    # Encode it once here, so that a message that can never be encoded fails as unbuildable
+    # rather than being retried for a day as if the server were to blame.
+    email.as_bytes()
     return email
 
 
@@ -67,7 +101,7 @@ class SMTPTransport:
         if self.connection is not None:
             try:
                 self.connection.quit()
-            except smtplib.SMTPException:
+            except (smtplib.SMTPException, OSError):  # already gone: nothing to close
                 pass
             self.connection = None
 
@@ -104,11 +138,33 @@ def describe_error(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"[:500]
 
 
-def _claim_next(after_id: int) -> OutboxMessage | None:
-    """Lock the next pending message so that two senders never send the same one."""
+def is_permanent_refusal(error: Exception) -> bool:
+    """The server refused the recipient for good (5xx): trying again will not help."""
+    return isinstance(error, smtplib.SMTPRecipientsRefused) and all(
+        500 <= code < 600 for code, _ in error.recipients.values()
+    )
+
+
+def retry_delay(attempts: int, config) -> timedelta:
+    """1, 2, 4, 8... minutes after the 1st, 2nd, 3rd, 4th... failed attempt, up to a cap."""
+    first, cap = config["MAIL_RETRY_FIRST_MINUTES"], config["MAIL_RETRY_MAX_MINUTES"]
+    return timedelta(minutes=min(first * 2 ** min(attempts - 1, 30), cap))
+
+
+def _claim_next(after_id: int, now: datetime) -> OutboxMessage | None:
+    """Lock the next pending message that is due, so that two senders never send the same one.
+
+    The body is loaded only when the email is built, so that a body that cannot be decrypted
+    fails that one message rather than the query.
+    """
     query = (
         db.select(OutboxMessage)
-        .where(OutboxMessage.status == OutboxMessage.PENDING, OutboxMessage.id > after_id)
+        .options(defer(OutboxMessage.body))
+        .where(
+            OutboxMessage.status == PENDING,
+            OutboxMessage.next_attempt_at <= now,
+            OutboxMessage.id > after_id,
+        )
         .order_by(OutboxMessage.id)
         .limit(1)
         .with_for_update(skip_locked=True)
@@ -116,37 +172,109 @@ def _claim_next(after_id: int) -> OutboxMessage | None:
     return db.session.scalars(query).first()
 
 
+def _mark_sent(message: OutboxMessage, now: datetime) -> str:
+    message.status = SENT
+    message.sent_at = now
+    message.next_attempt_at = None
+    message.last_error = None
+    # Only the delivery record is kept: the body may hold a live token and personal data.
+    message.body = None
+    return "sent"
+
+
+def _mark_failed(message: OutboxMessage, reason: str) -> str:
+    message.status = FAILED
+    message.next_attempt_at = None
+    message.last_error = reason[:500]
+    return "failed"
+
+
+def _after_failed_attempt(message: OutboxMessage, error: Exception, now: datetime, config) -> str:
+    """Fail the message for good, or put it back to be tried again later."""
+    message.last_error = describe_error(error)
+    if is_permanent_refusal(error):
+        return _mark_failed(message, message.last_error)
+    if now - message.first_attempt_at > timedelta(hours=config["MAIL_RETRY_HOURS"]):
+        return _mark_failed(message, f"{message.last_error} (still failing after {config['MAIL_RETRY_HOURS']} hours)")
+    message.next_attempt_at = now + retry_delay(message.attempts, config)
+    return "retry"
+
+
+def _attempt(message: OutboxMessage, transport, config, now: datetime) -> str:
+    """Try to send one message; returns "sent", "retry" or "failed"."""
+    message.attempts += 1
+    message.first_attempt_at = message.first_attempt_at or now
+    message.last_attempt_at = now
+    try:
+        email = build_email(message, config["MAIL_DEFAULT_SENDER"])
+    except SQLAlchemyError:  # the database, not the message: nothing to record it in
+        raise
+    except Exception as error:  # whatever is wrong with the message, it will be wrong next time too
+        log.warning("Outbox message %s cannot be built: %s", message.id, type(error).__name__)
+        return _mark_failed(message, f"The email could not be built: {describe_error(error)}")
+    try:
+        transport.send(email)
+    except Exception as error:  # the server or the network: try again later
+        transport.close()
+        log.warning("Outbox message %s not sent: %s", message.id, type(error).__name__)
+        return _after_failed_attempt(message, error, now, config)
+    return _mark_sent(message, now)
+
+
 def send_pending(limit: int = 500) -> dict[str, int]:
-    """Deliver pending mail, one transaction per message. Returns counts by result."""
+    """Deliver the pending mail that is due, one transaction per message. Returns counts by result."""
     config = current_app.config
     transport = transport_for(config)
     counts = {"sent": 0, "retry": 0, "failed": 0}
     last_id = 0
+    now = utcnow()
     try:
         for _ in range(limit):
-            message = _claim_next(last_id)
+            message = _claim_next(last_id, now)
             if message is None:
                 break
             last_id = message.id
-            try:
-                transport.send(build_email(message, config["MAIL_DEFAULT_SENDER"]))
-            except (smtplib.SMTPException, OSError) as error:
-                transport.close()
-                message.attempts += 1
-                message.last_error = describe_error(error)
-                if message.attempts >= config["MAIL_MAX_ATTEMPTS"]:
-                    message.status = OutboxMessage.FAILED
-                    counts["failed"] += 1
-                else:
-                    counts["retry"] += 1
-                log.warning("Outbox message %s not sent: %s", message.id, type(error).__name__)
-            else:
-                message.status = OutboxMessage.SENT
-                message.sent_at = utcnow()
-                message.attempts += 1
-                message.last_error = None
-                counts["sent"] += 1
+            counts[_attempt(message, transport, config, utcnow())] += 1
             db.session.commit()
     finally:
         transport.close()
     return counts
+
+
+def retry_failed(message_id: int | None = None) -> int:
+    """Put failed messages (or the one failed message ``message_id``) back in the queue, due
+    now and with a fresh set of attempts. Returns how many."""
+    query = sa.update(OutboxMessage).where(OutboxMessage.status == FAILED)
+    if message_id is not None:
+        query = query.where(OutboxMessage.id == message_id)
+    result = db.session.execute(
+        query.values(status=PENDING, attempts=0, first_attempt_at=None, next_attempt_at=utcnow()),
+        execution_options={"synchronize_session": False},
+    )
+    return result.rowcount
+
+
+# --- the administrators' view ---------------------------------------------------------------
+
+
+def counts_by_state() -> dict[str, int]:
+    """How many messages are in each state, in one query."""
+    rows = db.session.execute(
+        sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status)
+    ).all()
+    found = dict(rows)
+    return {state: found.get(state, 0) for state in STATE_LABELS}
+
+
+def messages_page(state: str | None, page: int, per_page: int, counts: dict[str, int]) -> Paged:
+    """One page of messages, newest first, in ``state`` (or all). The bodies are never loaded:
+    this is a delivery record, not a way to read people's mail."""
+    total = counts[state] if state else sum(counts.values())
+    page = clamp_page(page, total, per_page)
+    query = sa.select(OutboxMessage).options(defer(OutboxMessage.body, raiseload=True))
+    if state:
+        query = query.where(OutboxMessage.status == state)
+    items = db.session.scalars(
+        query.order_by(OutboxMessage.id.desc()).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return Paged(list(items), total, page, per_page)

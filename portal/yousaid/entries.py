@@ -16,7 +16,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from portal.accounts.models import User
 from portal.consultations.models import Consultation, Response
-from portal.core import audit
+from portal.core import audit, links
 from portal.core.models import LearningTheme
 from portal.core.time import london_today, utcnow
 from portal.extensions import db
@@ -74,7 +74,9 @@ def term_label(slug: str) -> str:
 
 
 def public_url(entry: YouSaidEntry, external: bool = True) -> str:
-    return url_for("you_said.entry", entry_id=entry.id, _external=external)
+    if external:
+        return links.public_url("you_said.entry", entry_id=entry.id)
+    return url_for("you_said.entry", entry_id=entry.id)
 
 
 # --- writing -------------------------------------------------------------------------------

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask import url_for
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import contains_eager
@@ -39,6 +38,7 @@ from portal.yousaid.evidence import NONE, Evidence, evidence_of
 from portal.yousaid.models import TermlyUpdate, YouSaidEntry
 from portal.yousaid.report_queries import ComplaintsReport, FeedbackReceived, StageTimescales
 from portal.yousaid.terms import Term, parse_term, term_of
+from portal.core.links import public_url
 
 audit.ACTION_LABELS.update(
     {
@@ -365,7 +365,7 @@ def pdf_blocks(figures: TermlyFigures, *, council_name: str, consultation_url) -
         line = f"Published on {format_date(figures.published_at)}."
         if figures.corrected_at:
             line += f" Updated on {format_date(figures.corrected_at)}."
-        line += f" Online at {url_for('updates.update', term=term.slug, _external=True)}"
+        line += f" Online at {public_url('updates.update', term=term.slug)}"
         blocks.append(("p", line))
     blocks += _lines(figures.introduction)
     period = f"{format_day(term.starts_on)} to {format_day(figures.as_of_day)}"
@@ -408,7 +408,7 @@ def pdf_blocks(figures: TermlyFigures, *, council_name: str, consultation_url) -
         blocks.append(("p", f"You said: {entry.you_said}"))
         blocks.append(("p", evidence_sentence(evidence)))
         blocks.append(("p", f"We did: {entry.we_did}"))
-        blocks.append(("p", url_for("you_said.entry", entry_id=entry.id, _external=True)))
+        blocks.append(("p", public_url("you_said.entry", entry_id=entry.id)))
 
     blocks.append(("h2", "Have your say"))
     blocks.append(("h3", "Consultations open now"))

@@ -15,6 +15,7 @@ from portal.core.time import utcnow
 from portal.yousaid import entries
 from portal.yousaid.evidence import NONE, evidence_for, evidence_of
 from portal.yousaid.models import YouSaidEntry
+from portal.core.links import public_url
 
 bp = Blueprint("you_said", __name__)
 
@@ -28,11 +29,13 @@ DESCRIPTION = (
 
 
 def consultation_url(consultation, external: bool = False) -> str:
-    """The public page of a consultation: /consultations/<slug>."""
+    """The public page of a consultation: /consultations/<slug>, on the public address when
+    ``external``."""
+    build = public_url if external else url_for
     try:
-        return url_for("consultations.consultation", slug=consultation.slug, _external=external)
+        return build("consultations.consultation", slug=consultation.slug)
     except BuildError:  # the board names its page differently: the address is still /consultations/<slug>
-        return urljoin(url_for("pages.start", _external=external), f"consultations/{quote(consultation.slug)}")
+        return urljoin(build("pages.start"), f"consultations/{quote(consultation.slug)}")
 
 
 @bp.app_template_global()
@@ -89,13 +92,13 @@ def feed():
     rows = _newest_first(entries.published_entries())
     evidence = evidence_of(rows)
     feed = FeedGenerator()
-    feed.id(url_for("you_said.index", _external=True))
+    feed.id(public_url("you_said.index"))
     feed.title(f"You Said, We Did \u2013 {current_app.config['SERVICE_NAME']}")
     feed.subtitle(DESCRIPTION)
     feed.author({"name": current_app.config["COUNCIL_NAME"]})
     feed.language("en-GB")
-    feed.link(href=url_for("you_said.index", _external=True), rel="alternate")
-    feed.link(href=url_for("you_said.feed", _external=True), rel="self")
+    feed.link(href=public_url("you_said.index"), rel="alternate")
+    feed.link(href=public_url("you_said.feed"), rel="self")
     feed.updated(max((_last_change(entry) for entry in rows), default=utcnow()))
     for entry in rows:
         item = feed.add_entry(order="append")

@@ -127,8 +127,11 @@ def live_server(browser, migrated_database, tmp_path):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="portal-live-server", daemon=True)
     thread.start()
+    base_url = f"http://127.0.0.1:{server.server_port}"
+    # The server's public address is where it really listens, as in production.
+    app.config["PUBLIC_URL"] = base_url
     try:
-        yield LiveServer(app, f"http://127.0.0.1:{server.server_port}")
+        yield LiveServer(app, base_url)
     finally:
         server.shutdown()
         server.server_close()

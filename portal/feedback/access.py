@@ -1,0 +1,67 @@
+"""A family's access to their case without an account. The browser keeps only random secrets;
+each grant is a row here, so it can end: after CASE_ACCESS_IDLE_HOURS without a visit, when
+a new link to the case is sent (whoever held an old one loses it), or when the family closes it."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app, session
+
+from portal.core.time import utcnow
+from portal.extensions import db
+from portal.feedback.models import Case, CaseAccessGrant
+
+SESSION_KEY = "case_access"
+MOST_GRANTS_PER_BROWSER = 20
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _browser_tokens() -> list[str]:
+    tokens = session.get(SESSION_KEY, [])
+    return [token for token in tokens if isinstance(token, str)] if isinstance(tokens, list) else []
+
+
+def grant_in_this_browser(case: Case) -> None:
+    """Let this browser follow ``case`` (after sending it, or through an emailed link)."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(CaseAccessGrant(token_hash=_hash(token), case_id=case.id))
+    session[SESSION_KEY] = (_browser_tokens() + [token])[-MOST_GRANTS_PER_BROWSER:]
+
+
+def _live_grant(case: Case) -> CaseAccessGrant | None:
+    hashes = [_hash(token) for token in _browser_tokens()]
+    if not hashes:
+        return None
+    idle_since = utcnow() - timedelta(hours=current_app.config["CASE_ACCESS_IDLE_HOURS"])
+    return db.session.scalar(
+        db.select(CaseAccessGrant).where(
+            CaseAccessGrant.token_hash.in_(hashes),
+            CaseAccessGrant.case_id == case.id,
+            CaseAccessGrant.revoked_at.is_(None),
+            CaseAccessGrant.last_seen_at > idle_since,
+        )
+    )
+
+
+def browser_may_follow(case: Case) -> bool:
+    """Whether this browser holds a live grant to ``case``; a visit keeps it alive (saved
+    when the caller commits)."""
+    grant = _live_grant(case)
+    if grant is None:
+        return False
+    grant.last_seen_at = utcnow()
+    return True
+
+
+def end_grants(case: Case) -> int:
+    """End every browser's access to ``case`` (the family's own included). Returns how many."""
+    result = db.session.execute(
+        db.update(CaseAccessGrant)
+        .where(CaseAccessGrant.case_id == case.id, CaseAccessGrant.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return result.rowcount
