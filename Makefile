@@ -6,15 +6,23 @@ PUBLIC_URL ?= http://127.0.0.1:$(PORT)
 FLASK := PORTAL_ENV=development PUBLIC_URL=$(PUBLIC_URL) $(BIN)/flask --app wsgi
 PORT ?= 5000
 DEMO_PASSWORD ?= Bright-Otter-Lantern-42
+# Test processes running side by side (pytest-xdist): one per core.
+TEST_WORKERS ?= auto
 
-.PHONY: run test install assets db seed clean
+.PHONY: run test check install assets db seed clean
 
 run: install assets db seed
 	@echo "Serving Together We CAN at http://127.0.0.1:$(PORT)"
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: install assets
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+
+# Lint, formatting and the dependency direction between packages (pyproject.toml).
+check: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	PYTHONPATH=. $(BIN)/lint-imports
 
 install: $(VENV)/.installed
 

@@ -26,7 +26,7 @@ def database_url(url: str | None) -> str | None:
         return None
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -97,9 +97,7 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_USE_TLS = _flag("MAIL_USE_TLS")
     MAIL_USE_SSL = _flag("MAIL_USE_SSL")
-    MAIL_DEFAULT_SENDER = os.environ.get(
-        "MAIL_DEFAULT_SENDER", "Together We CAN <no-reply@example.org>"
-    )
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Together We CAN <no-reply@example.org>")
     # A message that fails to go is tried again after 1, 2, 4, 8... minutes, at most 4 hours
     # apart, and fails once it has been failing for a day (the mail server may be down that long).
     MAIL_RETRY_FIRST_MINUTES = 1
@@ -183,6 +181,4 @@ def config_for(name: str | None) -> type[Config]:
     try:
         return CONFIGS[name]
     except KeyError:
-        raise RuntimeError(
-            f"PORTAL_ENV={name!r} is not known; use one of {', '.join(CONFIGS)}"
-        ) from None
+        raise RuntimeError(f"PORTAL_ENV={name!r} is not known; use one of {', '.join(CONFIGS)}") from None

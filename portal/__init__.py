@@ -98,7 +98,6 @@ def register_templates(app: Flask) -> None:
 
     from portal import navigation
     from portal.core.forms import error_summary_params
-
     from portal.core.time import format_date, format_datetime, format_day
 
     app.add_template_global(error_summary_params)
@@ -131,10 +130,9 @@ def register_templates(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from portal.extensions import csrf, db, limiter, login_manager, migrate
-
     # Import every model so that the metadata is complete for Alembic and create_all.
     import portal.models  # noqa: F401
+    from portal.extensions import csrf, db, limiter, login_manager, migrate
 
     configure_database(app)
     db.init_app(app)
@@ -177,6 +175,7 @@ def register_receivers() -> None:
 
 def register_blueprints(app: Flask) -> None:
     from portal.accounts.admin_views import bp as user_admin_bp
+    from portal.accounts.outbox_admin_views import bp as outbox_admin_bp
     from portal.accounts.views import bp as accounts_bp
     from portal.casework.manage_views import bp as manage_bp
     from portal.casework.views import bp as casework_bp
@@ -185,7 +184,6 @@ def register_blueprints(app: Flask) -> None:
     from portal.consultations.views import bp as consultations_bp
     from portal.feedback.tracking_views import bp as tracking_bp
     from portal.feedback.views import bp as feedback_bp
-    from portal.accounts.outbox_admin_views import bp as outbox_admin_bp
     from portal.pages.views import bp as pages_bp
     from portal.yousaid.manage_views import bp as you_said_admin_bp
     from portal.yousaid.report_views import bp as reports_bp
@@ -228,20 +226,23 @@ def register_security_headers(app: Flask) -> None:
     def security_headers(response):
         nonce = csp_nonce()
         # setdefault: a response may carry a stricter policy of its own (file downloads).
-        response.headers.setdefault("Content-Security-Policy", "; ".join(
-            [
-                "default-src 'self'",
-                f"script-src 'self' 'nonce-{nonce}'",
-                "style-src 'self'",
-                "img-src 'self' data:",
-                "font-src 'self'",
-                "connect-src 'self'",
-                "form-action 'self'",
-                "frame-ancestors 'none'",
-                "base-uri 'none'",
-                "object-src 'none'",
-            ]
-        ))
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "; ".join(
+                [
+                    "default-src 'self'",
+                    f"script-src 'self' 'nonce-{nonce}'",
+                    "style-src 'self'",
+                    "img-src 'self' data:",
+                    "font-src 'self'",
+                    "connect-src 'self'",
+                    "form-action 'self'",
+                    "frame-ancestors 'none'",
+                    "base-uri 'none'",
+                    "object-src 'none'",
+                ]
+            ),
+        )
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["Referrer-Policy"] = "same-origin"

@@ -104,7 +104,9 @@ def sla_remind() -> None:
     with link_context():
         counts = send_reminders()
         db.session.commit()
-    click.echo(f"Reminded caseworkers of {counts['due_soon']} case(s) due soon and team leads of {counts['overdue']} overdue.")
+    click.echo(
+        f"Reminded caseworkers of {counts['due_soon']} case(s) due soon and team leads of {counts['overdue']} overdue."
+    )
 
 
 feedback = AppGroup("feedback", help="Families' feedback.")

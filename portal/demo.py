@@ -59,9 +59,7 @@ def seed_accounts(password: str, teams: dict[str, Team]) -> list[tuple[User, boo
         user = find_user_by_email(email)
         created = user is None
         if created:
-            user = create_user(
-                None, name=name, email=email, role=role, team=teams.get(team_name), password=password
-            )
+            user = create_user(None, name=name, email=email, role=role, team=teams.get(team_name), password=password)
         accounts.append((user, created))
     return accounts
 

@@ -37,12 +37,20 @@ from portal.extensions import db  # noqa: E402
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", type=int, default=100_000, help="how many cases to add in bulk (default 100000)")
-    parser.add_argument("--years", type=float, default=3, help="spread them over this many years before today (default 3)")
-    parser.add_argument("--database-url", help="a database to use instead of a new SQLite file (PostgreSQL: postgresql://...)")
-    parser.add_argument("--reuse", action="store_true", help="use a database that already has tables, adding to what is there")
+    parser.add_argument(
+        "--years", type=float, default=3, help="spread them over this many years before today (default 3)"
+    )
+    parser.add_argument(
+        "--database-url", help="a database to use instead of a new SQLite file (PostgreSQL: postgresql://...)"
+    )
+    parser.add_argument(
+        "--reuse", action="store_true", help="use a database that already has tables, adding to what is there"
+    )
     parser.add_argument("--repeat", type=int, default=5, help="timed requests per page, after one warm-up (default 5)")
     parser.add_argument("--batch", type=int, default=5000, help="cases per INSERT batch (default 5000)")
-    parser.add_argument("--with-trail", action="store_true", help="also write each case's messages and audit events (slower)")
+    parser.add_argument(
+        "--with-trail", action="store_true", help="also write each case's messages and audit events (slower)"
+    )
     parser.add_argument("--no-analyze", action="store_true", help="do not ANALYZE the database after seeding")
     return parser.parse_args(argv)
 
@@ -90,7 +98,14 @@ def seed(app, args, password: str) -> dict:
                 print(f"  {done:>9,} cases written ({time.perf_counter() - started:.0f} s)", flush=True)
 
         if args.cases:
-            insert_bulk(args.cases, days=int(args.years * 365), batch=args.batch, trail=args.with_trail, first=first, progress=progress)
+            insert_bulk(
+                args.cases,
+                days=int(args.years * 365),
+                batch=args.batch,
+                trail=args.with_trail,
+                first=first,
+                progress=progress,
+            )
         bulk_seconds = time.perf_counter() - started
 
         started = time.perf_counter()
@@ -105,8 +120,8 @@ def publish_termly_update(app) -> str | None:
     """Publish the current term's update, if this copy of the portal has termly updates.
     Returns a note when it could not."""
     try:
+        from portal.core.terms import term_of
         from portal.yousaid import termly
-        from portal.yousaid.terms import term_of
     except ImportError:
         return "termly updates are not in this copy of the portal"
     from portal.accounts.models import User
@@ -118,7 +133,9 @@ def publish_termly_update(app) -> str | None:
         try:
             if termly.published_update(term) is None:
                 termly.publish(
-                    manager, term, london_today(),
+                    manager,
+                    term,
+                    london_today(),
                     introduction="What families told us this term, and what we did about it.",
                     priorities="Faster EHC assessments; a named caseworker for every family.",
                 )
@@ -132,9 +149,9 @@ def publish_termly_update(app) -> str | None:
 def pages(app) -> list[tuple[str, str, str]]:
     """(label, path, who) for each page to time; who is "public" or "manager"."""
     from portal.consultations.models import Consultation, Response
+    from portal.core.terms import term_of
     from portal.core.time import london_today
     from portal.yousaid import periods
-    from portal.yousaid.terms import term_of
 
     with app.app_context():
         year = periods.current_year()
@@ -148,7 +165,11 @@ def pages(app) -> list[tuple[str, str, str]]:
     term = term_of(london_today()).slug
     found = [
         (f"Complaints report {year.short_label}", f"/reports/complaints?year={year.start_year}", "public"),
-        (f"Complaints report {year.previous().short_label}", f"/reports/complaints?year={year.previous().start_year}", "public"),
+        (
+            f"Complaints report {year.previous().short_label}",
+            f"/reports/complaints?year={year.previous().start_year}",
+            "public",
+        ),
         (f"Complaints report CSV {year.short_label}", f"/reports/complaints.csv?year={year.start_year}", "public"),
         ("You Said, We Did", "/you-said-we-did", "public"),
         ("You Said, We Did CSV", "/you-said-we-did.csv", "public"),

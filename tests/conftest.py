@@ -1,8 +1,11 @@
 """Fixtures shared by every test.
 
-The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set.
-The schema is built once per run through the Alembic migrations; each test gets a new
-app and its rows are deleted afterwards, so tests never see each other's data.
+The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set, and in
+parallel (pytest-xdist), each worker with a database of its own. The schema is built once per
+worker through the Alembic migrations and one app serves every test, so templates compile
+once; each test's settings are put back and its rows deleted afterwards, so tests never see
+each other's data. A test that needs an app of its own (other settings at start-up, a route
+of its own) builds one with ``make_app`` or the ``fresh_app`` fixture.
 """
 
 import os
@@ -19,11 +22,35 @@ from portal.notifications.models import OutboxMessage
 from tests.factories import PASSWORD, Person, make_user
 
 
+def worker_name() -> str:
+    """The pytest-xdist worker running this process ("gw0", "gw1"...), or "" when not parallel."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def database_for_worker(url: str) -> str:
+    """A PostgreSQL database of this worker's own, next to the one named in the URL
+    (test_gw0 beside test), made if it is missing."""
+    worker = worker_name()
+    if not worker:
+        return url
+    parts = sa.engine.make_url(url)
+    name = f"{parts.database}_{worker}"
+    engine = sa.create_engine(parts, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            exists = connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name})
+            if not exists:
+                connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    finally:
+        engine.dispose()
+    return parts.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
-        return normalise_database_url(url)
+        return database_for_worker(normalise_database_url(url))
     return f"sqlite:///{tmp_path_factory.mktemp('database') / 'portal-test.sqlite3'}"
 
 
@@ -53,17 +80,46 @@ def make_app(database_url: str, tmp_path, **overrides):
     )
 
 
-def clear_tables(app) -> None:
+def delete_rows(app) -> None:
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as connection:
             for table in reversed(db.metadata.sorted_tables):
                 connection.execute(table.delete())
+
+
+def clear_tables(app) -> None:
+    """Delete every row, and close the app's connections (for an app a test made itself)."""
+    delete_rows(app)
+    with app.app_context():
         db.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def session_app(migrated_database, tmp_path_factory):
+    """The one app every test shares."""
+    return make_app(migrated_database, tmp_path_factory.mktemp("app"))
+
+
 @pytest.fixture
-def app(migrated_database, tmp_path):
+def app(session_app, tmp_path):
+    """The shared app, with this test's own mail folder and fresh in-memory rate limits; the
+    settings a test changes are put back, and its rows deleted, when it ends."""
+    saved = dict(session_app.config)
+    session_app.config["MAIL_DIR"] = str(tmp_path / "mail")
+    # The limiter is one object: a test that made an app of its own re-bound it to that app.
+    limiter.init_app(session_app)
+    limiter.reset()
+    yield session_app
+    delete_rows(session_app)
+    session_app.config.clear()
+    session_app.config.update(saved)
+
+
+@pytest.fixture
+def fresh_app(migrated_database, tmp_path):
+    """An app of the test's own, for a test that changes what only start-up reads (a route,
+    a hook); slower, as its templates compile again."""
     app = make_app(migrated_database, tmp_path)
     limiter.reset()
     yield app
@@ -71,12 +127,10 @@ def app(migrated_database, tmp_path):
 
 
 @pytest.fixture
-def csrf_app(migrated_database, tmp_path):
+def csrf_app(app):
     """The app as it runs for real, with CSRF protection on."""
-    app = make_app(migrated_database, tmp_path, WTF_CSRF_ENABLED=True)
-    limiter.reset()
-    yield app
-    clear_tables(app)
+    app.config["WTF_CSRF_ENABLED"] = True
+    return app
 
 
 @pytest.fixture

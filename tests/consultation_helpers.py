@@ -54,7 +54,9 @@ def make_consultation(
             required=spec.get("required", False),
             hint=spec.get("hint"),
         )
-        question.options = [m.QuestionOption(position=i, label=label) for i, label in enumerate(spec.get("options", []))]
+        question.options = [
+            m.QuestionOption(position=i, label=label) for i, label in enumerate(spec.get("options", []))
+        ]
         consultation.questions.append(question)
     db.session.add(consultation)
     db.session.commit()
@@ -64,6 +66,10 @@ def make_consultation(
 DEFAULT_QUESTIONS = [
     {"kind": m.FREE_TEXT, "prompt": "What do you think?", "required": True},
     {"kind": m.CHOOSE_ONE, "prompt": "Which name do you prefer?", "options": ["SEND", "CAN", "Something else"]},
-    {"kind": m.CHOOSE_SEVERAL, "prompt": "Where should the new name appear?", "options": ["Letters", "Website", "Schools"]},
+    {
+        "kind": m.CHOOSE_SEVERAL,
+        "prompt": "Where should the new name appear?",
+        "options": ["Letters", "Website", "Schools"],
+    },
     {"kind": m.SCALE, "prompt": "How much does the name matter to you?"},
 ]

@@ -11,8 +11,16 @@ COMPLAINT = {
     "safety": {"worried": "no"},
     "category": None,  # filled in with a real category id
     "triage": {"triage": "none"},
-    "details": {"what_happened": "The taxi did not come for three weeks.", "outcome_wanted": "A reliable taxi and an apology."},
-    "child": {"child_name": "JS", "child_year_group": "Year 5", "child_setting": "Riverside Primary", "child_has_ehc_plan": "yes"},
+    "details": {
+        "what_happened": "The taxi did not come for three weeks.",
+        "outcome_wanted": "A reliable taxi and an apology.",
+    },
+    "child": {
+        "child_name": "JS",
+        "child_year_group": "Year 5",
+        "child_setting": "Riverside Primary",
+        "child_has_ehc_plan": "yes",
+    },
     "reply": {"reply": "yes"},
     "contact": {
         "contact_name": "Jo Smith",

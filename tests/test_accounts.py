@@ -17,12 +17,11 @@ NEW_PASSWORD = "Velvet-Compass-Meadow-19"
 
 
 def register(client, role="parent", name="Ada Parent", email="ada@example.org", password=PASSWORD):
-    return client.post(
-        "/register", data={"role": role, "name": name, "email": email, "password": password}
-    )
+    return client.post("/register", data={"role": role, "name": name, "email": email, "password": password})
 
 
 # --- passwords -----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("password", ["password123", "qwertyuiop", "iloveyou12", "Password1!"])
 def test_common_passwords_are_refused(password):
@@ -50,6 +49,7 @@ def test_passwords_are_stored_as_argon2_hashes(app, users):
 
 
 # --- registration ----------------------------------------------------------------------------
+
 
 def test_register_sends_a_confirmation_link_then_signs_in(client, outbox):
     response = register(client)
@@ -144,6 +144,7 @@ def test_only_youth_members_can_be_approved(app, client, auth, users):
 
 # --- signing in and out ----------------------------------------------------------------------
 
+
 def test_sign_in_and_out(client, auth, users):
     person = users.make("parent", name="Priya Shah")
     response = auth.sign_in(person)
@@ -172,7 +173,7 @@ def test_unknown_email_gives_the_same_message(client, auth):
 
 
 def test_email_is_matched_whatever_its_case(client, auth, users):
-    person = users.make(email="mixed@example.org")
+    users.make(email="mixed@example.org")
     assert auth.sign_in(" MIXED@Example.org ").status_code == 302
 
 
@@ -189,9 +190,7 @@ def test_sign_in_is_recorded_in_the_audit_log(app, auth, users):
     person = users.make()
     auth.sign_in(person)
     with app.app_context():
-        actions = db.session.scalars(
-            db.select(AuditEvent.action).where(AuditEvent.object_id == str(person.id))
-        ).all()
+        actions = db.session.scalars(db.select(AuditEvent.action).where(AuditEvent.object_id == str(person.id))).all()
     assert "user.signed_in" in actions
 
 
@@ -203,6 +202,7 @@ def test_sign_out_page_offers_a_button_without_javascript(client, auth, users):
 
 
 # --- password reset --------------------------------------------------------------------------
+
 
 def test_password_reset_by_email_link(client, auth, outbox, users):
     person = users.make()
@@ -260,6 +260,7 @@ def test_reset_for_unknown_or_disabled_email_sends_nothing(client, outbox, users
 
 
 # --- administration --------------------------------------------------------------------------
+
 
 def test_admin_creates_a_staff_account_who_sets_their_own_password(app, client, auth, outbox, users):
     auth.sign_in(users.make("admin"))
@@ -358,9 +359,21 @@ def test_disabled_user_is_signed_out_at_once_and_can_be_enabled(app, auth, users
 
 # --- commands --------------------------------------------------------------------------------
 
+
 def test_users_create_command(app, runner, auth):
     result = runner.invoke(
-        args=["users", "create", "--email", "Lead@Example.org", "--name", "Team Lead", "--role", "manager", "--password", NEW_PASSWORD]
+        args=[
+            "users",
+            "create",
+            "--email",
+            "Lead@Example.org",
+            "--name",
+            "Team Lead",
+            "--role",
+            "manager",
+            "--password",
+            NEW_PASSWORD,
+        ]
     )
     assert result.exit_code == 0, result.output
     assert "Created manager account lead@example.org" in result.output
@@ -368,19 +381,45 @@ def test_users_create_command(app, runner, auth):
 
 
 def test_users_create_refuses_weak_password_and_duplicates(runner, users):
-    weak = runner.invoke(args=["users", "create", "--email", "a@example.org", "--name", "A", "--role", "parent", "--password", "password"])
+    weak = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "a@example.org",
+            "--name",
+            "A",
+            "--role",
+            "parent",
+            "--password",
+            "password",
+        ]
+    )
     assert weak.exit_code != 0
     assert "Password must be 10 characters or more" in weak.output
     existing = users.make()
     duplicate = runner.invoke(
-        args=["users", "create", "--email", existing.email, "--name", "B", "--role", "parent", "--password", NEW_PASSWORD]
+        args=[
+            "users",
+            "create",
+            "--email",
+            existing.email,
+            "--name",
+            "B",
+            "--role",
+            "parent",
+            "--password",
+            NEW_PASSWORD,
+        ]
     )
     assert duplicate.exit_code != 0
     assert "already exists" in duplicate.output
 
 
 def test_users_create_without_password_emails_a_link(runner, outbox):
-    result = runner.invoke(args=["users", "create", "--email", "new@example.org", "--name", "New", "--role", "caseworker"])
+    result = runner.invoke(
+        args=["users", "create", "--email", "new@example.org", "--name", "New", "--role", "caseworker"]
+    )
     assert result.exit_code == 0, result.output
     message = outbox.last("new@example.org", "account_created")
     assert "http://127.0.0.1:5000/reset-password/" in message.body
@@ -390,8 +429,13 @@ def test_seed_demo_makes_the_demo_accounts_and_is_idempotent(app, runner, auth):
     first = runner.invoke(args=["seed-demo", "--password", NEW_PASSWORD])
     assert first.exit_code == 0, first.output
     for email in (
-        "parent@example.org", "parent2@example.org", "youth@example.org", "caseworker@example.org",
-        "caseworker2@example.org", "manager@example.org", "admin@example.org",
+        "parent@example.org",
+        "parent2@example.org",
+        "youth@example.org",
+        "caseworker@example.org",
+        "caseworker2@example.org",
+        "manager@example.org",
+        "admin@example.org",
     ):
         assert email in first.output
 

@@ -92,9 +92,7 @@ def test_healthz_reports_database_reachable(client):
 
 
 def test_healthz_answers_503_when_database_is_unreachable(tmp_path):
-    broken = create_app(
-        "testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/missing-dir/never/db.sqlite3"
-    )
+    broken = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/missing-dir/never/db.sqlite3")
     response = broken.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.json["database"] == "unreachable"
@@ -121,7 +119,10 @@ def test_text_fields_drop_control_characters_pasted_from_other_programs(app):
         assert form.body.data == "Line one\r\nLine\ttwo"
 
 
-@pytest.mark.parametrize("text, number", [("12", 12), (" 7 ", 7), ("²", None), ("-1", None), ("1e3", None), ("9" * 20, None), ("", None), (None, None)])
+@pytest.mark.parametrize(
+    "text, number",
+    [("12", 12), (" 7 ", 7), ("²", None), ("-1", None), ("1e3", None), ("9" * 20, None), ("", None), (None, None)],
+)
 def test_whole_numbers_from_what_people_type(text, number):
     from portal.core.forms import whole_number
 

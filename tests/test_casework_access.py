@@ -24,8 +24,8 @@ from portal.extensions import db
 from portal.feedback.models import Attachment, FileBlob
 from tests.casework_helpers import category_id, get_case, new_case, sign_in, team_id
 from tests.factories import make_user
-from tests.test_files import PDF
 from tests.query_counts import count_queries
+from tests.test_files import PDF
 
 TEAM = "Travel Assist"
 OTHER_TEAM = "SENAR North"
@@ -92,8 +92,15 @@ def fitting_state(name: str) -> str:
     for state in ("received", "acknowledged", "closed"):
         waiting = state == "received"
         case = SimpleNamespace(
-            status=state, stage=1, anonymous=False, is_complaint=True, responded_at=None, extension_used=False, not_complaint_reason=None,
-            acknowledged_at=None if waiting else utcnow(), respond_by=None if waiting else utcnow().date(),
+            status=state,
+            stage=1,
+            anonymous=False,
+            is_complaint=True,
+            responded_at=None,
+            extension_used=False,
+            not_complaint_reason=None,
+            acknowledged_at=None if waiting else utcnow(),
+            respond_by=None if waiting else utcnow().date(),
         )
         if action.allowed(case):
             return state
@@ -110,10 +117,15 @@ def posted(app, name: str) -> dict:
         "note": {"body": "An internal note."},
         "request-information": {"body": "Which days?"},
         "extend": {"working_days": "3", "reason": "Waiting for records."},
-        "outcome": {"outcome": "upheld", "summary": "We got it wrong.", **{
-            f"remedy-{n}-{field}": value for n in range(3)
-            for field, value in (("kind", ""), ("description", ""), ("due_on", ["", "", ""]))
-        }},
+        "outcome": {
+            "outcome": "upheld",
+            "summary": "We got it wrong.",
+            **{
+                f"remedy-{n}-{field}": value
+                for n in range(3)
+                for field, value in (("kind", ""), ("description", ""), ("due_on", ["", "", ""]))
+            },
+        },
         "transfer": {"caseworker": "", "team": str(other_team), "reason": "Belongs to SENAR North."},
         "not-a-complaint": {"reason": "service_request", "signposting": "We will arrange it."},
         "close": {},
@@ -128,8 +140,13 @@ def evidence_on(app, reference: str) -> int:
     with app.app_context():
         case = get_case(reference)
         attachment = Attachment(
-            case=case, blob=FileBlob(data=PDF), filename="letter.pdf", content_type="application/pdf",
-            size=len(PDF), sha256="0" * 64, from_family=True,
+            case=case,
+            blob=FileBlob(data=PDF),
+            filename="letter.pdf",
+            content_type="application/pdf",
+            size=len(PDF),
+            sha256="0" * 64,
+            from_family=True,
         )
         db.session.add(attachment)
         db.session.commit()
@@ -147,11 +164,17 @@ def client_for(app, world, visitor):
 def test_every_case_route_lets_in_the_team_and_managers_and_nobody_else(app, world, visitor):
     client = client_for(app, world, visitor)
     reference = family_case(app, world, "acknowledged")
-    requests = [("GET", f"/cases/{reference}", None, None), ("GET", f"/cases/{reference}/files/{evidence_on(app, reference)}", None, None)]
+    requests = [
+        ("GET", f"/cases/{reference}", None, None),
+        ("GET", f"/cases/{reference}/files/{evidence_on(app, reference)}", None, None),
+    ]
     for name in views.ACTIONS:
         # A case of its own for each action, in a state that allows it.
         own = family_case(app, world, fitting_state(name))
-        requests += [("GET", f"/cases/{own}/{name}", None, own), ("POST", f"/cases/{own}/{name}", posted(app, name), own)]
+        requests += [
+            ("GET", f"/cases/{own}/{name}", None, own),
+            ("POST", f"/cases/{own}/{name}", posted(app, name), own),
+        ]
 
     problems = []
     for method, path, data, case_reference in requests:
@@ -163,7 +186,10 @@ def test_every_case_route_lets_in_the_team_and_managers_and_nobody_else(app, wor
             if method == "GET" and response.status_code != 200:
                 problems.append(f"{where} gave {response.status_code}, not 200")
             if method == "POST":
-                if response.status_code != 302 or urlsplit(response.location).path not in (f"/cases/{case_reference}", "/cases"):
+                if response.status_code != 302 or urlsplit(response.location).path not in (
+                    f"/cases/{case_reference}",
+                    "/cases",
+                ):
                     problems.append(f"{where} gave {response.status_code} to {response.location}")
                 if not changed:
                     problems.append(f"{where} changed nothing")
@@ -257,6 +283,7 @@ def test_every_rule_under_cases_is_for_caseworkers_and_managers_only(app):
 
 # --- the workspace ----------------------------------------------------------------------------
 
+
 def rows(page: str) -> list[str]:
     """The cases listed on a workspace page, in order (each row links to its case)."""
     return re.findall(r'href="/cases/(CAN-\d{4}-\d{5})"', page)
@@ -280,11 +307,21 @@ def desk(app):
         cases = dict(
             mine=new_case(category=transport, caseworker=me, acknowledge_by=add_working_days(today, 5)),
             mine_due_soon=new_case(category=transport, caseworker=me, acknowledge_by=add_working_days(today, 2)),
-            colleagues_overdue=new_case(category=reviews, caseworker=colleague, status="acknowledged", acknowledged_at=utcnow(), respond_by=today - timedelta(days=1)),
+            colleagues_overdue=new_case(
+                category=reviews,
+                caseworker=colleague,
+                status="acknowledged",
+                acknowledged_at=utcnow(),
+                respond_by=today - timedelta(days=1),
+            ),
             unassigned=new_case(category=transport, acknowledge_by=add_working_days(today, 4), urgent=True),
-            stage_2=new_case(category=reviews, caseworker=me, status="escalated", stage=2, acknowledge_by=add_working_days(today, 3)),
+            stage_2=new_case(
+                category=reviews, caseworker=me, status="escalated", stage=2, acknowledge_by=add_working_days(today, 3)
+            ),
             question=new_case(category=reviews, caseworker=me, kind="question", status="acknowledged"),
-            closed=new_case(category=transport, caseworker=me, status="closed", acknowledge_by=today - timedelta(days=9)),
+            closed=new_case(
+                category=transport, caseworker=me, status="closed", acknowledge_by=today - timedelta(days=9)
+            ),
             other_team=new_case(team=OTHER_TEAM, acknowledge_by=today - timedelta(days=2)),
         )
     return SimpleNamespace(me=me, colleague=colleague, transport=transport, reviews=reviews, **cases)
@@ -348,11 +385,26 @@ def test_search_finds_a_case_by_reference_name_school_and_words(app, client):
         me = make_user("caseworker", team=TEAM)
         category = category_id("Home-to-school transport", TEAM)
         wanted = new_case(
-            category=category, caseworker=me, contact_name="Priya Shah", child_name="Arjun",
-            child_setting="Riverside Primary School", what_happened="The minibus left without him on Tuesday.",
+            category=category,
+            caseworker=me,
+            contact_name="Priya Shah",
+            child_name="Arjun",
+            child_setting="Riverside Primary School",
+            what_happened="The minibus left without him on Tuesday.",
         )
-        new_case(category=category, caseworker=me, contact_name="Tom Brown", child_setting="Hillside Academy", what_happened="No taxi came.")
-        hidden = new_case(team=OTHER_TEAM, contact_name="Priya Shah", child_setting="Riverside Primary School", what_happened="The minibus again.")
+        new_case(
+            category=category,
+            caseworker=me,
+            contact_name="Tom Brown",
+            child_setting="Hillside Academy",
+            what_happened="No taxi came.",
+        )
+        hidden = new_case(
+            team=OTHER_TEAM,
+            contact_name="Priya Shah",
+            child_setting="Riverside Primary School",
+            what_happened="The minibus again.",
+        )
     sign_in(client, me)
     for words in (wanted, wanted.lower(), "Priya Shah", "shah", "Riverside Primary", "minibus", "MINIBUS Tuesday"):
         assert listed(client, f"queue=open&q={words}") == [wanted], words

@@ -88,6 +88,7 @@ def count_of(app, model) -> int:
 
 # --- acknowledge ------------------------------------------------------------------------------
 
+
 def test_acknowledging_tells_the_family_and_starts_the_response_clock(app, client, desk, outbox):
     form = text(client.get(f"{desk.url}/acknowledge"))
     due = add_working_days(receipt_day(clocks.today()), 10)
@@ -115,6 +116,7 @@ def test_acknowledging_tells_the_family_and_starts_the_response_clock(app, clien
 
 
 # --- reply ------------------------------------------------------------------------------------
+
 
 def test_a_reply_reaches_the_family_page_and_email_and_ends_with_stage_2(app, client, desk, outbox):
     acknowledge(client, desk)
@@ -152,7 +154,9 @@ def test_a_stage_2_reply_ends_with_the_ombudsman(app, client, desk, outbox):
 
 def test_a_reply_can_carry_a_file_the_family_can_download(app, client, desk):
     response = act(
-        client, desk, "reply",
+        client,
+        desk,
+        "reply",
         {"body": "Here is the new timetable.", "evidence": (io.BytesIO(PDF), "timetable.pdf")},
         content_type="multipart/form-data",
     )
@@ -170,7 +174,9 @@ def test_a_reply_can_carry_a_file_the_family_can_download(app, client, desk):
 def test_a_reply_with_a_file_that_is_not_allowed_keeps_the_text(app, client, desk, outbox):
     before = len(outbox.messages())
     response = act(
-        client, desk, "reply",
+        client,
+        desk,
+        "reply",
         {"body": "Please see the attached.", "evidence": (io.BytesIO(b"MZ\x90\x00 not a pdf"), "timetable.pdf")},
         content_type="multipart/form-data",
     )
@@ -213,8 +219,14 @@ def test_a_file_on_an_internal_note_cannot_be_downloaded_by_the_family(app, clie
     with app.app_context():
         note = db.session.scalar(db.select(CaseMessage).where(CaseMessage.internal.is_(True)))
         attachment = Attachment(
-            case_id=note.case_id, message=note, blob=FileBlob(data=PDF), filename="social-care-notes.pdf",
-            content_type="application/pdf", size=len(PDF), sha256="0" * 64, from_family=False,
+            case_id=note.case_id,
+            message=note,
+            blob=FileBlob(data=PDF),
+            filename="social-care-notes.pdf",
+            content_type="application/pdf",
+            size=len(PDF),
+            sha256="0" * 64,
+            from_family=False,
         )
         db.session.add(attachment)
         db.session.commit()
@@ -225,6 +237,7 @@ def test_a_file_on_an_internal_note_cannot_be_downloaded_by_the_family(app, clie
 
 
 # --- asking for more information ------------------------------------------------------------
+
 
 def test_asking_for_information_waits_for_the_family(app, client, desk, outbox):
     acknowledge(client, desk)
@@ -243,6 +256,7 @@ def test_asking_for_information_waits_for_the_family(app, client, desk, outbox):
 
 # --- extending --------------------------------------------------------------------------------
 
+
 def test_extending_tells_the_family_why_with_the_ombudsmans_details(app, client, desk, outbox):
     acknowledge(client, desk)
     before = case_of(app, desk).respond_by
@@ -252,7 +266,12 @@ def test_extending_tells_the_family_why_with_the_ombudsmans_details(app, client,
     assert after.respond_by == add_working_days(before, 5)
     assert after.extension_used is True
     email = outbox.last(FAMILY_EMAIL)
-    for words in ("The taxi firm has not sent its logs yet.", f"{after.respond_by:%-d %B %Y}", "Ombudsman", "www.lgo.org.uk"):
+    for words in (
+        "The taxi firm has not sent its logs yet.",
+        f"{after.respond_by:%-d %B %Y}",
+        "Ombudsman",
+        "www.lgo.org.uk",
+    ):
         assert words in email.body
     family_page = visible(desk.family.get(desk.family_url))
     assert "The taxi firm has not sent its logs yet." in family_page
@@ -279,10 +298,14 @@ def test_an_extension_too_long_is_refused_and_keeps_what_was_typed(app, client, 
 
 # --- outcome ----------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def themes(app):
     with app.app_context():
-        rows = [LearningTheme(name=name) for name in ("Home-to-school transport reliability", "Named contact and continuity", "Therapy provision")]
+        rows = [
+            LearningTheme(name=name)
+            for name in ("Home-to-school transport reliability", "Named contact and continuity", "Therapy provision")
+        ]
         db.session.add_all(rows)
         db.session.commit()
         return {row.name: row.id for row in rows}
@@ -301,16 +324,26 @@ def test_recording_the_outcome_sends_the_finding_remedies_and_route_onwards(app,
     form = text(client.get(f"{desk.url}/outcome"))
     assert "Partly upheld" in form and "Therapy provision" in form
 
-    response = act(client, desk, "outcome", outcome_form({
-        "outcome": "partly_upheld",
-        "summary": "The taxi did not come on three days. The firm has a new driver.",
-        "remedy-0-kind": "apology",
-        "remedy-0-description": "A written apology from the transport manager",
-        "remedy-0-due_on": ["30", "6", "2027"],
-        "remedy-1-kind": "policy_changed",
-        "remedy-1-description": "Drivers will ring the family when they are late",
-        "themes": [str(themes["Home-to-school transport reliability"]), str(themes["Named contact and continuity"])],
-    }))
+    response = act(
+        client,
+        desk,
+        "outcome",
+        outcome_form(
+            {
+                "outcome": "partly_upheld",
+                "summary": "The taxi did not come on three days. The firm has a new driver.",
+                "remedy-0-kind": "apology",
+                "remedy-0-description": "A written apology from the transport manager",
+                "remedy-0-due_on": ["30", "6", "2027"],
+                "remedy-1-kind": "policy_changed",
+                "remedy-1-description": "Drivers will ring the family when they are late",
+                "themes": [
+                    str(themes["Home-to-school transport reliability"]),
+                    str(themes["Named contact and continuity"]),
+                ],
+            }
+        ),
+    )
     assert response.status_code == 302
 
     with app.app_context():
@@ -320,7 +353,10 @@ def test_recording_the_outcome_sends_the_finding_remedies_and_route_onwards(app,
             ("apology", "A written apology from the transport manager", "2027-06-30"),
             ("policy_changed", "Drivers will ring the family when they are late", None),
         ]
-        assert [theme.name for theme in outcome.themes] == ["Home-to-school transport reliability", "Named contact and continuity"]
+        assert [theme.name for theme in outcome.themes] == [
+            "Home-to-school transport reliability",
+            "Named contact and continuity",
+        ]
         case = get_case(desk.reference)
         assert case.status == "responded"
         assert clocks.next_deadline(case) is None
@@ -343,11 +379,18 @@ def test_recording_the_outcome_sends_the_finding_remedies_and_route_onwards(app,
 def test_an_outcome_without_a_finding_is_refused_and_keeps_what_was_typed(app, client, desk, outbox):
     acknowledge(client, desk)
     emails = len(outbox.messages())
-    response = act(client, desk, "outcome", outcome_form({
-        "summary": "We looked at every journey.",
-        "remedy-0-kind": "apology",
-        "remedy-0-description": "An apology from the manager",
-    }))
+    response = act(
+        client,
+        desk,
+        "outcome",
+        outcome_form(
+            {
+                "summary": "We looked at every journey.",
+                "remedy-0-kind": "apology",
+                "remedy-0-description": "An apology from the manager",
+            }
+        ),
+    )
     page = text(response)
     assert response.status_code == 200
     assert "Select whether the complaint is upheld, partly upheld or not upheld" in page
@@ -362,9 +405,16 @@ def test_an_outcome_without_a_finding_is_refused_and_keeps_what_was_typed(app, c
     "row, message",
     [
         ({"remedy-0-kind": "financial", "remedy-0-description": ""}, "Remedy 1: say exactly what will be done"),
-        ({"remedy-0-kind": "", "remedy-0-description": "We will refund the fares you paid"}, "Remedy 1: select what kind of remedy this is"),
         (
-            {"remedy-0-kind": "financial", "remedy-0-description": "A refund of fares", "remedy-0-due_on": ["31", "2", "2027"]},
+            {"remedy-0-kind": "", "remedy-0-description": "We will refund the fares you paid"},
+            "Remedy 1: select what kind of remedy this is",
+        ),
+        (
+            {
+                "remedy-0-kind": "financial",
+                "remedy-0-description": "A refund of fares",
+                "remedy-0-due_on": ["31", "2", "2027"],
+            },
             "Remedy 1: enter the date as a real date",
         ),
     ],
@@ -384,10 +434,14 @@ def test_a_remedy_half_filled_in_is_refused_not_dropped(app, client, desk, outbo
 
 def test_a_question_is_answered_without_a_finding(app, client, desk, outbox):
     with app.app_context():
-        reference = new_case(kind="question", category=desk.category, caseworker=desk.caseworker, contact_email="asker@example.org")
+        reference = new_case(
+            kind="question", category=desk.category, caseworker=desk.caseworker, contact_email="asker@example.org"
+        )
     form = text(client.get(f"/cases/{reference}/outcome"))
     assert "What is your finding?" not in form
-    response = client.post(f"/cases/{reference}/outcome", data=outcome_form({"summary": "The Local Offer lists every taxi firm."}))
+    response = client.post(
+        f"/cases/{reference}/outcome", data=outcome_form({"summary": "The Local Offer lists every taxi firm."})
+    )
     assert response.status_code == 302
     email = outbox.last("asker@example.org")
     assert "The Local Offer lists every taxi firm." in email.body
@@ -405,8 +459,12 @@ def test_a_compliments_learning_theme_is_kept_as_evidence(app, client, desk):
         db.session.add(theme)
         db.session.commit()
         theme_id = theme.id
-        reference = new_case(kind="compliment", category=desk.category, caseworker=desk.caseworker, contact_email="thanks@example.org")
-    response = client.post(f"/cases/{reference}/outcome", data=outcome_form({"summary": "Thank you.", "themes": str(theme_id)}))
+        reference = new_case(
+            kind="compliment", category=desk.category, caseworker=desk.caseworker, contact_email="thanks@example.org"
+        )
+    response = client.post(
+        f"/cases/{reference}/outcome", data=outcome_form({"summary": "Thank you.", "themes": str(theme_id)})
+    )
     assert response.status_code == 302
     with app.app_context():
         outcome = db.session.scalar(db.select(CaseOutcome))
@@ -415,6 +473,7 @@ def test_a_compliments_learning_theme_is_kept_as_evidence(app, client, desk):
 
 
 # --- close and reopen -------------------------------------------------------------------------
+
 
 def test_closing_and_reopening(app, client, desk):
     acknowledge(client, desk)
@@ -440,10 +499,13 @@ def test_closing_and_reopening(app, client, desk):
 
 # --- transfer ---------------------------------------------------------------------------------
 
+
 def test_transferring_to_another_caseworker(app, client, desk):
     with app.app_context():
         colleague = make_user("caseworker", team=TEAM, name="Kim Colleague")
-    response = act(client, desk, "transfer", {"caseworker": str(colleague.id), "team": "", "reason": "Kim knows this school."})
+    response = act(
+        client, desk, "transfer", {"caseworker": str(colleague.id), "team": "", "reason": "Kim knows this school."}
+    )
     assert response.status_code == 302
     assert case_of(app, desk).caseworker_id == colleague.id
     with app.app_context():
@@ -457,7 +519,13 @@ def test_transferring_to_another_teams_queue_lands_somewhere_the_caseworker_can_
     with app.app_context():
         make_user("caseworker", team="SENAR North")
         north = team_id("SENAR North")
-    response = act(client, desk, "transfer", {"caseworker": "", "team": str(north), "reason": "This is about the EHC plan."}, follow_redirects=True)
+    response = act(
+        client,
+        desk,
+        "transfer",
+        {"caseworker": "", "team": str(north), "reason": "This is about the EHC plan."},
+        follow_redirects=True,
+    )
     # The case has left the caseworker's team: they are shown their cases, not a missing page.
     assert response.status_code == 200
     assert "Case transferred." in text(response)
@@ -465,7 +533,10 @@ def test_transferring_to_another_teams_queue_lands_somewhere_the_caseworker_can_
     assert (case.team_id, case.caseworker_id) == (north, None)
     assert client.get(desk.url).status_code == 404
     with app.app_context():
-        assert events_for(desk.reference, "case.queued")[-1].details["reason"] == "transferred: This is about the EHC plan."
+        assert (
+            events_for(desk.reference, "case.queued")[-1].details["reason"]
+            == "transferred: This is about the EHC plan."
+        )
 
 
 def test_a_transfer_needs_somewhere_to_go_and_a_reason(app, client, desk):
@@ -481,7 +552,9 @@ def test_stage_2_cannot_be_transferred_to_the_stage_1_handler(app, client, desk)
     acknowledge(client, desk)
     desk.family.post(f"{desk.family_url}/escalate", data={"reason": ""})
     assert case_of(app, desk).caseworker_id is None  # nobody else in the team
-    response = act(client, desk, "transfer", {"caseworker": str(desk.caseworker.id), "team": "", "reason": "I know the family."})
+    response = act(
+        client, desk, "transfer", {"caseworker": str(desk.caseworker.id), "team": "", "reason": "I know the family."}
+    )
     page = text(response)
     assert response.status_code == 200
     assert "handled stage 1, so someone else must handle stage 2" in page
@@ -491,16 +564,22 @@ def test_stage_2_cannot_be_transferred_to_the_stage_1_handler(app, client, desk)
 
 # --- not a complaint --------------------------------------------------------------------------
 
+
 def test_marking_as_not_a_complaint_stops_the_clocks_and_tells_the_family(app, client, desk, outbox):
     with app.app_context():
         get_case(desk.reference).acknowledge_by = clocks.today() - timedelta(days=3)
         db.session.commit()
     assert desk.reference in text(client.get("/cases?queue=overdue"))
 
-    response = act(client, desk, "not-a-complaint", {
-        "reason": "other_route",
-        "signposting": "You can appeal to the SEND Tribunal. Talk to a mediation adviser first.",
-    })
+    response = act(
+        client,
+        desk,
+        "not-a-complaint",
+        {
+            "reason": "other_route",
+            "signposting": "You can appeal to the SEND Tribunal. Talk to a mediation adviser first.",
+        },
+    )
     assert response.status_code == 302
     case = case_of(app, desk)
     assert case.status == "closed"
@@ -528,7 +607,10 @@ def test_an_ombudsman_referral_is_recorded_after_closing_and_its_decision_update
     assert "the council heard on 2 March 2026. Not decided yet." in text(client.get(desk.url))
     form = text(client.get(f"{desk.url}/ombudsman"))
     assert "Not decided yet" in form
-    assert act(client, desk, "ombudsman", {"notified_on": ["2", "3", "2026"], "decision": "fault_found"}).status_code == 302
+    assert (
+        act(client, desk, "ombudsman", {"notified_on": ["2", "3", "2026"], "decision": "fault_found"}).status_code
+        == 302
+    )
     assert "The Ombudsman found fault." in text(client.get(desk.url))
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(OmbudsmanReferral)) == 1
@@ -543,12 +625,18 @@ def test_the_family_sees_their_named_caseworker_with_a_working_email_link(app, d
 
 def test_an_ombudsman_referral_cannot_be_dated_in_the_future(app, client, desk):
     tomorrow = clocks.today() + timedelta(days=1)
-    response = act(client, desk, "ombudsman", {"notified_on": [str(tomorrow.day), str(tomorrow.month), str(tomorrow.year)], "decision": "pending"})
+    response = act(
+        client,
+        desk,
+        "ombudsman",
+        {"notified_on": [str(tomorrow.day), str(tomorrow.month), str(tomorrow.year)], "decision": "pending"},
+    )
     assert response.status_code == 200
     assert "must be today or in the past" in text(response)
 
 
 # --- templates --------------------------------------------------------------------------------
+
 
 def test_a_response_template_fills_in_the_case(app, client, desk):
     acknowledge(client, desk)
@@ -572,6 +660,7 @@ def test_a_response_template_fills_in_the_case(app, client, desk):
 
 
 # --- actions the case's state does not allow ----------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "name, data, message",
@@ -606,6 +695,7 @@ def test_extending_before_acknowledging_and_closing_twice_are_refused(app, clien
 
 # --- the audit log ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "name, data, action",
     [
@@ -614,9 +704,17 @@ def test_extending_before_acknowledging_and_closing_twice_are_refused(app, clien
         ("note", {"body": "A note."}, "case.note_added"),
         ("request-information", {"body": "Which days?"}, "case.information_requested"),
         ("extend", {"working_days": "3", "reason": "Waiting for records."}, "case.extended"),
-        ("outcome", outcome_form({"outcome": "not_upheld", "summary": "The taxi came every day."}), "case.outcome_recorded"),
+        (
+            "outcome",
+            outcome_form({"outcome": "not_upheld", "summary": "The taxi came every day."}),
+            "case.outcome_recorded",
+        ),
         ("transfer", {"caseworker": "", "team": "TEAM", "reason": "Back to the queue."}, "case.queued"),
-        ("not-a-complaint", {"reason": "service_request", "signposting": "We will arrange it."}, "case.not_a_complaint"),
+        (
+            "not-a-complaint",
+            {"reason": "service_request", "signposting": "We will arrange it."},
+            "case.not_a_complaint",
+        ),
         ("close", {}, "case.closed"),
         ("reopen", {"reason": "More to do."}, "case.reopened"),
         ("ombudsman", {"notified_on": ["2", "3", "2026"], "decision": "pending"}, "case.ombudsman_recorded"),

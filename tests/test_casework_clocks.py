@@ -61,6 +61,7 @@ def acknowledged_on(app, day: date, frozen, caseworker, **fields) -> str:
 
 # --- the clocks -------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "received, due",
     [
@@ -141,6 +142,7 @@ def test_stage_2_is_acknowledged_within_5_and_answered_within_20_working_days(ap
 
 # --- extensions -------------------------------------------------------------------------------
 
+
 def test_an_extension_needs_an_acknowledged_case(app):
     with app.app_context():
         case = get_case(started(date(2026, 1, 9)))
@@ -220,6 +222,7 @@ def test_each_stage_has_its_own_extension_and_stage_2_allows_up_to_20_days(app, 
 
 # --- next deadline and its state --------------------------------------------------------------
 
+
 def test_next_deadline_follows_the_case(app, frozen, caseworker):
     frozen(date(2026, 5, 1))
     with app.test_request_context():
@@ -255,7 +258,7 @@ def test_state_of_a_deadline(due, on, expected):
 
 def deadline_box(response) -> str:
     html = response.get_data(as_text=True)
-    return html[html.index('<dl class="twc-facts">'):html.index("</dl>", html.index('<dl class="twc-facts">'))]
+    return html[html.index('<dl class="twc-facts">') : html.index("</dl>", html.index('<dl class="twc-facts">'))]
 
 
 @pytest.mark.parametrize(
@@ -277,6 +280,7 @@ def test_the_case_page_says_when_a_deadline_is_overdue_or_due_soon(app, client, 
 
 # --- history ----------------------------------------------------------------------------------
 
+
 def test_every_change_of_deadline_is_kept_with_its_reason_and_shown_on_the_case(app, client, frozen, caseworker):
     reference = acknowledged_on(app, date(2026, 5, 1), frozen, caseworker)
     with app.test_request_context():
@@ -297,7 +301,7 @@ def test_every_change_of_deadline_is_kept_with_its_reason_and_shown_on_the_case(
 
     sign_in(client, caseworker)
     page = client.get(f"/cases/{reference}").get_data(as_text=True)
-    history = page[page.index("Deadline history"):]
+    history = page[page.index("Deadline history") :]
     assert "stage 1 acknowledge by 11 May 2026" in history
     assert "stage 1 respond by 18 May 2026" in history
     assert "stage 1 respond by 21 May 2026 (was 18 May 2026)" in history
@@ -316,12 +320,13 @@ def test_escalation_adds_the_stage_2_clock_to_the_history(app, client, frozen, c
         manager = make_user("manager")
     sign_in(client, manager)
     page = client.get(f"/cases/{reference}").get_data(as_text=True)
-    history = page[page.index("Deadline history"):]
+    history = page[page.index("Deadline history") :]
     assert "stage 2 acknowledge by 11 May 2026" in history
     assert "Stage 2 received: acknowledge within 5 working days" in history
 
 
 # --- reminders: flask sla remind ----------------------------------------------------------------
+
 
 @pytest.fixture
 def reminded(app, runner):
@@ -343,13 +348,24 @@ def test_sla_remind_tells_caseworkers_what_is_due_soon_and_leads_what_is_overdue
         colleague = make_user("caseworker", team=TEAM)
         acknowledge_soon = new_case(team=TEAM, caseworker=caseworker, acknowledge_by=add_working_days(today, 1))
         respond_soon = new_case(
-            team=TEAM, caseworker=caseworker, status="acknowledged", acknowledged_at=utcnow(),
-            acknowledge_by=today - timedelta(days=20), respond_by=add_working_days(today, 2),
+            team=TEAM,
+            caseworker=caseworker,
+            status="acknowledged",
+            acknowledged_at=utcnow(),
+            acknowledge_by=today - timedelta(days=20),
+            respond_by=add_working_days(today, 2),
         )
         new_case(team=TEAM, caseworker=caseworker, acknowledge_by=add_working_days(today, 3))  # not yet
         overdue = new_case(team=TEAM, caseworker=colleague, acknowledge_by=today - timedelta(days=3))
         # No clock running: answered, closed, or not a complaint.
-        new_case(team=TEAM, caseworker=caseworker, status="responded", acknowledged_at=utcnow(), responded_at=utcnow(), respond_by=today)
+        new_case(
+            team=TEAM,
+            caseworker=caseworker,
+            status="responded",
+            acknowledged_at=utcnow(),
+            responded_at=utcnow(),
+            respond_by=today,
+        )
         new_case(team=TEAM, caseworker=caseworker, status="closed", acknowledge_by=today - timedelta(days=3))
         new_case(team=TEAM, caseworker=caseworker, kind="question")
 
@@ -388,8 +404,12 @@ def test_a_new_deadline_after_an_extension_is_reminded_again(app, reminded, outb
     today = clocks.today()
     with app.app_context():
         reference = new_case(
-            team=TEAM, caseworker=caseworker, status="acknowledged", acknowledged_at=utcnow(),
-            acknowledge_by=today - timedelta(days=10), respond_by=today,
+            team=TEAM,
+            caseworker=caseworker,
+            status="acknowledged",
+            acknowledged_at=utcnow(),
+            acknowledge_by=today - timedelta(days=10),
+            respond_by=today,
         )
     reminded()
     assert len(outbox.messages(caseworker.email, "reminder_due_soon")) == 1

@@ -20,8 +20,8 @@ from portal.extensions import db
 from portal.feedback import services as feedback_services
 from portal.feedback.models import Case, Category
 from tests.feedback_helpers import COMPLAINT, make_category, submit, walk
-from tests.test_security import error_summary, page
 from tests.query_counts import count_queries
+from tests.test_security import error_summary, page
 
 _numbers = count(1)
 
@@ -100,7 +100,9 @@ def get_case(app, case_id: int) -> Case:
 
 def events(app, action: str) -> list[AuditEvent]:
     with app.app_context():
-        found = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)).all()
+        found = db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+        ).all()
         db.session.expunge_all()
         return found
 
@@ -283,7 +285,9 @@ def test_capacity_must_be_a_whole_number_from_0_to_200(app, client, manager, use
     assert message in error_summary(response)
     assert 'href="#capacity"' in response.get_data(as_text=True)
     html = response.get_data(as_text=True)
-    assert re.search(r'id="capacity-error"[^>]*>\s*<span class="govuk-visually-hidden">Error:</span> ' + re.escape(message), html)
+    assert re.search(
+        r'id="capacity-error"[^>]*>\s*<span class="govuk-visually-hidden">Error:</span> ' + re.escape(message), html
+    )
     # What was typed and chosen is still there.
     assert shown.value_of("capacity") == typed
     assert re.search(rf'value="{north}" checked', html)
@@ -335,7 +339,10 @@ def test_team_lead_is_a_manager(app, client, manager, users):
     assert client.post(f"/manage/routing/teams/{north}", data={"lead": "none"}).status_code == 302
     with app.app_context():
         assert db.session.get(Team, north).lead_id is None
-    assert [(e.details["old"], e.details["new"]) for e in events(app, "team.lead_changed")] == [(None, lead.id), (lead.id, None)]
+    assert [(e.details["old"], e.details["new"]) for e in events(app, "team.lead_changed")] == [
+        (None, lead.id),
+        (lead.id, None),
+    ]
 
 
 def test_category_team_must_be_chosen(app, client, manager):
@@ -382,7 +389,10 @@ def test_bulk_reassignment_moves_the_ticked_cases_and_records_why(app, client, m
 
     listed = client.get(f"/manage/cases?show=caseworker&caseworker={leaving.id}")
     assert "Open cases held by Lou Leaving" in text_of(listed)
-    assert all(f'name="cases" type="checkbox" value="{case_id}"' in listed.get_data(as_text=True) for case_id in ticked + [kept])
+    assert all(
+        f'name="cases" type="checkbox" value="{case_id}"' in listed.get_data(as_text=True)
+        for case_id in ticked + [kept]
+    )
 
     response = client.post(
         f"/manage/cases?show=caseworker&caseworker={leaving.id}",
@@ -472,7 +482,11 @@ def test_stage_2_case_cannot_go_to_its_stage_1_handler(app, client, manager, use
         ({"caseworker": "CW"}, "cases", "Select at least one case to move"),
         ({"cases": "CASE"}, "caseworker", "Select the caseworker to move the cases to"),
         ({"cases": "CASE", "caseworker": "PARENT"}, "caseworker", "Select an active caseworker to move the cases to"),
-        ({"cases": "CLOSED", "caseworker": "CW"}, "cases", "1 of the cases you ticked has been closed since the page loaded"),
+        (
+            {"cases": "CLOSED", "caseworker": "CW"},
+            "cases",
+            "1 of the cases you ticked has been closed since the page loaded",
+        ),
     ],
 )
 def test_reassignment_errors_are_shown_next_to_the_field(app, client, manager, users, data, field, message):
@@ -501,7 +515,6 @@ def test_case_lists_are_paged(app, client, manager):
     assert "page 1 of 2" in text_of(first)
     second = client.get("/manage/cases?show=unassigned&page=2")
     assert second.get_data(as_text=True).count('name="cases"') == 5
-
 
 
 def _some_cases(app, how_many: int, caseworkers: list, teams: list[int], stage1: int) -> None:
@@ -547,7 +560,14 @@ def test_oversight_issues_the_same_number_of_queries_however_many_cases(app, cli
 
 def test_templates_are_listed_with_the_placeholders_explained(app, client, manager):
     text = text_of(client.get("/manage/templates"))
-    for name in ("{family_name}", "{reference}", "{acknowledge_by}", "{respond_by}", "{caseworker_name}", "{child_name}"):
+    for name in (
+        "{family_name}",
+        "{reference}",
+        "{acknowledge_by}",
+        "{respond_by}",
+        "{caseworker_name}",
+        "{child_name}",
+    ):
         assert name in text
     new_page = text_of(client.get("/manage/templates/new"))
     assert "{respond_by}" in new_page and "The date the full response is due" in new_page
@@ -564,9 +584,13 @@ def test_create_change_and_delete_a_template(app, client, manager):
         template_id = template.id
     assert "Holding reply" in text_of(client.get("/manage/templates"))
 
-    assert client.post(
-        f"/manage/templates/{template_id}", data={"name": "Holding reply", "body": "Hello {family_name}, by {respond_by}."}
-    ).status_code == 302
+    assert (
+        client.post(
+            f"/manage/templates/{template_id}",
+            data={"name": "Holding reply", "body": "Hello {family_name}, by {respond_by}."},
+        ).status_code
+        == 302
+    )
     with app.app_context():
         assert db.session.get(ResponseTemplate, template_id).body == "Hello {family_name}, by {respond_by}."
 
@@ -575,7 +599,12 @@ def test_create_change_and_delete_a_template(app, client, manager):
     assert client.post(f"/manage/templates/{template_id}/delete").status_code == 302
     with app.app_context():
         assert db.session.get(ResponseTemplate, template_id) is None
-    assert [e.action for e in events(app, "response_template.created") + events(app, "response_template.changed") + events(app, "response_template.deleted")] == [
+    assert [
+        e.action
+        for e in events(app, "response_template.created")
+        + events(app, "response_template.changed")
+        + events(app, "response_template.deleted")
+    ] == [
         "response_template.created",
         "response_template.changed",
         "response_template.deleted",
@@ -601,7 +630,11 @@ def test_a_template_is_offered_to_caseworkers_filled_in(app, client, manager, us
         ({"name": "", "body": "Dear {family_name}"}, "name", "Enter a name for the template"),
         ({"name": "holding REPLY", "body": "Dear {family_name}"}, "name", "A template with this name already exists"),
         ({"name": "New", "body": "  "}, "body", "Enter the wording of the template"),
-        ({"name": "New", "body": "Dear {famly_name}"}, "body", "The template uses {famly_name}, which is not a placeholder"),
+        (
+            {"name": "New", "body": "Dear {famly_name}"},
+            "body",
+            "The template uses {famly_name}, which is not a placeholder",
+        ),
         ({"name": "x" * 101, "body": "Dear {family_name}"}, "name", "Name must be 100 characters or fewer"),
     ],
 )
@@ -650,9 +683,19 @@ def test_add_rename_retire_and_restore_a_theme(app, client, manager):
     assert client.post(f"/manage/themes/{theme_id}/restore").status_code == 302
     with app.app_context():
         assert db.session.get(LearningTheme, theme_id).active is True
-    actions = [e.action for e in events(app, "learning_theme.created") + events(app, "learning_theme.renamed")
-               + events(app, "learning_theme.retired") + events(app, "learning_theme.restored")]
-    assert actions == ["learning_theme.created", "learning_theme.renamed", "learning_theme.retired", "learning_theme.restored"]
+    actions = [
+        e.action
+        for e in events(app, "learning_theme.created")
+        + events(app, "learning_theme.renamed")
+        + events(app, "learning_theme.retired")
+        + events(app, "learning_theme.restored")
+    ]
+    assert actions == [
+        "learning_theme.created",
+        "learning_theme.renamed",
+        "learning_theme.retired",
+        "learning_theme.restored",
+    ]
 
 
 def test_a_retired_theme_is_not_offered_when_recording_an_outcome(app, client, manager, users, auth):
@@ -672,7 +715,11 @@ def test_a_retired_theme_is_not_offered_when_recording_an_outcome(app, client, m
 
 @pytest.mark.parametrize(
     "name, message",
-    [("", "Enter the name of the theme"), ("THERAPY provision", "A theme with this name already exists"), ("x" * 101, "Name must be 100 characters or fewer")],
+    [
+        ("", "Enter the name of the theme"),
+        ("THERAPY provision", "A theme with this name already exists"),
+        ("x" * 101, "Name must be 100 characters or fewer"),
+    ],
 )
 def test_theme_names_are_required_and_unique(app, client, manager, name, message):
     with app.app_context():

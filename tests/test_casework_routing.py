@@ -67,6 +67,7 @@ def assignment_reasons(app, reference):
 
 # --- least loaded, capacity, queue ------------------------------------------------------------
 
+
 def test_a_new_case_goes_to_the_teams_caseworker_with_fewest_open_cases(app, transport):
     busy, lighter = caseworkers(app, 2)
     caseworkers(app, 1, team=OTHER_TEAM)  # idle, but in another team: never asked
@@ -85,7 +86,9 @@ def test_a_new_case_goes_to_the_teams_caseworker_with_fewest_open_cases(app, tra
 
 def test_successive_cases_are_spread_across_the_team(app, transport):
     team = caseworkers(app, 3)
-    references = [submit_case(app, transport, contact_email=f"family{n}@example.org", child_name=f"Child {n}") for n in range(6)]
+    references = [
+        submit_case(app, transport, contact_email=f"family{n}@example.org", child_name=f"Child {n}") for n in range(6)
+    ]
     handlers = Counter(handler_of(app, reference) for reference in references)
     assert handlers == {person.id: 2 for person in team}
 
@@ -111,11 +114,13 @@ def test_a_caseworker_not_accepting_new_cases_gets_none_even_when_idle(app, tran
 
 def test_a_disabled_caseworker_gets_no_case(app, transport):
     with app.app_context():
-        gone = make_user("caseworker", team=TEAM, disabled=True)
+        make_user("caseworker", team=TEAM, disabled=True)
     (working,) = caseworkers(app, 1)
     give_open_cases(app, working, 4)
     assert handler_of(app, submit_case(app, transport)) == working.id
-    assert handler_of(app, submit_case(app, transport, contact_email="other@example.org", child_name="Kit")) == working.id
+    assert (
+        handler_of(app, submit_case(app, transport, contact_email="other@example.org", child_name="Kit")) == working.id
+    )
 
 
 def test_when_nobody_can_take_it_the_case_waits_in_the_teams_queue(app, transport):
@@ -146,6 +151,7 @@ def test_the_queued_case_is_in_the_teams_unassigned_list(app, client, transport)
 
 # --- continuity -------------------------------------------------------------------------------
 
+
 def busy_named_contact(app):
     """Two caseworkers: `named` (busier) already looks after a family; `idle` has nothing."""
     named, idle = caseworkers(app, 2)
@@ -156,7 +162,14 @@ def busy_named_contact(app):
 def test_the_same_email_keeps_the_familys_caseworker(app, transport):
     named, idle = busy_named_contact(app)
     with app.app_context():
-        new_case(team=TEAM, caseworker=named, status="acknowledged", contact_email="jo@example.org", child_name="Other", child_setting="Elsewhere")
+        new_case(
+            team=TEAM,
+            caseworker=named,
+            status="acknowledged",
+            contact_email="jo@example.org",
+            child_name="Other",
+            child_setting="Elsewhere",
+        )
     reference = submit_case(app, transport, contact_email="jo@example.org")
     assert handler_of(app, reference) == named.id
     assert assignment_reasons(app, reference) == [
@@ -168,7 +181,14 @@ def test_the_same_parent_account_keeps_the_familys_caseworker(app, transport):
     named, idle = busy_named_contact(app)
     with app.app_context():
         parent = make_user("parent")
-        new_case(team=TEAM, caseworker=named, user_id=parent.id, contact_email="old.address@example.org", child_name="Other", child_setting="Elsewhere")
+        new_case(
+            team=TEAM,
+            caseworker=named,
+            user_id=parent.id,
+            contact_email="old.address@example.org",
+            child_name="Other",
+            child_setting="Elsewhere",
+        )
     reference = submit_case(app, transport, user=parent, contact_email="new.address@example.org")
     assert handler_of(app, reference) == named.id
 
@@ -176,31 +196,59 @@ def test_the_same_parent_account_keeps_the_familys_caseworker(app, transport):
 def test_the_same_child_and_school_keeps_the_caseworker_whoever_writes(app, transport):
     named, idle = busy_named_contact(app)
     with app.app_context():
-        new_case(team=TEAM, caseworker=named, contact_email="mum@example.org", child_name="Sam Jones", child_setting="Riverside Primary")
+        new_case(
+            team=TEAM,
+            caseworker=named,
+            contact_email="mum@example.org",
+            child_name="Sam Jones",
+            child_setting="Riverside Primary",
+        )
     # Another carer writes about the same child, spelt with different capitals.
-    reference = submit_case(app, transport, contact_email="grandad@example.org", child_name="sam jones", child_setting="RIVERSIDE PRIMARY")
+    reference = submit_case(
+        app, transport, contact_email="grandad@example.org", child_name="sam jones", child_setting="RIVERSIDE PRIMARY"
+    )
     assert handler_of(app, reference) == named.id
 
 
 def test_the_same_child_name_at_another_school_is_not_the_same_child(app, transport):
     named, idle = busy_named_contact(app)
     with app.app_context():
-        new_case(team=TEAM, caseworker=named, contact_email="mum@example.org", child_name="Sam Jones", child_setting="Hillside Academy")
-    reference = submit_case(app, transport, contact_email="grandad@example.org", child_name="Sam Jones", child_setting="Riverside Primary")
+        new_case(
+            team=TEAM,
+            caseworker=named,
+            contact_email="mum@example.org",
+            child_name="Sam Jones",
+            child_setting="Hillside Academy",
+        )
+    reference = submit_case(
+        app, transport, contact_email="grandad@example.org", child_name="Sam Jones", child_setting="Riverside Primary"
+    )
     assert handler_of(app, reference) == idle.id
 
 
 def test_a_recently_closed_case_still_counts_for_continuity(app, transport):
     named, idle = busy_named_contact(app)
     with app.app_context():
-        new_case(team=TEAM, caseworker=named, status="closed", closed_at=utcnow() - timedelta(days=30), contact_email="jo@example.org")
+        new_case(
+            team=TEAM,
+            caseworker=named,
+            status="closed",
+            closed_at=utcnow() - timedelta(days=30),
+            contact_email="jo@example.org",
+        )
     assert handler_of(app, submit_case(app, transport, contact_email="jo@example.org")) == named.id
 
 
 def test_a_case_closed_more_than_180_days_ago_does_not_count(app, transport):
     named, idle = busy_named_contact(app)
     with app.app_context():
-        new_case(team=TEAM, caseworker=named, status="closed", closed_at=utcnow() - timedelta(days=200), contact_email="jo@example.org")
+        new_case(
+            team=TEAM,
+            caseworker=named,
+            status="closed",
+            closed_at=utcnow() - timedelta(days=200),
+            contact_email="jo@example.org",
+        )
     reference = submit_case(app, transport, contact_email="jo@example.org")
     assert handler_of(app, reference) == idle.id
     assert assignment_reasons(app, reference)[0][2] == "the team's caseworker with the fewest open cases"
@@ -215,6 +263,7 @@ def test_continuity_skips_a_caseworker_who_is_not_accepting_cases(app, transport
 
 
 # --- urgent ----------------------------------------------------------------------------------
+
 
 def test_an_urgent_case_emails_the_team_lead_at_once(app, transport, outbox):
     (caseworker,) = caseworkers(app, 1)
@@ -253,6 +302,7 @@ def test_a_case_that_is_not_urgent_does_not_email_the_lead(app, transport, outbo
 
 # --- stage 2 -------------------------------------------------------------------------------
 
+
 def escalate(app, reference):
     with app.test_request_context():
         feedback_services.escalate(get_case(reference), None)
@@ -271,7 +321,9 @@ def test_stage_2_goes_to_someone_other_than_the_stage_1_handler(app, transport):
         assert case.caseworker_id == second.id
         assert case.stage1_caseworker_id == first.id
     assert assignment_reasons(app, reference)[-1] == (
-        "case.assigned", second.id, "the team's caseworker with the fewest open cases"
+        "case.assigned",
+        second.id,
+        "the team's caseworker with the fewest open cases",
     )
 
 
@@ -313,6 +365,7 @@ def test_assign_refuses_someone_who_is_not_an_active_caseworker(app, transport):
 
 
 # --- at the same moment ---------------------------------------------------------------------
+
 
 def test_cases_routed_at_the_same_moment_are_assigned_once_each_and_stay_balanced(app, transport):
     """Thirty cases routed from ten threads at once, each with its own session and commits,

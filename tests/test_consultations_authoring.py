@@ -18,8 +18,8 @@ from portal.core.time import london_today, utcnow
 from portal.extensions import db
 from tests.consultation_helpers import make_consultation
 from tests.factories import make_user
-from tests.test_security import error_summary, page, sign_in_with_token
 from tests.query_counts import count_queries
+from tests.test_security import error_summary, page, sign_in_with_token
 
 # --- helpers -------------------------------------------------------------------------------
 
@@ -105,7 +105,9 @@ def actions(app, consultation_id: int) -> list[str]:
         )
 
 
-def respond(app, consultation_id: int, role=roles.PARENT, *, submitted=True, voice=m.OWN_VOICE, moderation=m.PENDING, comments=0):
+def respond(
+    app, consultation_id: int, role=roles.PARENT, *, submitted=True, voice=m.OWN_VOICE, moderation=m.PENDING, comments=0
+):
     """Someone's response, straight in the database, with ``comments`` pending comments under it."""
     with app.app_context():
         author = make_user(role)
@@ -159,7 +161,14 @@ def test_a_manager_creates_a_draft_and_lands_on_its_page(app, client, manager):
 def test_errors_are_shown_the_govuk_way_and_what_was_typed_is_kept(app, client, manager):
     response = client.post(
         "/manage/consultations/new",
-        data=details(title="  Local Offer website  ", summary="", background="", audience="", opens_on=["12", "", "2027"], closes_on=["", "", ""]),
+        data=details(
+            title="  Local Offer website  ",
+            summary="",
+            background="",
+            audience="",
+            opens_on=["12", "", "2027"],
+            closes_on=["", "", ""],
+        ),
     )
 
     assert response.status_code == 200
@@ -202,10 +211,16 @@ def test_a_timed_out_form_is_shown_again_with_what_was_typed(csrf_app, users):
         ({"closes_on": ["1", "2", "30"]}, "The year of the closing date must have 4 numbers"),
         ({"opens_on": boxes(london_today() - timedelta(days=1))}, "The opening date must be today or in the future"),
         (
-            {"opens_on": boxes(london_today() + timedelta(days=10)), "closes_on": boxes(london_today() + timedelta(days=9))},
+            {
+                "opens_on": boxes(london_today() + timedelta(days=10)),
+                "closes_on": boxes(london_today() + timedelta(days=9)),
+            },
             "The closing date must be the same as or after the opening date",
         ),
-        ({"audience": m.PARENTS, "forum_may_answer": "yes"}, "Only youth forum members can answer on behalf of the forum"),
+        (
+            {"audience": m.PARENTS, "forum_may_answer": "yes"},
+            "Only youth forum members can answer on behalf of the forum",
+        ),
         ({"title": "x" * 151}, "The title must be 150 characters or fewer"),
     ],
 )
@@ -223,7 +238,12 @@ def test_a_consultation_can_open_and_close_on_the_same_day_starting_today(app, c
 
 
 def test_the_forum_can_answer_when_the_youth_forum_is_asked(app, client, manager):
-    assert client.post("/manage/consultations/new", data=details(audience=m.YOUTH_FORUM, forum_may_answer="yes")).status_code == 302
+    assert (
+        client.post(
+            "/manage/consultations/new", data=details(audience=m.YOUTH_FORUM, forum_may_answer="yes")
+        ).status_code
+        == 302
+    )
     consultation = only_consultation(app)
     assert consultation.audience == m.YOUTH_FORUM and consultation.forum_may_answer is True
 
@@ -231,7 +251,10 @@ def test_the_forum_can_answer_when_the_youth_forum_is_asked(app, client, manager
 def test_addresses_are_made_from_titles_and_never_repeat(app, client, manager):
     for _ in range(3):
         assert client.post("/manage/consultations/new", data=details(title="Renaming SEND to CAN")).status_code == 302
-    assert client.post("/manage/consultations/new", data=details(title="Children\u2019s café: où & why?")).status_code == 302
+    assert (
+        client.post("/manage/consultations/new", data=details(title="Children\u2019s café: où & why?")).status_code
+        == 302
+    )
     assert client.post("/manage/consultations/new", data=details(title="!!!")).status_code == 302
     long_title = "Transport " * 15
     assert client.post("/manage/consultations/new", data=details(title=long_title[:150])).status_code == 302
@@ -239,7 +262,13 @@ def test_addresses_are_made_from_titles_and_never_repeat(app, client, manager):
 
     with app.app_context():
         slugs = db.session.scalars(sa.select(m.Consultation.slug).order_by(m.Consultation.id)).all()
-    assert slugs[:5] == ["renaming-send-to-can", "renaming-send-to-can-2", "renaming-send-to-can-3", "childrens-cafe-ou-why", "consultation"]
+    assert slugs[:5] == [
+        "renaming-send-to-can",
+        "renaming-send-to-can-2",
+        "renaming-send-to-can-3",
+        "childrens-cafe-ou-why",
+        "consultation",
+    ]
     assert len(slugs[5]) <= 120 and slugs[5].startswith("transport-transport") and not slugs[5].endswith("-")
     assert slugs[6] != slugs[5] and slugs[6].endswith("-2") and len(slugs[6]) <= 120
     assert all(slug == slug.lower() and slug.isascii() and " " not in slug for slug in slugs)
@@ -251,14 +280,21 @@ def test_addresses_are_made_from_titles_and_never_repeat(app, client, manager):
 def test_a_drafts_address_follows_its_title_but_a_published_one_keeps_its_address(app, client, manager):
     draft = made(app, m.DRAFT, title="Local Offer")
     made(app, m.DRAFT, title="Local Offer website", slug="local-offer-website")
-    response = client.post(f"/manage/consultations/{draft.id}/edit", data=the_details_of(draft, title="Local Offer website"))
+    response = client.post(
+        f"/manage/consultations/{draft.id}/edit", data=the_details_of(draft, title="Local Offer website")
+    )
     assert response.status_code == 302
     assert get(app, draft.id).slug == "local-offer-website-2"
     assert "Your changes have been saved" in text_of(client.get(response.location))
     assert actions(app, draft.id) == ["consultation.changed"]
 
     published = made(app, m.UPCOMING, title="Transport")
-    assert client.post(f"/manage/consultations/{published.id}/edit", data=the_details_of(published, title="School transport")).status_code == 302
+    assert (
+        client.post(
+            f"/manage/consultations/{published.id}/edit", data=the_details_of(published, title="School transport")
+        ).status_code
+        == 302
+    )
     after = get(app, published.id)
     assert after.title == "School transport" and after.slug == "transport"
 
@@ -269,7 +305,9 @@ def test_the_closing_date_of_an_open_consultation_can_move_but_not_into_the_past
     page_before = client.get(f"/manage/consultations/{consultation.id}/edit")
     assert "people may already have answered" in text_of(page_before)
 
-    moved = client.post(f"/manage/consultations/{consultation.id}/edit", data=the_details_of(consultation, closes_on=boxes(later)))
+    moved = client.post(
+        f"/manage/consultations/{consultation.id}/edit", data=the_details_of(consultation, closes_on=boxes(later))
+    )
     assert moved.status_code == 302
     assert get(app, consultation.id).closes_on == later
     assert actions(app, consultation.id) == ["consultation.closing_date_changed"]
@@ -300,37 +338,54 @@ def test_a_closed_consultations_dates_stay_but_its_words_can_be_corrected(app, c
     assert refused.status_code == 200
     assert "so the closing date cannot change" in error_summary(refused)
 
-    fixed = client.post(f"/manage/consultations/{consultation.id}/edit", data=the_details_of(consultation, summary="Corrected summary."))
+    fixed = client.post(
+        f"/manage/consultations/{consultation.id}/edit", data=the_details_of(consultation, summary="Corrected summary.")
+    )
     assert fixed.status_code == 302
     assert get(app, consultation.id).summary == "Corrected summary."
 
 
 def test_the_audience_cannot_change_once_anyone_has_started_answering(app, client, manager):
     consultation = made(app, m.OPEN, audience=m.EVERYONE)
-    assert client.post(f"/manage/consultations/{consultation.id}/edit", data=the_details_of(consultation, audience=m.PARENTS)).status_code == 302
+    assert (
+        client.post(
+            f"/manage/consultations/{consultation.id}/edit", data=the_details_of(consultation, audience=m.PARENTS)
+        ).status_code
+        == 302
+    )
     assert get(app, consultation.id).audience == m.PARENTS
     assert actions(app, consultation.id) == ["consultation.audience_changed"]
 
     respond(app, consultation.id, submitted=False)  # even a response still being written
     consultation = get(app, consultation.id)
-    refused = client.post(f"/manage/consultations/{consultation.id}/edit", data=the_details_of(consultation, audience=m.EVERYONE))
+    refused = client.post(
+        f"/manage/consultations/{consultation.id}/edit", data=the_details_of(consultation, audience=m.EVERYONE)
+    )
     assert refused.status_code == 200
     assert "People have already started answering this consultation as parents and carers" in error_summary(refused)
     assert "their answers would no longer match who was asked" in error_summary(refused)
     assert get(app, consultation.id).audience == m.PARENTS
-    assert "cannot change now that people have started answering" in text_of(client.get(f"/manage/consultations/{consultation.id}"))
+    assert "cannot change now that people have started answering" in text_of(
+        client.get(f"/manage/consultations/{consultation.id}")
+    )
 
 
 def test_forum_answers_cannot_be_switched_off_once_a_member_has_answered_for_the_forum(app, client, manager):
     consultation = made(app, m.OPEN, audience=m.YOUTH_FORUM, forum_may_answer=True)
     respond(app, consultation.id, roles.YOUTH, voice=m.FORUM_VOICE)
-    refused = client.post(f"/manage/consultations/{consultation.id}/edit", data=the_details_of(consultation, forum_may_answer="no"))
+    refused = client.post(
+        f"/manage/consultations/{consultation.id}/edit", data=the_details_of(consultation, forum_may_answer="no")
+    )
     assert "already started answering on behalf of the forum" in error_summary(refused)
     assert get(app, consultation.id).forum_may_answer is True
 
 
 def test_an_unknown_consultation_is_not_found(app, client, manager):
-    for path in ("/manage/consultations/999999", "/manage/consultations/999999/edit", "/manage/consultations/999999/questions/new"):
+    for path in (
+        "/manage/consultations/999999",
+        "/manage/consultations/999999/edit",
+        "/manage/consultations/999999/questions/new",
+    ):
         assert client.get(path).status_code == 404
 
 
@@ -338,7 +393,15 @@ def test_an_unknown_consultation_is_not_found(app, client, manager):
 
 
 def question(**changes) -> dict:
-    return {"prompt": "How should your caseworker keep in touch?", "hint": "", "kind": m.FREE_TEXT, "required": "no", "options": "", "scale_low_label": "", "scale_high_label": ""} | changes
+    return {
+        "prompt": "How should your caseworker keep in touch?",
+        "hint": "",
+        "kind": m.FREE_TEXT,
+        "required": "no",
+        "options": "",
+        "scale_low_label": "",
+        "scale_high_label": "",
+    } | changes
 
 
 def test_questions_of_each_kind_are_added_in_order(app, client, manager):
@@ -347,10 +410,18 @@ def test_questions_of_each_kind_are_added_in_order(app, client, manager):
     assert client.get(base).status_code == 200
 
     sent = [
-        question(prompt="What do you think?", kind=m.FREE_TEXT, required="yes", hint="Say as much as you like.", options="ignored\nfor free text"),
+        question(
+            prompt="What do you think?",
+            kind=m.FREE_TEXT,
+            required="yes",
+            hint="Say as much as you like.",
+            options="ignored\nfor free text",
+        ),
         question(prompt="Which do you prefer?", kind=m.CHOOSE_ONE, options="\nEmail\n  Phone  \nLetter\n\n"),
         question(prompt="Where should we write?", kind=m.CHOOSE_SEVERAL, options="Letters\r\nWebsite"),
-        question(prompt="How much does it matter?", kind=m.SCALE, scale_low_label="Not at all", scale_high_label="Very much"),
+        question(
+            prompt="How much does it matter?", kind=m.SCALE, scale_low_label="Not at all", scale_high_label="Very much"
+        ),
     ]
     for data in sent:
         response = client.post(base, data=data)
@@ -371,7 +442,17 @@ def test_questions_of_each_kind_are_added_in_order(app, client, manager):
     assert actions(app, consultation.id).count("consultation.question_added") == 4
 
     text = text_of(client.get(f"/manage/consultations/{consultation.id}"))
-    for words in ("Question 1", "Free text", "Required", "Choose one", "Email", "Choose several", "A scale from 1 to 5", "1: Not at all, 5: Very much", "Optional"):
+    for words in (
+        "Question 1",
+        "Free text",
+        "Required",
+        "Choose one",
+        "Email",
+        "Choose several",
+        "A scale from 1 to 5",
+        "1: Not at all, 5: Very much",
+        "Optional",
+    ):
         assert words in text
 
 
@@ -391,7 +472,8 @@ def test_questions_of_each_kind_are_added_in_order(app, client, manager):
 def test_options_must_make_sense(app, client, manager, kind, options, message):
     consultation = made(app, m.DRAFT, questions=[])
     response = client.post(
-        f"/manage/consultations/{consultation.id}/questions/new", data=question(kind=kind, options=options, prompt="Which one?")
+        f"/manage/consultations/{consultation.id}/questions/new",
+        data=question(kind=kind, options=options, prompt="Which one?"),
     )
     assert response.status_code == 200
     assert page(response).title.startswith("Error: Add question 1")
@@ -403,9 +485,15 @@ def test_options_must_make_sense(app, client, manager, kind, options, message):
 
 def test_a_question_needs_its_words_and_its_kind(app, client, manager):
     consultation = made(app, m.DRAFT, questions=[])
-    response = client.post(f"/manage/consultations/{consultation.id}/questions/new", data=question(prompt="", kind="", required=""))
+    response = client.post(
+        f"/manage/consultations/{consultation.id}/questions/new", data=question(prompt="", kind="", required="")
+    )
     summary = error_summary(response)
-    for message in ("Enter the question", "Select how people answer the question", "Select whether people must answer the question"):
+    for message in (
+        "Enter the question",
+        "Select how people answer the question",
+        "Select whether people must answer the question",
+    ):
         assert message in summary
 
 
@@ -416,13 +504,22 @@ def test_a_draft_question_is_changed_moved_and_removed(app, client, manager):
 
     form = page(client.get(f"{path}/{second.id}"))
     assert form.value_of("prompt") == "Which name do you prefer?"
-    changed = client.post(f"{path}/{second.id}", data=question(prompt="Which name is best?", kind=m.CHOOSE_SEVERAL, options="CAN\nSEND"))
+    changed = client.post(
+        f"{path}/{second.id}", data=question(prompt="Which name is best?", kind=m.CHOOSE_SEVERAL, options="CAN\nSEND")
+    )
     assert changed.status_code == 302
     after = get(app, consultation.id).questions[1]
-    assert (after.prompt, after.kind, [o.label for o in after.options]) == ("Which name is best?", m.CHOOSE_SEVERAL, ["CAN", "SEND"])
+    assert (after.prompt, after.kind, [o.label for o in after.options]) == (
+        "Which name is best?",
+        m.CHOOSE_SEVERAL,
+        ["CAN", "SEND"],
+    )
 
     # A choose question that becomes free text loses its options.
-    assert client.post(f"{path}/{second.id}", data=question(prompt="Which name is best?", kind=m.FREE_TEXT)).status_code == 302
+    assert (
+        client.post(f"{path}/{second.id}", data=question(prompt="Which name is best?", kind=m.FREE_TEXT)).status_code
+        == 302
+    )
     assert get(app, consultation.id).questions[1].options == []
 
     assert client.post(f"{path}/{third.id}/move", data={"direction": "up"}).status_code == 302
@@ -439,7 +536,9 @@ def test_a_draft_question_is_changed_moved_and_removed(app, client, manager):
     questions = get(app, consultation.id).questions
     assert [(q.id, q.position) for q in questions] == [(third.id, 0), (second.id, 1), (fourth.id, 2)]
     logged = actions(app, consultation.id)
-    assert {"consultation.question_changed", "consultation.question_moved", "consultation.question_removed"} <= set(logged)
+    assert {"consultation.question_changed", "consultation.question_moved", "consultation.question_removed"} <= set(
+        logged
+    )
 
 
 def test_a_question_of_another_consultation_is_not_found(app, client, manager):
@@ -468,7 +567,10 @@ def test_questions_are_locked_once_published(app, client, manager, state):
         assert response.status_code == 302
         assert response.location == f"/manage/consultations/{consultation.id}#questions"
     shown = text_of(client.get(f"/manage/consultations/{consultation.id}"))
-    assert "The questions cannot change after a consultation is published, because people's answers depend on them" in shown
+    assert (
+        "The questions cannot change after a consultation is published, because people's answers depend on them"
+        in shown
+    )
     after = get(app, consultation.id).questions
     assert [(q.id, q.position, q.prompt) for q in after] == [(q.id, q.position, q.prompt) for q in before]
     assert not any(action.startswith("consultation.question") for action in actions(app, consultation.id))
@@ -502,7 +604,9 @@ def test_publishing_a_draft_that_opens_later_makes_it_coming_up(app, client, man
 def test_a_draft_whose_opening_date_has_passed_opens_today(app, client, manager):
     today = london_today()
     consultation = made(app, m.DRAFT, opens_on=today - timedelta(days=5), closes_on=today + timedelta(days=10))
-    assert "has passed, so it will open today instead" in text_of(client.get(f"/manage/consultations/{consultation.id}/publish"))
+    assert "has passed, so it will open today instead" in text_of(
+        client.get(f"/manage/consultations/{consultation.id}/publish")
+    )
     response = client.post(f"/manage/consultations/{consultation.id}/publish")
     assert response.status_code == 302
     after = get(app, consultation.id)
@@ -558,9 +662,9 @@ def test_the_list_groups_consultations_by_state_with_their_counts(app, client, m
         assert title in text
     assert f'href="/manage/consultations/{draft.id}"' in html
     # The open consultation: 2 sent responses, 4 posts waiting (1 response and 3 comments).
-    row = text[text.index("Open one"):text.index("Closed, outcome to follow (1)")]
+    row = text[text.index("Open one") : text.index("Closed, outcome to follow (1)")]
     assert "Youth forum, parents and carers 2 4" in row
-    closed_row = text[text.index("Closed one"):text.index("Outcome published (1)")]
+    closed_row = text[text.index("Closed one") : text.index("Outcome published (1)")]
     assert "Youth forum, parents and carers 1 0" in closed_row
     assert 'class="govuk-tag govuk-tag--green"' in html  # the state as a tag, in words
     assert page(response).inline_styles == 0
@@ -577,7 +681,6 @@ def test_a_closed_consultation_links_to_its_results_and_outcome(app, client, man
     html = client.get(f"/manage/consultations/{draft.id}").get_data(as_text=True)
     assert "/results" not in html and f'href="/consultations/{draft.slug}"' not in html
     assert f'href="/manage/consultations/{draft.id}/publish"' in html
-
 
 
 def _some_consultations(app, how_many: int) -> None:
@@ -602,10 +705,14 @@ def test_the_list_issues_the_same_number_of_queries_however_many_consultations(a
 def test_a_consultations_page_issues_the_same_number_of_queries_however_many_questions(app, client, manager):
     small = made(app, m.DRAFT, title="Small", questions=[{"kind": m.CHOOSE_ONE, "prompt": "A?", "options": ["a", "b"]}])
     large = made(
-        app, m.DRAFT, title="Large",
+        app,
+        m.DRAFT,
+        title="Large",
         questions=[{"kind": m.CHOOSE_SEVERAL, "prompt": f"Q{n}?", "options": ["a", "b", "c"]} for n in range(12)],
     )
-    assert count_queries(app, client, f"/manage/consultations/{small.id}") == count_queries(app, client, f"/manage/consultations/{large.id}")
+    assert count_queries(app, client, f"/manage/consultations/{small.id}") == count_queries(
+        app, client, f"/manage/consultations/{large.id}"
+    )
 
 
 # --- who may use these pages -----------------------------------------------------------------------

@@ -15,8 +15,8 @@ from portal.core.models import AuditEvent
 from portal.core.time import format_day, london_today, utcnow
 from portal.extensions import db
 from tests.consultation_helpers import make_consultation
-from tests.test_security import error_summary, page
 from tests.query_counts import count_queries
+from tests.test_security import error_summary, page
 
 # --- helpers ---------------------------------------------------------------------------------
 
@@ -68,7 +68,9 @@ def answer_path(info: dict, voice: str | None = None) -> str:
 def all_responses(app) -> list[m.Response]:
     with app.app_context():
         found = db.session.scalars(
-            sa.select(m.Response).options(sa.orm.selectinload(m.Response.answers).selectinload(m.Answer.choices)).order_by(m.Response.id)
+            sa.select(m.Response)
+            .options(sa.orm.selectinload(m.Response.answers).selectinload(m.Answer.choices))
+            .order_by(m.Response.id)
         ).all()
         for response in found:
             response.answers  # noqa: B018  (loaded while the session is open)
@@ -134,9 +136,7 @@ def events(app, action: str) -> list[AuditEvent]:
 
 
 def checked_values(response, name: str) -> set[str]:
-    return {
-        field.get("value") for field in page(response).inputs if field.get("name") == name and "checked" in field
-    }
+    return {field.get("value") for field in page(response).inputs if field.get("name") == name and "checked" in field}
 
 
 def textarea(response, name: str) -> str:
@@ -178,10 +178,18 @@ def test_board_lists_open_ones_closing_soonest_first_then_closed_then_outcomes_a
     assert response.status_code == 200
     text = text_of(response)
     order = [
-        "Open now", "Last day today", "Open for two days", "Open for ten days",
-        "Closed, outcome to follow", "Closed yesterday", "Closed last week",
-        "outcomes published", "Newer outcome", "Older outcome",
-        "Coming up", "Opens next week",
+        "Open now",
+        "Last day today",
+        "Open for two days",
+        "Open for ten days",
+        "Closed, outcome to follow",
+        "Closed yesterday",
+        "Closed last week",
+        "outcomes published",
+        "Newer outcome",
+        "Older outcome",
+        "Coming up",
+        "Opens next week",
     ]
     positions = [text.index(words) for words in order]
     assert positions == sorted(positions), text
@@ -220,7 +228,11 @@ def test_consultation_page_shows_easy_read_first_then_summary_background_dates_a
     response = client.get(f"/consultations/{info['slug']}")
     assert response.status_code == 200
     text = text_of(response)
-    assert text.index("Easy read") < text.index("We want to make the website better.") < text.index("The Local Offer is hard to find.")
+    assert (
+        text.index("Easy read")
+        < text.index("We want to make the website better.")
+        < text.index("The Local Offer is hard to find.")
+    )
     assert text.index("The Local Offer is hard to find.") < text.index("First line of the background.")
     assert "Parents and carers" in text and "7 days left" in text
     assert f"Closes {format_day(info['closes_on'])}" in text
@@ -231,11 +243,15 @@ def test_consultation_page_shows_easy_read_first_then_summary_background_dates_a
 
 def test_published_outcome_comes_first(app, client):
     info = consultation(
-        app, title="Renaming SEND to CAN", state=m.OUTCOME_PUBLISHED,
-        we_asked="Should SEND be called CAN?", you_said="Most of you said yes.", we_did="We use CAN now.",
+        app,
+        title="Renaming SEND to CAN",
+        state=m.OUTCOME_PUBLISHED,
+        we_asked="Should SEND be called CAN?",
+        you_said="Most of you said yes.",
+        we_did="We use CAN now.",
     )
     text = text_of(client.get(f"/consultations/{info['slug']}"))
-    text = text[text.index("Renaming SEND to CAN"):]  # the page itself, after the navigation
+    text = text[text.index("Renaming SEND to CAN") :]  # the page itself, after the navigation
     assert text.index("We asked") < text.index("You said") < text.index("We did") < text.index("Background")
     assert "We use CAN now." in text and "Outcome published" in text
 
@@ -296,7 +312,9 @@ def test_staff_cannot_answer(app, users, role):
 def test_a_youth_member_awaiting_approval_is_told_and_refused(app, users):
     info = consultation(app, audience=m.YOUTH_FORUM)
     client = signed_in_client(app, users.make(roles.YOUTH, approved=False))
-    assert "still checking that you are a member of the youth forum" in text_of(client.get(f"/consultations/{info['slug']}"))
+    assert "still checking that you are a member of the youth forum" in text_of(
+        client.get(f"/consultations/{info['slug']}")
+    )
     response = client.get(answer_path(info))
     assert response.status_code == 403
     assert "still checking" in text_of(response)
@@ -307,7 +325,9 @@ def test_a_youth_member_awaiting_approval_is_told_and_refused(app, users):
 # --- when answers are taken ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("state, words", [(m.UPCOMING, "not open yet"), (m.CLOSED, "has closed"), (m.OUTCOME_PUBLISHED, "has closed")])
+@pytest.mark.parametrize(
+    "state, words", [(m.UPCOMING, "not open yet"), (m.CLOSED, "has closed"), (m.OUTCOME_PUBLISHED, "has closed")]
+)
 def test_no_answers_before_opening_or_after_closing(app, client, parent, state, words):
     info = consultation(app, state=state)
     response = client.get(answer_path(info))
@@ -351,7 +371,11 @@ def test_the_answer_page_asks_every_question_with_the_safeguarding_warning(app, 
     assert (field(info, m.CHOOSE_ONE), "radio") in types
     assert (field(info, m.CHOOSE_SEVERAL), "checkbox") in types
     assert (field(info, m.SCALE), "radio") in types
-    assert {value for name, value in [(f.get("name"), f.get("value")) for f in page(response).inputs] if name == field(info, m.SCALE)} == {"1", "2", "3", "4", "5"}
+    assert {
+        value
+        for name, value in [(f.get("name"), f.get("value")) for f in page(response).inputs]
+        if name == field(info, m.SCALE)
+    } == {"1", "2", "3", "4", "5"}
     assert textarea(response, field(info, m.FREE_TEXT)) == ""
     assert "Send answers" in text and "Save and finish later" in text
 
@@ -388,7 +412,9 @@ def test_save_a_draft_then_finish_it_later(app, client, parent):
     answers = {answer.question_id: answer for answer in sent.answers}
     assert answers[info["questions"][m.FREE_TEXT]["id"]].text == "CAN sounds kinder.\nIt is about what we can do."
     assert answers[info["questions"][m.SCALE]["id"]].scale == 4
-    assert [o.id for o in answers[info["questions"][m.CHOOSE_SEVERAL]["id"]].choices] == info["questions"][m.CHOOSE_SEVERAL]["options"][0::2]
+    assert [o.id for o in answers[info["questions"][m.CHOOSE_SEVERAL]["id"]].choices] == info["questions"][
+        m.CHOOSE_SEVERAL
+    ]["options"][0::2]
     [event] = events(app, "consultation.response_submitted")
     assert event.object_id == str(sent.id) and event.actor_id == parent.id
 
@@ -405,7 +431,10 @@ def test_sent_answers_are_locked(app, client, parent):
 
     before = all_responses(app)
     for button in ({"send": "Send answers"}, {"save": "Save and finish later"}):
-        client.post(answer_path(info), data=full_answers(info, send=None, **{field(info, m.FREE_TEXT): "Changed my mind"}) | button)
+        client.post(
+            answer_path(info),
+            data=full_answers(info, send=None, **{field(info, m.FREE_TEXT): "Changed my mind"}) | button,
+        )
     after = all_responses(app)
     assert [a.text for a in after[0].answers] == [a.text for a in before[0].answers]
     assert len(events(app, "consultation.response_submitted")) == 1
@@ -425,7 +454,10 @@ def test_sending_checks_required_questions_and_keeps_what_was_typed(app, client,
     assert f'href="#{field(info, m.FREE_TEXT)}"' in html and 'href="#visibility"' in html
     assert "govuk-error-message" in html
     assert checked_values(response, field(info, m.CHOOSE_ONE)) == {option(info, m.CHOOSE_ONE, 0)}
-    assert checked_values(response, field(info, m.CHOOSE_SEVERAL)) == {option(info, m.CHOOSE_SEVERAL, 0), option(info, m.CHOOSE_SEVERAL, 2)}
+    assert checked_values(response, field(info, m.CHOOSE_SEVERAL)) == {
+        option(info, m.CHOOSE_SEVERAL, 0),
+        option(info, m.CHOOSE_SEVERAL, 2),
+    }
     assert checked_values(response, field(info, m.SCALE)) == {"4"}
     assert count(app, m.Response) == 0
 
@@ -437,7 +469,9 @@ def test_sending_checks_required_questions_and_keeps_what_was_typed(app, client,
 
 def test_too_long_an_answer_is_refused_even_as_a_draft(app, client, parent):
     info = consultation(app)
-    response = client.post(answer_path(info), data={field(info, m.FREE_TEXT): "x" * 5001, "save": "Save and finish later"})
+    response = client.post(
+        answer_path(info), data={field(info, m.FREE_TEXT): "x" * 5001, "save": "Save and finish later"}
+    )
     assert response.status_code == 200
     assert "Your answer must be 5000 characters or fewer" in error_summary(response)
     assert count(app, m.Response) == 0
@@ -482,7 +516,9 @@ def test_a_draft_is_locked_once_the_consultation_closes(app, client, parent):
     assert response.status_code == 200
     [draft] = all_responses(app)
     assert draft.is_draft and [a.text for a in draft.answers] == ["Not finished yet"]
-    assert "You did not send these answers before the consultation closed" in text_of(client.get(f"/consultations/{info['slug']}"))
+    assert "You did not send these answers before the consultation closed" in text_of(
+        client.get(f"/consultations/{info['slug']}")
+    )
 
 
 # --- the youth forum's collective voice ------------------------------------------------------
@@ -493,13 +529,24 @@ def test_youth_members_can_answer_for_the_forum_when_asked(app, users, client):
     youth = users.make(roles.YOUTH, name="Alex Young")
     member = signed_in_client(app, youth)
     consultation_page = text_of(member.get(f"/consultations/{info['slug']}"))
-    assert "Answer as yourself" in consultation_page and "Answer for the youth forum (its collective voice)" in consultation_page
+    assert (
+        "Answer as yourself" in consultation_page
+        and "Answer for the youth forum (its collective voice)" in consultation_page
+    )
 
     forum_page = member.get(answer_path(info, "forum"))
     assert "for the youth forum as a whole" in text_of(forum_page)
     assert "The youth forum (collective response)" in text_of(forum_page)
-    assert member.post(answer_path(info, "forum"), data=full_answers(info, **{field(info, m.FREE_TEXT): "We agreed on CAN."})).status_code == 302
-    assert member.post(answer_path(info), data=full_answers(info, **{field(info, m.FREE_TEXT): "I like CAN."})).status_code == 302
+    assert (
+        member.post(
+            answer_path(info, "forum"), data=full_answers(info, **{field(info, m.FREE_TEXT): "We agreed on CAN."})
+        ).status_code
+        == 302
+    )
+    assert (
+        member.post(answer_path(info), data=full_answers(info, **{field(info, m.FREE_TEXT): "I like CAN."})).status_code
+        == 302
+    )
     forum, own = sorted(all_responses(app), key=lambda r: r.voice)
     assert (forum.voice, own.voice) == (m.FORUM_VOICE, m.OWN_VOICE)
     assert forum.moderation == m.PENDING
@@ -520,13 +567,20 @@ def test_the_youth_forum_gives_one_collective_answer(app, users):
     del saved["send"]
     assert first.post(answer_path(info, "forum"), data={**saved, "save": "Save and finish later"}).status_code == 302
 
-    refused = second.post(answer_path(info, "forum"), data=full_answers(info, **{field(info, m.FREE_TEXT): "Another view."}))
+    refused = second.post(
+        answer_path(info, "forum"), data=full_answers(info, **{field(info, m.FREE_TEXT): "Another view."})
+    )
     assert refused.status_code == 403
     assert "already writing the youth forum's answer" in text_of(refused)
     assert "already writing the youth forum's answer" in text_of(second.get(answer_path(info, "forum")))
     assert [r.voice for r in all_responses(app)] == [m.FORUM_VOICE]
     # Each member still has their own voice.
-    assert second.post(answer_path(info), data=full_answers(info, **{field(info, m.FREE_TEXT): "My own view."})).status_code == 302
+    assert (
+        second.post(
+            answer_path(info), data=full_answers(info, **{field(info, m.FREE_TEXT): "My own view."})
+        ).status_code
+        == 302
+    )
 
 
 def test_an_answer_with_characters_that_only_look_like_numbers_is_not_a_server_error(app, users):
@@ -573,16 +627,24 @@ def test_only_approved_public_answers_and_comments_are_on_the_board(app, client,
     response = client.get(f"/consultations/{info['slug']}")
     text = text_of(response)
     assert "Approved and public." in text and "Partly [removed]." in text
-    for hidden in ("Waiting for moderation.", "Hidden by a moderator.", "Passed to safeguarding.", "Private but approved.", "Still a draft."):
+    for hidden in (
+        "Waiting for moderation.",
+        "Hidden by a moderator.",
+        "Passed to safeguarding.",
+        "Private but approved.",
+        "Still a draft.",
+    ):
         assert hidden not in text
     assert "An approved comment." in text
     assert "A pending comment." not in text and "A hidden comment." not in text
     assert "2 answers shared on the board" in text
     assert "Jo" in text and "Bloggs" not in text
     html = response.get_data(as_text=True)
-    section = html[html.index(f'id="response-{redacted}"'):]
+    section = html[html.index(f'id="response-{redacted}"') :]
     assert "A moderator removed part of this answer" in page_of_html(section)
-    assert "A moderator removed part of this answer" not in page_of_html(html[html.index(f'id="response-{shown}"'):html.index(f'id="response-{redacted}"')])
+    assert "A moderator removed part of this answer" not in page_of_html(
+        html[html.index(f'id="response-{shown}"') : html.index(f'id="response-{redacted}"')]
+    )
 
 
 def page_of_html(html: str) -> str:
@@ -642,7 +704,9 @@ def test_one_i_agree_per_person(app, users):
     own = signed_in_client(app, author)
     page_for_author = own.get(f"/consultations/{info['slug']}")
     assert f'action="{agree_path(info, response_id)}"' not in page_for_author.get_data(as_text=True)
-    assert "cannot agree with or comment on your own answers" in text_of(own.post(agree_path(info, response_id), follow_redirects=True))
+    assert "cannot agree with or comment on your own answers" in text_of(
+        own.post(agree_path(info, response_id), follow_redirects=True)
+    )
     assert agreements(app, response_id) == 2
 
 
@@ -666,7 +730,9 @@ def test_i_agree_only_for_the_audience_on_the_board_while_open(app, users, clien
     response = parent.post(agree_path(info, on_board), follow_redirects=True)
     assert "You can no longer agree or comment" in text_of(response)
     assert count(app, m.Agreement) == 0
-    assert f'action="{agree_path(info, on_board)}"' not in parent.get(f"/consultations/{info['slug']}").get_data(as_text=True)
+    assert f'action="{agree_path(info, on_board)}"' not in parent.get(f"/consultations/{info['slug']}").get_data(
+        as_text=True
+    )
 
 
 # --- comments --------------------------------------------------------------------------------
@@ -683,7 +749,9 @@ def test_comments_wait_for_a_moderator(app, users):
     commenter = users.make(roles.PARENT, name="Sam Commenter")
     client = signed_in_client(app, commenter)
 
-    assert f'href="{comment_path(info, response_id)}"' in client.get(f"/consultations/{info['slug']}").get_data(as_text=True)
+    assert f'href="{comment_path(info, response_id)}"' in client.get(f"/consultations/{info['slug']}").get_data(
+        as_text=True
+    )
     form = client.get(comment_path(info, response_id))
     assert form.status_code == 200
     assert "Transport was late every day." in text_of(form) and "do not write it here" in text_of(form)
@@ -734,7 +802,6 @@ def test_no_comments_on_your_own_answers_after_closing_or_from_outside_the_audie
 # --- a fixed number of queries ---------------------------------------------------------------
 
 
-
 def test_the_board_issues_the_same_number_of_queries_however_many_consultations(app, client, users):
     states = [m.OPEN, m.CLOSED, m.OUTCOME_PUBLISHED, m.UPCOMING, m.DRAFT]
     for n in range(5):
@@ -753,9 +820,17 @@ def _busy_board(app, info, users, how_many: int, reader) -> None:
         author = users.make(roles.YOUTH if n % 2 else roles.PARENT)
         response_id = make_response(app, info, author, text=f"Answer {n}", voice=m.OWN_VOICE)
         with app.app_context():
-            db.session.add(m.Answer(response_id=response_id, question_id=info["questions"][m.CHOOSE_SEVERAL]["id"],
-                                    choices=db.session.scalars(sa.select(m.QuestionOption).where(
-                                        m.QuestionOption.id.in_(info["questions"][m.CHOOSE_SEVERAL]["options"]))).all()))
+            db.session.add(
+                m.Answer(
+                    response_id=response_id,
+                    question_id=info["questions"][m.CHOOSE_SEVERAL]["id"],
+                    choices=db.session.scalars(
+                        sa.select(m.QuestionOption).where(
+                            m.QuestionOption.id.in_(info["questions"][m.CHOOSE_SEVERAL]["options"])
+                        )
+                    ).all(),
+                )
+            )
             db.session.add(m.Answer(response_id=response_id, question_id=info["questions"][m.SCALE]["id"], scale=3))
             db.session.add(m.Agreement(response_id=response_id, user_id=reader.id))
             db.session.add(m.Agreement(response_id=response_id, user_id=users.make(roles.PARENT).id))
@@ -829,8 +904,8 @@ def test_every_board_page_keeps_the_security_headers_and_no_inline_styles(app, u
 
 
 def test_an_expired_answer_form_is_shown_again_with_the_answers(csrf_app):
-    from tests.test_security import sign_in_with_token
     from tests.factories import make_user
+    from tests.test_security import sign_in_with_token
 
     with csrf_app.app_context():
         person = make_user(roles.PARENT)
@@ -854,7 +929,12 @@ def test_a_member_can_ask_to_hear_about_changes_their_answers_help_to_make(app, 
     assert "Email me when the council publishes a change my answers helped to bring about" in page
     client.post(
         f"/consultations/{slug}/answer",
-        data={f"question_{question_ids[0]}": "Yes please", "visibility": "private", "learning_updates": "y", "save": "1"},
+        data={
+            f"question_{question_ids[0]}": "Yes please",
+            "visibility": "private",
+            "learning_updates": "y",
+            "save": "1",
+        },
     )
     page = client.get(f"/consultations/{slug}/answer").get_data(as_text=True)
     assert re.search(r'name="learning_updates"[^>]*checked', page)

@@ -21,8 +21,8 @@ from portal.core.time import utcnow
 from portal.extensions import db
 from tests.consultation_helpers import make_consultation
 from tests.factories import PASSWORD
-from tests.test_security import error_summary, page, snapshot
 from tests.query_counts import count_queries
+from tests.test_security import error_summary, page, snapshot
 
 SAFEGUARDING_INBOX = "childrens.advice@example.org"
 
@@ -76,7 +76,9 @@ def respond(
             response.answers.append(text_answer)
         if one:
             response.answers.append(
-                m.Answer(question_id=info[m.CHOOSE_ONE], choices=[db.session.get(m.QuestionOption, info["one_options"][one])])
+                m.Answer(
+                    question_id=info[m.CHOOSE_ONE], choices=[db.session.get(m.QuestionOption, info["one_options"][one])]
+                )
             )
         if several:
             response.answers.append(
@@ -147,10 +149,11 @@ def csv_rows(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
 
 
-
 def themes(app, *names: str, retired: tuple[str, ...] = ()) -> dict[str, int]:
     with app.app_context():
-        made = [LearningTheme(name=name) for name in names] + [LearningTheme(name=name, active=False) for name in retired]
+        made = [LearningTheme(name=name) for name in names] + [
+            LearningTheme(name=name, active=False) for name in retired
+        ]
         db.session.add_all(made)
         db.session.commit()
         return {theme.name: theme.id for theme in made}
@@ -222,7 +225,9 @@ def test_the_queue_lists_waiting_posts_oldest_first_with_who_when_and_where(app,
     second = html.index(f"/moderation/responses/{private_youth_id}")
     third = html.index(f"/moderation/comments/{comment_id}")
     assert first < second < third
-    assert f'<a class="govuk-link" href="/manage/consultations/{renaming["id"]}/results">Renaming SEND to CAN</a>' in html
+    assert (
+        f'<a class="govuk-link" href="/manage/consultations/{renaming["id"]}/results">Renaming SEND to CAN</a>' in html
+    )
     assert "&lt;a" not in html
     assert "Pat Parent Parent or carer" in text
     assert "Yasmin Young Youth forum member" in text
@@ -293,7 +298,9 @@ def test_approving_a_public_response_puts_it_on_the_board_and_tells_the_author(a
         ("safeguarding", "Say why a child may be at risk"),
     ],
 )
-def test_a_reason_is_needed_to_hide_remove_words_or_pass_to_safeguarding(app, client, users, manager, outbox, decision, message):
+def test_a_reason_is_needed_to_hide_remove_words_or_pass_to_safeguarding(
+    app, client, users, manager, outbox, decision, message
+):
     info = consultation(app)
     parent = users.make(roles.PARENT)
     response_id, answer_id = respond(app, info, parent, text="Some words")
@@ -319,16 +326,34 @@ def test_a_decision_must_be_chosen_and_approving_needs_no_reason(app, client, us
 def test_removing_words_replaces_them_everywhere(app, client, users, manager, outbox):
     info = consultation(app, state=m.CLOSED)
     parent = users.make(roles.PARENT, name="Pat Parent")
-    response_id, answer_id = respond(app, info, parent, text="The buses are late. Mr Grumbleton at Oak School shouts.", one="CAN")
+    response_id, answer_id = respond(
+        app, info, parent, text="The buses are late. Mr Grumbleton at Oak School shouts.", one="CAN"
+    )
 
-    same = decide(client, "responses", response_id, "redact", "Names a member of staff", **{f"answer_{answer_id}": "The buses are late. Mr Grumbleton at Oak School shouts."})
+    same = decide(
+        client,
+        "responses",
+        response_id,
+        "redact",
+        "Names a member of staff",
+        **{f"answer_{answer_id}": "The buses are late. Mr Grumbleton at Oak School shouts."},
+    )
     assert "Change the words you want to remove, or choose Approve" in error_summary(same)
 
-    answer = decide(client, "responses", response_id, "redact", "It named a member of staff", **{f"answer_{answer_id}": "The buses are late. [Removed by a moderator]"})
+    answer = decide(
+        client,
+        "responses",
+        response_id,
+        "redact",
+        "It named a member of staff",
+        **{f"answer_{answer_id}": "The buses are late. [Removed by a moderator]"},
+    )
     assert answer.status_code == 302
 
     saved = row(app, m.Response, response_id)
-    assert saved.moderation == m.APPROVED and saved.redacted_at and saved.moderation_reason == "It named a member of staff"
+    assert (
+        saved.moderation == m.APPROVED and saved.redacted_at and saved.moderation_reason == "It named a member of staff"
+    )
     assert answer_text(app, answer_id) == "The buses are late. [Removed by a moderator]"
     # The old words are nowhere: not in any table (answers, audit log, outbox), nor on any page.
     assert "Grumbleton" not in repr(snapshot(app))
@@ -412,7 +437,14 @@ def test_passing_to_safeguarding_tells_the_service_and_never_reaches_the_board(a
 
     assert row(app, m.Response, response_id).moderation == m.SAFEGUARDING
     referral = outbox.last(SAFEGUARDING_INBOX, "safeguarding_referral")
-    for words in ("My stepdad hits me when I say SEND", info["title"], "Yasmin Young", "yasmin@example.org", "She says she is being hit at home", "Morgan Manager"):
+    for words in (
+        "My stepdad hits me when I say SEND",
+        info["title"],
+        "Yasmin Young",
+        "yasmin@example.org",
+        "She says she is being hit at home",
+        "Morgan Manager",
+    ):
         assert words in referral.body, words
     assert outbox.link_in(referral) == f"/manage/consultations/moderation/responses/{response_id}"
     kind = outbox.last("yasmin@example.org", "consultation_support")
@@ -448,7 +480,9 @@ def test_passing_to_safeguarding_tells_the_service_and_never_reaches_the_board(a
     assert "being hit at home" not in own
 
 
-def test_a_parents_private_response_that_never_waited_can_be_passed_to_safeguarding(app, client, users, manager, outbox):
+def test_a_parents_private_response_that_never_waited_can_be_passed_to_safeguarding(
+    app, client, users, manager, outbox
+):
     info = consultation(app, state=m.CLOSED)
     parent = users.make(roles.PARENT, name="Pat Parent")
     response_id, _ = respond(app, info, parent, visibility=m.PRIVATE, text="I cannot cope and I am scared for my son")
@@ -522,7 +556,10 @@ def test_results_count_in_the_database_and_draw_each_chart_beside_a_table(app, c
     ) in html
     assert f'aria-labelledby="chart-{info[m.CHOOSE_ONE]}-title"' in html
     # SEND then CAN: bars a third and two thirds of the longest possible bar.
-    assert '<rect x="0" y="24" width="140.0" height="22"' in html and '<rect x="0" y="76" width="280.0" height="22"' in html
+    assert (
+        '<rect x="0" y="24" width="140.0" height="22"' in html
+        and '<rect x="0" y="76" width="280.0" height="22"' in html
+    )
     assert page(response).inline_styles == 0
     # Free-text answers from every submitted response, private ones too.
     assert text.count("The new name is better") == 3
@@ -554,7 +591,9 @@ def test_free_text_answers_show_their_moderation_and_are_tagged_with_themes(app,
     made = themes(app, "Communication", "Transport", retired=("Old theme",))
     parent = users.make(roles.PARENT)
     pending_id, pending_answer = respond(app, info, parent, text="Waiting words")
-    private_id, private_answer = respond(app, info, users.make(roles.PARENT), visibility=m.PRIVATE, text="Private words")
+    private_id, private_answer = respond(
+        app, info, users.make(roles.PARENT), visibility=m.PRIVATE, text="Private words"
+    )
     with app.app_context():
         answer = db.session.get(m.Answer, private_answer)
         answer.themes = [db.session.get(LearningTheme, made["Old theme"])]
@@ -577,10 +616,16 @@ def test_free_text_answers_show_their_moderation_and_are_tagged_with_themes(app,
     assert "Learning themes saved." in text_of(client.get(answer.location))
 
     # None is fine; a retired theme the answer already has stays.
-    assert client.post(f"/manage/consultations/{info['id']}/answers/{pending_answer}/themes", data={}).status_code == 302
-    assert client.post(
-        f"/manage/consultations/{info['id']}/answers/{private_answer}/themes", data={"themes": [str(made["Transport"])]}
-    ).status_code == 302
+    assert (
+        client.post(f"/manage/consultations/{info['id']}/answers/{pending_answer}/themes", data={}).status_code == 302
+    )
+    assert (
+        client.post(
+            f"/manage/consultations/{info['id']}/answers/{private_answer}/themes",
+            data={"themes": [str(made["Transport"])]},
+        ).status_code
+        == 302
+    )
     with app.app_context():
         assert db.session.get(m.Answer, pending_answer).themes == []
         assert [t.name for t in db.session.get(m.Answer, private_answer).themes] == ["Old theme", "Transport"]
@@ -609,7 +654,9 @@ def test_the_export_has_a_row_per_response_and_names_no_one(app, client, users, 
     parent = users.make(roles.PARENT, name="Pat Parent", email="pat@example.org")
     young = users.make(roles.YOUTH, name="Yasmin Young", email="yasmin@example.org")
     respond(app, info, parent, one="CAN", several=("Letters", "Schools"), scale=5, minutes_ago=90)
-    respond(app, info, young, voice=m.FORUM_VOICE, visibility=m.PRIVATE, text="From the forum", one="SEND", minutes_ago=60)
+    respond(
+        app, info, young, voice=m.FORUM_VOICE, visibility=m.PRIVATE, text="From the forum", one="SEND", minutes_ago=60
+    )
     respond(app, info, users.make(roles.PARENT), submitted=False)
 
     response = client.get(f"/manage/consultations/{info['id']}/export.csv")
@@ -631,8 +678,27 @@ def test_the_export_has_a_row_per_response_and_names_no_one(app, client, users, 
     ]
     assert len(exported) == 3
     first, second = exported[1], exported[2]
-    assert first[2:] == ["Own", "Public", "Waiting for moderation", "No", "Parent or carer", "The new name is better", "CAN", "Letters; Schools", "5", ""]
-    assert second[2:9] == ["Youth forum (collective)", "Private", "Waiting for moderation", "No", "Youth forum member", "From the forum", "SEND"]
+    assert first[2:] == [
+        "Own",
+        "Public",
+        "Waiting for moderation",
+        "No",
+        "Parent or carer",
+        "The new name is better",
+        "CAN",
+        "Letters; Schools",
+        "5",
+        "",
+    ]
+    assert second[2:9] == [
+        "Youth forum (collective)",
+        "Private",
+        "Waiting for moderation",
+        "No",
+        "Youth forum member",
+        "From the forum",
+        "SEND",
+    ]
     everything = repr(exported)
     for personal in ("Pat Parent", "Pat", "pat@example.org", "Yasmin", "yasmin@example.org"):
         assert personal not in everything
@@ -647,7 +713,12 @@ def test_formula_payloads_come_out_inert(app, client, users, manager, payload):
                 {"kind": m.CHOOSE_ONE, "prompt": "Pick one", "options": [payload, "Plain"]},
             ]
         )
-        info = {"id": made.id, "text": made.questions[0].id, "one": made.questions[1].id, "one_options": {o.label: o.id for o in made.questions[1].options}}
+        info = {
+            "id": made.id,
+            "text": made.questions[0].id,
+            "one": made.questions[1].id,
+            "one_options": {o.label: o.id for o in made.questions[1].options},
+        }
     respond(app, info, users.make(roles.PARENT), text=payload, one=payload)
 
     exported = csv_rows(client.get(f"/manage/consultations/{info['id']}/export.csv"))
@@ -686,7 +757,9 @@ def test_a_draft_outcome_is_saved_and_publishing_needs_all_three_parts(app, clie
     form = client.get(f"/manage/consultations/{info['id']}/outcome")
     assert "The numbers" in text_of(form) and "CAN: 1 (100%)" in text_of(form)
 
-    saved = client.post(f"/manage/consultations/{info['id']}/outcome", data={"we_asked": OUTCOME["we_asked"], "save": "Save draft"})
+    saved = client.post(
+        f"/manage/consultations/{info['id']}/outcome", data={"we_asked": OUTCOME["we_asked"], "save": "Save draft"}
+    )
     assert saved.status_code == 302
     assert "Draft saved. It is not public until you publish it." in text_of(client.get(saved.location))
     kept = row(app, m.Consultation, info["id"])
@@ -705,7 +778,9 @@ def test_a_draft_outcome_is_saved_and_publishing_needs_all_three_parts(app, clie
     assert outbox.messages() == []
 
 
-def test_publishing_tells_each_person_who_took_part_once_and_corrections_tell_no_one(app, client, users, manager, outbox):
+def test_publishing_tells_each_person_who_took_part_once_and_corrections_tell_no_one(
+    app, client, users, manager, outbox
+):
     info = consultation(app, state=m.CLOSED, forum_may_answer=True, audience=m.EVERYONE)
     young = users.make(roles.YOUTH, email="young@example.org")
     parent = users.make(roles.PARENT, email="parent@example.org")
@@ -722,10 +797,16 @@ def test_publishing_tells_each_person_who_took_part_once_and_corrections_tell_no
 
     answer = client.post(f"/manage/consultations/{info['id']}/outcome", data={**OUTCOME, "publish": "Publish outcome"})
     assert answer.status_code == 302
-    assert "Outcome published. 3 people who took part have been emailed a link to it." in text_of(client.get(answer.location))
+    assert "Outcome published. 3 people who took part have been emailed a link to it." in text_of(
+        client.get(answer.location)
+    )
 
     told = outbox.messages(template="consultation_outcome")
-    assert sorted(message.recipient for message in told) == ["commenter@example.org", "parent@example.org", "young@example.org"]
+    assert sorted(message.recipient for message in told) == [
+        "commenter@example.org",
+        "parent@example.org",
+        "young@example.org",
+    ]
     assert all(outbox.link_in(message) == f"/consultations/{info['slug']}" for message in told)
     assert row(app, m.Consultation, info["id"]).outcome_published_at is not None
     public = board(client, info)  # BOARD: the public page shows the outcome
@@ -740,7 +821,9 @@ def test_publishing_tells_each_person_who_took_part_once_and_corrections_tell_no
     assert len(outbox.messages(template="consultation_outcome")) == 3
     assert "from February" in board(client, info)  # BOARD
     # A correction cannot take away a part of a published outcome.
-    emptied = client.post(f"/manage/consultations/{info['id']}/outcome", data={**OUTCOME, "we_did": "", "publish": "Save corrections"})
+    emptied = client.post(
+        f"/manage/consultations/{info['id']}/outcome", data={**OUTCOME, "we_did": "", "publish": "Save corrections"}
+    )
     assert "Enter what the council decided and will do" in error_summary(emptied)
     assert len(events(app, "consultation.outcome_published")) == 1
     assert len(events(app, "consultation.outcome_corrected")) == 1
@@ -750,7 +833,7 @@ def test_publishing_tells_each_person_who_took_part_once_and_corrections_tell_no
 
 
 def test_a_decision_or_outcome_sent_without_its_token_is_shown_again_and_changes_nothing(csrf_app):
-    from tests.factories import PASSWORD, make_user
+    from tests.factories import make_user
     from tests.test_security import sign_in_with_token
 
     with csrf_app.app_context():
@@ -780,7 +863,8 @@ def test_two_managers_publishing_the_outcome_at_once_tell_people_only_once(app, 
 
     info = consultation(app, state=m.CLOSED)
     respond(app, info, users.make(roles.PARENT))
-    first, second = users.make(roles.MANAGER), users.make(roles.MANAGER)
+    users.make(roles.MANAGER)  # a first manager, who publishes first
+    second = users.make(roles.MANAGER)
     words = {"we_asked": "We asked.", "you_said": "You said.", "we_did": "We did."}
     with app.app_context():
         seen_by_second = db.session.get(m.Consultation, info["id"])  # both pages opened before either published

@@ -14,13 +14,13 @@ from portal.casework import clocks, demo_history, routing
 from portal.casework import services as casework_services
 from portal.casework.models import CaseOutcome, DeadlineChange, Remedy, outcome_theme
 from portal.core.models import AuditEvent
+from portal.core.terms import recent_terms, term_of
 from portal.core.time import LONDON, london_today, utcnow
 from portal.extensions import db
 from portal.feedback import services as feedback_services
 from portal.feedback.models import Case, CaseMessage, ReferenceCounter
 from portal.yousaid import periods
 from portal.yousaid.models import DONE, IN_PROGRESS, PLANNED, YouSaidChange, YouSaidEntry
-from portal.yousaid.terms import recent_terms, term_of
 
 PASSWORD = "Velvet-Compass-Meadow-19"
 
@@ -38,7 +38,9 @@ def snapshot():
     """How many rows seed-demo's casework and You Said, We Did leave behind, table by table."""
     counted = [Case, DeadlineChange, CaseOutcome, Remedy, CaseMessage, AuditEvent, User, YouSaidEntry, YouSaidChange]
     counts = {model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model)) for model in counted}
-    counts["references"] = sorted(db.session.execute(sa.select(ReferenceCounter.year, ReferenceCounter.last_number)).all())
+    counts["references"] = sorted(
+        db.session.execute(sa.select(ReferenceCounter.year, ReferenceCounter.last_number)).all()
+    )
     return counts
 
 
@@ -62,7 +64,11 @@ def test_every_term_of_the_last_three_has_complaints_compliments_and_suggestions
         assert any(case.not_complaint_reason for case in history)
         still_open = [case for case in history if case.status != "closed"]
         assert len(still_open) >= 3
-        overdue = [case for case in still_open if case.acknowledge_by and case.acknowledged_at is None and case.acknowledge_by < london_today()]
+        overdue = [
+            case
+            for case in still_open
+            if case.acknowledge_by and case.acknowledged_at is None and case.acknowledge_by < london_today()
+        ]
         assert overdue
         # Stage 2 is handled by someone other than stage 1.
         for case in history:
@@ -71,7 +77,13 @@ def test_every_term_of_the_last_three_has_complaints_compliments_and_suggestions
         # Nothing has happened in the future.
         now = utcnow()
         for case in history:
-            for moment in (case.received_at, case.acknowledged_at, case.responded_at, case.escalated_at, case.closed_at):
+            for moment in (
+                case.received_at,
+                case.acknowledged_at,
+                case.responded_at,
+                case.escalated_at,
+                case.closed_at,
+            ):
                 assert moment is None or moment <= now
         # Families are invented, at example.org.
         assert all(case.contact_email.endswith("@example.org") for case in history if case.contact_email)
@@ -81,7 +93,9 @@ def test_escalated_complaints_keep_their_stage_1_clocks_in_the_history(app, runn
     seed(runner)
     with app.app_context():
         escalated = db.session.scalars(
-            sa.select(Case).where(Case.submission_key.like(f"{demo_history.DEMO_PREFIX}%"), Case.escalated_at.is_not(None))
+            sa.select(Case).where(
+                Case.submission_key.like(f"{demo_history.DEMO_PREFIX}%"), Case.escalated_at.is_not(None)
+            )
         ).all()
         assert escalated
         for case in escalated:
@@ -135,7 +149,9 @@ def test_you_said_we_did_entries_are_published_with_their_history(app, runner, c
         can = published["We say CAN, not SEND"]
         assert can.term == previous.slug
         assert [(change.kind, change.status) for change in can.changes] == [
-            (YouSaidChange.PUBLISHED, PLANNED), (YouSaidChange.STATUS, IN_PROGRESS), (YouSaidChange.STATUS, DONE),
+            (YouSaidChange.PUBLISHED, PLANNED),
+            (YouSaidChange.STATUS, IN_PROGRESS),
+            (YouSaidChange.STATUS, DONE),
         ]
         assert can.action_status == DONE and can.action_done_on
         assert [c.slug for c in can.consultations] == ["renaming-send-to-can"]
@@ -198,7 +214,10 @@ def test_the_complaints_report_has_real_figures(client, runner):
     assert "No complaints were received in this period" not in page.get_data(as_text=True)
     this_year, last_year = csv_values(client, current), csv_values(client, current.previous())
     assert this_year[("Complaints received", "All categories")] > 0
-    assert this_year[("Other feedback received", "Compliments")] + this_year[("Other feedback received", "Suggestions")] > 0
+    assert (
+        this_year[("Other feedback received", "Compliments")] + this_year[("Other feedback received", "Suggestions")]
+        > 0
+    )
     # The three terms fall within this financial year and the one before.
     both = {key: this_year.get(key, 0) + last_year.get(key, 0) for key in this_year}
     for measure in [
@@ -222,9 +241,22 @@ def _columns(case):
     return {
         name: getattr(case, name)
         for name in (
-            "kind", "status", "stage", "acknowledge_by", "acknowledged_at", "respond_by", "responded_at", "escalated_at",
-            "closed_at", "extension_used", "stage1_caseworker_id", "not_complaint_reason", "caseworker_id", "team_id",
-            "triage_route", "what_happened",
+            "kind",
+            "status",
+            "stage",
+            "acknowledge_by",
+            "acknowledged_at",
+            "respond_by",
+            "responded_at",
+            "escalated_at",
+            "closed_at",
+            "extension_used",
+            "stage1_caseworker_id",
+            "not_complaint_reason",
+            "caseworker_id",
+            "team_id",
+            "triage_route",
+            "what_happened",
         )
     }
 
@@ -232,26 +264,45 @@ def _columns(case):
 def _recorded(case_id, after_event_id):
     """What the database holds about one case, in a form two cases can be compared by."""
     changes = db.session.execute(
-        sa.select(DeadlineChange.stage, DeadlineChange.clock, DeadlineChange.old_date, DeadlineChange.new_date,
-                  DeadlineChange.reason, DeadlineChange.changed_by_id)
-        .where(DeadlineChange.case_id == case_id).order_by(DeadlineChange.id)
+        sa.select(
+            DeadlineChange.stage,
+            DeadlineChange.clock,
+            DeadlineChange.old_date,
+            DeadlineChange.new_date,
+            DeadlineChange.reason,
+            DeadlineChange.changed_by_id,
+        )
+        .where(DeadlineChange.case_id == case_id)
+        .order_by(DeadlineChange.id)
     ).all()
     outcomes = []
-    for outcome in db.session.scalars(sa.select(CaseOutcome).where(CaseOutcome.case_id == case_id).order_by(CaseOutcome.id)):
-        outcomes.append((
-            outcome.stage, outcome.outcome, outcome.summary, outcome.recorded_by_id,
-            sorted(theme.id for theme in outcome.themes),
-            [(remedy.kind, remedy.description, remedy.due_on, remedy.done_at) for remedy in outcome.remedies],
-        ))
+    for outcome in db.session.scalars(
+        sa.select(CaseOutcome).where(CaseOutcome.case_id == case_id).order_by(CaseOutcome.id)
+    ):
+        outcomes.append(
+            (
+                outcome.stage,
+                outcome.outcome,
+                outcome.summary,
+                outcome.recorded_by_id,
+                sorted(theme.id for theme in outcome.themes),
+                [(remedy.kind, remedy.description, remedy.due_on, remedy.done_at) for remedy in outcome.remedies],
+            )
+        )
     messages = db.session.execute(
         sa.select(CaseMessage.body, CaseMessage.from_family, CaseMessage.author_id, CaseMessage.internal)
-        .where(CaseMessage.case_id == case_id).order_by(CaseMessage.id)
+        .where(CaseMessage.case_id == case_id)
+        .order_by(CaseMessage.id)
     ).all()
     # Who routing picks for stage 2 depends on everyone's load: assignments are compared by result.
     events = db.session.execute(
         sa.select(AuditEvent.action, AuditEvent.actor_id, AuditEvent.details)
-        .where(AuditEvent.object_type == "feedback_case", AuditEvent.object_id == str(case_id), AuditEvent.id > after_event_id,
-               AuditEvent.action.not_in(["case.assigned", "case.queued"]))
+        .where(
+            AuditEvent.object_type == "feedback_case",
+            AuditEvent.object_id == str(case_id),
+            AuditEvent.id > after_event_id,
+            AuditEvent.action.not_in(["case.assigned", "case.queued"]),
+        )
         .order_by(AuditEvent.occurred_at, AuditEvent.id)
     ).all()
     return {"changes": changes, "outcomes": outcomes, "messages": messages, "events": events}
@@ -319,9 +370,15 @@ def test_the_history_is_what_the_real_casework_actions_write(app, staff, monkeyp
             category_id, team_id = staff.category(plan.category)
             fields = dict(plan.fields)
             replayed = Case(
-                reference=f"CAN-1991-{number:05d}", submission_key=f"replay-{plan.key}", kind=plan.kind,
-                category_id=category_id, team_id=team_id, status="received",
-                stage=1 if plan.kind == "complaint" else None, received_at=plan.received_at, **fields,
+                reference=f"CAN-1991-{number:05d}",
+                submission_key=f"replay-{plan.key}",
+                kind=plan.kind,
+                category_id=category_id,
+                team_id=team_id,
+                status="received",
+                stage=1 if plan.kind == "complaint" else None,
+                received_at=plan.received_at,
+                **fields,
             )
             db.session.add(replayed)
             db.session.flush()
@@ -334,7 +391,8 @@ def test_the_history_is_what_the_real_casework_actions_write(app, staff, monkeyp
             first_event = db.session.scalar(sa.select(sa.func.max(AuditEvent.id)))
             first_generated_event = db.session.scalar(
                 sa.select(sa.func.min(AuditEvent.id)).where(
-                    AuditEvent.object_id == str(generated.id), AuditEvent.object_type == "feedback_case",
+                    AuditEvent.object_id == str(generated.id),
+                    AuditEvent.object_type == "feedback_case",
                     AuditEvent.occurred_at > plan.received_at,
                 )
             )
@@ -348,8 +406,12 @@ def test_the_history_is_what_the_real_casework_actions_write(app, staff, monkeyp
                     casework_services.extend(replayed, actor, details["working_days"], details["reason"])
                 elif step.action == "respond":
                     casework_services.record_outcome(
-                        replayed, actor, outcome=details["outcome"], summary=details["summary"],
-                        remedies=details["remedies"], theme_ids=[staff.themes[name] for name in details["themes"]],
+                        replayed,
+                        actor,
+                        outcome=details["outcome"],
+                        summary=details["summary"],
+                        remedies=details["remedies"],
+                        theme_ids=[staff.themes[name] for name in details["themes"]],
                     )
                 elif step.action == "close":
                     casework_services.close(replayed, actor)
@@ -359,7 +421,9 @@ def test_the_history_is_what_the_real_casework_actions_write(app, staff, monkeyp
                     feedback_services.escalate(replayed, details["reason"])
                     if replayed.caseworker_id != details["handler"]:
                         by = db.session.get(User, details["assigned_by"]) if details["assigned_by"] else None
-                        routing.assign(replayed, db.session.get(User, details["handler"]), demo_history.STAGE2_TRANSFER, by)
+                        routing.assign(
+                            replayed, db.session.get(User, details["handler"]), demo_history.STAGE2_TRANSFER, by
+                        )
                 db.session.commit()
 
             assert _columns(generated) == _columns(replayed), plan.key
@@ -367,7 +431,9 @@ def test_the_history_is_what_the_real_casework_actions_write(app, staff, monkeyp
             got = _recorded(generated.id, (first_generated_event or 2**31 - 1) - 1)
             assert got == want, plan.key
             # Made at the planned moments (the real actions stamp these with the clock).
-            outcome_times = db.session.scalars(sa.select(CaseOutcome.recorded_at).where(CaseOutcome.case_id == generated.id)).all()
+            outcome_times = db.session.scalars(
+                sa.select(CaseOutcome.recorded_at).where(CaseOutcome.case_id == generated.id)
+            ).all()
             respond_times = [step.at for step in plan.steps if step.action == "respond"]
             assert outcome_times == respond_times
 
@@ -377,12 +443,16 @@ def test_bulk_insert_writes_the_same_cases_with_reserved_references(app, staff):
         now = utcnow()
         inserted = demo_history.insert_bulk(60, days=400, now=now, batch=25, trail=True)
         assert inserted == 60
-        cases = db.session.scalars(sa.select(Case).where(Case.submission_key.like(f"{demo_history.BULK_PREFIX}%"))).all()
+        cases = db.session.scalars(
+            sa.select(Case).where(Case.submission_key.like(f"{demo_history.BULK_PREFIX}%"))
+        ).all()
         assert len(cases) == 60
         # References follow the order the cases arrived in, and the counter knows about them.
         by_time = sorted(cases, key=lambda case: (case.received_at, case.id))
         for year in {london_day(case.received_at).year for case in cases}:
-            numbers = [int(case.reference.rsplit("-", 1)[1]) for case in by_time if london_day(case.received_at).year == year]
+            numbers = [
+                int(case.reference.rsplit("-", 1)[1]) for case in by_time if london_day(case.received_at).year == year
+            ]
             assert numbers == list(range(1, len(numbers) + 1))
             assert feedback_services.allocate_reference(year) == f"CAN-{year}-{len(numbers) + 1:05d}"
         db.session.rollback()

@@ -53,9 +53,7 @@ TEAM = "Travel Assist"
 def kinds_with_links() -> set[str]:
     """Every email template whose text contains a link."""
     return {
-        path.stem
-        for path in EMAIL_TEMPLATES.glob("*.txt")
-        if LINK_IN_TEMPLATE.search(path.read_text(encoding="utf-8"))
+        path.stem for path in EMAIL_TEMPLATES.glob("*.txt") if LINK_IN_TEMPLATE.search(path.read_text(encoding="utf-8"))
     }
 
 
@@ -152,7 +150,8 @@ def registering_an_address_that_has_an_account(env):
 def admin_creating_an_account(env):
     signed_in(env, roles.ADMIN)
     response = env.client.post(
-        "/admin/users/new", data={"name": "Casey Worker", "email": "casey@example.org", "role": roles.CASEWORKER, "team": ""}
+        "/admin/users/new",
+        data={"name": "Casey Worker", "email": "casey@example.org", "role": roles.CASEWORKER, "team": ""},
     )
     assert response.status_code == 302
 
@@ -213,7 +212,11 @@ def moderator_removing_words_from_a_public_response(env):
     response_id, answer_id = respond(env.app, info, env.users.make(roles.PARENT), text="Mr Grumbleton shouts.")
     signed_in(env, roles.MANAGER)
     answer = decide(
-        env.client, "responses", response_id, "redact", "It named a member of staff",
+        env.client,
+        "responses",
+        response_id,
+        "redact",
+        "It named a member of staff",
         **{f"answer_{answer_id}": "[Removed by a moderator] shouts."},
     )
     assert answer.status_code == 302
@@ -232,7 +235,9 @@ def manager_publishing_what_a_consultation_did(env):
     info = consultation(env.app, state=m.CLOSED)
     respond(env.app, info, env.users.make(roles.PARENT))
     signed_in(env, roles.MANAGER)
-    response = env.client.post(f"/manage/consultations/{info['id']}/outcome", data={**OUTCOME, "publish": "Publish outcome"})
+    response = env.client.post(
+        f"/manage/consultations/{info['id']}/outcome", data={**OUTCOME, "publish": "Publish outcome"}
+    )
     assert response.status_code == 302
 
 
@@ -278,7 +283,11 @@ def cron_reminding_a_caseworker_of_a_case_due_soon(env):
 def cron_telling_a_team_lead_of_an_overdue_case(env):
     with env.app.app_context():
         set_lead(TEAM, make_user(roles.MANAGER, team=TEAM))
-        new_case(team=TEAM, caseworker=make_user(roles.CASEWORKER, team=TEAM), acknowledge_by=clocks.today() - timedelta(days=3))
+        new_case(
+            team=TEAM,
+            caseworker=make_user(roles.CASEWORKER, team=TEAM),
+            acknowledge_by=clocks.today() - timedelta(days=3),
+        )
     sla_remind(env)
 
 

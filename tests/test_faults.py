@@ -73,7 +73,11 @@ def test_with_redis_down_sign_in_works_on_per_process_limits_and_healthz_says_so
     # The limits still hold, counted in this process.
     guesser = app.test_client()
     for n in range(2):
-        guesser.post("/sign-in", data={"email": person.email, "password": "wrong"}, environ_base={"REMOTE_ADDR": f"198.51.100.{n}"})
+        guesser.post(
+            "/sign-in",
+            data={"email": person.email, "password": "wrong"},
+            environ_base={"REMOTE_ADDR": f"198.51.100.{n}"},
+        )
     assert sign_in(guesser, person, "198.51.100.50").status_code == 429
 
     health = client.get("/healthz")
@@ -82,10 +86,10 @@ def test_with_redis_down_sign_in_works_on_per_process_limits_and_healthz_says_so
 
 
 def test_healthz_reports_redis_when_it_answers(app_with):
-    from tests.test_security import redis_or_skip
+    from tests.test_security import REDIS_URI, redis_or_skip
 
     redis_or_skip()
-    app = app_with(REDIS_URL="redis://127.0.0.1:6379/15")
+    app = app_with(REDIS_URL=REDIS_URI)
     health = app.test_client().get("/healthz")
     assert health.status_code == 200
     assert health.json == {"status": "ok", "database": "reachable", "redis": "reachable"}

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
+from portal.accounts.models import User
 from portal.core.time import utcnow
 from portal.extensions import db
-from portal.accounts.models import User
 from portal.feedback import services
 from portal.feedback.models import Attachment, Case, CaseAccessToken, CaseMessage, FileBlob
 from tests.feedback_helpers import COMPLAINT, make_category, submit, walk
@@ -59,6 +59,7 @@ def reference_of(app, email) -> str:
 
 # --- evidence -------------------------------------------------------------------------------
 
+
 def test_good_files_are_kept_and_reach_the_case(app, client, category_id):
     start_journey_to_evidence(client, category_id)
     for name, data in (("letter.pdf", PDF), ("photo.png", PNG), ("scan.jpg", JPEG), ("report.docx", docx_bytes())):
@@ -77,8 +78,16 @@ def test_good_files_are_kept_and_reach_the_case(app, client, category_id):
 @pytest.mark.parametrize(
     "name, data, message",
     [
-        ("letter.pdf", b"<html><body><script>alert(1)</script></body></html>", "must be a PDF, JPEG, PNG or Word (DOCX)"),
-        ("drawing.svg", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', "must be a PDF, JPEG, PNG or Word (DOCX)"),
+        (
+            "letter.pdf",
+            b"<html><body><script>alert(1)</script></body></html>",
+            "must be a PDF, JPEG, PNG or Word (DOCX)",
+        ),
+        (
+            "drawing.svg",
+            b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>',
+            "must be a PDF, JPEG, PNG or Word (DOCX)",
+        ),
         ("empty.pdf", b"", "The selected file is empty"),
         ("big.pdf", PDF + b"0" * (10 * MB), "must be smaller than 10MB"),
     ],
@@ -151,6 +160,7 @@ def test_nobody_else_can_remove_a_draft_file(app, client, category_id):
 
 
 # --- following a case -----------------------------------------------------------------------
+
 
 def test_track_emails_a_single_use_link_that_opens_the_case(app, client, category_id, outbox):
     send_case(client, category_id)
@@ -259,8 +269,14 @@ def test_internal_notes_never_reach_the_family(app, client, category_id):
         db.session.add(note)
         db.session.flush()
         hidden_file = Attachment(
-            case=case, message=note, blob=FileBlob(data=PDF), filename="note.pdf",
-            content_type="application/pdf", size=len(PDF), sha256="0" * 64, from_family=False,
+            case=case,
+            message=note,
+            blob=FileBlob(data=PDF),
+            filename="note.pdf",
+            content_type="application/pdf",
+            size=len(PDF),
+            sha256="0" * 64,
+            from_family=False,
         )
         db.session.add(hidden_file)
         db.session.commit()
@@ -343,6 +359,7 @@ def test_files_are_downloads_never_pages(app, client, category_id):
 
 
 # --- only the family -------------------------------------------------------------------------
+
 
 @pytest.fixture
 def two_families(app, client, users, category_id):
@@ -435,7 +452,9 @@ def test_seed_demo_adds_a_spread_of_cases_once(app, runner):
         today = services.today_in_london()
         kinds = {case.kind for case in cases}
         statuses = {case.status for case in cases}
-        overdue = [case for case in cases if case.acknowledge_by and not case.acknowledged_at and case.acknowledge_by < today]
+        overdue = [
+            case for case in cases if case.acknowledge_by and not case.acknowledged_at and case.acknowledge_by < today
+        ]
         categories = {case.category_id for case in cases}
         references = [case.reference for case in cases]
         parent_cases = [case for case in cases if case.contact_email == "parent@example.org"]

@@ -31,13 +31,25 @@ def only_case(app) -> Case:
 
 # --- branching ------------------------------------------------------------------------------
 
+
 def names(steps) -> list[str]:
     return [step.name for step in steps]
 
 
 def test_a_complaint_asks_the_triage_question():
     steps = names(journey.applicable_steps({"kind": "complaint", "worried": "no", "reply": "yes"}))
-    assert steps == ["kind", "safety", "category", "triage", "details", "child", "reply", "contact", "adjustments", "evidence"]
+    assert steps == [
+        "kind",
+        "safety",
+        "category",
+        "triage",
+        "details",
+        "child",
+        "reply",
+        "contact",
+        "adjustments",
+        "evidence",
+    ]
 
 
 @pytest.mark.parametrize("kind", ["compliment", "suggestion", "question"])
@@ -53,7 +65,17 @@ def test_worry_about_harm_shows_the_urgent_route_first():
     assert journey.next_step(answers, journey.STEP_BY_NAME["safety"]).name == "category"
 
 
-@pytest.mark.parametrize("triage, shows_route", [("assessment", True), ("plan", True), ("school", True), ("health", True), ("school_decision", True), ("none", False)])
+@pytest.mark.parametrize(
+    "triage, shows_route",
+    [
+        ("assessment", True),
+        ("plan", True),
+        ("school", True),
+        ("health", True),
+        ("school_decision", True),
+        ("none", False),
+    ],
+)
 def test_signposted_decisions_show_the_other_route(triage, shows_route):
     answers = {"kind": "complaint", "triage": triage}
     assert (journey.next_step(answers, journey.STEP_BY_NAME["triage"]).name == "route") is shows_route
@@ -73,12 +95,19 @@ def test_questions_cannot_be_opened_out_of_order():
 
 # --- the journey through the pages ---------------------------------------------------------
 
+
 def test_guest_completes_a_complaint(app, client, category_id, outbox):
     walk(client, category_id)
     check = client.get("/feedback/check-your-answers")
     text = check.get_data(as_text=True)
     assert check.status_code == 200
-    for shown in ("The taxi did not come for three weeks.", "A reliable taxi and an apology.", "Jo Smith", "Riverside Primary", "Easy read letters and emails"):
+    for shown in (
+        "The taxi did not come for three weeks.",
+        "A reliable taxi and an apology.",
+        "Jo Smith",
+        "Riverside Primary",
+        "Easy read letters and emails",
+    ):
         assert shown in text
 
     response = submit(client)
@@ -148,7 +177,12 @@ def test_worry_about_harm_shows_the_urgent_contact_and_flags_the_case(app, clien
 
 
 def test_appeal_route_shows_the_mediation_deadline(app, client, category_id):
-    walk(client, category_id, skip=("details", "child", "reply", "contact", "adjustments"), overrides={"triage": {"triage": "assessment"}})
+    walk(
+        client,
+        category_id,
+        skip=("details", "child", "reply", "contact", "adjustments"),
+        overrides={"triage": {"triage": "assessment"}},
+    )
     page = client.get("/feedback/other-ways-to-resolve-this").get_data(as_text=True)
     assert "SEND Tribunal" in page and "mediation adviser" in page and "SENDIASS" in page
 
@@ -164,7 +198,9 @@ def test_appeal_route_shows_the_mediation_deadline(app, client, category_id):
     for step in ("details", "child", "reply", "contact", "adjustments"):
         answer(client, step, COMPLAINT[step])
     client.post("/feedback/evidence", data={"continue": "1"})
-    assert "contact a mediation adviser by 15 November 2026" in client.get("/feedback/check-your-answers").get_data(as_text=True)
+    assert "contact a mediation adviser by 15 November 2026" in client.get("/feedback/check-your-answers").get_data(
+        as_text=True
+    )
     submit(client)
     case = only_case(app)
     assert case.triage_route == "tribunal" and case.decision_letter_date == date(2026, 9, 15)
@@ -178,21 +214,35 @@ def test_appeal_route_shows_the_mediation_deadline(app, client, category_id):
     ],
 )
 def test_decision_letter_date_must_be_real_and_past(client, category_id, parts, message):
-    walk(client, category_id, skip=("details", "child", "reply", "contact", "adjustments"), overrides={"triage": {"triage": "plan"}})
+    walk(
+        client,
+        category_id,
+        skip=("details", "child", "reply", "contact", "adjustments"),
+        overrides={"triage": {"triage": "plan"}},
+    )
     response = client.post("/feedback/other-ways-to-resolve-this", data={"decision_letter_date": parts})
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("triage, words", [("health", "patient advice and liaison service"), ("school_decision", "school's own complaints procedure")])
+@pytest.mark.parametrize(
+    "triage, words",
+    [("health", "patient advice and liaison service"), ("school_decision", "school's own complaints procedure")],
+)
 def test_health_and_school_decisions_are_signposted(client, category_id, triage, words):
-    walk(client, category_id, skip=("details", "child", "reply", "contact", "adjustments"), overrides={"triage": {"triage": triage}})
+    walk(
+        client,
+        category_id,
+        skip=("details", "child", "reply", "contact", "adjustments"),
+        overrides={"triage": {"triage": triage}},
+    )
     page = client.get("/feedback/other-ways-to-resolve-this").get_data(as_text=True)
     assert words in page
     assert "Continue with my complaint" in page
 
 
 # --- nothing typed is lost -----------------------------------------------------------------
+
 
 def test_a_validation_error_keeps_everything_typed(client, category_id):
     walk(client, category_id, skip=("details", "child", "reply", "contact", "adjustments"))
@@ -227,7 +277,11 @@ def test_an_expired_page_keeps_the_answers(csrf_app):
     # The page sat open too long: its token no longer works.
     response = client.post(
         f"/feedback/{SLUGS['details']}",
-        data={"what_happened": "A long account typed over an hour.", "outcome_wanted": "A meeting", "csrf_token": "expired"},
+        data={
+            "what_happened": "A long account typed over an hour.",
+            "outcome_wanted": "A meeting",
+            "csrf_token": "expired",
+        },
     )
     text = response.get_data(as_text=True)
     assert response.status_code == 400
@@ -263,11 +317,14 @@ def test_without_a_draft_questions_lead_to_the_start(client):
 
 # --- check your answers --------------------------------------------------------------------
 
+
 def test_change_links_return_to_the_check_page(client, category_id):
     walk(client, category_id)
     check = client.get("/feedback/check-your-answers").get_data(as_text=True)
     assert f'href="/feedback/{SLUGS["details"]}?change=1"' in check
-    changed = client.post(f"/feedback/{SLUGS['details']}?change=1", data={"what_happened": "Changed account.", "outcome_wanted": "x"})
+    changed = client.post(
+        f"/feedback/{SLUGS['details']}?change=1", data={"what_happened": "Changed account.", "outcome_wanted": "x"}
+    )
     assert changed.headers["Location"] == "/feedback/check-your-answers"
     assert "Changed account." in client.get("/feedback/check-your-answers").get_data(as_text=True)
 
@@ -289,6 +346,7 @@ def test_answers_that_no_longer_apply_are_not_kept(app, client, category_id):
 
 
 # --- one case per submission ----------------------------------------------------------------
+
 
 def test_sending_twice_makes_one_case(app, client, category_id, outbox):
     walk(client, category_id)
@@ -325,30 +383,45 @@ def test_starting_again_after_sending_makes_a_fresh_draft(app, client, category_
     walk(client, category_id)
     submit(client)
     client.post("/feedback/begin")
-    assert 'checked' not in client.get(f"/feedback/{SLUGS['kind']}").get_data(as_text=True)
+    assert "checked" not in client.get(f"/feedback/{SLUGS['kind']}").get_data(as_text=True)
 
 
 def test_signed_in_parent_has_details_filled_in_and_the_case_on_their_account(app, client, auth, users, category_id):
     parent = users.make("parent", name="Priya Shah", email="priya@example.org")
     auth.sign_in(parent)
     client.post("/feedback/begin")
-    page = client.get(f"/feedback/{SLUGS['kind']}")
+    assert client.get(f"/feedback/{SLUGS['kind']}").status_code == 200
     with app.app_context():
         draft = db.session.scalar(db.select(FeedbackDraft))
         assert draft.answers["contact_email"] == "priya@example.org"
-    walk(client, category_id, {"contact": {**COMPLAINT["contact"], "contact_name": "Priya Shah", "contact_email": "priya@example.org"}})
+    walk(
+        client,
+        category_id,
+        {"contact": {**COMPLAINT["contact"], "contact_name": "Priya Shah", "contact_email": "priya@example.org"}},
+    )
     submit(client)
     assert only_case(app).user_id == parent.id
 
 
 # --- references under concurrency ----------------------------------------------------------
 
+
 def complete_answers(category_id: int, number: int) -> dict:
     return {
-        "kind": "complaint", "worried": "no", "category_id": str(category_id), "triage": "none",
-        "what_happened": f"Submission {number}", "outcome_wanted": "x", "child_seen": True,
-        "reply": "yes", "contact_name": f"Parent {number}", "contact_email": f"p{number}@example.org",
-        "relationship": "Parent", "preferred_contact": "email", "adjustments_seen": True, "evidence_seen": True,
+        "kind": "complaint",
+        "worried": "no",
+        "category_id": str(category_id),
+        "triage": "none",
+        "what_happened": f"Submission {number}",
+        "outcome_wanted": "x",
+        "child_seen": True,
+        "reply": "yes",
+        "contact_name": f"Parent {number}",
+        "contact_email": f"p{number}@example.org",
+        "relationship": "Parent",
+        "preferred_contact": "email",
+        "adjustments_seen": True,
+        "evidence_seen": True,
     }
 
 
@@ -410,6 +483,11 @@ def test_a_complaint_needs_the_outcome_wanted(client, category_id):
 
 
 def test_a_date_error_links_to_the_day_box(client, category_id):
-    walk(client, category_id, skip=("details", "child", "reply", "contact", "adjustments"), overrides={"triage": {"triage": "plan"}})
+    walk(
+        client,
+        category_id,
+        skip=("details", "child", "reply", "contact", "adjustments"),
+        overrides={"triage": {"triage": "plan"}},
+    )
     response = client.post("/feedback/other-ways-to-resolve-this", data={"decision_letter_date": ["40", "1", "2026"]})
     assert 'href="#decision_letter_date-day"' in response.get_data(as_text=True)

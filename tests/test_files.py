@@ -36,7 +36,12 @@ def plain_zip() -> bytes:
         ("letter.pdf", PDF, "application/pdf", "letter.pdf"),
         ("photo.PNG", PNG, "image/png", "photo.png"),
         ("scan.jpeg", JPEG, "image/jpeg", "scan.jpg"),
-        ("report.docx", docx_bytes(), "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "report.docx"),
+        (
+            "report.docx",
+            docx_bytes(),
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "report.docx",
+        ),
         ("misnamed.txt", PDF, "application/pdf", "misnamed.pdf"),
     ],
 )
@@ -49,7 +54,11 @@ def test_allowed_files_are_recognised_by_content(name, data, content_type, filen
 @pytest.mark.parametrize(
     "name, data, message",
     [
-        ("page.pdf", b"<!DOCTYPE html><html><script>alert(1)</script></html>", "must be a PDF, JPEG, PNG or Word (DOCX)"),
+        (
+            "page.pdf",
+            b"<!DOCTYPE html><html><script>alert(1)</script></html>",
+            "must be a PDF, JPEG, PNG or Word (DOCX)",
+        ),
         ("image.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "must be a PDF"),
         ("archive.docx", plain_zip(), "must be a PDF"),
         ("empty.pdf", b"", "The selected file is empty"),
@@ -87,6 +96,7 @@ def test_very_long_names_are_cut_keeping_the_extension():
 
 
 # --- Word documents built to be costly to open ------------------------------------------------
+
 
 def docx_with_parts(extra: int) -> bytes:
     """A Word document's two required parts, then ``extra`` empty ones."""

@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 
 from portal.extensions import db
-
 from tests.casework_helpers import category_id, submit_case
 from tests.test_security import page
 
@@ -77,7 +76,9 @@ def test_track_variants_of_one_reference_share_one_allowance(app, client, outbox
     variants = [
         reference.lower(),
         f"  {reference}\x03 ",
-        reference.translate(str.maketrans("0123456789", "\uff10\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff19")),
+        reference.translate(
+            str.maketrans("0123456789", "\uff10\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff19")
+        ),
         reference,
     ]
     statuses = [

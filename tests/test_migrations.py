@@ -7,7 +7,6 @@ from alembic.migration import MigrationContext
 
 from portal.extensions import db
 
-
 # Made by hand in a migration because models cannot describe it: the full-text search index.
 HAND_MADE_INDEXES = {"ix_feedback_case_search"}
 
@@ -59,7 +58,9 @@ def test_case_search_uses_the_full_text_index_on_postgresql(app):
             plan = "\n".join(
                 row[0]
                 for row in connection.execute(
-                    sa.text(f"EXPLAIN SELECT id FROM feedback_case WHERE {SEARCH_DOCUMENT} @@ websearch_to_tsquery('simple'::regconfig, 'taxi')")
+                    sa.text(
+                        f"EXPLAIN SELECT id FROM feedback_case WHERE {SEARCH_DOCUMENT} @@ websearch_to_tsquery('simple'::regconfig, 'taxi')"
+                    )
                 )
             )
         assert "ix_feedback_case_search" in plan

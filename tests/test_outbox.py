@@ -65,7 +65,9 @@ def queue(app, count=1, template="password_reset"):
 
         user = User(name="Mo Parent", email="mo@example.org", role="parent")
         for number in range(count):
-            queue_email(f"family{number}@example.org", f"Message {number}", template, user=user, link="http://x/y", hours=1)
+            queue_email(
+                f"family{number}@example.org", f"Message {number}", template, user=user, link="http://x/y", hours=1
+            )
         db.session.commit()
 
 
@@ -228,7 +230,7 @@ def test_a_password_reset_request_reaches_the_mail_server(app, client, runner, s
     person = users.make()
     client.post("/forgotten-password", data={"email": person.email})
     runner.invoke(args=["outbox", "send"])
-    (recipients, message), = server.received
+    ((recipients, message),) = server.received
     assert recipients == [person.email]
     assert "/reset-password/" in message.get_payload(decode=True).decode()
 
@@ -251,7 +253,9 @@ def test_subjects_are_cleaned_into_one_line_that_fits_when_queued(app, outbox):
 def add_raw_message(app, subject: str, body: str | None = "Plain words") -> None:
     """A message written straight into the table, as a bug elsewhere might, without queue_email."""
     with app.app_context():
-        db.session.add(OutboxMessage(recipient="odd@example.org", subject=subject, body=body, template="password_reset"))
+        db.session.add(
+            OutboxMessage(recipient="odd@example.org", subject=subject, body=body, template="password_reset")
+        )
         db.session.commit()
 
 
@@ -378,7 +382,7 @@ def test_only_administrators_see_the_outbox(client, auth, users):
 def set_states(app, *states):
     with app.app_context():
         ids = db.session.scalars(db.select(OutboxMessage.id).order_by(OutboxMessage.id)).all()
-        for message_id, state in zip(ids, states):
+        for message_id, state in zip(ids, states, strict=True):
             db.session.get(OutboxMessage, message_id).status = state
         db.session.commit()
 

@@ -32,8 +32,8 @@ from portal.yousaid import periods, report_queries
 from portal.yousaid.periods import FinancialYear
 from tests.casework_helpers import category_id, get_case, new_case
 from tests.factories import get_user, make_user
-from tests.test_security import check_page_headers, page
 from tests.query_counts import count_queries
+from tests.test_security import check_page_headers, page
 
 TRANSPORT = "Home-to-school transport"
 REVIEWS = "Annual reviews"
@@ -98,7 +98,9 @@ def _theme(name: str) -> LearningTheme:
     return theme
 
 
-def _stage(case: Case, number: int, received_day: date, stage: Stage, staff_id: int | None, previous_ack_due=None) -> dict:
+def _stage(
+    case: Case, number: int, received_day: date, stage: Stage, staff_id: int | None, previous_ack_due=None
+) -> dict:
     """Add the clock history, outcome and remedies of one stage; returns its deadlines."""
     due = {"acknowledge": add_working_days(receipt_day(received_day), 5)}
     changes = [(number, "acknowledge", previous_ack_due, due["acknowledge"], None)]
@@ -177,11 +179,15 @@ def complaint(
     )
     db.session.add(case)
     db.session.flush()
-    db.session.add(CaseMessage(case_id=case.id, body="Internal note Snorkmaiden about Zebedee", internal=True, author_id=staff_id))
+    db.session.add(
+        CaseMessage(case_id=case.id, body="Internal note Snorkmaiden about Zebedee", internal=True, author_id=staff_id)
+    )
     dues = {1: _stage(case, 1, london_day(received), stage1, staff_id)}
     current, clocks_of = stage1, dues[1]
     if escalated:
-        dues[2] = _stage(case, 2, london_day(escalated), stage2 or Stage(), staff_id, previous_ack_due=dues[1]["acknowledge"])
+        dues[2] = _stage(
+            case, 2, london_day(escalated), stage2 or Stage(), staff_id, previous_ack_due=dues[1]["acknowledge"]
+        )
         case.stage, case.escalated_at, case.stage1_caseworker_id = 2, escalated, staff_id
         current, clocks_of = stage2 or Stage(), dues[2]
     case.acknowledge_by = clocks_of["acknowledge"]
@@ -231,45 +237,77 @@ def year_2025(staff=None) -> dict:
     # C1, transport: acknowledged on time, answered on time, upheld; an apology and a policy
     # change, both done.
     made["C1"] = complaint(
-        london(2025, 6, 2), TRANSPORT,
-        Stage(london(2025, 6, 4), None, london(2025, 6, 17), "upheld", (TIMELINESS, COMMUNICATION),
-              (("apology", london(2025, 6, 20)), ("policy_changed", london(2025, 9, 1)))),
-        closed=london(2025, 6, 20), staff=staff,
+        london(2025, 6, 2),
+        TRANSPORT,
+        Stage(
+            london(2025, 6, 4),
+            None,
+            london(2025, 6, 17),
+            "upheld",
+            (TIMELINESS, COMMUNICATION),
+            (("apology", london(2025, 6, 20)), ("policy_changed", london(2025, 9, 1))),
+        ),
+        closed=london(2025, 6, 20),
+        staff=staff,
     )
     # C2, transport: acknowledged a day late; extended by 5 working days and answered by the
     # extended deadline; a policy change promised, not done.
     made["C2"] = complaint(
-        london(2025, 7, 7), TRANSPORT,
-        Stage(london(2025, 7, 15), (london(2025, 7, 25), 5), london(2025, 8, 4), "partly_upheld", (RELIABILITY,),
-              (("policy_changed", None),)),
+        london(2025, 7, 7),
+        TRANSPORT,
+        Stage(
+            london(2025, 7, 15),
+            (london(2025, 7, 25), 5),
+            london(2025, 8, 4),
+            "partly_upheld",
+            (RELIABILITY,),
+            (("policy_changed", None),),
+        ),
         staff=staff,
     )
     # C3, reviews: stage 1 acknowledged on time, answered late, not upheld, no theme; stage 2
     # asked for on 1 October, acknowledged on time, extended by 10 days and still answered
     # late; upheld, a record corrected.
     made["C3"] = complaint(
-        london(2025, 9, 1), REVIEWS,
+        london(2025, 9, 1),
+        REVIEWS,
         Stage(london(2025, 9, 2), None, london(2025, 9, 23), "not_upheld"),
         escalated=london(2025, 10, 1),
-        stage2=Stage(london(2025, 10, 3), (london(2025, 10, 28), 10), london(2025, 11, 20), "upheld", (COMMUNICATION,),
-                     (("record_corrected", london(2025, 11, 25)),)),
-        closed=london(2025, 11, 25), staff=staff,
+        stage2=Stage(
+            london(2025, 10, 3),
+            (london(2025, 10, 28), 10),
+            london(2025, 11, 20),
+            "upheld",
+            (COMMUNICATION,),
+            (("record_corrected", london(2025, 11, 25)),),
+        ),
+        closed=london(2025, 11, 25),
+        staff=staff,
     )
     # C4, assessment: received at 23:30 on 31 March 2025 (UK), so in the year before; but
     # acknowledged in this one, and answered at 00:30 UK time the day after its deadline
     # (23:30 UTC on the deadline day): late.
     made["C4"] = complaint(
-        london(2025, 3, 31, 23, 30), ASSESSMENT,
+        london(2025, 3, 31, 23, 30),
+        ASSESSMENT,
         Stage(london(2025, 4, 2), None, london(2025, 4, 17, 0, 30), "not_upheld"),
-        closed=london(2025, 4, 20), staff=staff,
+        closed=london(2025, 4, 20),
+        staff=staff,
     )
     # C5, assessment: received at 00:30 on 1 April 2025 (UK; still 31 March in UTC), so in
     # this year; acknowledged at 23:30 on its deadline day: on time. Answered on time, upheld;
     # a policy change done only after the year ended.
     made["C5"] = complaint(
-        london(2025, 4, 1, 0, 30), ASSESSMENT,
-        Stage(london(2025, 4, 8, 23, 30), None, london(2025, 4, 24), "upheld", (TIMELINESS,),
-              (("policy_changed", london(2026, 4, 10)),)),
+        london(2025, 4, 1, 0, 30),
+        ASSESSMENT,
+        Stage(
+            london(2025, 4, 8, 23, 30),
+            None,
+            london(2025, 4, 24),
+            "upheld",
+            (TIMELINESS,),
+            (("policy_changed", london(2026, 4, 10)),),
+        ),
         staff=staff,
     )
     # C6, transport: received at 23:30 on 31 March 2026 (UK), the year's last half hour; not
@@ -285,22 +323,36 @@ def year_2025(staff=None) -> dict:
     # C10, transport: acknowledged on time; response due 31 March 2026, sent 1 April 2026 (the
     # next year, late). Waiting past its deadline at the year's end.
     made["C10"] = complaint(
-        london(2026, 3, 16), TRANSPORT, Stage(london(2026, 3, 17), None, london(2026, 4, 1), "partly_upheld"), staff=staff
+        london(2026, 3, 16),
+        TRANSPORT,
+        Stage(london(2026, 3, 17), None, london(2026, 4, 1), "partly_upheld"),
+        staff=staff,
     )
     # C11, transport: acknowledged, then found to be a request for a service.
-    made["C11"] = complaint(london(2025, 5, 5), TRANSPORT, Stage(london(2025, 5, 6)), not_complaint="service_request", staff=staff)
+    made["C11"] = complaint(
+        london(2025, 5, 5), TRANSPORT, Stage(london(2025, 5, 6)), not_complaint="service_request", staff=staff
+    )
     # C12, assessment: triage pointed to the SEND Tribunal; taken out as having its own route.
-    made["C12"] = complaint(london(2025, 6, 10), ASSESSMENT, not_complaint="other_route", triage="tribunal", staff=staff)
+    made["C12"] = complaint(
+        london(2025, 6, 10), ASSESSMENT, not_complaint="other_route", triage="tribunal", staff=staff
+    )
     # C13, assessment: triage pointed to the NHS, the family complained anyway; on time, not upheld.
     made["C13"] = complaint(
-        london(2025, 6, 11), ASSESSMENT, Stage(london(2025, 6, 12), None, london(2025, 6, 20), "not_upheld"),
-        triage="health", staff=staff,
+        london(2025, 6, 11),
+        ASSESSMENT,
+        Stage(london(2025, 6, 12), None, london(2025, 6, 20), "not_upheld"),
+        triage="health",
+        staff=staff,
     )
     # C17, reviews: acknowledged on time, but the family asked for stage 2 before a stage 1
     # response; stage 2 acknowledged a day late, response due 20 January 2026, never sent.
     made["C17"] = complaint(
-        london(2025, 12, 1), REVIEWS, Stage(london(2025, 12, 2)),
-        escalated=london(2025, 12, 10), stage2=Stage(london(2025, 12, 18)), staff=staff,
+        london(2025, 12, 1),
+        REVIEWS,
+        Stage(london(2025, 12, 2)),
+        escalated=london(2025, 12, 10),
+        stage2=Stage(london(2025, 12, 18)),
+        staff=staff,
     )
     other_feedback("compliment", london(2025, 5, 1))  # C14
     other_feedback("question", london(2026, 2, 2))  # C15
@@ -494,14 +546,22 @@ def test_figures_for_the_year_match_the_hand_counted_data(app, data):
     assert {f.label: (f.value, f.share) for f in report.outcomes[2]} == expected["stage2_outcomes"]
 
     stage1, stage2 = report.timescales[1], report.timescales[2]
-    assert (stage1.acknowledged, stage1.acknowledged_on_time, stage1.acknowledged_on_time_percent) == expected["stage1_acknowledged"]
+    assert (stage1.acknowledged, stage1.acknowledged_on_time, stage1.acknowledged_on_time_percent) == expected[
+        "stage1_acknowledged"
+    ]
     assert stage1.acknowledged_late == 1
-    assert (stage1.responded, stage1.responded_on_time, stage1.responded_on_time_percent) == expected["stage1_responded"]
+    assert (stage1.responded, stage1.responded_on_time, stage1.responded_on_time_percent) == expected[
+        "stage1_responded"
+    ]
     assert stage1.responded_late == 2
     assert (stage1.waiting_acknowledgement_overdue, stage1.waiting_response_overdue) == expected["stage1_waiting"]
     assert (stage1.responded_after_extension, stage1.responded_after_extension_on_time) == (1, 1)
-    assert (stage2.acknowledged, stage2.acknowledged_on_time, stage2.acknowledged_on_time_percent) == expected["stage2_acknowledged"]
-    assert (stage2.responded, stage2.responded_on_time, stage2.responded_on_time_percent) == expected["stage2_responded"]
+    assert (stage2.acknowledged, stage2.acknowledged_on_time, stage2.acknowledged_on_time_percent) == expected[
+        "stage2_acknowledged"
+    ]
+    assert (stage2.responded, stage2.responded_on_time, stage2.responded_on_time_percent) == expected[
+        "stage2_responded"
+    ]
     assert (stage2.waiting_acknowledgement_overdue, stage2.waiting_response_overdue) == expected["stage2_waiting"]
     assert (stage2.responded_after_extension, stage2.responded_after_extension_on_time) == (1, 0)
     assert stage1.acknowledged_no_deadline == stage1.responded_no_deadline == 0
@@ -587,8 +647,12 @@ def test_figures_come_from_the_real_casework_actions_too(app):
         services.extend(get_case(reference), get_user(first), 3, "Waiting for the transport team")
         db.session.commit()
         services.record_outcome(
-            get_case(reference), get_user(first), outcome="partly_upheld", summary="We have looked into it.",
-            remedies=[("policy_changed", "New checks on escorts", None)], theme_ids=[theme_id],
+            get_case(reference),
+            get_user(first),
+            outcome="partly_upheld",
+            summary="We have looked into it.",
+            remedies=[("policy_changed", "New checks on escorts", None)],
+            theme_ids=[theme_id],
         )
         db.session.commit()
         feedback_services.escalate(get_case(reference), None)
@@ -626,7 +690,11 @@ def test_the_page_shows_the_hand_counted_figures_in_tables(client, data):
     reasons = found["Complaints taken out of the procedure, by the reason recorded"]
     assert reasons["Total"] == ["2"]
     assert reasons["A request for a service, which we will deal with as a request"] == ["1"]
-    assert found["Stage 1 outcomes (6 responses)"] == {"Upheld": ["2 (33%)"], "Partly upheld": ["1 (17%)"], "Not upheld": ["3 (50%)"]}
+    assert found["Stage 1 outcomes (6 responses)"] == {
+        "Upheld": ["2 (33%)"],
+        "Partly upheld": ["1 (17%)"],
+        "Not upheld": ["3 (50%)"],
+    }
     assert found["Stage 2 outcomes (1 response)"]["Upheld"] == ["1 (100%)"]
     stage1 = found["Stage 1 timescales"]
     assert stage1["Acknowledgements sent"] == ["9"]
@@ -660,11 +728,13 @@ def test_the_page_shows_the_hand_counted_figures_in_tables(client, data):
 def test_ombudsman_referrals_count_in_the_year_the_council_heard_of_them(app, client, data):
     with app.app_context():
         cases = db.session.scalars(sa.select(Case).where(Case.kind == "complaint").order_by(Case.id)).all()
-        db.session.add_all([
-            OmbudsmanReferral(case=cases[0], notified_on=date(2025, 4, 1), decision="fault_found"),
-            OmbudsmanReferral(case=cases[1], notified_on=date(2026, 3, 31), decision="pending"),
-            OmbudsmanReferral(case=cases[2], notified_on=date(2026, 4, 1), decision="no_fault"),  # the next year
-        ])
+        db.session.add_all(
+            [
+                OmbudsmanReferral(case=cases[0], notified_on=date(2025, 4, 1), decision="fault_found"),
+                OmbudsmanReferral(case=cases[1], notified_on=date(2026, 3, 31), decision="pending"),
+                OmbudsmanReferral(case=cases[2], notified_on=date(2026, 4, 1), decision="no_fault"),  # the next year
+            ]
+        )
         db.session.commit()
         report = report_queries.complaints_report(FinancialYear(2025))
         assert report.ombudsman_referrals == 2
@@ -676,7 +746,9 @@ def test_ombudsman_referrals_count_in_the_year_the_council_heard_of_them(app, cl
         }
     shown = page(client.get("/reports/complaints?year=2025"))
     assert "The council heard that 2 complaints had gone to the Ombudsman in the year" in shown.text
-    assert tables(client.get("/reports/complaints?year=2025"))["Complaints that went to the Ombudsman, by the Ombudsman's decision"]["The Ombudsman found fault"] == ["1"]
+    assert tables(client.get("/reports/complaints?year=2025"))[
+        "Complaints that went to the Ombudsman, by the Ombudsman's decision"
+    ]["The Ombudsman found fault"] == ["1"]
     got = figures(client.get("/reports/complaints.csv?year=2025"))
     assert got[("Ombudsman", "Complaints the council heard had gone to the Ombudsman", "")] == "2"
     assert got[("Ombudsman", "Complaints the council heard had gone to the Ombudsman", "Not decided yet")] == "1"
@@ -726,7 +798,7 @@ def test_the_csv_has_one_row_per_figure_with_the_same_numbers(client, data):
     response = client.get("/reports/complaints.csv?year=2025")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
-    assert 'attachment; filename=complaints-report-2025-26.csv' in response.headers["Content-Disposition"]
+    assert "attachment; filename=complaints-report-2025-26.csv" in response.headers["Content-Disposition"]
     check_page_headers(response)
     rows = csv_rows(response)
     assert {row[0] for row in rows[1:]} == {"April 2025 to March 2026"}
@@ -741,7 +813,10 @@ def test_the_csv_has_one_row_per_figure_with_the_same_numbers(client, data):
     assert got[("Timescales", "Stage 1 acknowledgements within 5 working days (%)", "")] == "89"
     assert got[("Timescales", "Stage 1 responses by the deadline that applied (%)", "")] == "67"
     assert got[("Timescales", "Stage 2 responses by the deadline that applied (%)", "")] == "0"
-    assert got[("Timescales", "Stage 1 complaints waiting past the deadline at the end of the period", "For a response")] == "2"
+    assert (
+        got[("Timescales", "Stage 1 complaints waiting past the deadline at the end of the period", "For a response")]
+        == "2"
+    )
     assert got[("Extensions", "Stage 2 extensions agreed", "")] == "1"
     assert got[("Ombudsman", "Stage 2 final responses sent, each with the Ombudsman's details", "")] == "1"
     assert got[("Ombudsman", "Complaints the council heard had gone to the Ombudsman", "")] == "0"
@@ -767,7 +842,6 @@ def test_nothing_personal_reaches_the_page_or_the_csv(client, data):
 
 
 # --- speed -----------------------------------------------------------------------------------
-
 
 
 def _many(how_many: int, staff) -> None:

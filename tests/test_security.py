@@ -17,15 +17,23 @@ from portal import create_app
 from portal.accounts import roles, services
 from portal.accounts.models import AccountToken, User
 from portal.core.forms import EXPIRED_MESSAGE
+from portal.core.terms import term_of
 from portal.core.time import london_today
 from portal.extensions import db, limiter
-from portal.yousaid.terms import term_of
-from tests.conftest import clear_tables, make_app
+from tests.conftest import Auth, clear_tables, make_app
 from tests.factories import PASSWORD, get_user, make_user
 
 SESSION_COOKIE = "twc_session"
 NEW_PASSWORD = "Amber-Lantern-Pebble-58"
-FOOTER_LINKS = ("/you-said-we-did", "/updates", "/reports/complaints", "/accessibility", "/privacy", "/cookies", "/contact")
+FOOTER_LINKS = (
+    "/you-said-we-did",
+    "/updates",
+    "/reports/complaints",
+    "/accessibility",
+    "/privacy",
+    "/cookies",
+    "/contact",
+)
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -85,9 +93,7 @@ def page(response) -> _Page:
 
 
 def error_summary(response) -> str:
-    match = re.search(
-        r'<div class="govuk-error-summary".*?</ul>', response.get_data(as_text=True), re.S
-    )
+    match = re.search(r'<div class="govuk-error-summary".*?</ul>', response.get_data(as_text=True), re.S)
     assert match, "the page has no error summary"
     return _Page(match.group(0)).text
 
@@ -203,11 +209,7 @@ def test_every_post_route_refuses_a_request_without_a_csrf_token(csrf_app):
     client = csrf_app.test_client()
     sign_in_with_token(client, admin)
 
-    rules = [
-        rule
-        for rule in csrf_app.url_map.iter_rules()
-        if "POST" in rule.methods and rule.endpoint != "static"
-    ]
+    rules = [rule for rule in csrf_app.url_map.iter_rules() if "POST" in rule.methods and rule.endpoint != "static"]
     endpoints = {rule.endpoint for rule in rules}
     assert {"accounts.sign_in", "accounts.sign_out", "user_admin.disable_user"} <= endpoints
 
@@ -238,7 +240,9 @@ def test_every_post_route_refuses_a_request_without_a_csrf_token(csrf_app):
             before = snapshot(csrf_app)
             response = client.post(path, data=FORM_DATA)
             # 400 with the timed-out page; a page the admin may not see at all says so instead.
-            assert response.status_code in (400, 403, 404), f"POST {rule.rule} without a CSRF token: {response.status_code}"
+            assert response.status_code in (400, 403, 404), (
+                f"POST {rule.rule} without a CSRF token: {response.status_code}"
+            )
             if response.status_code == 400:
                 assert "timed out" in response.get_data(as_text=True), f"POST {rule.rule}: no timed-out message"
             assert snapshot(csrf_app) == before, f"POST {path} without a CSRF token changed data"
@@ -305,9 +309,7 @@ def test_stale_sign_in_form_sent_after_signing_in_elsewhere_gets_a_real_page(csr
     client = csrf_app.test_client()
     stale_token = csrf_token_from(client.get("/sign-in"))
     sign_in_with_token(client, person)
-    response = client.post(
-        "/sign-in", data={"email": person.email, "password": PASSWORD, "csrf_token": stale_token}
-    )
+    response = client.post("/sign-in", data={"email": person.email, "password": PASSWORD, "csrf_token": stale_token})
     assert response.status_code == 400
     text = page(response).text
     assert "This page timed out before you sent it" in text
@@ -391,9 +393,15 @@ ACCESS = {
     ("/manage/consultations/<int:consultation_id>/questions/new", "GET"): only(roles.MANAGER, status=200),
     ("/manage/consultations/<int:consultation_id>/questions/new", "POST"): only(roles.MANAGER, status=302),
     ("/manage/consultations/<int:consultation_id>/questions/<int:question_id>", "GET"): only(roles.MANAGER, status=200),
-    ("/manage/consultations/<int:consultation_id>/questions/<int:question_id>", "POST"): only(roles.MANAGER, status=302),
-    ("/manage/consultations/<int:consultation_id>/questions/<int:question_id>/delete", "POST"): only(roles.MANAGER, status=302),
-    ("/manage/consultations/<int:consultation_id>/questions/<int:question_id>/move", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/consultations/<int:consultation_id>/questions/<int:question_id>", "POST"): only(
+        roles.MANAGER, status=302
+    ),
+    ("/manage/consultations/<int:consultation_id>/questions/<int:question_id>/delete", "POST"): only(
+        roles.MANAGER, status=302
+    ),
+    ("/manage/consultations/<int:consultation_id>/questions/<int:question_id>/move", "POST"): only(
+        roles.MANAGER, status=302
+    ),
     ("/manage/consultations/<int:consultation_id>/publish", "GET"): only(roles.MANAGER, status=200),
     ("/manage/consultations/<int:consultation_id>/publish", "POST"): only(roles.MANAGER, status=302),
     # Moderation, results, export and outcome (portal/consultations/moderation_views.py).
@@ -403,8 +411,12 @@ ACCESS = {
     ("/manage/consultations/moderation/comments/<int:comment_id>", "GET"): only(roles.MANAGER, status=200),
     ("/manage/consultations/moderation/comments/<int:comment_id>", "POST"): only(roles.MANAGER, status=302),
     ("/manage/consultations/<int:consultation_id>/results", "GET"): only(roles.MANAGER, status=200),
-    ("/manage/consultations/<int:consultation_id>/answers/<int:answer_id>/themes", "GET"): only(roles.MANAGER, status=200),
-    ("/manage/consultations/<int:consultation_id>/answers/<int:answer_id>/themes", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/consultations/<int:consultation_id>/answers/<int:answer_id>/themes", "GET"): only(
+        roles.MANAGER, status=200
+    ),
+    ("/manage/consultations/<int:consultation_id>/answers/<int:answer_id>/themes", "POST"): only(
+        roles.MANAGER, status=302
+    ),
     ("/manage/consultations/<int:consultation_id>/export.csv", "GET"): only(roles.MANAGER, status=200),
     ("/manage/consultations/<int:consultation_id>/outcome", "GET"): only(roles.MANAGER, status=200),
     ("/manage/consultations/<int:consultation_id>/outcome", "POST"): only(roles.MANAGER, status=302),
@@ -431,7 +443,10 @@ ACCESS = {
 def _consultation_details(made) -> dict:
     opens, closes = london_today(), london_today() + timedelta(days=14)
     return {
-        "title": "A new consultation", "summary": "Summary.", "background": "Background.", "audience": "everyone",
+        "title": "A new consultation",
+        "summary": "Summary.",
+        "background": "Background.",
+        "audience": "everyone",
         "forum_may_answer": "no",
         "opens_on": [opens.day, opens.month, opens.year],
         "closes_on": [closes.day, closes.month, closes.year],
@@ -440,9 +455,15 @@ def _consultation_details(made) -> dict:
 
 def _you_said_entry(made) -> dict:
     return {
-        "term": term_of(london_today()).slug, "theme": str(made["theme_id"]), "title": "Changed title",
-        "you_said": "You said.", "we_did": "We did.", "action_owner": "Commissioning", "action_status": "planned",
+        "term": term_of(london_today()).slug,
+        "theme": str(made["theme_id"]),
+        "title": "Changed title",
+        "you_said": "You said.",
+        "we_did": "We did.",
+        "action_owner": "Commissioning",
+        "action_status": "planned",
     }
+
 
 # What a form on each page would send: enough for the allowed roles to change something.
 POSTED = {
@@ -468,15 +489,28 @@ POSTED = {
     "/manage/themes/<int:theme_id>": {"name": "Renamed theme"},
     "/manage/consultations/new": _consultation_details,
     "/manage/consultations/<int:consultation_id>/edit": _consultation_details,
-    "/manage/consultations/<int:consultation_id>/questions/new": {"prompt": "A new question?", "kind": "text", "required": "no"},
+    "/manage/consultations/<int:consultation_id>/questions/new": {
+        "prompt": "A new question?",
+        "kind": "text",
+        "required": "no",
+    },
     "/manage/consultations/<int:consultation_id>/questions/<int:question_id>": {
-        "prompt": "A changed question?", "kind": "text", "required": "yes",
+        "prompt": "A changed question?",
+        "kind": "text",
+        "required": "yes",
     },
     "/manage/consultations/<int:consultation_id>/questions/<int:question_id>/move": {"direction": "down"},
     "/manage/consultations/moderation/responses/<int:response_id>": {"decision": "approve"},
     "/manage/consultations/moderation/comments/<int:comment_id>": {"decision": "approve"},
-    "/manage/consultations/<int:consultation_id>/answers/<int:answer_id>/themes": lambda made: {"themes": str(made["theme_id"])},
-    "/manage/consultations/<int:consultation_id>/outcome": {"we_asked": "a", "you_said": "b", "we_did": "c", "save": "Save draft"},
+    "/manage/consultations/<int:consultation_id>/answers/<int:answer_id>/themes": lambda made: {
+        "themes": str(made["theme_id"])
+    },
+    "/manage/consultations/<int:consultation_id>/outcome": {
+        "we_asked": "a",
+        "you_said": "b",
+        "we_did": "c",
+        "save": "Save draft",
+    },
     "/manage/you-said-we-did/new": _you_said_entry,
     "/manage/you-said-we-did/<int:entry_id>": _you_said_entry,
     "/manage/you-said-we-did/<int:entry_id>/status": {"status": "done"},
@@ -510,8 +544,13 @@ def casework_records(app, *, retired_theme: bool = False) -> dict:
         caseworker = make_user(roles.CASEWORKER, team="Routing team")
         lead = make_user(roles.MANAGER)
         case = Case(
-            reference="CAN-2099-00001", submission_key="access-table", kind="complaint", status="received",
-            stage=1, what_happened="Something happened.", team_id=team.id,
+            reference="CAN-2099-00001",
+            submission_key="access-table",
+            kind="complaint",
+            status="received",
+            stage=1,
+            what_happened="Something happened.",
+            team_id=team.id,
         )
         db.session.add(case)
         db.session.commit()
@@ -540,8 +579,12 @@ def consultation_records(app, rule: str) -> dict:
         consultation = make_consultation(title="Access table", state=m.CLOSED if answers_page else m.DRAFT)
         author, commenter = make_user(roles.PARENT), make_user(roles.YOUTH)
         response = m.Response(
-            consultation=consultation, author_id=author.id, visibility=m.PUBLIC, moderation=m.PENDING,
-            submitted_at=utcnow(), answers=[m.Answer(question=consultation.questions[0], text="An answer.")],
+            consultation=consultation,
+            author_id=author.id,
+            visibility=m.PUBLIC,
+            moderation=m.PENDING,
+            submitted_at=utcnow(),
+            answers=[m.Answer(question=consultation.questions[0], text="An answer.")],
         )
         response.comments.append(m.Comment(author_id=commenter.id, body="A comment."))
         theme = LearningTheme(name="A theme")
@@ -566,11 +609,18 @@ def you_said_records(app) -> dict:
     with app.app_context():
         theme = LearningTheme(name="A theme")
         entry = YouSaidEntry(
-            term=term_of(london_today()).slug, theme=theme, title="An entry", you_said="You said.", we_did="We did.",
+            term=term_of(london_today()).slug,
+            theme=theme,
+            title="An entry",
+            you_said="You said.",
+            we_did="We did.",
             action_owner="Commissioning",
         )
         case = Case(
-            reference="CAN-2099-00002", submission_key="access-table-evidence", kind="complaint", status="closed",
+            reference="CAN-2099-00002",
+            submission_key="access-table-evidence",
+            kind="complaint",
+            status="closed",
             what_happened="Something happened.",
         )
         db.session.add_all([entry, case])
@@ -648,9 +698,7 @@ def test_every_staff_view_is_protected_by_role_required(app):
 
 
 def attempt(client, email, password, address):
-    return client.post(
-        "/sign-in", data={"email": email, "password": password}, environ_base={"REMOTE_ADDR": address}
-    )
+    return client.post("/sign-in", data={"email": email, "password": password}, environ_base={"REMOTE_ADDR": address})
 
 
 def assert_throttled(response):
@@ -715,7 +763,8 @@ def test_attempts_without_a_csrf_token_count_and_are_throttled_too(csrf_app):
     assert_throttled(attempt(client, person.email, PASSWORD, "203.0.113.6"))
 
 
-REDIS_URI = "redis://127.0.0.1:6379/15"
+# A Redis database of each test worker's own (15, 14, ...), since the test empties it.
+REDIS_URI = f"redis://127.0.0.1:6379/{15 - int(os.environ.get('PYTEST_XDIST_WORKER', 'gw0')[2:] or 0)}"
 
 
 def redis_or_skip():
@@ -907,9 +956,7 @@ def test_signed_in_pages_are_not_cached(client, users, auth):
 def test_too_large_request_gets_the_portals_413_page(app, client):
     limit = app.config["MAX_CONTENT_LENGTH"]
     assert isinstance(limit, int) and 0 < limit <= 100 * 1024 * 1024
-    response = client.post(
-        "/sign-in", data=b"x" * (limit + 1), content_type="application/x-www-form-urlencoded"
-    )
+    response = client.post("/sign-in", data=b"x" * (limit + 1), content_type="application/x-www-form-urlencoded")
     assert response.status_code == 413
     text = page(response).text
     assert "The files you sent are too large" in text
@@ -964,15 +1011,19 @@ def test_unknown_page_gets_the_portals_404(client):
     assert_portal_layout(response)
 
 
-def test_server_error_gets_the_portals_500_and_rolls_back(app, users, auth, client):
+def test_server_error_gets_the_portals_500_and_rolls_back(fresh_app):
+    # An app of its own: the shared one cannot take a new route once it has served requests.
+    app = fresh_app
     app.config["PROPAGATE_EXCEPTIONS"] = False
+    client = app.test_client()
+    auth = Auth(client)
 
     @app.route("/test-only/explode")
     def explode():
         db.session.add(User(name="Duplicate", email=person.email, role=roles.PARENT))
         db.session.flush()  # the email is taken: IntegrityError, and the session needs a rollback
 
-    person = users.make()
+    person = make(app)
     auth.sign_in(person)
     response = client.get("/test-only/explode")
 
@@ -1045,9 +1096,7 @@ def test_registering_a_taken_email_looks_the_same_and_tells_the_owner(app, users
 # --- 8. Open redirect ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "target", ["https://evil.example/", "//evil.example", "///evil.example", "https:evil.example"]
-)
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example", "///evil.example", "https:evil.example"])
 def test_sign_in_does_not_redirect_to_another_site(auth, users, target):
     response = auth.sign_in(users.make(), query_string={"next": target})
     assert response.status_code == 302

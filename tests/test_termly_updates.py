@@ -22,18 +22,18 @@ from portal.accounts import roles
 from portal.consultations.models import APPROVED, FREE_TEXT, Answer, Consultation, Question, Response
 from portal.core.audit import describe
 from portal.core.models import AuditEvent, LearningTheme
+from portal.core.terms import parse_term, term_of
 from portal.core.time import london_today, utcnow
 from portal.extensions import db
 from portal.feedback.models import Case
 from portal.yousaid import termly
 from portal.yousaid.models import TermlyUpdate, YouSaidEntry
-from portal.yousaid.terms import parse_term, term_of
 from tests.casework_helpers import category_id
 from tests.factories import get_user, make_user
+from tests.query_counts import count_queries
 from tests.test_reports_complaints import PERSONAL as CASE_PERSONAL
 from tests.test_reports_complaints import Stage, _many, complaint, london, tables
 from tests.test_security import check_page_headers, error_summary, page, sign_in_with_token
-from tests.query_counts import count_queries
 
 TRANSPORT = "Home-to-school transport"
 REVIEWS = "Annual reviews"
@@ -80,33 +80,39 @@ def autumn_2025(staff=None) -> dict:
     # T1, transport: received at 23:30 on Sunday 31 August (UK), in the summer term. Acknowledged
     # (2 September) and answered (12 September) on time in the autumn term; upheld.
     made["T1"] = complaint(
-        london(2025, 8, 31, 23, 30), TRANSPORT,
+        london(2025, 8, 31, 23, 30),
+        TRANSPORT,
         Stage(london(2025, 9, 2), None, london(2025, 9, 12), "upheld", (TIMELINESS,)),
-        closed=london(2025, 9, 12), staff=staff,
+        closed=london(2025, 9, 12),
+        staff=staff,
     )
     # T2, transport: received at 00:30 on 1 September (UK; still 31 August in UTC), so in the
     # autumn term. Acknowledged at 23:30 on its deadline day (on time); answered at 00:30 the
     # day after its deadline (late); partly upheld.
     made["T2"] = complaint(
-        london(2025, 9, 1, 0, 30), TRANSPORT,
+        london(2025, 9, 1, 0, 30),
+        TRANSPORT,
         Stage(london(2025, 9, 8, 23, 30), None, london(2025, 9, 23, 0, 30), "partly_upheld", (TIMELINESS,)),
         staff=staff,
     )
     # T3, reviews: acknowledged a day late; extended by 5 working days and answered by the
     # extended deadline; not upheld.
     made["T3"] = complaint(
-        london(2025, 9, 10), REVIEWS,
+        london(2025, 9, 10),
+        REVIEWS,
         Stage(london(2025, 9, 18), (london(2025, 9, 30), 5), london(2025, 10, 8), "not_upheld"),
         staff=staff,
     )
     # T4, assessment: stage 1 on time, not upheld; stage 2 asked for on 20 October,
     # acknowledged and answered on time, upheld.
     made["T4"] = complaint(
-        london(2025, 10, 1), ASSESSMENT,
+        london(2025, 10, 1),
+        ASSESSMENT,
         Stage(london(2025, 10, 2), None, london(2025, 10, 10), "not_upheld"),
         escalated=london(2025, 10, 20),
         stage2=Stage(london(2025, 10, 22), None, london(2025, 11, 10), "upheld"),
-        closed=london(2025, 11, 12), staff=staff,
+        closed=london(2025, 11, 12),
+        staff=staff,
     )
     # T5, assessment: acknowledged on time; the response due 16 December was never sent.
     made["T5"] = complaint(london(2025, 12, 1), ASSESSMENT, Stage(london(2025, 12, 2)), staff=staff)
@@ -124,7 +130,9 @@ def autumn_2025(staff=None) -> dict:
     )
     # T10, transport: acknowledged, then found to be a request for a service: still feedback
     # received, but out of the timescales.
-    made["T10"] = complaint(london(2025, 9, 5), TRANSPORT, Stage(london(2025, 9, 8)), not_complaint="service_request", staff=staff)
+    made["T10"] = complaint(
+        london(2025, 9, 5), TRANSPORT, Stage(london(2025, 9, 8)), not_complaint="service_request", staff=staff
+    )
     feedback("compliment", london(2025, 8, 31, 23, 30))  # F1: summer term, no category
     feedback("suggestion", london(2025, 9, 1, 0, 10), ASSESSMENT)  # F2
     feedback("compliment", london(2025, 10, 15), TRANSPORT)  # F3
@@ -180,7 +188,9 @@ def entry(term: str, title: str, *, published: bool = True, theme: str = TIMELIN
     return row.id
 
 
-def consultation(slug: str, opens_on: date, closes_on: date, *, published: bool = True, outcome: bool = False) -> Consultation:
+def consultation(
+    slug: str, opens_on: date, closes_on: date, *, published: bool = True, outcome: bool = False
+) -> Consultation:
     row = Consultation(
         slug=slug,
         title=f"Consultation {slug.replace('-', ' ')}",
@@ -201,9 +211,7 @@ def answer(of: Consultation, author, text: str, submitted: datetime, theme: str 
     question = Question(consultation_id=of.id, kind=FREE_TEXT, prompt="What would help?")
     db.session.add(question)
     db.session.flush()
-    response = Response(
-        consultation_id=of.id, author_id=author.id, submitted_at=submitted, moderation=APPROVED
-    )
+    response = Response(consultation_id=of.id, author_id=author.id, submitted_at=submitted, moderation=APPROVED)
     response.answers.append(Answer(question_id=question.id, text=text, themes=[_theme(theme)]))
     db.session.add(response)
     db.session.commit()
@@ -237,12 +245,21 @@ def data(app, caseworker):
             "open": consultation("open-now", today - timedelta(days=3), today + timedelta(days=10)).slug,
             "closing_today": consultation("closing-today", today - timedelta(days=30), today).slug,
             "upcoming": consultation("coming-up", today + timedelta(days=20), today + timedelta(days=40)).slug,
-            "draft": consultation("a-draft", today - timedelta(days=1), today + timedelta(days=10), published=False).slug,
+            "draft": consultation(
+                "a-draft", today - timedelta(days=1), today + timedelta(days=10), published=False
+            ).slug,
             "closed": consultation("closed-one", today - timedelta(days=40), today - timedelta(days=1)).slug,
-            "outcome": consultation("with-outcome", today - timedelta(days=3), today + timedelta(days=3), outcome=True).slug,
+            "outcome": consultation(
+                "with-outcome", today - timedelta(days=3), today + timedelta(days=3), outcome=True
+            ).slug,
         }
         answered = db.session.scalar(sa.select(Consultation).where(Consultation.slug == "closed-one"))
-        answer(answered, get_user(parent), "Quokkaberry at St Wigbert school: Huckleberry Moonbeam's son waited.", london(2025, 10, 20))
+        answer(
+            answered,
+            get_user(parent),
+            "Quokkaberry at St Wigbert school: Huckleberry Moonbeam's son waited.",
+            london(2025, 10, 20),
+        )
     return made
 
 
@@ -295,12 +312,20 @@ def test_figures_for_the_term_match_the_hand_counted_data(app, data):
     assert [c.name for c in figures.feedback.categories] == [REVIEWS, ASSESSMENT, TRANSPORT]
 
     stage1, stage2 = figures.timescales
-    assert (stage1.acknowledged, stage1.acknowledged_on_time, stage1.acknowledged_on_time_percent) == expected["stage1_acknowledged"]
-    assert (stage1.responded, stage1.responded_on_time, stage1.responded_on_time_percent) == expected["stage1_responded"]
+    assert (stage1.acknowledged, stage1.acknowledged_on_time, stage1.acknowledged_on_time_percent) == expected[
+        "stage1_acknowledged"
+    ]
+    assert (stage1.responded, stage1.responded_on_time, stage1.responded_on_time_percent) == expected[
+        "stage1_responded"
+    ]
     assert (stage1.waiting_acknowledgement_overdue, stage1.waiting_response_overdue) == expected["stage1_waiting"]
     assert (stage1.responded_after_extension, stage1.responded_after_extension_on_time) == (1, 1)
-    assert (stage2.acknowledged, stage2.acknowledged_on_time, stage2.acknowledged_on_time_percent) == expected["stage2_acknowledged"]
-    assert (stage2.responded, stage2.responded_on_time, stage2.responded_on_time_percent) == expected["stage2_responded"]
+    assert (stage2.acknowledged, stage2.acknowledged_on_time, stage2.acknowledged_on_time_percent) == expected[
+        "stage2_acknowledged"
+    ]
+    assert (stage2.responded, stage2.responded_on_time, stage2.responded_on_time_percent) == expected[
+        "stage2_responded"
+    ]
     assert stage2.waiting_overdue == 0
     assert {f.label: (f.value, f.share) for f in figures.outcomes(1)} == expected["stage1_outcomes"]
     assert {f.label: (f.value, f.share) for f in figures.outcomes(2)} == expected["stage2_outcomes"]
@@ -312,12 +337,22 @@ def test_the_terms_either_side_count_only_what_fell_in_them(app, data):
         spring = termly.assemble(parse_term("spring-2026"), now=london(2026, 2, 2, 9))
     # Summer: T1 and F1, both at 23:30 on 31 August (UK time).
     assert summer.feedback.total == 2
-    assert {f.label: f.value for f in summer.feedback.kinds} == {"Complaints": 1, "Compliments": 1, "Suggestions": 0, "Questions": 0}
+    assert {f.label: f.value for f in summer.feedback.kinds} == {
+        "Complaints": 1,
+        "Compliments": 1,
+        "Suggestions": 0,
+        "Questions": 0,
+    }
     assert {c.name: c.total for c in summer.feedback.categories} == {TRANSPORT: 1, "No category given": 1}
     assert summer.timescales[0].acknowledged == 0  # T1 was acknowledged in the autumn
     # Spring, still going on: T7 and F5 received; T9 answered late; T6 and T7 not yet late.
     assert not spring.complete and spring.as_of_day == date(2026, 2, 2)
-    assert {f.label: f.value for f in spring.feedback.kinds} == {"Complaints": 1, "Compliments": 0, "Suggestions": 0, "Questions": 1}
+    assert {f.label: f.value for f in spring.feedback.kinds} == {
+        "Complaints": 1,
+        "Compliments": 0,
+        "Suggestions": 0,
+        "Questions": 1,
+    }
     stage1 = spring.timescales[0]
     assert (stage1.responded, stage1.responded_on_time, stage1.responded_on_time_percent) == (1, 0, 0)
     assert {f.label: f.value for f in spring.outcomes(1)} == {"Upheld": 1, "Partly upheld": 0, "Not upheld": 0}
@@ -347,7 +382,9 @@ def test_an_update_is_not_public_until_a_manager_publishes_it(app, client, auth,
 
     # A draft is still not public.
     auth.sign_in(manager)
-    saved = client.post("/manage/updates/autumn-2025", data={"introduction": "Draft words", "priorities": "", "save": "Save draft"})
+    saved = client.post(
+        "/manage/updates/autumn-2025", data={"introduction": "Draft words", "priorities": "", "save": "Save draft"}
+    )
     assert saved.status_code == 302
     assert "Draft saved." in client.get(saved.location).get_data(as_text=True)
     auth.sign_out()
@@ -379,11 +416,15 @@ def test_an_update_is_not_public_until_a_manager_publishes_it(app, client, auth,
 
 def test_publishing_needs_an_introduction_and_the_priorities(app, client, auth, manager, data):
     auth.sign_in(manager)
-    response = client.post("/manage/updates/autumn-2025", data={"introduction": "  ", "priorities": "", "publish": "Publish"})
+    response = client.post(
+        "/manage/updates/autumn-2025", data={"introduction": "  ", "priorities": "", "publish": "Publish"}
+    )
     assert response.status_code == 200
     assert page(response).title.startswith("Error: ")
     assert "Enter an introduction" in error_summary(response)
-    response = client.post("/manage/updates/autumn-2025", data={"introduction": "Hello", "priorities": "", "publish": "Publish"})
+    response = client.post(
+        "/manage/updates/autumn-2025", data={"introduction": "Hello", "priorities": "", "publish": "Publish"}
+    )
     assert "Enter the priorities for next term" in error_summary(response)
     # What was typed is still there, and nothing was saved or published.
     assert "Hello</textarea>" in response.get_data(as_text=True)
@@ -414,11 +455,17 @@ def test_a_published_update_can_be_corrected_and_says_when(app, client, auth, ma
     form = client.get("/manage/updates/autumn-2025").get_data(as_text=True)
     assert "Save corrections" in form and ">Publish<" not in form
     # A published update must keep both texts.
-    refused = client.post("/manage/updates/autumn-2025", data={"introduction": "", "priorities": "Still here", "save": "Save corrections"})
+    refused = client.post(
+        "/manage/updates/autumn-2025", data={"introduction": "", "priorities": "Still here", "save": "Save corrections"}
+    )
     assert "Enter an introduction" in error_summary(refused)
     corrected = client.post(
         "/manage/updates/autumn-2025",
-        data={"introduction": "A corrected introduction.", "priorities": "Faster assessments.", "save": "Save corrections"},
+        data={
+            "introduction": "A corrected introduction.",
+            "priorities": "Faster assessments.",
+            "save": "Save corrections",
+        },
     )
     assert corrected.status_code == 302
     assert "Corrections saved." in client.get(corrected.location).get_data(as_text=True)
@@ -434,8 +481,14 @@ def test_a_published_update_can_be_corrected_and_says_when(app, client, auth, ma
     assert f"Updated on {london_today():%-d %B %Y}" in shown.text
     assert "Updated on" in pdf_text(client.get(PATH + ".pdf"))
     with app.app_context():
-        events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.object_type == "termly_update").order_by(AuditEvent.id)).all()
-        assert [event.action for event in events] == ["termly_update.saved", "termly_update.published", "termly_update.corrected"]
+        events = db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.object_type == "termly_update").order_by(AuditEvent.id)
+        ).all()
+        assert [event.action for event in events] == [
+            "termly_update.saved",
+            "termly_update.published",
+            "termly_update.corrected",
+        ]
         assert events[-1].details == {"term": "autumn-2025", "fields": ["introduction", "priorities"]}
         assert describe(events[1]) == "Termly update published"
 
@@ -470,7 +523,10 @@ def test_the_page_shows_the_hand_counted_figures_in_tables(client, auth, manager
     assert "These figures cover the whole term, from 1 September 2025 to 31 December 2025" in shown.text
     found = tables(response)
     assert found["Feedback received, by type"] == {
-        "Complaints": ["8 (73%)"], "Compliments": ["1 (9%)"], "Suggestions": ["1 (9%)"], "Questions": ["1 (9%)"],
+        "Complaints": ["8 (73%)"],
+        "Compliments": ["1 (9%)"],
+        "Suggestions": ["1 (9%)"],
+        "Questions": ["1 (9%)"],
     }
     assert found["Feedback received, by category"] == {REVIEWS: ["3"], ASSESSMENT: ["3"], TRANSPORT: ["5"]}
     assert found["Feedback received, by category and type"] == {
@@ -495,7 +551,11 @@ def test_the_page_shows_the_hand_counted_figures_in_tables(client, auth, manager
         "Stage 2 acknowledged within 5 working days": ["100%"],
         "Stage 2 responded to by the deadline": ["100%"],
     }
-    assert found["Stage 1 outcomes (4 responses)"] == {"Upheld": ["1 (25%)"], "Partly upheld": ["1 (25%)"], "Not upheld": ["2 (50%)"]}
+    assert found["Stage 1 outcomes (4 responses)"] == {
+        "Upheld": ["1 (25%)"],
+        "Partly upheld": ["1 (25%)"],
+        "Not upheld": ["2 (50%)"],
+    }
     assert found["Stage 2 outcomes (1 response)"]["Upheld"] == ["1 (100%)"]
 
 
@@ -610,7 +670,9 @@ def test_managers_see_the_figures_and_can_preview_a_draft(app, client, auth, man
     assert response.status_code == 200
     assert tables(response)["Stage 1 timescales"]["Acknowledged within 5 working days"] == ["5 of 6 (83%)"]
     check_page_headers(response)
-    client.post("/manage/updates/autumn-2025", data={"introduction": "Draft words here", "priorities": "", "save": "Save draft"})
+    client.post(
+        "/manage/updates/autumn-2025", data={"introduction": "Draft words here", "priorities": "", "save": "Save draft"}
+    )
     preview = client.get("/manage/updates/autumn-2025/preview")
     assert preview.status_code == 200
     assert "This is a preview of a draft" in page(preview).text
@@ -638,7 +700,9 @@ MANAGER_ROUTES = [
 def test_only_managers_may_use_the_managers_pages(app, client, auth, users, visitor, method, path, status):
     if visitor:
         auth.sign_in(users.make(visitor))
-    response = client.open(path, method=method, data={"introduction": "Words", "priorities": "More", "save": "Save draft"})
+    response = client.open(
+        path, method=method, data={"introduction": "Words", "priorities": "More", "save": "Save draft"}
+    )
     with app.app_context():
         saved = db.session.scalar(sa.select(sa.func.count(TermlyUpdate.id)))
     if visitor is None:
@@ -653,7 +717,8 @@ def test_only_managers_may_use_the_managers_pages(app, client, auth, users, visi
 
 
 @pytest.mark.parametrize(
-    "slug", ["winter-2025", "autumn-25", "AUTUMN-2025", "autumn-1999", "autumn-2025x", "autumn-2025.pdf.pdf", "%3Cscript%3E"]
+    "slug",
+    ["winter-2025", "autumn-25", "AUTUMN-2025", "autumn-1999", "autumn-2025x", "autumn-2025.pdf.pdf", "%3Cscript%3E"],
 )
 def test_addresses_that_name_no_term_are_not_found(client, auth, manager, slug):
     assert client.get(f"/updates/{slug}").status_code == 404
@@ -682,23 +747,33 @@ def test_a_form_sent_without_its_csrf_token_is_shown_again_and_saves_nothing(csr
 # --- speed -----------------------------------------------------------------------------------
 
 
-def test_the_update_issues_the_same_number_of_queries_however_much_feedback(app, client, auth, manager, caseworker, data):
+def test_the_update_issues_the_same_number_of_queries_however_much_feedback(
+    app, client, auth, manager, caseworker, data
+):
     publish(client, auth, manager)
     public = [PATH, PATH + ".pdf", "/updates"]
     with app.app_context():
         _many(5, get_user(caseworker))
     few = {path: count_queries(app, client, path) for path in public}
     auth.sign_in(manager)
-    few_manager = {path: count_queries(app, client, path) for path in ("/manage/updates/autumn-2025", "/manage/updates")}
+    few_manager = {
+        path: count_queries(app, client, path) for path in ("/manage/updates/autumn-2025", "/manage/updates")
+    }
     auth.sign_out()
     with app.app_context():
         _many(50, get_user(caseworker))
         for n in range(20):
-            feedback(("compliment", "suggestion", "question")[n % 3], london(2025, 9, 2) + timedelta(days=5 * n), (TRANSPORT, REVIEWS, None)[n % 3])
+            feedback(
+                ("compliment", "suggestion", "question")[n % 3],
+                london(2025, 9, 2) + timedelta(days=5 * n),
+                (TRANSPORT, REVIEWS, None)[n % 3],
+            )
         assert termly.assemble(AUTUMN).feedback.total > AUTUMN_2025["total"] + 30
     many = {path: count_queries(app, client, path) for path in public}
     auth.sign_in(manager)
-    many_manager = {path: count_queries(app, client, path) for path in ("/manage/updates/autumn-2025", "/manage/updates")}
+    many_manager = {
+        path: count_queries(app, client, path) for path in ("/manage/updates/autumn-2025", "/manage/updates")
+    }
     assert many == few
     assert many_manager == few_manager
     assert few[PATH] <= 12, few

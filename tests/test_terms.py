@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from portal.yousaid.terms import Term, parse_term, recent_terms, term_of
+from portal.core.terms import Term, parse_term, recent_terms, term_of
 
 
 def test_every_day_of_a_year_is_in_exactly_one_term():

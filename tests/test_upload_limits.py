@@ -58,6 +58,7 @@ def assert_error_beside_the_file_field(response, message: str) -> None:
 
 # --- the total size of a draft's files ----------------------------------------------------------
 
+
 def test_a_draft_holds_at_most_25mb_of_files_and_says_how_much_is_left(app, client, category_id):
     walk(client, category_id)
     for number in range(2):
@@ -82,17 +83,22 @@ def test_a_full_draft_says_to_remove_a_file(app, client, category_id):
     walk(client, category_id)
     upload_evidence(client, "all of it.pdf", pdf_of_size(2 * MB))
     refused = upload_evidence(client, "one more.pdf", PDF)
-    assert_error_beside_the_file_field(refused, "The files you add must be 2MB or less in total. Remove a file to add another")
+    assert_error_beside_the_file_field(
+        refused, "The files you add must be 2MB or less in total. Remove a file to add another"
+    )
 
 
 # --- the total size of a case's replies in a day ------------------------------------------------
+
 
 def test_replies_can_carry_25mb_of_files_a_day_and_a_refused_file_keeps_the_message(app, client, category_id):
     # 10:30pm in London on a winter evening, so that tomorrow is two hours away.
     with time_machine.travel(datetime(2026, 1, 13, 22, 30, tzinfo=timezone.utc)) as clock:
         reference = send_case(app, client, category_id)
         for number in range(2):
-            sent = send_reply(client, reference, f"Letter {number}", (f"letter{number}.pdf", pdf_of_size(10 * MB - 100)))
+            sent = send_reply(
+                client, reference, f"Letter {number}", (f"letter{number}.pdf", pdf_of_size(10 * MB - 100))
+            )
             assert sent.status_code == 302
 
         refused = send_reply(client, reference, "My words stay here.", ("report.pdf", pdf_of_size(6 * MB)))
@@ -104,7 +110,9 @@ def test_replies_can_carry_25mb_of_files_a_day_and_a_refused_file_keeps_the_mess
         assert messages_on_case(app) == 2
 
         clock.shift(timedelta(hours=2))
-        assert send_reply(client, reference, "My words stay here.", ("report.pdf", pdf_of_size(6 * MB))).status_code == 302
+        assert (
+            send_reply(client, reference, "My words stay here.", ("report.pdf", pdf_of_size(6 * MB))).status_code == 302
+        )
         assert messages_on_case(app) == 3
 
 
@@ -131,6 +139,7 @@ def test_evidence_sent_with_the_case_does_not_count_against_replies(app, client,
 
 
 # --- per address --------------------------------------------------------------------------------
+
 
 def from_address(app, address: str):
     client = app.test_client()
@@ -196,6 +205,7 @@ def test_a_docx_bomb_is_refused_on_the_page_not_with_an_error(app, client, categ
 
 
 # --- files on a case stay until the case goes --------------------------------------------------
+
 
 def make_drafts_old(app) -> None:
     with app.app_context():

@@ -18,17 +18,17 @@ from portal.accounts import roles
 from portal.casework.models import CaseOutcome
 from portal.consultations import models as cm
 from portal.core.models import AuditEvent, LearningTheme
+from portal.core.terms import term_of
 from portal.core.time import london_today
 from portal.extensions import db
 from portal.feedback.models import Case, CaseMessage
 from portal.yousaid import entries as services
 from portal.yousaid.evidence import Evidence, evidence_for
 from portal.yousaid.models import DONE, IN_PROGRESS, PLANNED, UpdateNotice, YouSaidChange, YouSaidEntry
-from portal.yousaid.terms import term_of
 from tests.consultation_helpers import make_consultation
 from tests.factories import make_user
-from tests.test_security import error_summary, page
 from tests.query_counts import count_queries
+from tests.test_security import error_summary, page
 
 _numbers = count(1)
 UTC = timezone.utc
@@ -173,7 +173,6 @@ def csv_rows(response) -> list[dict]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-
 # --- the evidence counts, by hand ------------------------------------------------------------
 
 
@@ -199,7 +198,9 @@ def counted(app):
 
     # Consultation answers, counted by when the response was sent.
     consultation = make_consultation_in(app)
-    make_response(app, consultation, submitted_at=datetime(2026, 10, 5, 18, tzinfo=UTC), themes=[[talk], [talk, travel], []])
+    make_response(
+        app, consultation, submitted_at=datetime(2026, 10, 5, 18, tzinfo=UTC), themes=[[talk], [talk, travel], []]
+    )
     make_response(app, consultation, submitted_at=datetime(2026, 8, 31, 23, 30, tzinfo=UTC), themes=[[talk]])  # 1 Sep
     make_response(app, consultation, submitted_at=datetime(2026, 8, 31, 22, 30, tzinfo=UTC), themes=[[talk]])  # 31 Aug
     make_response(app, consultation, submitted_at=None, themes=[[talk], [travel]])  # a draft: not counted
@@ -210,8 +211,15 @@ def test_evidence_counts_match_a_hand_count(app, counted):
     talk, travel = counted["talk"], counted["travel"]
     with app.app_context():
         found = evidence_for(
-            [(talk, "summer-2026"), (talk, "autumn-2026"), (talk, "spring-2027"), (travel, "autumn-2026"),
-             (travel, "summer-2026"), (talk, "spring-2026"), (talk, "not-a-term")]
+            [
+                (talk, "summer-2026"),
+                (talk, "autumn-2026"),
+                (talk, "spring-2027"),
+                (travel, "autumn-2026"),
+                (travel, "summer-2026"),
+                (talk, "spring-2026"),
+                (talk, "not-a-term"),
+            ]
         )
     assert found[(talk, "summer-2026")] == Evidence(complaints=1, answers=1)
     assert found[(talk, "autumn-2026")] == Evidence(complaints=2, compliments=1, suggestions=1, answers=3)
@@ -239,17 +247,29 @@ def test_the_public_sees_the_same_counts(app, client, counted):
 
     item = client.get("/you-said-we-did.json").get_json()["entries"][0]
     assert item["evidence"] == {
-        "complaints": 2, "compliments": 1, "suggestions": 1, "consultation_answers": 3, "linked_cases": 0,
+        "complaints": 2,
+        "compliments": 1,
+        "suggestions": 1,
+        "consultation_answers": 3,
+        "linked_cases": 0,
     }
     row = csv_rows(client.get("/you-said-we-did.csv"))[0]
-    assert (row["complaints"], row["compliments"], row["suggestions"], row["consultation_answers"]) == ("2", "1", "1", "3")
+    assert (row["complaints"], row["compliments"], row["suggestions"], row["consultation_answers"]) == (
+        "2",
+        "1",
+        "1",
+        "3",
+    )
 
 
 def test_the_manager_sees_the_counts_to_quote(app, client, manager, counted):
     entry_id = make_entry(app, counted["talk"], term="summer-2026", published=False)
     shown = text_of(client.get(f"/manage/you-said-we-did/{entry_id}"))
     assert "Evidence you can quote" in shown
-    assert "In the summer term 2026, families sent 1 complaint, 0 compliments and 0 suggestions, and gave 1 consultation answer" in shown
+    assert (
+        "In the summer term 2026, families sent 1 complaint, 0 compliments and 0 suggestions, and gave 1 consultation answer"
+        in shown
+    )
 
 
 # --- what the public sees --------------------------------------------------------------------
@@ -265,9 +285,15 @@ def test_entries_are_listed_by_term_newest_first_then_by_theme(app, client):
 
     text = text_of(client.get("/you-said-we-did"))
     order = [
-        "Spring term 2027", "The name CAN",
-        "Autumn term 2026", "Communication", "More named caseworkers", "The Local Offer website", "Local Offer easier to find",
-        "Summer term 2026", "Local Offer rebuilt with families",
+        "Spring term 2027",
+        "The name CAN",
+        "Autumn term 2026",
+        "Communication",
+        "More named caseworkers",
+        "The Local Offer website",
+        "Local Offer easier to find",
+        "Summer term 2026",
+        "Local Offer rebuilt with families",
     ]
     last = text.index("Summer term 2026") + 1  # after the list of terms at the top
     positions = []
@@ -279,7 +305,9 @@ def test_entries_are_listed_by_term_newest_first_then_by_theme(app, client):
 
 def test_an_entrys_page_shows_what_was_said_and_done_with_its_dated_history(app, client):
     theme = make_theme(app, "Communication")
-    consultation = make_consultation_in(app, title="How named caseworkers should keep in touch", slug="keeping-in-touch")
+    consultation = make_consultation_in(
+        app, title="How named caseworkers should keep in touch", slug="keeping-in-touch"
+    )
     entry_id = make_entry(
         app,
         theme,
@@ -294,8 +322,12 @@ def test_an_entrys_page_shows_what_was_said_and_done_with_its_dated_history(app,
         entry = db.session.get(YouSaidEntry, entry_id)
         services.change_status(None, entry, IN_PROGRESS, "Two caseworkers started.")
         services.change_status(None, entry, DONE, "All four are in post.")
-        moments = [datetime(2026, 11, 2, 10, tzinfo=UTC), datetime(2027, 1, 15, 10, tzinfo=UTC), datetime(2027, 3, 1, 10, tzinfo=UTC)]
-        for change, moment in zip(entry.changes, moments):
+        moments = [
+            datetime(2026, 11, 2, 10, tzinfo=UTC),
+            datetime(2027, 1, 15, 10, tzinfo=UTC),
+            datetime(2027, 3, 1, 10, tzinfo=UTC),
+        ]
+        for change, moment in zip(entry.changes, moments, strict=True):
             change.occurred_at = moment
         db.session.commit()
 
@@ -307,7 +339,7 @@ def test_an_entrys_page_shows_what_was_said_and_done_with_its_dated_history(app,
     assert "We are appointing more caseworkers." in text
     assert "Head of SENAR" in text and "31 March 2027" in text
     assert 'href="/consultations/keeping-in-touch"' in html
-    history = text[text.index("History"):]
+    history = text[text.index("History") :]
     newest, middle, oldest = (history.index(day) for day in ("1 March 2027", "15 January 2027", "2 November 2026"))
     assert newest < middle < oldest
     assert "the action is now done. All four are in post." in history
@@ -322,7 +354,9 @@ def test_a_consultations_published_outcome_links_to_the_entries_that_cite_it(app
     with app.app_context():
         consultation = make_consultation(title="The Local Offer website", state=cm.OUTCOME_PUBLISHED)
         slug, consultation_id = consultation.slug, consultation.id
-    published = make_entry(app, theme, title="Rebuilding the Local Offer with families", consultations=[consultation_id])
+    published = make_entry(
+        app, theme, title="Rebuilding the Local Offer with families", consultations=[consultation_id]
+    )
     make_entry(app, theme, title="A draft about the Local Offer", consultations=[consultation_id], published=False)
 
     html = client.get(f"/consultations/{slug}").get_data(as_text=True)
@@ -373,7 +407,7 @@ def test_open_data_has_a_stable_shape(app, client):
     entry_id = make_entry(
         app,
         theme,
-        title="=HYPERLINK(\"bad\")",
+        title='=HYPERLINK("bad")',
         status=IN_PROGRESS,
         action_starts_on=date(2026, 9, 1),
         consultations=[consultation],
@@ -386,8 +420,23 @@ def test_open_data_has_a_stable_shape(app, client):
     assert data["count"] == 1
     item = data["entries"][0]
     assert set(item) == {
-        "id", "url", "term", "term_label", "theme", "title", "you_said", "we_did", "action_owner", "action_status",
-        "action_starts_on", "action_due_on", "action_done_on", "published_at", "updated_at", "evidence", "consultations",
+        "id",
+        "url",
+        "term",
+        "term_label",
+        "theme",
+        "title",
+        "you_said",
+        "we_did",
+        "action_owner",
+        "action_status",
+        "action_starts_on",
+        "action_due_on",
+        "action_done_on",
+        "published_at",
+        "updated_at",
+        "evidence",
+        "consultations",
     }
     assert item["id"] == entry_id and item["term"] == "autumn-2026" and item["term_label"] == "Autumn term 2026"
     assert item["action_status"] == "in_progress" and item["action_starts_on"] == "2026-09-01"
@@ -399,7 +448,7 @@ def test_open_data_has_a_stable_shape(app, client):
     response = client.get("/you-said-we-did.csv")
     assert response.mimetype == "text/csv"
     row = csv_rows(response)[0]
-    assert row["title"] == "'=HYPERLINK(\"bad\")"  # never run as a formula
+    assert row["title"] == '\'=HYPERLINK("bad")'  # never run as a formula
     assert row["linked_cases"] == "1" and row["consultation_titles"] == "Renaming SEND to CAN"
 
 
@@ -499,7 +548,9 @@ def families(app):
     make_response(app, consultation, submitted_at=None, themes=[[theme]], author=drafting, wants=True)
     with app.app_context():
         linked = db.session.scalars(sa.select(Case.id).where(Case.reference != "CAN-2026-99999")).all()
-    entry_id = make_entry(app, theme, title="Clearer letters", published=False, consultations=[consultation], cases=linked)
+    entry_id = make_entry(
+        app, theme, title="Clearer letters", published=False, consultations=[consultation], cases=linked
+    )
     return {"entry_id": entry_id}
 
 
@@ -580,7 +631,12 @@ def test_a_manager_writes_links_evidence_publishes_and_updates_an_entry(app, cli
     assert empty.status_code == 200
     assert page(empty).title.startswith("Error: Write an entry")
     summary = error_summary(empty)
-    for problem in ("Select the learning theme", "Enter a title", "Enter what families said", "Enter who owns the action"):
+    for problem in (
+        "Select the learning theme",
+        "Enter a title",
+        "Enter what families said",
+        "Enter who owns the action",
+    ):
         assert problem in summary
 
     fields = {
@@ -616,7 +672,8 @@ def test_a_manager_writes_links_evidence_publishes_and_updates_an_entry(app, cli
     assert "Keeping in touch" in text_of(evidence_page)
     assert "Draft consultation" not in text_of(evidence_page)
     unknown = client.post(
-        f"/manage/you-said-we-did/{entry_id}/evidence", data={"consultations": [str(consultation)], "cases": "CAN-2026-77777"}
+        f"/manage/you-said-we-did/{entry_id}/evidence",
+        data={"consultations": [str(consultation)], "cases": "CAN-2026-77777"},
     )
     assert "There is no case with the reference CAN-2026-77777" in error_summary(unknown)
     saved = client.post(
@@ -638,7 +695,9 @@ def test_a_manager_writes_links_evidence_publishes_and_updates_an_entry(app, cli
     # Once published, the edit form has no status: that goes through the status page.
     edit = client.get(f"/manage/you-said-we-did/{entry_id}")
     assert 'name="action_status"' not in edit.get_data(as_text=True)
-    changed = client.post(f"/manage/you-said-we-did/{entry_id}", data=fields | {"title": "A named caseworker for every family"})
+    changed = client.post(
+        f"/manage/you-said-we-did/{entry_id}", data=fields | {"title": "A named caseworker for every family"}
+    )
     assert changed.status_code == 302
     assert "A named caseworker for every family" in text_of(client.get(f"/you-said-we-did/{entry_id}"))
 
@@ -658,7 +717,11 @@ def test_a_manager_writes_links_evidence_publishes_and_updates_an_entry(app, cli
             sa.select(AuditEvent.action).where(AuditEvent.object_type == "you_said_entry").order_by(AuditEvent.id)
         ).all()
     assert actions == [
-        "you_said.created", "you_said.evidence_changed", "you_said.published", "you_said.changed", "you_said.status_changed",
+        "you_said.created",
+        "you_said.evidence_changed",
+        "you_said.published",
+        "you_said.changed",
+        "you_said.status_changed",
     ]
 
 
@@ -672,8 +735,13 @@ def test_a_retired_theme_or_an_unknown_term_is_refused(app, client, manager):
     response = client.post(
         "/manage/you-said-we-did/new",
         data={
-            "term": "winter-2026", "theme": str(retired_id), "title": "T", "you_said": "Y", "we_did": "W",
-            "action_owner": "O", "action_status": PLANNED,
+            "term": "winter-2026",
+            "theme": str(retired_id),
+            "title": "T",
+            "you_said": "Y",
+            "we_did": "W",
+            "action_owner": "O",
+            "action_status": PLANNED,
         },
     )
     summary = error_summary(response)
@@ -683,7 +751,11 @@ def test_a_retired_theme_or_an_unknown_term_is_refused(app, client, manager):
 
 
 def test_unknown_entries_are_not_found_for_managers(client, manager):
-    for path in ("/manage/you-said-we-did/999999", "/manage/you-said-we-did/999999/status", "/manage/you-said-we-did/999999/evidence"):
+    for path in (
+        "/manage/you-said-we-did/999999",
+        "/manage/you-said-we-did/999999/status",
+        "/manage/you-said-we-did/999999/evidence",
+    ):
         assert client.get(path).status_code == 404
     assert client.post("/manage/you-said-we-did/999999/publish").status_code == 404
 
@@ -711,8 +783,15 @@ def test_only_managers_manage_entries(app, client, users, auth, visitor, method,
     entry_id = make_entry(app, theme, published=False)
     path = rule.format(id=entry_id)
     data = {
-        "term": "autumn-2026", "theme": str(theme), "title": "Changed", "you_said": "Y", "we_did": "W",
-        "action_owner": "O", "action_status": IN_PROGRESS, "status": DONE, "cases": "",
+        "term": "autumn-2026",
+        "theme": str(theme),
+        "title": "Changed",
+        "you_said": "Y",
+        "we_did": "W",
+        "action_owner": "O",
+        "action_status": IN_PROGRESS,
+        "status": DONE,
+        "cases": "",
     }
     if visitor != "anonymous":
         auth.sign_in(users.make(visitor))

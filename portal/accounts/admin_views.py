@@ -41,7 +41,9 @@ def users():
         query = query.where(db.or_(db.func.lower(User.name).like(pattern), User.email.like(pattern)))
     if role in roles.ALL:
         query = query.where(User.role == role)
-    page = db.paginate(query, page=whole_number(request.args.get("page")) or 1, per_page=USERS_PER_PAGE, error_out=False)
+    page = db.paginate(
+        query, page=whole_number(request.args.get("page")) or 1, per_page=USERS_PER_PAGE, error_out=False
+    )
     return render_template("admin/users.html", page=page, search=search, role=role, roles=roles)
 
 

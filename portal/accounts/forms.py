@@ -35,9 +35,7 @@ class NewPasswordMixin:
     """Checks the new password against the rules, and against the person's own name and email."""
 
     def validate_password(self, field):
-        inputs = tuple(
-            getattr(getattr(self, name, None), "data", None) or "" for name in ("name", "email")
-        )
+        inputs = tuple(getattr(getattr(self, name, None), "data", None) or "" for name in ("name", "email"))
         problem = password_problem(field.data or "", user_inputs=inputs)
         if problem:
             raise ValidationError(problem)

@@ -42,11 +42,7 @@ class User(UserMixin, db.Model):
 
     team: Mapped[Team | None] = relationship(back_populates="members", foreign_keys=[team_id])
 
-    __table_args__ = (
-        sa.CheckConstraint(
-            sa.column("role").in_(roles.ALL), name="role_known"
-        ),
-    )
+    __table_args__ = (sa.CheckConstraint(sa.column("role").in_(roles.ALL), name="role_known"),)
 
     @property
     def is_active(self) -> bool:

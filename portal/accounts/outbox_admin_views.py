@@ -22,9 +22,7 @@ def outbox():
     state = request.args.get("state", "")
     state = state if state in STATE_LABELS else ""
     counts = services.counts_by_state()
-    page = services.messages_page(
-        state or None, whole_number(request.args.get("page")) or 1, MESSAGES_PER_PAGE, counts
-    )
+    page = services.messages_page(state or None, whole_number(request.args.get("page")) or 1, MESSAGES_PER_PAGE, counts)
     return render_template(
         "notifications/admin/outbox.html", counts=counts, page=page, state=state, labels=STATE_LABELS
     )

@@ -13,7 +13,6 @@ MAX_LENGTH = 128  # argon2 copes with more; this keeps the strength check quick.
 MIN_SCORE = 3
 
 
-
 @cache
 def _hasher_for(profile: str) -> PasswordHasher:
     return PasswordHasher.from_parameters(getattr(profiles, profile))

@@ -13,11 +13,10 @@ from portal.accounts.models import AccountToken, SignedInSession, Team, User
 from portal.accounts.passwords import hash_password, needs_rehash, verify_password
 from portal.core import audit
 from portal.core.forms import drop_control_characters, whole_number
+from portal.core.links import public_url
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.notifications.services import queue_email
-from portal.core.links import public_url
-
 
 audit.ACTION_LABELS.update(
     {
@@ -53,6 +52,7 @@ def _hash_token(token: str) -> str:
 
 # --- email links -----------------------------------------------------------------------
 
+
 def issue_token(user: User, purpose: str, hours: int) -> str:
     """Make a single-use secret for ``user``. Returns the secret; only its hash is stored."""
     token = secrets.token_urlsafe(32)
@@ -70,9 +70,7 @@ def issue_token(user: User, purpose: str, hours: int) -> str:
 def find_token(token: str, purpose: str) -> AccountToken | None:
     """The unused, unexpired token with this secret, or None."""
     found = db.session.scalar(
-        db.select(AccountToken).where(
-            AccountToken.token_hash == _hash_token(token), AccountToken.purpose == purpose
-        )
+        db.select(AccountToken).where(AccountToken.token_hash == _hash_token(token), AccountToken.purpose == purpose)
     )
     if found is None or found.used_at is not None or found.expires_at <= utcnow():
         return None
@@ -106,6 +104,7 @@ def _link(endpoint: str, **values) -> str:
 
 
 # --- registration ------------------------------------------------------------------------
+
 
 def register(name: str, email: str, password: str, role: str) -> User | None:
     """Register a parent or youth forum member, and ask them to confirm their email.
@@ -163,6 +162,7 @@ def confirm_email(token: AccountToken) -> User | None:
 
 # --- signing in and out ------------------------------------------------------------------
 
+
 def authenticate(email: str, password: str) -> User | None:
     """The active user with these credentials, or None. Takes the same time either way."""
     user = find_user_by_email(email)
@@ -180,9 +180,7 @@ def start_session(user: User) -> str:
     token = secrets.token_urlsafe(32)
     hours = current_app.config["SIGNED_IN_SESSION_HOURS"]
     db.session.add(
-        SignedInSession(
-            token_hash=_hash_token(token), user=user, expires_at=utcnow() + timedelta(hours=hours)
-        )
+        SignedInSession(token_hash=_hash_token(token), user=user, expires_at=utcnow() + timedelta(hours=hours))
     )
     user.last_signed_in_at = utcnow()
     audit.record(user, "user.signed_in", user)
@@ -226,6 +224,7 @@ def end_all_sessions(user: User) -> None:
 
 # --- passwords -----------------------------------------------------------------------------
 
+
 def request_password_reset(email: str) -> None:
     """Email a reset link if the address belongs to an active account. Says nothing either way."""
     user = find_user_by_email(email)
@@ -260,6 +259,7 @@ def set_password(token: AccountToken, password: str) -> User | None:
 
 
 # --- administration ------------------------------------------------------------------------
+
 
 def create_user(
     actor: User | None,
@@ -310,9 +310,7 @@ def update_user(actor: User, user: User, *, role: str, team: Team | None) -> Non
         user.role = role
         void_links(user)
     if user.team_id != (team.id if team else None):
-        audit.record(
-            actor, "user.team_changed", user, old=user.team_id, new=team.id if team else None
-        )
+        audit.record(actor, "user.team_changed", user, old=user.team_id, new=team.id if team else None)
         user.team = team
 
 

@@ -9,11 +9,11 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from portal.casework.models import DeadlineChange
 from portal.core import audit
 from portal.core.calendar import add_working_days, receipt_day, working_days_between
 from portal.core.time import london_today, utcnow
 from portal.extensions import db
-from portal.casework.models import DeadlineChange
 
 ACKNOWLEDGE_DAYS = {1: 5, 2: 5}
 RESPOND_DAYS = {1: 10, 2: 20}
@@ -47,7 +47,14 @@ def _set(case, clock: str, new: date | None, reason: str, actor) -> None:
             changed_by_id=getattr(actor, "id", None),
         )
     )
-    audit.record(actor, "case.deadline_changed", case, clock=clock, old=old.isoformat() if old else None, new=new.isoformat() if new else None)
+    audit.record(
+        actor,
+        "case.deadline_changed",
+        case,
+        clock=clock,
+        old=old.isoformat() if old else None,
+        new=new.isoformat() if new else None,
+    )
 
 
 def start_stage(case, received: date, actor=None) -> None:
@@ -56,7 +63,13 @@ def start_stage(case, received: date, actor=None) -> None:
     due = add_working_days(receipt_day(received), ACKNOWLEDGE_DAYS[stage])
     case.extension_used = False
     case.respond_by = None
-    _set(case, ACKNOWLEDGE, due, f"Stage {stage} received: acknowledge within {ACKNOWLEDGE_DAYS[stage]} working days", actor)
+    _set(
+        case,
+        ACKNOWLEDGE,
+        due,
+        f"Stage {stage} received: acknowledge within {ACKNOWLEDGE_DAYS[stage]} working days",
+        actor,
+    )
 
 
 def acknowledge(case, actor) -> date:
@@ -99,7 +112,7 @@ def next_deadline(case) -> tuple[str, date] | None:
 
 
 def state(due: date | None, on: date | None = None) -> str | None:
-    """"overdue", "due_soon" (within 2 working days) or "on_track"."""
+    """ "overdue", "due_soon" (within 2 working days) or "on_track"."""
     if due is None:
         return None
     on = on or today()

@@ -57,21 +57,88 @@ HISTORY_STAFF = [
 ]
 
 FIRST_NAMES = [
-    "Amelia", "Bilal", "Chloe", "Darius", "Ewa", "Farah", "Gemma", "Hannah", "Imran", "Jade", "Kwame", "Laura",
-    "Mohammed", "Natalie", "Owen", "Patience", "Rebecca", "Samir", "Tanya", "Usman", "Vicky", "Wei", "Yasmin", "Zoe",
+    "Amelia",
+    "Bilal",
+    "Chloe",
+    "Darius",
+    "Ewa",
+    "Farah",
+    "Gemma",
+    "Hannah",
+    "Imran",
+    "Jade",
+    "Kwame",
+    "Laura",
+    "Mohammed",
+    "Natalie",
+    "Owen",
+    "Patience",
+    "Rebecca",
+    "Samir",
+    "Tanya",
+    "Usman",
+    "Vicky",
+    "Wei",
+    "Yasmin",
+    "Zoe",
 ]
 LAST_NAMES = [
-    "Adams", "Bennett", "Chowdhury", "Doyle", "Ellis", "Fraser", "Gill", "Harrison", "Iqbal", "Jones", "Kowalski",
-    "Lewin", "Mahmood", "Nolan", "Parry", "Quinn", "Robinson", "Sandhu", "Turner", "Walsh", "Yeo", "Zielinski",
+    "Adams",
+    "Bennett",
+    "Chowdhury",
+    "Doyle",
+    "Ellis",
+    "Fraser",
+    "Gill",
+    "Harrison",
+    "Iqbal",
+    "Jones",
+    "Kowalski",
+    "Lewin",
+    "Mahmood",
+    "Nolan",
+    "Parry",
+    "Quinn",
+    "Robinson",
+    "Sandhu",
+    "Turner",
+    "Walsh",
+    "Yeo",
+    "Zielinski",
 ]
 CHILD_NAMES = [
-    "Alfie", "Bella", "Caleb", "Daisy", "Ethan", "Freya", "George", "Hafsa", "Isaac", "Jasmine", "Kai", "Lily",
-    "Musa", "Nia", "Oscar", "Poppy", "Reuben", "Sana", "Theo", "Zara",
+    "Alfie",
+    "Bella",
+    "Caleb",
+    "Daisy",
+    "Ethan",
+    "Freya",
+    "George",
+    "Hafsa",
+    "Isaac",
+    "Jasmine",
+    "Kai",
+    "Lily",
+    "Musa",
+    "Nia",
+    "Oscar",
+    "Poppy",
+    "Reuben",
+    "Sana",
+    "Theo",
+    "Zara",
 ]
 SETTINGS = [
-    "Brookfield Primary School", "Canal Side Academy", "Elmwood Special School", "Greenway High School",
-    "Harbour View Primary", "Kingsmead College", "Larch Lane Infant School", "Parkside Secondary",
-    "St Luke's Primary", "Willow Bank School",
+    "Brookfield Primary School",
+    "Canal Side Academy",
+    "Elmwood Special School",
+    "Greenway High School",
+    "Harbour View Primary",
+    "Kingsmead College",
+    "Larch Lane Infant School",
+    "Parkside Secondary",
+    "St Luke's Primary",
+    "Willow Bank School",
 ]
 YEAR_GROUPS = ["Reception"] + [f"Year {n}" for n in range(1, 12)] + ["College or training (16 to 25)"]
 RELATIONSHIPS = ["Parent"] * 6 + ["Carer or guardian", "Foster carer", "Grandparent or relative"]
@@ -93,47 +160,91 @@ CATEGORY_THEMES = {
 }
 # How often each category comes up, out of 100.
 CATEGORY_WEIGHTS = {
-    "EHC needs assessment": 16, "EHC plan content and quality": 12, "Annual reviews": 9,
-    "School place and admissions": 7, "Home-to-school transport": 14, "Speech and language and other therapies": 9,
-    "Communication and named contact": 13, "Short breaks and social care": 6, "Preparing for adulthood": 5,
-    "The Local Offer website": 6, "Other": 3,
+    "EHC needs assessment": 16,
+    "EHC plan content and quality": 12,
+    "Annual reviews": 9,
+    "School place and admissions": 7,
+    "Home-to-school transport": 14,
+    "Speech and language and other therapies": 9,
+    "Communication and named contact": 13,
+    "Short breaks and social care": 6,
+    "Preparing for adulthood": 5,
+    "The Local Offer website": 6,
+    "Other": 3,
 }
 
 COMPLAINTS = {
     "EHC needs assessment": [
-        ("We asked for an EHC needs assessment months ago and have not had a decision. Nobody returns my calls.",
-         "A decision on the assessment and someone to talk to."),
-        ("The council refused to assess my son, but the letter does not say why and the school's evidence was not looked at.",
-         "The school's evidence looked at properly and a clear reason."),
-        ("The educational psychologist's visit was cancelled twice and we were only told on the day.",
-         "A new date that will not be cancelled."),
+        (
+            "We asked for an EHC needs assessment months ago and have not had a decision. Nobody returns my calls.",
+            "A decision on the assessment and someone to talk to.",
+        ),
+        (
+            "The council refused to assess my son, but the letter does not say why and the school's evidence was not looked at.",
+            "The school's evidence looked at properly and a clear reason.",
+        ),
+        (
+            "The educational psychologist's visit was cancelled twice and we were only told on the day.",
+            "A new date that will not be cancelled.",
+        ),
     ],
     "EHC plan content and quality": [
-        ("The final plan still names my daughter's old school and the wrong diagnosis, after I pointed both out in the draft.",
-         "The plan corrected."),
-        ("Section F says 'access to speech and language therapy' but not how much, how often or who provides it.",
-         "Clear and specific provision in the plan."),
-        ("The plan was issued without the occupational therapy report we sent in.", "The report included and the plan reissued."),
+        (
+            "The final plan still names my daughter's old school and the wrong diagnosis, after I pointed both out in the draft.",
+            "The plan corrected.",
+        ),
+        (
+            "Section F says 'access to speech and language therapy' but not how much, how often or who provides it.",
+            "Clear and specific provision in the plan.",
+        ),
+        (
+            "The plan was issued without the occupational therapy report we sent in.",
+            "The report included and the plan reissued.",
+        ),
     ],
     "Annual reviews": [
-        ("The annual review meeting was months ago and we still have not had the amended plan.", "The amended plan and a date for it."),
-        ("Nobody from the council came to the annual review meeting and the paperwork has been lost.", "The review done properly."),
+        (
+            "The annual review meeting was months ago and we still have not had the amended plan.",
+            "The amended plan and a date for it.",
+        ),
+        (
+            "Nobody from the council came to the annual review meeting and the paperwork has been lost.",
+            "The review done properly.",
+        ),
     ],
     "School place and admissions": [
-        ("We were told two days before term that the named school had no place.", "A school place from the start of term."),
-        ("My son has been out of school for six weeks waiting for a decision about his placement.", "A decision, and work sent home meanwhile."),
+        (
+            "We were told two days before term that the named school had no place.",
+            "A school place from the start of term.",
+        ),
+        (
+            "My son has been out of school for six weeks waiting for a decision about his placement.",
+            "A decision, and work sent home meanwhile.",
+        ),
     ],
     "Home-to-school transport": [
-        ("The taxi was late on most mornings last month, so my child missed the start of lessons.", "A reliable pick-up time."),
-        ("The passenger assistant changed without warning and my daughter refused to get in the car.", "The same passenger assistant, or notice of changes."),
-        ("Transport was not arranged for the first week of term although we applied in May.", "Transport in place and our fares refunded."),
+        (
+            "The taxi was late on most mornings last month, so my child missed the start of lessons.",
+            "A reliable pick-up time.",
+        ),
+        (
+            "The passenger assistant changed without warning and my daughter refused to get in the car.",
+            "The same passenger assistant, or notice of changes.",
+        ),
+        (
+            "Transport was not arranged for the first week of term although we applied in May.",
+            "Transport in place and our fares refunded.",
+        ),
     ],
     "Speech and language and other therapies": [
         ("The speech and language therapy in the plan has not happened this term.", "The missed sessions made up."),
         ("We have waited over a year for an occupational therapy assessment.", "An assessment date."),
     ],
     "Communication and named contact": [
-        ("I have had four different caseworkers this year and each time I have to start again.", "One named caseworker."),
+        (
+            "I have had four different caseworkers this year and each time I have to start again.",
+            "One named caseworker.",
+        ),
         ("My emails go unanswered for weeks and the phone line rings out.", "Replies within a reasonable time."),
     ],
     "Short breaks and social care": [
@@ -141,21 +252,34 @@ COMPLAINTS = {
         ("We were assessed for short breaks in the winter and still have no decision.", "A decision."),
     ],
     "Preparing for adulthood": [
-        ("Nobody has talked to us about what happens when my son leaves school next summer.", "A plan for his move to adult life."),
-        ("The plan does not mention college although my daughter starts there in September.", "The plan updated for college."),
+        (
+            "Nobody has talked to us about what happens when my son leaves school next summer.",
+            "A plan for his move to adult life.",
+        ),
+        (
+            "The plan does not mention college although my daughter starts there in September.",
+            "The plan updated for college.",
+        ),
     ],
     "The Local Offer website": [
-        ("The Local Offer lists clubs that closed years ago and phone numbers that do not work.", "The information kept up to date."),
+        (
+            "The Local Offer lists clubs that closed years ago and phone numbers that do not work.",
+            "The information kept up to date.",
+        ),
     ],
     "Other": [
         ("I was sent a letter meant for another family.", "An explanation, and my details checked."),
     ],
 }
 SUGGESTIONS = {
-    "The Local Offer website": ["Please put a search box on every page of the Local Offer that understands everyday words like 'taxi'.",
-                                "Make the Local Offer work properly on a phone."],
-    "Communication and named contact": ["Send a text when a letter about our child's plan has been posted.",
-                                        "Put our caseworker's name and direct number on every letter."],
+    "The Local Offer website": [
+        "Please put a search box on every page of the Local Offer that understands everyday words like 'taxi'.",
+        "Make the Local Offer work properly on a phone.",
+    ],
+    "Communication and named contact": [
+        "Send a text when a letter about our child's plan has been posted.",
+        "Put our caseworker's name and direct number on every letter.",
+    ],
     "Home-to-school transport": ["Send families a text when the taxi is running late."],
     "Annual reviews": ["Send the review paperwork two weeks before the meeting so that we can read it."],
     "Short breaks and social care": ["Run short breaks activities in the school holidays as well as in term time."],
@@ -249,14 +373,35 @@ STAGE2_TRANSFER = "transferred: stage 2 review by someone who did not handle sta
 # The first cases of each term, so that every term has each kind and the things the reports
 # count; then the usual mix. A kind, and a scenario forced on a complaint (None: left to chance).
 TERM_PATTERN = [
-    ("complaint", None), ("compliment", None), ("suggestion", None), ("complaint", "extend"),
-    ("complaint", "escalate"), ("question", None), ("complaint", "not_a_complaint"), ("complaint", None),
-    ("suggestion", None), ("complaint", None), ("compliment", None), ("complaint", "extend"),
-    ("complaint", None), ("complaint", None), ("compliment", None), ("complaint", "escalate"),
-    ("suggestion", None), ("complaint", None), ("question", None), ("complaint", None),
+    ("complaint", None),
+    ("compliment", None),
+    ("suggestion", None),
+    ("complaint", "extend"),
+    ("complaint", "escalate"),
+    ("question", None),
+    ("complaint", "not_a_complaint"),
+    ("complaint", None),
+    ("suggestion", None),
+    ("complaint", None),
+    ("compliment", None),
+    ("complaint", "extend"),
+    ("complaint", None),
+    ("complaint", None),
+    ("compliment", None),
+    ("complaint", "escalate"),
+    ("suggestion", None),
+    ("complaint", None),
+    ("question", None),
+    ("complaint", None),
 ]
 # The newest cases in the demo: still open, one of them waiting past its acknowledgement deadline.
-RECENT_PATTERN = [("complaint", "late_acknowledgement"), ("complaint", None), ("suggestion", None), ("complaint", None), ("question", None)]
+RECENT_PATTERN = [
+    ("complaint", "late_acknowledgement"),
+    ("complaint", None),
+    ("suggestion", None),
+    ("complaint", None),
+    ("question", None),
+]
 KIND_WEIGHTS = {"complaint": 60, "suggestion": 15, "compliment": 15, "question": 10}
 
 
@@ -439,7 +584,9 @@ def _response(rng: random.Random, finding: str, category: str, stage: int, respo
     )
 
 
-def _plan_complaint(rng: random.Random, case: PlannedCase, staff: Staff, team_id: int | None, scenario: str | None) -> None:
+def _plan_complaint(
+    rng: random.Random, case: PlannedCase, staff: Staff, team_id: int | None, scenario: str | None
+) -> None:
     # Every draw is made whatever happens, so that each case's choices do not depend on its dates.
     not_taken_on = rng.random() < 0.05
     not_taken_reason = "service_request" if rng.random() < 0.6 else "other_route"
@@ -481,16 +628,20 @@ def _plan_complaint(rng: random.Random, case: PlannedCase, staff: Staff, team_id
         acknowledge_after, extended = 9, False
     if scenario == "escalate" and finding == CaseOutcome.UPHELD:
         finding = CaseOutcome.PARTLY_UPHELD
-    escalates = scenario == "escalate" or escalate_draw < {
-        CaseOutcome.UPHELD: 0.03, CaseOutcome.PARTLY_UPHELD: 0.15, CaseOutcome.NOT_UPHELD: 0.2
-    }[finding]
+    escalates = (
+        scenario == "escalate"
+        or escalate_draw
+        < {CaseOutcome.UPHELD: 0.03, CaseOutcome.PARTLY_UPHELD: 0.15, CaseOutcome.NOT_UPHELD: 0.2}[finding]
+    )
 
     # Triage at intake: a family pointed to the tribunal or the NHS may still complain.
     if case.category in ("EHC needs assessment", "EHC plan content and quality") and (
         triage_draw < 0.2 or (not_taken_on and not_taken_reason == "other_route")
     ):
         case.fields["triage_route"] = "tribunal"
-        case.fields["decision_letter_date"] = _london(case.received_at) - timedelta(days=5 + int(triage_draw * 100) % 40)
+        case.fields["decision_letter_date"] = _london(case.received_at) - timedelta(
+            days=5 + int(triage_draw * 100) % 40
+        )
     elif case.category == "Speech and language and other therapies" and triage_draw < 0.3:
         case.fields["triage_route"] = "health"
 
@@ -500,8 +651,14 @@ def _plan_complaint(rng: random.Random, case: PlannedCase, staff: Staff, team_id
     steps = case.steps
     if not_taken_on:
         day = add_working_days(received_day, min(acknowledge_after, 4) or 1)
-        steps.append(Step("not_a_complaint", _working_time(rng, day, case.received_at), actor,
-                          {"reason": not_taken_reason, "signposting": SIGNPOSTING[not_taken_reason]}))
+        steps.append(
+            Step(
+                "not_a_complaint",
+                _working_time(rng, day, case.received_at),
+                actor,
+                {"reason": not_taken_reason, "signposting": SIGNPOSTING[not_taken_reason]},
+            )
+        )
         return
 
     acknowledged = _working_time(rng, add_working_days(received_day, acknowledge_after), case.received_at)
@@ -533,7 +690,9 @@ def _plan_complaint(rng: random.Random, case: PlannedCase, staff: Staff, team_id
         second, assigned_by = others[int(other_handler_draw * len(others))], staff.manager_id
     else:
         second, assigned_by = None, None
-    steps.append(Step("escalate", escalated, None, {"reason": escalation_reason, "handler": second, "assigned_by": assigned_by}))
+    steps.append(
+        Step("escalate", escalated, None, {"reason": escalation_reason, "handler": second, "assigned_by": assigned_by})
+    )
     actor = second or staff.manager_id
     escalated_day = receipt_day(_london(escalated))
     acknowledged = _working_time(rng, add_working_days(escalated_day, stage2["acknowledge_after"]), escalated)
@@ -542,7 +701,9 @@ def _plan_complaint(rng: random.Random, case: PlannedCase, staff: Staff, team_id
     last = acknowledged
     if stage2["extended"]:
         last = _working_time(rng, add_working_days(_london(acknowledged), stage2["extend_at"]), acknowledged)
-        steps.append(Step("extend", last, actor, {"working_days": stage2["extension"], "reason": stage2["extension_reason"]}))
+        steps.append(
+            Step("extend", last, actor, {"working_days": stage2["extension"], "reason": stage2["extension_reason"]})
+        )
         respond_by = add_working_days(respond_by, stage2["extension"])
     if stage2["late"]:
         day = add_working_days(respond_by, stage2["late_by"])
@@ -550,7 +711,9 @@ def _plan_complaint(rng: random.Random, case: PlannedCase, staff: Staff, team_id
         day = _working_days_before(respond_by, stage2["early_by"])
     day = max(day, _london(last))
     responded = _working_time(rng, day, last)
-    steps.append(Step("respond", responded, actor, _response(rng, stage2["finding"], case.category, 2, _london(responded))))
+    steps.append(
+        Step("respond", responded, actor, _response(rng, stage2["finding"], case.category, 2, _london(responded)))
+    )
     day = add_working_days(_london(responded), stage2["close_after"])
     steps.append(Step("close", _working_time(rng, day, responded), actor))
 
@@ -565,7 +728,9 @@ def _plan_other(rng: random.Random, case: PlannedCase, staff: Staff) -> None:
     steps = case.steps
     if case.fields["anonymous"]:
         # Nobody to write to: read, passed on, closed.
-        steps.append(Step("close", _working_time(rng, add_working_days(day, acknowledge_after + 1), case.received_at), actor))
+        steps.append(
+            Step("close", _working_time(rng, add_working_days(day, acknowledge_after + 1), case.received_at), actor)
+        )
         return
     last = case.received_at
     if case.kind != "question":
@@ -577,13 +742,29 @@ def _plan_other(rng: random.Random, case: PlannedCase, staff: Staff) -> None:
     steps.append(Step("close", _working_time(rng, add_working_days(_london(last), close_after), last), actor))
 
 
-def plan_case(key: str, rng: random.Random, received_at: datetime, now: datetime, staff: Staff,
-              kind: str | None = None, scenario: str | None = None) -> PlannedCase:
+def plan_case(
+    key: str,
+    rng: random.Random,
+    received_at: datetime,
+    now: datetime,
+    staff: Staff,
+    kind: str | None = None,
+    scenario: str | None = None,
+) -> PlannedCase:
     """One case received at ``received_at``, with the steps taken on it up to ``now``."""
     drawn_kind = _pick(rng, KIND_WEIGHTS)
     kind = kind or drawn_kind
-    category = _pick(rng, CATEGORY_WEIGHTS) if kind == "complaint" else _pick(
-        rng, {name: weight for name, weight in CATEGORY_WEIGHTS.items() if name in {"compliment": COMPLIMENTS, "suggestion": SUGGESTIONS, "question": QUESTIONS}[kind]}
+    category = (
+        _pick(rng, CATEGORY_WEIGHTS)
+        if kind == "complaint"
+        else _pick(
+            rng,
+            {
+                name: weight
+                for name, weight in CATEGORY_WEIGHTS.items()
+                if name in {"compliment": COMPLIMENTS, "suggestion": SUGGESTIONS, "question": QUESTIONS}[kind]
+            },
+        )
     )
     category_id, team_id = staff.category(category)
     fields = _family(rng, kind, category)
@@ -613,7 +794,7 @@ def _arrival(start: datetime, end: datetime, draw: float) -> datetime:
 def demo_plans(count: int, now: datetime, staff: Staff, seed: int = SEED) -> list[PlannedCase]:
     """``count`` cases over the current school term and the two before it: each term has the
     mix of TERM_PATTERN, and the newest few are still open."""
-    from portal.yousaid.terms import recent_terms
+    from portal.core.terms import recent_terms
 
     today = _london(now)
     terms = list(reversed(recent_terms(today, 3)))
@@ -632,7 +813,7 @@ def demo_plans(count: int, now: datetime, staff: Staff, seed: int = SEED) -> lis
 
     plans: list[PlannedCase] = []
     number = 0
-    for (start, end), share in zip(spans, shares):
+    for (start, end), share in zip(spans, shares, strict=True):
         for position in range(share):
             number += 1
             rng = _case_rng(number, seed)
@@ -689,7 +870,9 @@ class CaseRows:
 
 
 def _ns(case: dict, kind: str) -> SimpleNamespace:
-    return SimpleNamespace(kind=kind, is_complaint=kind == "complaint", stage=case["stage"], contact_name=case["contact_name"])
+    return SimpleNamespace(
+        kind=kind, is_complaint=kind == "complaint", stage=case["stage"], contact_name=case["contact_name"]
+    )
 
 
 def case_rows(plan: PlannedCase, staff: Staff, reference: str) -> CaseRows:
@@ -698,11 +881,28 @@ def case_rows(plan: PlannedCase, staff: Staff, reference: str) -> CaseRows:
     complaint = plan.kind == "complaint"
     received = plan.received_at
     case = dict(
-        reference=reference, submission_key=plan.key, kind=plan.kind, category_id=category_id, team_id=category_team,
-        status="received", stage=1 if complaint else None, caseworker_id=None, user_id=None, received_at=received,
-        acknowledge_by=None, acknowledged_at=None, respond_by=None, responded_at=None, escalated_at=None,
-        closed_at=None, extension_used=False, stage1_caseworker_id=None, not_complaint_reason=None,
-        other_adjustments=None, preferred_time=None, **plan.fields,
+        reference=reference,
+        submission_key=plan.key,
+        kind=plan.kind,
+        category_id=category_id,
+        team_id=category_team,
+        status="received",
+        stage=1 if complaint else None,
+        caseworker_id=None,
+        user_id=None,
+        received_at=received,
+        acknowledge_by=None,
+        acknowledged_at=None,
+        respond_by=None,
+        responded_at=None,
+        escalated_at=None,
+        closed_at=None,
+        extension_used=False,
+        stage1_caseworker_id=None,
+        not_complaint_reason=None,
+        other_adjustments=None,
+        preferred_time=None,
+        **plan.fields,
     )
     rows = CaseRows(case)
 
@@ -710,22 +910,46 @@ def case_rows(plan: PlannedCase, staff: Staff, reference: str) -> CaseRows:
         rows.events.append(dict(occurred_at=at, actor_id=actor_id, action=action, details=details))
 
     def message(at, author_id, body, from_family=False):
-        rows.messages.append(dict(created_at=at, author_id=author_id, body=body.strip(), from_family=from_family, internal=False))
+        rows.messages.append(
+            dict(created_at=at, author_id=author_id, body=body.strip(), from_family=from_family, internal=False)
+        )
 
     def set_clock(at, actor_id, clock, new, reason):
         column = "acknowledge_by" if clock == ACKNOWLEDGE else "respond_by"
         old = case[column]
         case[column] = new
-        rows.changes.append(dict(stage=case["stage"] or 1, clock=clock, old_date=old, new_date=new, reason=reason,
-                                 changed_by_id=actor_id, changed_at=at))
-        event(at, actor_id, "case.deadline_changed", clock=clock, old=old.isoformat() if old else None, new=new.isoformat() if new else None)
+        rows.changes.append(
+            dict(
+                stage=case["stage"] or 1,
+                clock=clock,
+                old_date=old,
+                new_date=new,
+                reason=reason,
+                changed_by_id=actor_id,
+                changed_at=at,
+            )
+        )
+        event(
+            at,
+            actor_id,
+            "case.deadline_changed",
+            clock=clock,
+            old=old.isoformat() if old else None,
+            new=new.isoformat() if new else None,
+        )
 
     def start_stage(at, day):
         stage = case["stage"] or 1
         due = add_working_days(receipt_day(day), ACKNOWLEDGE_DAYS[stage])
         case["extension_used"] = False
         case["respond_by"] = None
-        set_clock(at, None, ACKNOWLEDGE, due, f"Stage {stage} received: acknowledge within {ACKNOWLEDGE_DAYS[stage]} working days")
+        set_clock(
+            at,
+            None,
+            ACKNOWLEDGE,
+            due,
+            f"Stage {stage} received: acknowledge within {ACKNOWLEDGE_DAYS[stage]} working days",
+        )
 
     def assign(at, person, reason, actor_id=None):
         old = case["caseworker_id"]
@@ -755,7 +979,9 @@ def case_rows(plan: PlannedCase, staff: Staff, reference: str) -> CaseRows:
             if case["stage"]:
                 case["acknowledged_at"] = at
                 due = add_working_days(receipt_day(_london(at)), RESPOND_DAYS[case["stage"]])
-                set_clock(at, actor, RESPOND, due, f"Acknowledged: respond within {RESPOND_DAYS[case['stage']]} working days")
+                set_clock(
+                    at, actor, RESPOND, due, f"Acknowledged: respond within {RESPOND_DAYS[case['stage']]} working days"
+                )
             else:
                 case["acknowledged_at"] = at
             case["status"] = "acknowledged"
@@ -766,20 +992,35 @@ def case_rows(plan: PlannedCase, staff: Staff, reference: str) -> CaseRows:
             due = add_working_days(case["respond_by"], days)
             case["extension_used"] = True
             set_clock(at, actor, RESPOND, due, f"Extended by {days} working days: {reason.strip()}")
-            message(at, actor, (
-                f"We need more time to respond to your complaint properly. {reason.strip()}\n\n"
-                f"We will now respond by {due:%-d %B %Y}.\n\n"
-                f"If you are unhappy about this delay, you can contact the Ombudsman. {casework_services.OMBUDSMAN}"
-            ))
+            message(
+                at,
+                actor,
+                (
+                    f"We need more time to respond to your complaint properly. {reason.strip()}\n\n"
+                    f"We will now respond by {due:%-d %B %Y}.\n\n"
+                    f"If you are unhappy about this delay, you can contact the Ombudsman. {casework_services.OMBUDSMAN}"
+                ),
+            )
             event(at, actor, "case.extended", working_days=days)
         elif step.action == "respond":
             finding, summary, remedies = step.details["outcome"], step.details["summary"], step.details["remedies"]
             # Every response is recorded; only a complaint's has a stage and a finding.
-            rows.outcomes.append((
-                dict(stage=(case["stage"] or 1) if complaint else None, outcome=finding, summary=summary.strip(), recorded_by_id=actor, recorded_at=at),
-                [staff.themes[theme] for theme in step.details["themes"] if theme in staff.themes],
-                [dict(kind=kind, description=description.strip(), due_on=due_on, done_at=None) for kind, description, due_on in remedies],
-            ))
+            rows.outcomes.append(
+                (
+                    dict(
+                        stage=(case["stage"] or 1) if complaint else None,
+                        outcome=finding,
+                        summary=summary.strip(),
+                        recorded_by_id=actor,
+                        recorded_at=at,
+                    ),
+                    [staff.themes[theme] for theme in step.details["themes"] if theme in staff.themes],
+                    [
+                        dict(kind=kind, description=description.strip(), due_on=due_on, done_at=None)
+                        for kind, description, due_on in remedies
+                    ],
+                )
+            )
             case["responded_at"] = at
             case["status"] = "responded"
             promised = "".join(
@@ -799,8 +1040,12 @@ def case_rows(plan: PlannedCase, staff: Staff, reference: str) -> CaseRows:
             case["stage"] = None
             case["acknowledge_by"] = None
             case["respond_by"] = None
-            message(at, actor, "We have looked at what you sent and it is not something the complaints procedure can deal with. "
-                    f"{step.details['signposting'].strip()}")
+            message(
+                at,
+                actor,
+                "We have looked at what you sent and it is not something the complaints procedure can deal with. "
+                f"{step.details['signposting'].strip()}",
+            )
             case["status"] = "closed"
             case["closed_at"] = at
             event(at, actor, "case.not_a_complaint", reason=reason)
@@ -847,7 +1092,7 @@ def write(rows: list[CaseRows], *, trail: bool = True) -> None:
     """Insert the cases and everything that goes with them, a few statements per table."""
     case_ids = _insert(Case.__table__, [r.case for r in rows], returning=True)
     changes, outcomes, owners, messages, events = [], [], [], [], []
-    for case_id, r in zip(case_ids, rows):
+    for case_id, r in zip(case_ids, rows, strict=True):
         changes += [dict(change, case_id=case_id) for change in r.changes]
         for outcome, themes, remedies in r.outcomes:
             outcomes.append(dict(outcome, case_id=case_id))
@@ -861,7 +1106,7 @@ def write(rows: list[CaseRows], *, trail: bool = True) -> None:
     _insert(DeadlineChange.__table__, changes)
     outcome_ids = _insert(CaseOutcome.__table__, outcomes, returning=True)
     themes, remedies = [], []
-    for outcome_id, (theme_ids, outcome_remedies) in zip(outcome_ids, owners):
+    for outcome_id, (theme_ids, outcome_remedies) in zip(outcome_ids, owners, strict=True):
         themes += [dict(outcome_id=outcome_id, theme_id=theme_id) for theme_id in dict.fromkeys(theme_ids)]
         remedies += [dict(remedy, outcome_id=outcome_id) for remedy in outcome_remedies]
     _insert(outcome_theme, themes)
@@ -877,8 +1122,16 @@ def seed_history_staff() -> None:
     teams = {team.name: team for team in db.session.scalars(sa.select(Team))}
     for email, name, team_name in HISTORY_STAFF:
         if email not in existing and team_name in teams:
-            db.session.add(User(email=email, name=name, role=roles.CASEWORKER, team=teams[team_name],
-                                email_confirmed_at=utcnow(), approved_at=utcnow()))
+            db.session.add(
+                User(
+                    email=email,
+                    name=name,
+                    role=roles.CASEWORKER,
+                    team=teams[team_name],
+                    email_confirmed_at=utcnow(),
+                    approved_at=utcnow(),
+                )
+            )
     db.session.flush()
 
 
@@ -891,7 +1144,9 @@ def seed_history(count: int = 100, now: datetime | None = None) -> int:
     staff = load_staff()
     if not staff.categories:
         return 0
-    existing = set(db.session.scalars(sa.select(Case.submission_key).where(Case.submission_key.like(f"{DEMO_PREFIX}%"))))
+    existing = set(
+        db.session.scalars(sa.select(Case.submission_key).where(Case.submission_key.like(f"{DEMO_PREFIX}%")))
+    )
     wanted = [plan for plan in demo_plans(count, now, staff) if plan.key not in existing]
     wanted.sort(key=lambda plan: plan.received_at)
     rows = [case_rows(plan, staff, allocate_reference(_london(plan.received_at).year)) for plan in wanted]
@@ -912,7 +1167,9 @@ def reserve_references(years: Iterable[int]) -> Callable[[int], str]:
     insert = postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     next_number: dict[int, int] = {}
     for year, how_many in sorted(wanted.items()):
-        db.session.execute(insert(ReferenceCounter).values(year=year, last_number=0).on_conflict_do_nothing(index_elements=["year"]))
+        db.session.execute(
+            insert(ReferenceCounter).values(year=year, last_number=0).on_conflict_do_nothing(index_elements=["year"])
+        )
         last = db.session.execute(
             sa.update(ReferenceCounter)
             .where(ReferenceCounter.year == year)
@@ -929,8 +1186,17 @@ def reserve_references(years: Iterable[int]) -> Callable[[int], str]:
     return take
 
 
-def insert_bulk(count: int, *, days: int = 3 * 365, now: datetime | None = None, batch: int = 2000,
-                trail: bool = False, first: int = 1, seed: int = SEED, progress: Callable[[int], None] | None = None) -> int:
+def insert_bulk(
+    count: int,
+    *,
+    days: int = 3 * 365,
+    now: datetime | None = None,
+    batch: int = 2000,
+    trail: bool = False,
+    first: int = 1,
+    seed: int = SEED,
+    progress: Callable[[int], None] | None = None,
+) -> int:
     """Insert ``count`` planned cases received over the ``days`` before now, quickly: for the
     benchmark. Numbered from ``first`` (keys "bulk-NNNNNNN"); commits after each batch.
     ``trail`` adds the messages and audit events too. Returns how many were inserted."""
@@ -943,7 +1209,7 @@ def insert_bulk(count: int, *, days: int = 3 * 365, now: datetime | None = None,
     db.session.commit()
     done = 0
     for start in range(0, len(in_order), batch):
-        chunk = in_order[start:start + batch]
+        chunk = in_order[start : start + batch]
         plans = [bulk_plan(number, now, days, staff, seed) for number in chunk]
         write([case_rows(plan, staff, take(_london(plan.received_at).year)) for plan in plans], trail=trail)
         db.session.commit()

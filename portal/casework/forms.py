@@ -28,7 +28,9 @@ def _text(label, description="", required=None, rows_max=10000):
 
 
 class AcknowledgeForm(PortalForm):
-    body = _text("Message to the family", "Sent by email and shown on their case page.", "Enter the message to the family")
+    body = _text(
+        "Message to the family", "Sent by email and shown on their case page.", "Enter the message to the family"
+    )
     submit = SubmitField("Acknowledge and send", widget=GovSubmitInput())
 
 
@@ -38,7 +40,9 @@ class ReplyForm(PortalForm):
         "The route onwards (stage 2, or the Ombudsman) is added at the end for you.",
         "Enter your reply",
     )
-    evidence = FileField("Attach a file (optional)", description="PDF, JPEG, PNG or Word (DOCX), up to 10MB.", widget=GovFileInput())
+    evidence = FileField(
+        "Attach a file (optional)", description="PDF, JPEG, PNG or Word (DOCX), up to 10MB.", widget=GovFileInput()
+    )
     submit = SubmitField("Send reply", widget=GovSubmitInput())
 
 
@@ -48,7 +52,11 @@ class NoteForm(PortalForm):
 
 
 class RequestInformationForm(PortalForm):
-    body = _text("What do you need from the family?", "Sent by email and shown on their case page.", "Enter what you need from the family")
+    body = _text(
+        "What do you need from the family?",
+        "Sent by email and shown on their case page.",
+        "Enter what you need from the family",
+    )
     submit = SubmitField("Send request", widget=GovSubmitInput())
 
 
@@ -58,7 +66,11 @@ class ExtendForm(PortalForm):
         widget=GovTextInput(),
         validators=[InputRequired(message="Enter the number of working days")],
     )
-    reason = _text("Why do you need more time?", "Sent to the family with the Ombudsman's details.", "Enter the reason for the extension")
+    reason = _text(
+        "Why do you need more time?",
+        "Sent to the family with the Ombudsman's details.",
+        "Enter the reason for the extension",
+    )
     submit = SubmitField("Extend deadline", widget=GovSubmitInput())
 
 
@@ -108,13 +120,22 @@ class CloseForm(PortalForm):
 
 
 class ReopenForm(PortalForm):
-    reason = _text("Why are you reopening the case?", "Kept as an internal note.", "Enter why the case is being reopened")
+    reason = _text(
+        "Why are you reopening the case?", "Kept as an internal note.", "Enter why the case is being reopened"
+    )
     submit = SubmitField("Reopen case", widget=GovSubmitInput())
 
 
 class TransferForm(PortalForm):
-    caseworker = SelectField("Caseworker", description="Or leave as none and choose a team's queue.", widget=GovSelect(), validators=[Optional()])
-    team = SelectField("Team", description="Used when no caseworker is chosen.", widget=GovSelect(), validators=[Optional()])
+    caseworker = SelectField(
+        "Caseworker",
+        description="Or leave as none and choose a team's queue.",
+        widget=GovSelect(),
+        validators=[Optional()],
+    )
+    team = SelectField(
+        "Team", description="Used when no caseworker is chosen.", widget=GovSelect(), validators=[Optional()]
+    )
     reason = _text("Why?", "Recorded in the case history.", "Enter why the case is being transferred")
     submit = SubmitField("Transfer case", widget=GovSubmitInput())
 
@@ -127,7 +148,9 @@ class NotComplaintForm(PortalForm):
         widget=GovRadioInput(),
         validators=[InputRequired(message="Select why this is not a complaint")],
     )
-    signposting = _text("What should the family do instead?", "Sent to the family.", "Enter what the family should do instead")
+    signposting = _text(
+        "What should the family do instead?", "Sent to the family.", "Enter what the family should do instead"
+    )
     submit = SubmitField("Send and close", widget=GovSubmitInput())
 
 

@@ -310,7 +310,9 @@ def retire_theme(theme_id: int):
     theme = _theme_or_404(theme_id)
     if management.set_theme_active(current_user, theme, False):
         db.session.commit()
-    flash(f"Theme \u201c{theme.name}\u201d retired. Caseworkers will not be offered it; past outcomes keep it.", "success")
+    flash(
+        f"Theme \u201c{theme.name}\u201d retired. Caseworkers will not be offered it; past outcomes keep it.", "success"
+    )
     return redirect(url_for("manage.themes"))
 
 

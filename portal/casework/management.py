@@ -168,7 +168,9 @@ def create_template(actor, *, name: str, body: str) -> ResponseTemplate:
 
 def change_template(actor, template: ResponseTemplate, *, name: str, body: str) -> bool:
     _check_template(name, body, exclude_id=template.id)
-    changed = [field for field, value in (("name", name.strip()), ("body", body.strip())) if getattr(template, field) != value]
+    changed = [
+        field for field, value in (("name", name.strip()), ("body", body.strip())) if getattr(template, field) != value
+    ]
     if not changed:
         return False
     template.name = name.strip()

@@ -66,7 +66,9 @@ def workload(on: date | None = None) -> list[Load]:
         sa.select(
             Case.caseworker_id.label("caseworker_id"),
             sa.func.count(Case.id).label("open_cases"),
-            sa.func.count(sa.case((sa.and_(deadline >= on, deadline <= clocks.due_soon_limit(on)), 1))).label("due_soon"),
+            sa.func.count(sa.case((sa.and_(deadline >= on, deadline <= clocks.due_soon_limit(on)), 1))).label(
+                "due_soon"
+            ),
             sa.func.count(sa.case((deadline < on, 1))).label("overdue"),
         )
         .where(OPEN, Case.caseworker_id.is_not(None))
@@ -137,7 +139,16 @@ def team_queues(teams: list[Team], on: date | None = None) -> list[Queue]:
     queues = []
     for team in teams:
         row = by_team.get(team.id)
-        queues.append(Queue(team.id, team.name, row.waiting if row else 0, row.overdue if row else 0, row.urgent if row else 0, row.oldest if row else None))
+        queues.append(
+            Queue(
+                team.id,
+                team.name,
+                row.waiting if row else 0,
+                row.overdue if row else 0,
+                row.urgent if row else 0,
+                row.oldest if row else None,
+            )
+        )
     loose = by_team.get(None)
     if loose is not None:
         queues.append(Queue(None, "No team", loose.waiting, loose.overdue, loose.urgent, loose.oldest))

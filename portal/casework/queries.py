@@ -83,7 +83,12 @@ def search_condition(text: str):
     words = [word for word in text.lower().split() if word]
     return sa.or_(
         reference,
-        sa.and_(*[sa.or_(*[sa.func.lower(column).contains(word, autoescape=True) for column in SEARCHED_COLUMNS]) for word in words]),
+        sa.and_(
+            *[
+                sa.or_(*[sa.func.lower(column).contains(word, autoescape=True) for column in SEARCHED_COLUMNS])
+                for word in words
+            ]
+        ),
     )
 
 
@@ -109,8 +114,6 @@ def filtered(filters: Filters, user):
 
 def queue_counts(user) -> dict[str, int]:
     """How many cases each queue holds, in one query."""
-    columns = [
-        sa.func.count(sa.case((queue_condition(queue, user), 1))).label(queue) for queue in QUEUES
-    ]
+    columns = [sa.func.count(sa.case((queue_condition(queue, user), 1))).label(queue) for queue in QUEUES]
     row = db.session.execute(sa.select(*columns).select_from(Case).where(visible_to(user))).one()
     return dict(row._mapping)

@@ -6,10 +6,10 @@ import sqlalchemy as sa
 from portal.accounts.models import Team, User
 from portal.casework import clocks
 from portal.casework.models import ReminderSent
+from portal.core.links import public_url
 from portal.extensions import db
 from portal.feedback.models import Case
 from portal.notifications.services import queue_email
-from portal.core.links import public_url
 
 
 def _cases(condition):

@@ -18,11 +18,11 @@ from portal.accounts import roles
 from portal.accounts.models import Team, User
 from portal.casework.models import CaseworkerSettings
 from portal.core import audit
+from portal.core.links import public_url
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.feedback.models import Case
 from portal.notifications.services import queue_email
-from portal.core.links import public_url
 
 RECENT_DAYS = 180
 OPEN = Case.status != "closed"
@@ -131,9 +131,7 @@ def assign(case: Case, caseworker: User | None, reason: str, actor=None, *, team
         if caseworker.role != roles.CASEWORKER or not caseworker.is_active:
             raise AssignmentError(f"{caseworker.name} is not an active caseworker")
         if case.stage == 2 and caseworker.id == case.stage1_caseworker_id:
-            raise AssignmentError(
-                f"{caseworker.name} handled stage 1, so someone else must handle stage 2"
-            )
+            raise AssignmentError(f"{caseworker.name} handled stage 1, so someone else must handle stage 2")
     old = case.caseworker_id
     case.caseworker = caseworker
     if caseworker is not None and caseworker.team_id:
@@ -162,7 +160,9 @@ def route(case: Case, actor=None) -> User | None:
         assign(case, caseworker, "the team's caseworker with the fewest open cases", actor)
     else:
         case.caseworker = None
-        audit.record(actor, "case.queued", case, team=case.team_id, reason="no caseworker with capacity: in the team's queue")
+        audit.record(
+            actor, "case.queued", case, team=case.team_id, reason="no caseworker with capacity: in the team's queue"
+        )
     if case.urgent:
         notify_team_lead(case)
     return caseworker

@@ -4,18 +4,17 @@ log, writes any email to the family through the outbox, and leaves the commit to
 import re
 from datetime import date
 
-
 from portal.casework import clocks, routing
 from portal.casework.models import CaseOutcome, OmbudsmanReferral, Remedy, ResponseTemplate
 from portal.core import audit
 from portal.core.files import CheckedFile
+from portal.core.links import public_url
 from portal.core.models import LearningTheme
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.feedback.models import Case, CaseMessage
 from portal.feedback.services import add_attachment
 from portal.notifications.services import queue_email
-from portal.core.links import public_url
 
 audit.ACTION_LABELS.update(
     {
@@ -122,7 +121,11 @@ def acknowledge(case: Case, actor, body: str | None = None) -> None:
 
 def default_acknowledgement(case: Case, actor, due: date | None) -> str:
     name = case.contact_name or "there"
-    lines = [f"Dear {name},", "", f"Thank you for your {case.kind}. I am {actor.name} and I will be your named contact."]
+    lines = [
+        f"Dear {name},",
+        "",
+        f"Thank you for your {case.kind}. I am {actor.name} and I will be your named contact.",
+    ]
     if due:
         lines.append(f"We will send you a full response by {due:%-d %B %Y}.")
     lines += ["", actor.name]
@@ -168,7 +171,9 @@ def record_outcome(
     if case.is_complaint:
         if outcome not in CaseOutcome.LABELS:
             raise ActionError("Select whether the complaint is upheld, partly upheld or not upheld")
-        record = CaseOutcome(case=case, stage=case.stage or 1, outcome=outcome, summary=summary.strip(), recorded_by_id=actor.id)
+        record = CaseOutcome(
+            case=case, stage=case.stage or 1, outcome=outcome, summary=summary.strip(), recorded_by_id=actor.id
+        )
         for kind, description, due_on in remedies:
             if kind not in Remedy.KINDS:
                 raise ActionError("Select what kind of remedy this is")
@@ -177,7 +182,11 @@ def record_outcome(
         # No finding and no remedies, but the learning themes count as evidence all the same.
         outcome, remedies = None, []
         record = CaseOutcome(case=case, stage=None, outcome=None, summary=summary.strip(), recorded_by_id=actor.id)
-    record.themes = db.session.scalars(db.select(LearningTheme).where(LearningTheme.id.in_(list(theme_ids)))).all() if theme_ids else []
+    record.themes = (
+        db.session.scalars(db.select(LearningTheme).where(LearningTheme.id.in_(list(theme_ids)))).all()
+        if theme_ids
+        else []
+    )
     db.session.add(record)
     case.responded_at = utcnow()
     case.status = "responded"

@@ -66,15 +66,31 @@ def _timeline(case: Case) -> list[dict]:
         .where(CaseMessage.case_id == case.id)
     ).all()
     events = db.session.scalars(
-        db.select(AuditEvent)
-        .where(AuditEvent.object_type == Case.__tablename__, AuditEvent.object_id == str(case.id))
+        db.select(AuditEvent).where(AuditEvent.object_type == Case.__tablename__, AuditEvent.object_id == str(case.id))
     ).all()
-    names = {user.id: user.name for user in db.session.scalars(
-        db.select(User).where(User.id.in_({e.actor_id for e in events if e.actor_id}))
-    )} if events else {}
-    entries = [{"at": m.created_at, "kind": "note" if m.internal else ("family" if m.from_family else "council"), "message": m} for m in messages]
+    names = (
+        {
+            user.id: user.name
+            for user in db.session.scalars(
+                db.select(User).where(User.id.in_({e.actor_id for e in events if e.actor_id}))
+            )
+        }
+        if events
+        else {}
+    )
+    entries = [
+        {"at": m.created_at, "kind": "note" if m.internal else ("family" if m.from_family else "council"), "message": m}
+        for m in messages
+    ]
     entries += [
-        {"at": e.occurred_at, "kind": "event", "text": audit.describe(e), "who": names.get(e.actor_id, "The family" if e.actor_id is None and e.action.startswith("case.family") else "System")}
+        {
+            "at": e.occurred_at,
+            "kind": "event",
+            "text": audit.describe(e),
+            "who": names.get(
+                e.actor_id, "The family" if e.actor_id is None and e.action.startswith("case.family") else "System"
+            ),
+        }
         for e in events
         if e.action not in ("case.replied", "case.note_added")
     ]
@@ -130,6 +146,7 @@ def download(reference: str, attachment_id: int):
 
 # --- actions ---------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Action:
     title: str
@@ -160,7 +177,11 @@ def _prepare_reply(form, case):
 
 def _prepare_acknowledge(form, case):
     if request.method == "GET" and not form.body.data:
-        due = clocks.add_working_days(clocks.receipt_day(clocks.today()), clocks.RESPOND_DAYS[case.stage]) if case.stage else None
+        due = (
+            clocks.add_working_days(clocks.receipt_day(clocks.today()), clocks.RESPOND_DAYS[case.stage])
+            if case.stage
+            else None
+        )
         form.body.data = services.default_acknowledgement(case, current_user, due)
     return {}
 
@@ -171,14 +192,19 @@ def _prepare_transfer(form, case):
     ).all()
     teams = db.session.scalars(db.select(Team).order_by(Team.name)).all()
     form.caseworker.choices = [SelectChoice("", "None")] + [
-        SelectChoice(str(person.id), f"{person.name}" + (f" ({person.team.name})" if person.team else "")) for person in caseworkers
+        SelectChoice(str(person.id), f"{person.name}" + (f" ({person.team.name})" if person.team else ""))
+        for person in caseworkers
     ]
-    form.team.choices = [SelectChoice("", "Keep the case's team")] + [SelectChoice(str(team.id), team.name) for team in teams]
+    form.team.choices = [SelectChoice("", "Keep the case's team")] + [
+        SelectChoice(str(team.id), team.name) for team in teams
+    ]
     return {}
 
 
 def _prepare_outcome(form, case):
-    themes = db.session.scalars(db.select(LearningTheme).where(LearningTheme.active.is_(True)).order_by(LearningTheme.name)).all()
+    themes = db.session.scalars(
+        db.select(LearningTheme).where(LearningTheme.active.is_(True)).order_by(LearningTheme.name)
+    ).all()
     form.themes.choices = [SelectChoice(theme.id, theme.name) for theme in themes]
     if not case.is_complaint:
         del form.outcome
@@ -241,60 +267,90 @@ def _has_clock(case):
 
 ACTIONS: dict[str, Action] = {
     "acknowledge": Action(
-        "Acknowledge", forms.AcknowledgeForm,
+        "Acknowledge",
+        forms.AcknowledgeForm,
         lambda case, form: services.acknowledge(case, current_user, form.body.data),
-        lambda case: _open(case) and case.acknowledged_at is None, "Acknowledged. The family has been told.",
+        lambda case: _open(case) and case.acknowledged_at is None,
+        "Acknowledged. The family has been told.",
         prepare=_prepare_acknowledge,
     ),
     "reply": Action(
-        "Reply to the family", forms.ReplyForm,
+        "Reply to the family",
+        forms.ReplyForm,
         lambda case, form: services.reply(case, current_user, form.body.data, _files(form)),
-        lambda case: not case.anonymous, "Reply sent.", template="casework/reply.html", prepare=_prepare_reply,
+        lambda case: not case.anonymous,
+        "Reply sent.",
+        template="casework/reply.html",
+        prepare=_prepare_reply,
     ),
     "note": Action(
-        "Add an internal note", forms.NoteForm,
+        "Add an internal note",
+        forms.NoteForm,
         lambda case, form: services.add_note(case, current_user, form.body.data),
-        lambda case: True, "Note added.",
+        lambda case: True,
+        "Note added.",
     ),
     "request-information": Action(
-        "Ask the family for more information", forms.RequestInformationForm,
+        "Ask the family for more information",
+        forms.RequestInformationForm,
         lambda case, form: services.request_information(case, current_user, form.body.data),
-        lambda case: _open(case) and not case.anonymous, "Request sent.",
+        lambda case: _open(case) and not case.anonymous,
+        "Request sent.",
     ),
     "extend": Action(
-        "Extend the response deadline", forms.ExtendForm,
+        "Extend the response deadline",
+        forms.ExtendForm,
         lambda case, form: services.extend(case, current_user, form.working_days.data, form.reason.data),
-        lambda case: _has_clock(case) and case.respond_by is not None and case.responded_at is None and not case.extension_used,
+        lambda case: (
+            _has_clock(case) and case.respond_by is not None and case.responded_at is None and not case.extension_used
+        ),
         "Deadline extended. The family has been told why.",
     ),
     "outcome": Action(
-        "Record the response", forms.OutcomeForm, _run_outcome,
-        lambda case: _open(case) and case.responded_at is None, "Response recorded and sent.",
-        template="casework/outcome.html", prepare=_prepare_outcome,
+        "Record the response",
+        forms.OutcomeForm,
+        _run_outcome,
+        lambda case: _open(case) and case.responded_at is None,
+        "Response recorded and sent.",
+        template="casework/outcome.html",
+        prepare=_prepare_outcome,
     ),
     "transfer": Action(
-        "Transfer the case", forms.TransferForm, _run_transfer,
-        lambda case: _open(case), "Case transferred.", prepare=_prepare_transfer,
+        "Transfer the case",
+        forms.TransferForm,
+        _run_transfer,
+        lambda case: _open(case),
+        "Case transferred.",
+        prepare=_prepare_transfer,
     ),
     "not-a-complaint": Action(
-        "Mark as not a complaint", forms.NotComplaintForm,
+        "Mark as not a complaint",
+        forms.NotComplaintForm,
         lambda case, form: services.mark_not_a_complaint(case, current_user, form.reason.data, form.signposting.data),
-        lambda case: _open(case) and case.is_complaint, "Marked as not a complaint. The family has been told where to go.",
+        lambda case: _open(case) and case.is_complaint,
+        "Marked as not a complaint. The family has been told where to go.",
     ),
     "close": Action(
-        "Close the case", forms.CloseForm,
+        "Close the case",
+        forms.CloseForm,
         lambda case, form: services.close(case, current_user),
-        _open, "Case closed.",
+        _open,
+        "Case closed.",
     ),
     "ombudsman": Action(
-        "Record an Ombudsman referral", forms.OmbudsmanForm,
+        "Record an Ombudsman referral",
+        forms.OmbudsmanForm,
         lambda case, form: services.record_ombudsman(case, current_user, form.notified_on.data, form.decision.data),
-        services.may_record_ombudsman, "Ombudsman referral recorded.", prepare=_prepare_ombudsman,
+        services.may_record_ombudsman,
+        "Ombudsman referral recorded.",
+        prepare=_prepare_ombudsman,
     ),
     "reopen": Action(
-        "Reopen the case", forms.ReopenForm,
+        "Reopen the case",
+        forms.ReopenForm,
         lambda case, form: services.reopen(case, current_user, form.reason.data),
-        lambda case: case.status == "closed", "Case reopened.",
+        lambda case: case.status == "closed",
+        "Case reopened.",
     ),
 }
 

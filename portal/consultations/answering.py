@@ -98,7 +98,12 @@ def not_for_you_reason(consultation: Consultation, user) -> str | None:
     """Why ``user`` may not answer this consultation, in words, or None if they may."""
     if consultation.is_for(user):
         return None
-    if user.is_authenticated and user.role == roles.YOUTH and user.awaiting_approval and consultation.audience != PARENTS:
+    if (
+        user.is_authenticated
+        and user.role == roles.YOUTH
+        and user.awaiting_approval
+        and consultation.audience != PARENTS
+    ):
         return (
             "The council is still checking that you are a member of the youth forum. "
             "You can answer once your account is approved: we will email you."
@@ -123,9 +128,13 @@ FORUM_ANSWER_TAKEN = (
 def forum_answer_taken(consultation: Consultation, user) -> bool:
     """Whether someone else holds the youth forum's one collective answer (sent or not)."""
     return db.session.scalar(
-        sa.select(sa.exists().where(
-            Response.consultation_id == consultation.id, Response.voice == FORUM_VOICE, Response.author_id != user.id
-        ))
+        sa.select(
+            sa.exists().where(
+                Response.consultation_id == consultation.id,
+                Response.voice == FORUM_VOICE,
+                Response.author_id != user.id,
+            )
+        )
     )
 
 
@@ -369,7 +378,9 @@ def check_may_react(consultation: Consultation, response: Response, user, today:
     if response.author_id == user.id:
         raise Refused("You cannot agree with or comment on your own answers.")
     if consultation.state(today) != OPEN:
-        raise NotOpen(f"This consultation closed on {format_day(consultation.closes_on)}. You can no longer agree or comment.")
+        raise NotOpen(
+            f"This consultation closed on {format_day(consultation.closes_on)}. You can no longer agree or comment."
+        )
 
 
 def may_react(consultation: Consultation, response: Response, user, today: date) -> bool:
@@ -387,9 +398,7 @@ def agree(consultation: Consultation, response: Response, user, today: date | No
     dialect = db.session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     result = db.session.execute(
-        insert(Agreement)
-        .values(response_id=response.id, user_id=user.id, created_at=utcnow())
-        .on_conflict_do_nothing()
+        insert(Agreement).values(response_id=response.id, user_id=user.id, created_at=utcnow()).on_conflict_do_nothing()
     )
     return result.rowcount == 1
 

@@ -207,11 +207,16 @@ def includes_youth_forum(audience: str) -> bool:
 def _check_details(details: Details, today: date, consultation: m.Consultation | None = None) -> None:
     """The rules for the details, given what the consultation is now (None for a new one)."""
     problems: dict[str | None, str] = {}
-    state = consultation.state(today) if consultation is not None else m.DRAFT
-    opening_changed = consultation is None or consultation.opens_on != details.opens_on
-    closing_changed = consultation is None or consultation.closes_on != details.closes_on
+    problems.update(_date_problems(details, today, consultation))
+    problems.update(_audience_problems(details, consultation))
+    if problems:
+        raise AuthoringError(problems)
 
-    if opening_changed:
+
+def _date_problems(details: Details, today: date, consultation: m.Consultation | None) -> dict[str, str]:
+    problems = {}
+    state = consultation.state(today) if consultation is not None else m.DRAFT
+    if consultation is None or consultation.opens_on != details.opens_on:
         if state in (m.OPEN, m.CLOSED, m.OUTCOME_PUBLISHED):
             problems["opens_on"] = (
                 f"The consultation opened on {consultation.opens_on:%-d %B %Y} and people may already have "
@@ -219,16 +224,20 @@ def _check_details(details: Details, today: date, consultation: m.Consultation |
             )
         elif details.opens_on < today:
             problems["opens_on"] = "The opening date must be today or in the future"
-    if closing_changed:
+    if consultation is None or consultation.closes_on != details.closes_on:
         if state in (m.CLOSED, m.OUTCOME_PUBLISHED):
             problems["closes_on"] = (
                 f"The consultation closed on {consultation.closes_on:%-d %B %Y}, so the closing date cannot change"
             )
         elif details.closes_on < today:
             problems["closes_on"] = "The closing date must be today or in the future"
-    if "opens_on" not in problems and "closes_on" not in problems and details.closes_on < details.opens_on:
+    if not problems and details.closes_on < details.opens_on:
         problems["closes_on"] = "The closing date must be the same as or after the opening date"
+    return problems
 
+
+def _audience_problems(details: Details, consultation: m.Consultation | None) -> dict[str, str]:
+    problems = {}
     if details.audience not in m.AUDIENCE_LABELS:
         problems["audience"] = "Select who the consultation is for"
     elif consultation is not None and details.audience != consultation.audience and has_responses(consultation):
@@ -250,8 +259,7 @@ def _check_details(details: Details, today: date, consultation: m.Consultation |
         problems["forum_may_answer"] = (
             "A youth forum member has already started answering on behalf of the forum, so this must stay yes"
         )
-    if problems:
-        raise AuthoringError(problems)
+    return problems
 
 
 def create(actor, details: Details, today: date | None = None) -> m.Consultation:
@@ -338,7 +346,9 @@ def publish(actor, consultation: m.Consultation, today: date | None = None) -> s
         raise AuthoringError(" ".join(f"{problem}." for problem in problems))
     opens_on = opens_on_publishing(consultation, today)
     if opens_on != consultation.opens_on:
-        audit.record(actor, "consultation.opening_date_changed", consultation, old=str(consultation.opens_on), new=str(opens_on))
+        audit.record(
+            actor, "consultation.opening_date_changed", consultation, old=str(consultation.opens_on), new=str(opens_on)
+        )
         consultation.opens_on = opens_on
     consultation.published_at = utcnow()
     audit.record(actor, "consultation.published", consultation)
@@ -432,7 +442,9 @@ def _apply(question: m.Question, details: QuestionDetails) -> list[str]:
     return changed
 
 
-def add_question(actor, consultation: m.Consultation, details: QuestionDetails, today: date | None = None) -> m.Question:
+def add_question(
+    actor, consultation: m.Consultation, details: QuestionDetails, today: date | None = None
+) -> m.Question:
     """A question at the end of a draft's questions."""
     _check_draft(consultation, today or london_today())
     _check_question(details)

@@ -39,7 +39,7 @@ SECTION_HEADINGS = {
 
 
 def closing_words(consultation: Consultation, today: date) -> str:
-    """"Closes today" on the last day, "1 day left", "5 days left" before it."""
+    """ "Closes today" on the last day, "1 day left", "5 days left" before it."""
     days = consultation.days_left(today)
     if days <= 0:
         return "Closes today"
@@ -169,16 +169,19 @@ def public_responses(consultation: Consultation, page: int = 1, viewer=None) -> 
 def page_of(response: Response) -> int:
     """Which page of the board's answers ``response`` is on, to link straight to it."""
     submitted_at, response_id = response.submitted_at, response.id
-    before = db.session.scalar(
-        sa.select(sa.func.count(Response.id)).where(
-            Response.consultation_id == response.consultation_id,
-            on_board_condition(),
-            sa.or_(
-                Response.submitted_at < submitted_at,
-                sa.and_(Response.submitted_at == submitted_at, Response.id < response_id),
-            ),
+    before = (
+        db.session.scalar(
+            sa.select(sa.func.count(Response.id)).where(
+                Response.consultation_id == response.consultation_id,
+                on_board_condition(),
+                sa.or_(
+                    Response.submitted_at < submitted_at,
+                    sa.and_(Response.submitted_at == submitted_at, Response.id < response_id),
+                ),
+            )
         )
-    ) or 0
+        or 0
+    )
     return before // RESPONSES_PER_PAGE + 1
 
 

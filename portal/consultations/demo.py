@@ -37,8 +37,8 @@ CONSULTATIONS = [
         opened_days_ago=280,
         open_days=35,
         summary=(
-            "The youth forum told us the words \"special educational needs and disabilities\" made them feel like a "
-            "problem to be solved. We want to know whether \"Children with Additional Needs\" (CAN) would be better."
+            'The youth forum told us the words "special educational needs and disabilities" made them feel like a '
+            'problem to be solved. We want to know whether "Children with Additional Needs" (CAN) would be better.'
         ),
         easy_read=(
             "We want to change a name.\n"
@@ -53,39 +53,95 @@ CONSULTATIONS = [
             "can choose the name we use everywhere else: on our website, in leaflets, in meetings and on this portal."
         ),
         questions=[
-            dict(kind=m.CHOOSE_ONE, prompt="Which name should the partnership use?", required=True,
-                 options=["Keep SEND", "Change to CAN", "Something else"]),
+            dict(
+                kind=m.CHOOSE_ONE,
+                prompt="Which name should the partnership use?",
+                required=True,
+                options=["Keep SEND", "Change to CAN", "Something else"],
+            ),
             dict(kind=m.SCALE, prompt="How much does the name matter to you?", low="Not at all", high="A great deal"),
-            dict(kind=m.CHOOSE_SEVERAL, prompt="Where should the new name appear first?",
-                 options=["This website", "Letters to families", "Schools and colleges", "Meetings"]),
+            dict(
+                kind=m.CHOOSE_SEVERAL,
+                prompt="Where should the new name appear first?",
+                options=["This website", "Letters to families", "Schools and colleges", "Meetings"],
+            ),
             dict(kind=m.FREE_TEXT, prompt="Tell us why", required=True),
         ],
         answers=[
-            ("youth@example.org", m.FORUM_VOICE, m.PUBLIC, m.APPROVED,
-             {0: "Change to CAN", 1: 5, 2: ["This website", "Schools and colleges"],
-              3: "We voted at our March meeting: 14 for CAN, 1 against. SEND sounds like a label stuck on us. CAN says what we can do."},
-             ["Information and the Local Offer"],
-             ["grace.parent@example.org", "kezia.forum@example.org", "martin.parent@example.org"],
-             [("sofia.parent@example.org", "My daughter said exactly this after her review meeting.", m.APPROVED)]),
-            ("kezia.forum@example.org", m.OWN_VOICE, m.PUBLIC, m.APPROVED,
-             {0: "Change to CAN", 1: 4, 2: ["Schools and colleges"],
-              3: "At school people say 'the SEND kids'. Nobody says 'the CAN kids' like that."},
-             [], ["rhys.forum@example.org"], []),
-            ("grace.parent@example.org", m.OWN_VOICE, m.PUBLIC, m.APPROVED,
-             {0: "Change to CAN", 1: 3, 2: ["Letters to families"],
-              3: "If the young people want it, do it. But please do not spend money on new signs before fixing waiting times."},
-             ["Timeliness of EHC assessments and plans"], ["dan.parent@example.org"], []),
-            ("martin.parent@example.org", m.OWN_VOICE, m.PRIVATE, m.APPROVED,
-             {0: "Keep SEND", 1: 2, 2: [],
-              3: "SEND is the word in the law and the tribunal. Two names will confuse families who are new to this."},
-             ["Information and the Local Offer"], [], []),
-            ("rhys.forum@example.org", m.OWN_VOICE, m.PUBLIC, m.APPROVED,
-             {0: "Change to CAN", 1: 5, 2: ["This website", "Meetings"], 3: "CAN is more positive."},
-             [], [], []),
+            (
+                "youth@example.org",
+                m.FORUM_VOICE,
+                m.PUBLIC,
+                m.APPROVED,
+                {
+                    0: "Change to CAN",
+                    1: 5,
+                    2: ["This website", "Schools and colleges"],
+                    3: "We voted at our March meeting: 14 for CAN, 1 against. SEND sounds like a label stuck on us. CAN says what we can do.",
+                },
+                ["Information and the Local Offer"],
+                ["grace.parent@example.org", "kezia.forum@example.org", "martin.parent@example.org"],
+                [("sofia.parent@example.org", "My daughter said exactly this after her review meeting.", m.APPROVED)],
+            ),
+            (
+                "kezia.forum@example.org",
+                m.OWN_VOICE,
+                m.PUBLIC,
+                m.APPROVED,
+                {
+                    0: "Change to CAN",
+                    1: 4,
+                    2: ["Schools and colleges"],
+                    3: "At school people say 'the SEND kids'. Nobody says 'the CAN kids' like that.",
+                },
+                [],
+                ["rhys.forum@example.org"],
+                [],
+            ),
+            (
+                "grace.parent@example.org",
+                m.OWN_VOICE,
+                m.PUBLIC,
+                m.APPROVED,
+                {
+                    0: "Change to CAN",
+                    1: 3,
+                    2: ["Letters to families"],
+                    3: "If the young people want it, do it. But please do not spend money on new signs before fixing waiting times.",
+                },
+                ["Timeliness of EHC assessments and plans"],
+                ["dan.parent@example.org"],
+                [],
+            ),
+            (
+                "martin.parent@example.org",
+                m.OWN_VOICE,
+                m.PRIVATE,
+                m.APPROVED,
+                {
+                    0: "Keep SEND",
+                    1: 2,
+                    2: [],
+                    3: "SEND is the word in the law and the tribunal. Two names will confuse families who are new to this.",
+                },
+                ["Information and the Local Offer"],
+                [],
+                [],
+            ),
+            (
+                "rhys.forum@example.org",
+                m.OWN_VOICE,
+                m.PUBLIC,
+                m.APPROVED,
+                {0: "Change to CAN", 1: 5, 2: ["This website", "Meetings"], 3: "CAN is more positive."},
+                [],
+                [],
+                [],
+            ),
         ],
         outcome=dict(
-            we_asked="We asked young people, parents and carers whether the partnership should stop using \"SEND\" "
-            "in everyday use and say \"Children with Additional Needs\" (CAN) instead.",
+            we_asked='We asked young people, parents and carers whether the partnership should stop using "SEND" '
+            'in everyday use and say "Children with Additional Needs" (CAN) instead.',
             you_said="5 people and the youth forum answered. 4 of the 5 individual answers and the youth forum's "
             "collective answer chose CAN. Most people said the name matters a lot to them (average 3.8 out of 5). "
             "Parents asked us to keep SEND where the law uses it, so that families are not confused.",
@@ -111,32 +167,89 @@ CONSULTATIONS = [
             "We are rebuilding it with families. Your answers decide what we build first."
         ),
         questions=[
-            dict(kind=m.SCALE, prompt="How easy is it to find what you need on the Local Offer today?",
-                 low="Very hard", high="Very easy", required=True),
-            dict(kind=m.CHOOSE_SEVERAL, prompt="What do you look for most often?",
-                 options=["Short breaks and activities", "Transport", "Therapies", "Schools and colleges",
-                          "Money and benefits", "Support after 16"]),
+            dict(
+                kind=m.SCALE,
+                prompt="How easy is it to find what you need on the Local Offer today?",
+                low="Very hard",
+                high="Very easy",
+                required=True,
+            ),
+            dict(
+                kind=m.CHOOSE_SEVERAL,
+                prompt="What do you look for most often?",
+                options=[
+                    "Short breaks and activities",
+                    "Transport",
+                    "Therapies",
+                    "Schools and colleges",
+                    "Money and benefits",
+                    "Support after 16",
+                ],
+            ),
             dict(kind=m.FREE_TEXT, prompt="What is the one thing we should fix first?", required=True),
         ],
         answers=[
-            ("parent@example.org", m.OWN_VOICE, m.PUBLIC, m.APPROVED,
-             {0: 1, 1: ["Short breaks and activities", "Transport"],
-              2: "The search. I typed 'taxi to school' and got nothing; it is filed under 'travel assistance'."},
-             ["Information and the Local Offer"], ["grace.parent@example.org", "sofia.parent@example.org"],
-             [("dan.parent@example.org", "Same here. A search that understands everyday words would help everyone.", m.APPROVED),
-              ("grace.parent@example.org", "And the phone numbers are out of date.", m.PENDING)]),
-            ("kezia.forum@example.org", m.OWN_VOICE, m.PUBLIC, m.APPROVED,
-             {0: 2, 1: ["Support after 16"], 2: "Make a section written for us, not for our parents."},
-             ["Preparing for adulthood"], ["rhys.forum@example.org"], []),
-            ("grace.parent@example.org", m.OWN_VOICE, m.PUBLIC, m.PENDING,
-             {0: 2, 1: ["Therapies"], 2: "Tell us how long the waiting lists are for each therapy."},
-             [], [], []),
-            ("leo.forum@example.org", m.OWN_VOICE, m.PRIVATE, m.PENDING,
-             {0: 3, 1: ["Short breaks and activities"], 2: "Put the clubs on a map."},
-             [], [], []),
-            ("sofia.parent@example.org", m.OWN_VOICE, m.PRIVATE, m.APPROVED,
-             {0: 1, 1: ["Money and benefits"], 2: "It does not work well on my phone."},
-             ["Information and the Local Offer"], [], []),
+            (
+                "parent@example.org",
+                m.OWN_VOICE,
+                m.PUBLIC,
+                m.APPROVED,
+                {
+                    0: 1,
+                    1: ["Short breaks and activities", "Transport"],
+                    2: "The search. I typed 'taxi to school' and got nothing; it is filed under 'travel assistance'.",
+                },
+                ["Information and the Local Offer"],
+                ["grace.parent@example.org", "sofia.parent@example.org"],
+                [
+                    (
+                        "dan.parent@example.org",
+                        "Same here. A search that understands everyday words would help everyone.",
+                        m.APPROVED,
+                    ),
+                    ("grace.parent@example.org", "And the phone numbers are out of date.", m.PENDING),
+                ],
+            ),
+            (
+                "kezia.forum@example.org",
+                m.OWN_VOICE,
+                m.PUBLIC,
+                m.APPROVED,
+                {0: 2, 1: ["Support after 16"], 2: "Make a section written for us, not for our parents."},
+                ["Preparing for adulthood"],
+                ["rhys.forum@example.org"],
+                [],
+            ),
+            (
+                "grace.parent@example.org",
+                m.OWN_VOICE,
+                m.PUBLIC,
+                m.PENDING,
+                {0: 2, 1: ["Therapies"], 2: "Tell us how long the waiting lists are for each therapy."},
+                [],
+                [],
+                [],
+            ),
+            (
+                "leo.forum@example.org",
+                m.OWN_VOICE,
+                m.PRIVATE,
+                m.PENDING,
+                {0: 3, 1: ["Short breaks and activities"], 2: "Put the clubs on a map."},
+                [],
+                [],
+                [],
+            ),
+            (
+                "sofia.parent@example.org",
+                m.OWN_VOICE,
+                m.PRIVATE,
+                m.APPROVED,
+                {0: 1, 1: ["Money and benefits"], 2: "It does not work well on my phone."},
+                ["Information and the Local Offer"],
+                [],
+                [],
+            ),
         ],
     ),
     dict(
@@ -155,30 +268,77 @@ CONSULTATIONS = [
             "hear from families."
         ),
         questions=[
-            dict(kind=m.CHOOSE_ONE, prompt="How reliable is your child's transport?", required=True,
-                 options=["Always on time", "Usually on time", "Often late", "Often does not come"]),
-            dict(kind=m.CHOOSE_SEVERAL, prompt="What would help most?",
-                 options=["A text when the driver is late", "The same driver every day",
-                          "A named contact at Travel Assist", "Travel training for older children"]),
+            dict(
+                kind=m.CHOOSE_ONE,
+                prompt="How reliable is your child's transport?",
+                required=True,
+                options=["Always on time", "Usually on time", "Often late", "Often does not come"],
+            ),
+            dict(
+                kind=m.CHOOSE_SEVERAL,
+                prompt="What would help most?",
+                options=[
+                    "A text when the driver is late",
+                    "The same driver every day",
+                    "A named contact at Travel Assist",
+                    "Travel training for older children",
+                ],
+            ),
             dict(kind=m.FREE_TEXT, prompt="Anything else we should know?"),
         ],
         answers=[
-            ("parent2@example.org", m.OWN_VOICE, m.PUBLIC, m.APPROVED,
-             {0: "Often late", 1: ["A text when the driver is late", "A named contact at Travel Assist"],
-              2: "When the taxi is late nobody tells us, and my son gets very anxious waiting at the door."},
-             ["Home-to-school transport reliability", "Communication and keeping families informed"],
-             ["parent@example.org", "dan.parent@example.org"], []),
-            ("dan.parent@example.org", m.OWN_VOICE, m.PUBLIC, m.APPROVED,
-             {0: "Usually on time", 1: ["The same driver every day"],
-              2: "Our driver is brilliant. The problem is when he is off and a stranger turns up."},
-             ["Home-to-school transport reliability"], [], []),
-            ("martin.parent@example.org", m.OWN_VOICE, m.PRIVATE, m.APPROVED,
-             {0: "Often does not come", 1: ["A text when the driver is late"],
-              2: "Three times this term the minibus did not come at all."},
-             ["Home-to-school transport reliability"], [], []),
-            ("parent@example.org", m.OWN_VOICE, m.PUBLIC, m.APPROVED,
-             {0: "Often late", 1: ["A text when the driver is late", "The same driver every day"], 2: ""},
-             [], [], []),
+            (
+                "parent2@example.org",
+                m.OWN_VOICE,
+                m.PUBLIC,
+                m.APPROVED,
+                {
+                    0: "Often late",
+                    1: ["A text when the driver is late", "A named contact at Travel Assist"],
+                    2: "When the taxi is late nobody tells us, and my son gets very anxious waiting at the door.",
+                },
+                ["Home-to-school transport reliability", "Communication and keeping families informed"],
+                ["parent@example.org", "dan.parent@example.org"],
+                [],
+            ),
+            (
+                "dan.parent@example.org",
+                m.OWN_VOICE,
+                m.PUBLIC,
+                m.APPROVED,
+                {
+                    0: "Usually on time",
+                    1: ["The same driver every day"],
+                    2: "Our driver is brilliant. The problem is when he is off and a stranger turns up.",
+                },
+                ["Home-to-school transport reliability"],
+                [],
+                [],
+            ),
+            (
+                "martin.parent@example.org",
+                m.OWN_VOICE,
+                m.PRIVATE,
+                m.APPROVED,
+                {
+                    0: "Often does not come",
+                    1: ["A text when the driver is late"],
+                    2: "Three times this term the minibus did not come at all.",
+                },
+                ["Home-to-school transport reliability"],
+                [],
+                [],
+            ),
+            (
+                "parent@example.org",
+                m.OWN_VOICE,
+                m.PUBLIC,
+                m.APPROVED,
+                {0: "Often late", 1: ["A text when the driver is late", "The same driver every day"], 2: ""},
+                [],
+                [],
+                [],
+            ),
         ],
     ),
     dict(
@@ -195,8 +355,12 @@ CONSULTATIONS = [
         background="We are appointing more caseworkers so that every family has a named contact. Before they start, "
         "we want to agree with families how they keep in touch.",
         questions=[
-            dict(kind=m.CHOOSE_SEVERAL, prompt="How would you like your caseworker to contact you?",
-                 options=["Phone call", "Email", "Text message", "Letter", "Meeting in person"], required=True),
+            dict(
+                kind=m.CHOOSE_SEVERAL,
+                prompt="How would you like your caseworker to contact you?",
+                options=["Phone call", "Email", "Text message", "Letter", "Meeting in person"],
+                required=True,
+            ),
             dict(kind=m.FREE_TEXT, prompt="What else should we know?"),
         ],
         answers=[],
@@ -225,7 +389,10 @@ def _respondents() -> dict[str, User]:
     for email, name, role in RESPONDENTS:
         if email not in people:
             people[email] = User(
-                email=email, name=name, role=role, email_confirmed_at=utcnow(),
+                email=email,
+                name=name,
+                role=role,
+                email_confirmed_at=utcnow(),
                 approved_at=utcnow() if role == roles.YOUTH else None,
             )
             db.session.add(people[email])
@@ -238,9 +405,16 @@ def _consultation(spec: dict) -> m.Consultation:
     opens_on = today - timedelta(days=spec["opened_days_ago"])
     closes_on = opens_on + timedelta(days=spec["open_days"])
     consultation = m.Consultation(
-        slug=spec["slug"], title=spec["title"], summary=spec["summary"], easy_read=spec["easy_read"],
-        background=spec["background"], audience=spec["audience"], forum_may_answer=spec["forum_may_answer"],
-        opens_on=opens_on, closes_on=closes_on, published_at=utcnow(),
+        slug=spec["slug"],
+        title=spec["title"],
+        summary=spec["summary"],
+        easy_read=spec["easy_read"],
+        background=spec["background"],
+        audience=spec["audience"],
+        forum_may_answer=spec["forum_may_answer"],
+        opens_on=opens_on,
+        closes_on=closes_on,
+        published_at=utcnow(),
     )
     outcome = spec.get("outcome")
     if outcome:
@@ -252,11 +426,16 @@ def _consultation(spec: dict) -> m.Consultation:
         )
     for position, question_spec in enumerate(spec["questions"]):
         question = m.Question(
-            position=position, kind=question_spec["kind"], prompt=question_spec["prompt"],
+            position=position,
+            kind=question_spec["kind"],
+            prompt=question_spec["prompt"],
             required=question_spec.get("required", False),
-            scale_low_label=question_spec.get("low"), scale_high_label=question_spec.get("high"),
+            scale_low_label=question_spec.get("low"),
+            scale_high_label=question_spec.get("high"),
         )
-        question.options = [m.QuestionOption(position=i, label=label) for i, label in enumerate(question_spec.get("options", []))]
+        question.options = [
+            m.QuestionOption(position=i, label=label) for i, label in enumerate(question_spec.get("options", []))
+        ]
         consultation.questions.append(question)
     return consultation
 
@@ -266,8 +445,13 @@ def _response(consultation: m.Consultation, answer: tuple, people: dict, themes:
     # Answers arrive over the first days the consultation was open.
     submitted_at = utcnow() - timedelta(days=max((london_today() - consultation.opens_on).days - 3, 0))
     response = m.Response(
-        consultation=consultation, author=people[email], voice=voice, visibility=visibility,
-        moderation=moderation, submitted_at=submitted_at, created_at=submitted_at,
+        consultation=consultation,
+        author=people[email],
+        voice=voice,
+        visibility=visibility,
+        moderation=moderation,
+        submitted_at=submitted_at,
+        created_at=submitted_at,
         moderated_at=None if moderation == m.PENDING else submitted_at + timedelta(hours=20),
     )
     for position, value in values.items():
@@ -284,8 +468,12 @@ def _response(consultation: m.Consultation, answer: tuple, people: dict, themes:
         response.answers.append(item)
     for text_email, text, comment_moderation in comments:
         response.comments.append(
-            m.Comment(author=people[text_email], body=text, moderation=comment_moderation,
-                      created_at=submitted_at + timedelta(days=1))
+            m.Comment(
+                author=people[text_email],
+                body=text,
+                moderation=comment_moderation,
+                created_at=submitted_at + timedelta(days=1),
+            )
         )
     db.session.add(response)
     db.session.flush()

@@ -1,6 +1,12 @@
 """Forms for writing consultations (manage_views.py)."""
 
-from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovRadioInput, GovSubmitInput, GovTextArea, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount,
+    GovRadioInput,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
 from wtforms import RadioField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
@@ -22,7 +28,11 @@ def _text(label: str, description: str, *, required: str | None, max_length: int
     validators = [DataRequired(message=required)] if required else [Optional()]
     validators.append(Length(max=max_length, message=f"{noun} must be {max_length:,} characters or fewer"))
     return TextAreaField(
-        label, description=description, widget=widget or GovTextArea(), filters=[strip_whitespace], validators=validators
+        label,
+        description=description,
+        widget=widget or GovTextArea(),
+        filters=[strip_whitespace],
+        validators=validators,
     )
 
 
@@ -170,14 +180,20 @@ class QuestionForm(PortalForm):
         description="For example, \u201cNot at all\u201d.",
         widget=GovTextInput(),
         filters=[strip_whitespace],
-        validators=[Optional(), Length(max=SCALE_LABEL_MAX, message=f"The words for 1 must be {SCALE_LABEL_MAX} characters or fewer")],
+        validators=[
+            Optional(),
+            Length(max=SCALE_LABEL_MAX, message=f"The words for 1 must be {SCALE_LABEL_MAX} characters or fewer"),
+        ],
     )
     scale_high_label = StringField(
         "Words for 5, the high end",
         description="For example, \u201cVery much\u201d.",
         widget=GovTextInput(),
         filters=[strip_whitespace],
-        validators=[Optional(), Length(max=SCALE_LABEL_MAX, message=f"The words for 5 must be {SCALE_LABEL_MAX} characters or fewer")],
+        validators=[
+            Optional(),
+            Length(max=SCALE_LABEL_MAX, message=f"The words for 5 must be {SCALE_LABEL_MAX} characters or fewer"),
+        ],
     )
     submit = SubmitField("Save question", widget=GovSubmitInput())
 

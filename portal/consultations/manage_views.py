@@ -203,6 +203,7 @@ def new_question(consultation_id: int):
         return refused
     form = forms.QuestionForm(data={"required": forms.NO} if request.method == "GET" else None)
     if form.validate_on_submit():
+
         def change():
             question = authoring.add_question(current_user, consultation, form.details(), london_today())
             return f"Question {question.position + 1} added."
@@ -229,6 +230,7 @@ def edit_question(consultation_id: int, question_id: int):
     form = forms.QuestionForm.of(question) if request.method == "GET" else forms.QuestionForm()
     number = question.position + 1
     if form.validate_on_submit():
+
         def change():
             changed = authoring.change_question(current_user, consultation, question, form.details(), london_today())
             return f"Question {number} saved." if changed else None
@@ -293,7 +295,9 @@ def publish(consultation_id: int):
             if state == m.OPEN:
                 message = f"\u201c{consultation.title}\u201d is published and open now, until {consultation.closes_on:%-d %B %Y}."
             else:
-                message = f"\u201c{consultation.title}\u201d is published. It opens on {consultation.opens_on:%-d %B %Y}."
+                message = (
+                    f"\u201c{consultation.title}\u201d is published. It opens on {consultation.opens_on:%-d %B %Y}."
+                )
             flash(message, "success")
             return _to_consultation(consultation.id)
     return render_template(

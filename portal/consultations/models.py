@@ -144,20 +144,14 @@ class Consultation(db.Model):
 
     def is_for(self, user) -> bool:
         """Whether ``user`` belongs to the audience asked (and may post at all)."""
-        return (
-            user.is_authenticated
-            and user.role in AUDIENCE_ROLES[self.audience]
-            and user.can_post
-        )
+        return user.is_authenticated and user.role in AUDIENCE_ROLES[self.audience] and user.can_post
 
 
 class Question(db.Model):
     __tablename__ = "consultation_question"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    consultation_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("consultation.id", ondelete="CASCADE"), index=True
-    )
+    consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(default=0)
     kind: Mapped[str] = mapped_column(sa.String(10))
     prompt: Mapped[str] = mapped_column(sa.String(300))
@@ -189,9 +183,7 @@ class QuestionOption(db.Model):
     __tablename__ = "consultation_option"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    question_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("consultation_question.id", ondelete="CASCADE"), index=True
-    )
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation_question.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(default=0)
     label: Mapped[str] = mapped_column(sa.String(200))
 
@@ -223,9 +215,7 @@ class Response(Moderated, db.Model):
     __tablename__ = "consultation_response"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    consultation_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("consultation.id", ondelete="CASCADE"), index=True
-    )
+    consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
     voice: Mapped[str] = mapped_column(sa.String(10), default=OWN_VOICE)
     visibility: Mapped[str] = mapped_column(sa.String(10), default=PUBLIC)
@@ -298,9 +288,7 @@ class Answer(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     response_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation_response.id", ondelete="CASCADE"))
-    question_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("consultation_question.id", ondelete="CASCADE"), index=True
-    )
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation_question.id", ondelete="CASCADE"), index=True)
     text: Mapped[str | None] = mapped_column(sa.Text)
     scale: Mapped[int | None] = mapped_column(sa.SmallInteger)
 
@@ -333,9 +321,7 @@ class Comment(Moderated, db.Model):
     __tablename__ = "consultation_comment"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    response_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("consultation_response.id", ondelete="CASCADE"), index=True
-    )
+    response_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation_response.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
     body: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -16,11 +16,11 @@ from portal.accounts import roles
 from portal.accounts.models import User
 from portal.consultations import models as m
 from portal.core import audit
+from portal.core.links import public_url
 from portal.core.paging import Paged, clamp_page
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.notifications.services import queue_email
-from portal.core.links import public_url
 
 # --- decisions -------------------------------------------------------------------------------
 
@@ -207,7 +207,9 @@ def answer_shown(answer: m.Answer) -> str:
 # --- deciding ----------------------------------------------------------------------------------
 
 
-def decide_response(actor: User, response: m.Response, decision: str, *, reason: str = "", texts: dict[int, str] | None = None) -> bool:
+def decide_response(
+    actor: User, response: m.Response, decision: str, *, reason: str = "", texts: dict[int, str] | None = None
+) -> bool:
     """Record a moderator's decision on a submitted response and tell the people concerned.
 
     ``texts`` maps a free-text answer's id to its new words, for REDACT. Returns False when
@@ -235,7 +237,9 @@ def decide_response(actor: User, response: m.Response, decision: str, *, reason:
     return _decide(actor, response, RESPONSE, decision, reason, changed_words)
 
 
-def decide_comment(actor: User, comment: m.Comment, decision: str, *, reason: str = "", body: str | None = None) -> bool:
+def decide_comment(
+    actor: User, comment: m.Comment, decision: str, *, reason: str = "", body: str | None = None
+) -> bool:
     """Record a moderator's decision on a comment; ``body`` is the new wording for REDACT."""
     changed_words = False
     if decision == REDACT:
@@ -255,7 +259,9 @@ PASSED_ON = (
 )
 
 
-def _decide(actor: User, post: m.Response | m.Comment, kind: str, decision: str, reason: str, changed_words: bool) -> bool:
+def _decide(
+    actor: User, post: m.Response | m.Comment, kind: str, decision: str, reason: str, changed_words: bool
+) -> bool:
     if post.moderation == m.SAFEGUARDING:
         # Final: a referral is never undone by a click, and never sent twice.
         raise ModerationError(PASSED_ON, field="decision")
@@ -310,7 +316,10 @@ def _tell(actor: User, post: m.Response | m.Comment, kind: str, decision: str, r
         queue_email(author.email, f"Your {what} to {title} has been checked", "consultation_approved", **context)
     elif decision == REDACT:
         queue_email(
-            author.email, f"Your {what} to {title} has been checked and changed", "consultation_approved_with_changes", **context
+            author.email,
+            f"Your {what} to {title} has been checked and changed",
+            "consultation_approved_with_changes",
+            **context,
         )
     elif decision == HIDE:
         queue_email(author.email, f"Your {what} to {title} will not be shown", "consultation_hidden", **context)
@@ -324,7 +333,9 @@ def refer_to_safeguarding(actor: User, post: m.Response | m.Comment, kind: str, 
     advice and support service."""
     if kind == RESPONSE:
         response, author = post, post.author
-        words = [(answer.question.prompt, answer_shown(answer)) for answer in answers_in_order(post) if answer_shown(answer)]
+        words = [
+            (answer.question.prompt, answer_shown(answer)) for answer in answers_in_order(post) if answer_shown(answer)
+        ]
         link = public_url("consultation_moderation.decide_response", response_id=post.id)
     else:
         response, author = post.response, post.author

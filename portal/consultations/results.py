@@ -101,7 +101,10 @@ def charts(consultation: m.Consultation) -> list[Chart]:
         elif question.kind == m.SCALE:
             points = scale_counts.get(question.id, {})
             answered = sum(points.values())
-            bars = [Bar(_scale_label(question, point), points.get(point, 0), _percent(points.get(point, 0), answered)) for point in m.SCALE_POINTS]
+            bars = [
+                Bar(_scale_label(question, point), points.get(point, 0), _percent(points.get(point, 0), answered))
+                for point in m.SCALE_POINTS
+            ]
         else:
             continue
         results.append(Chart(question, answered, bars))
@@ -142,7 +145,9 @@ def text_answers(consultation: m.Consultation) -> dict[int, list[m.Answer]]:
 
 
 def active_themes() -> list[LearningTheme]:
-    return db.session.scalars(sa.select(LearningTheme).where(LearningTheme.active.is_(True)).order_by(LearningTheme.name)).all()
+    return db.session.scalars(
+        sa.select(LearningTheme).where(LearningTheme.active.is_(True)).order_by(LearningTheme.name)
+    ).all()
 
 
 def answer_in(consultation: m.Consultation, answer_id: int) -> m.Answer | None:

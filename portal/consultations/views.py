@@ -44,9 +44,10 @@ def _not_for_you(consultation: Consultation, reason: str):
 
 def _response_url(response) -> str:
     page = queries.page_of(response)
-    return url_for(
-        "consultations.consultation", slug=response.consultation.slug, page=page if page > 1 else None
-    ) + f"#response-{response.id}"
+    return (
+        url_for("consultations.consultation", slug=response.consultation.slug, page=page if page > 1 else None)
+        + f"#response-{response.id}"
+    )
 
 
 def _common(consultation: Consultation, today) -> dict:
@@ -161,15 +162,29 @@ def answer(slug: str):
         back = url_for("consultations.consultation", slug=consultation.slug) + "#your-answers"
         try:
             if form.sending:
-                sent = answering.submit(consultation, current_user, answers, voice=voice, visibility=visibility, wants_learning_updates=form.learning_updates.data, today=today)
+                sent = answering.submit(
+                    consultation,
+                    current_user,
+                    answers,
+                    voice=voice,
+                    visibility=visibility,
+                    wants_learning_updates=form.learning_updates.data,
+                    today=today,
+                )
                 db.session.commit()
                 flash(_sent_message(sent), "success")
                 return redirect(back)
-            answering.save_draft(consultation, current_user, answers, voice=voice, visibility=visibility, wants_learning_updates=form.learning_updates.data, today=today)
-            db.session.commit()
-            flash(
-                f"Your answers are saved. You can finish them until {format_day(consultation.closes_on)}.", "success"
+            answering.save_draft(
+                consultation,
+                current_user,
+                answers,
+                voice=voice,
+                visibility=visibility,
+                wants_learning_updates=form.learning_updates.data,
+                today=today,
             )
+            db.session.commit()
+            flash(f"Your answers are saved. You can finish them until {format_day(consultation.closes_on)}.", "success")
             return redirect(back)
         except answering.Incomplete as incomplete:  # raised before anything is written
             form.show_missing(incomplete.missing, incomplete.visibility_missing)
@@ -177,7 +192,9 @@ def answer(slug: str):
             # Sent from another tab, or closed, since this page was opened.
             db.session.rollback()
             flash(str(refused), "info")
-            return redirect(url_for("consultations.answer", slug=consultation.slug, voice=voice if voice != OWN_VOICE else None))
+            return redirect(
+                url_for("consultations.answer", slug=consultation.slug, voice=voice if voice != OWN_VOICE else None)
+            )
     elif form.is_submitted() and form.sending and "csrf_token" not in form.errors:
         # Say at once everything that stops the answers being sent, not one problem at a time.
         form.show_missing(answering.missing_answers(consultation, form.answers()), not form.visibility.data)

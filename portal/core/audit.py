@@ -8,7 +8,6 @@ from typing import Any
 from portal.core.models import AuditEvent
 from portal.extensions import db
 
-
 # What each action is called on screen. Each domain adds its own.
 ACTION_LABELS: dict[str, str] = {}
 

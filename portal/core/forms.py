@@ -68,7 +68,7 @@ class DayField(DateField):
             if self.required:
                 raise ValueError(f"Enter the {self.noun}")
             return
-        missing = [name for name, value in zip(("day", "month", "year"), parts) if not value]
+        missing = [name for name, value in zip(("day", "month", "year"), parts, strict=True) if not value]
         if missing:
             raise ValueError(f"The {self.noun} must include a {' and a '.join(missing)}")
         real = f"The {self.noun} must be a real date, like {example_day(28)}"

@@ -1,4 +1,4 @@
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -54,3 +54,8 @@ def format_datetime(value: datetime | None) -> str:
 def format_day(value) -> str:
     """A calendar date (no time): 23 November 2026."""
     return f"{value:%-d %B %Y}" if value else ""
+
+
+def london_midnight(day: date) -> datetime:
+    """The moment ``day`` begins in London, in UTC (23:00 the day before in summer time)."""
+    return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(timezone.utc)

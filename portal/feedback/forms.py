@@ -13,7 +13,16 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import DateField, FileField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    DateField,
+    FileField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
@@ -157,10 +166,14 @@ class DetailsForm(StepForm):
             raise ValidationError("Enter what you would like to happen")
 
 
-YEAR_GROUPS = ["", "Early years (under 4)", "Reception"] + [f"Year {n}" for n in range(1, 14)] + [
-    "College or training (16 to 25)",
-    "Not in school or college",
-]
+YEAR_GROUPS = (
+    ["", "Early years (under 4)", "Reception"]
+    + [f"Year {n}" for n in range(1, 14)]
+    + [
+        "College or training (16 to 25)",
+        "Not in school or college",
+    ]
+)
 
 
 class ChildForm(StepForm):
@@ -213,7 +226,16 @@ class ReplyForm(StepForm):
     )
 
 
-RELATIONSHIPS = ["", "Parent", "Carer or guardian", "Foster carer", "Grandparent or relative", "The young person themselves", "Professional or advocate", "Other"]
+RELATIONSHIPS = [
+    "",
+    "Parent",
+    "Carer or guardian",
+    "Foster carer",
+    "Grandparent or relative",
+    "The young person themselves",
+    "Professional or advocate",
+    "Other",
+]
 CONTACT_METHODS = {"email": "Email", "phone": "Phone"}
 
 
@@ -222,7 +244,10 @@ class ContactForm(StepForm):
         "Your full name",
         widget=GovTextInput(),
         filters=[strip_whitespace],
-        validators=[InputRequired(message="Enter your full name"), Length(max=120, message="Your name must be 120 characters or fewer")],
+        validators=[
+            InputRequired(message="Enter your full name"),
+            Length(max=120, message="Your name must be 120 characters or fewer"),
+        ],
     )
     contact_email = StringField(
         "Email address",
@@ -232,7 +257,10 @@ class ContactForm(StepForm):
         validators=[
             Optional(),
             Length(max=254, message="Email address must be 254 characters or fewer"),
-            Email(message="Enter an email address in the correct format, like name@example.org", check_deliverability=False),
+            Email(
+                message="Enter an email address in the correct format, like name@example.org",
+                check_deliverability=False,
+            ),
         ],
     )
     contact_phone = StringField(
@@ -274,10 +302,16 @@ class ContactForm(StepForm):
             valid = False
         method = self.preferred_contact.data
         if method == "email" and not self.contact_email.data and not self.contact_email.errors:
-            self.contact_email.errors = [*self.contact_email.errors, "Enter an email address, or choose to be contacted by phone"]
+            self.contact_email.errors = [
+                *self.contact_email.errors,
+                "Enter an email address, or choose to be contacted by phone",
+            ]
             valid = False
         if method == "phone" and not self.contact_phone.data and not self.contact_phone.errors:
-            self.contact_phone.errors = [*self.contact_phone.errors, "Enter a phone number, or choose to be contacted by email"]
+            self.contact_phone.errors = [
+                *self.contact_phone.errors,
+                "Enter a phone number, or choose to be contacted by email",
+            ]
             valid = False
         return valid
 
@@ -336,7 +370,11 @@ class AdjustmentsForm(StepForm):
         values = super().answers()
         chosen = set(values.get("adjustments") or [])
         # Details for a box that is no longer ticked are dropped, not kept silently.
-        for choice, name in (("interpreter", "interpreter_language"), ("time", "preferred_time"), ("other", "other_adjustments")):
+        for choice, name in (
+            ("interpreter", "interpreter_language"),
+            ("time", "preferred_time"),
+            ("other", "other_adjustments"),
+        ):
             if choice not in chosen:
                 values[name] = ""
         return values

@@ -15,6 +15,7 @@ from portal.core import audit
 from portal.core.calendar import add_months
 from portal.core.files import CheckedFile
 from portal.core.forms import drop_control_characters
+from portal.core.links import public_url
 from portal.core.time import LONDON, london_today, utcnow
 from portal.extensions import db
 from portal.feedback import access, journey, signals
@@ -28,7 +29,6 @@ from portal.feedback.models import (
     FileBlob,
     ReferenceCounter,
 )
-from portal.core.links import public_url
 from portal.notifications.services import queue_email
 
 MAX_FILES = 5
@@ -94,7 +94,9 @@ def purge_drafts() -> int:
     stale = db.select(FeedbackDraft.id).where(FeedbackDraft.case_id.is_(None), FeedbackDraft.updated_at < cutoff)
     # Let go of the draft first, so that deleting it (draft_id cascades) cannot take a case's file.
     db.session.execute(
-        db.update(Attachment).where(Attachment.draft_id.in_(stale), Attachment.case_id.is_not(None)).values(draft_id=None)
+        db.update(Attachment)
+        .where(Attachment.draft_id.in_(stale), Attachment.case_id.is_not(None))
+        .values(draft_id=None)
     )
     blob_ids = db.session.scalars(
         db.delete(Attachment)
@@ -118,6 +120,7 @@ def mediation_deadline(letter_date: date | None) -> date | None:
 
 
 # --- evidence ------------------------------------------------------------------------------
+
 
 def add_attachment(checked: CheckedFile, *, draft=None, case=None, message=None, from_family=True) -> Attachment:
     attachment = Attachment(
@@ -188,6 +191,7 @@ def remove_draft_attachment(draft: FeedbackDraft, attachment_id: int) -> bool:
 
 # --- submission ----------------------------------------------------------------------------
 
+
 def allocate_reference(year: int) -> str:
     """The next reference for ``year``, like CAN-2026-00042.
 
@@ -226,7 +230,9 @@ def submit(draft: FeedbackDraft, user=None) -> Case:
     category = db.session.get(Category, int(answers["category_id"]))
     received = today_in_london()
     adjustments = set(answers.get("adjustments") or []) if reply else set()
-    letter = answers.get("decision_letter_date") if complaint and answers.get("triage") in journey.TRIBUNAL_ROUTES else None
+    letter = (
+        answers.get("decision_letter_date") if complaint and answers.get("triage") in journey.TRIBUNAL_ROUTES else None
+    )
 
     case = Case(
         reference=allocate_reference(received.year),
@@ -284,6 +290,7 @@ def case_for_submission(key: str) -> Case | None:
 
 # --- following a case ----------------------------------------------------------------------
 
+
 def normalise_reference(reference: str | None) -> str:
     """The one form of a reference that lookups and /track's throttling use ("can-2026-00042 "
     with a stray control character or full-width digits is CAN-2026-00042)."""
@@ -305,9 +312,13 @@ def contact_matches(case: Case, given: str) -> bool:
     if not given or case.anonymous:
         return False
     if "@" in given:
-        return bool(case.contact_email) and secrets.compare_digest(case.contact_email.encode(), normalise_email(given).encode())
-    return bool(case.contact_phone) and len(_digits(given)) >= 10 and secrets.compare_digest(
-        _digits(case.contact_phone), _digits(given)
+        return bool(case.contact_email) and secrets.compare_digest(
+            case.contact_email.encode(), normalise_email(given).encode()
+        )
+    return (
+        bool(case.contact_phone)
+        and len(_digits(given)) >= 10
+        and secrets.compare_digest(_digits(case.contact_phone), _digits(given))
     )
 
 
@@ -410,7 +421,9 @@ def family_reply(case: Case, body: str, files: list[CheckedFile], user=None) -> 
         add_attachment(checked, case=case, message=message)
     if case.status == "awaiting_family":
         case.status = "acknowledged"
-    audit.record(user if getattr(user, "is_authenticated", False) else None, "case.family_replied", case, files=len(files))
+    audit.record(
+        user if getattr(user, "is_authenticated", False) else None, "case.family_replied", case, files=len(files)
+    )
     _tell_caseworker(case, f"{case.reference}: the family has replied")
     return message
 
@@ -422,7 +435,9 @@ def set_learning_updates(case: Case, wanted: bool, user=None) -> None:
         raise ValueError("the family gave no email address")
     if case.wants_learning_updates != wanted:
         case.wants_learning_updates = wanted
-        audit.record(user if getattr(user, "is_authenticated", False) else None, "case.learning_updates", case, new=wanted)
+        audit.record(
+            user if getattr(user, "is_authenticated", False) else None, "case.learning_updates", case, new=wanted
+        )
 
 
 def can_escalate(case: Case) -> bool:

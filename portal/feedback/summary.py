@@ -23,15 +23,29 @@ def _row(label: str, value: str | None, step: str, hidden: str | None = None) ->
     }
 
 
-def check_sections(answers: dict, category, attachments, mediation_deadline: date | None) -> list[tuple[str, list[dict]]]:
+def check_sections(
+    answers: dict, category, attachments, mediation_deadline: date | None
+) -> list[tuple[str, list[dict]]]:
     complaint = journey.is_complaint(answers)
     about = [
         _row("What you want to do", journey.KINDS.get(answers.get("kind")), "kind"),
-        _row("A child at risk of harm", "Yes – we will treat this as urgent" if answers.get("worried") == "yes" else "No", "safety", "whether a child is at risk of harm"),
+        _row(
+            "A child at risk of harm",
+            "Yes – we will treat this as urgent" if answers.get("worried") == "yes" else "No",
+            "safety",
+            "whether a child is at risk of harm",
+        ),
         _row("What it is about", category.name if category else None, "category"),
     ]
     if complaint:
-        about.append(_row("About a decision", journey.TRIAGE_CHOICES.get(answers.get("triage")), "triage", "whether it is about a decision"))
+        about.append(
+            _row(
+                "About a decision",
+                journey.TRIAGE_CHOICES.get(answers.get("triage")),
+                "triage",
+                "whether it is about a decision",
+            )
+        )
         if answers.get("triage") in journey.TRIBUNAL_ROUTES:
             letter = answers.get("decision_letter_date")
             value = format_day(date.fromisoformat(letter)) if letter else None
@@ -50,20 +64,34 @@ def check_sections(answers: dict, category, attachments, mediation_deadline: dat
         _row("School, college or setting", answers.get("child_setting"), "child"),
         _row("EHC plan", ehc.get(answers.get("child_has_ehc_plan")), "child", "whether they have an EHC plan"),
     ]
-    you = [_row("Reply", "Yes" if journey.wants_reply(answers) else "No – anonymous, so we cannot reply", "reply", "whether you want a reply")]
+    you = [
+        _row(
+            "Reply",
+            "Yes" if journey.wants_reply(answers) else "No – anonymous, so we cannot reply",
+            "reply",
+            "whether you want a reply",
+        )
+    ]
     if journey.wants_reply(answers):
         chosen = answers.get("adjustments") or []
         support = []
         for value in chosen:
             text = forms.ADJUSTMENTS[value]
-            extra = {"interpreter": "interpreter_language", "time": "preferred_time", "other": "other_adjustments"}.get(value)
+            extra = {"interpreter": "interpreter_language", "time": "preferred_time", "other": "other_adjustments"}.get(
+                value
+            )
             support.append(f"{text}: {answers.get(extra)}" if extra and answers.get(extra) else text)
         you += [
             _row("Name", answers.get("contact_name"), "contact", "your name"),
             _row("Email address", answers.get("contact_email"), "contact", "your email address"),
             _row("Phone number", answers.get("contact_phone"), "contact", "your phone number"),
             _row("Relationship to the child", answers.get("relationship"), "contact", "your relationship to the child"),
-            _row("Contact me by", forms.CONTACT_METHODS.get(answers.get("preferred_contact")), "contact", "how to contact you"),
+            _row(
+                "Contact me by",
+                forms.CONTACT_METHODS.get(answers.get("preferred_contact")),
+                "contact",
+                "how to contact you",
+            ),
             _row("Support you need", "; ".join(support) or "None", "adjustments", "the support you need"),
         ]
     files = [_row("Files", ", ".join(a.filename for a in attachments) or "None", "evidence", "files")]

@@ -11,14 +11,20 @@ class TrackForm(PortalForm):
         description="It is in the email we sent you and starts with CAN, for example CAN-2026-00042.",
         widget=GovTextInput(),
         filters=[strip_whitespace],
-        validators=[InputRequired(message="Enter your reference number"), Length(max=20, message="Enter a reference number like CAN-2026-00042")],
+        validators=[
+            InputRequired(message="Enter your reference number"),
+            Length(max=20, message="Enter a reference number like CAN-2026-00042"),
+        ],
     )
     contact = StringField(
         "Email address or phone number",
         description="The one you gave when you sent your feedback.",
         widget=GovTextInput(),
         filters=[strip_whitespace],
-        validators=[InputRequired(message="Enter the email address or phone number you gave"), Length(max=254, message="Email address or phone number must be 254 characters or fewer")],
+        validators=[
+            InputRequired(message="Enter the email address or phone number you gave"),
+            Length(max=254, message="Email address or phone number must be 254 characters or fewer"),
+        ],
     )
     submit = SubmitField("Send me a link", widget=GovSubmitInput())
 

@@ -32,8 +32,12 @@ def _per_case_key() -> str:
 
 @bp.route("/track", methods=["GET", "POST"])
 @form_page
-@limiter.limit(lambda: current_app.config["EMAIL_LINK_LIMIT"], key_func=get_remote_address, methods=["POST"], scope="track-address")
-@limiter.limit(lambda: current_app.config["EMAIL_LINK_LIMIT"], key_func=_per_case_key, methods=["POST"], scope="track-case")
+@limiter.limit(
+    lambda: current_app.config["EMAIL_LINK_LIMIT"], key_func=get_remote_address, methods=["POST"], scope="track-address"
+)
+@limiter.limit(
+    lambda: current_app.config["EMAIL_LINK_LIMIT"], key_func=_per_case_key, methods=["POST"], scope="track-case"
+)
 def track():
     form = TrackForm()
     if form.validate_on_submit():

@@ -40,6 +40,7 @@ def _too_many_forms(reached: LimitReached):
 
 # --- the journey -----------------------------------------------------------------------------
 
+
 def _draft():
     """This browser's draft, sent or not (None if it has none, or it expired)."""
     return services.find_draft(session.get(DRAFT_KEY))
@@ -151,7 +152,9 @@ def question(slug: str):
         back_url=_back_link(step, answers, change),
         categories=_categories(),
         mediation_deadline=services.mediation_deadline(form.decision_letter_date.data)
-        if step.name == "route" and getattr(form, "decision_letter_date", None) is not None and not form.decision_letter_date.errors
+        if step.name == "route"
+        and getattr(form, "decision_letter_date", None) is not None
+        and not form.decision_letter_date.errors
         else None,
         contact_phone=current_app.config["CONTACT_PHONE"],
     )

@@ -27,9 +27,7 @@ class UnreadableBody(ValueError):
 
 def key_from_secret(secret: str) -> bytes:
     """A Fernet key of its own for the outbox, so the session signing key is never reused as is."""
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=DERIVED_KEY_PURPOSE).derive(
-        secret.encode()
-    )
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=DERIVED_KEY_PURPOSE).derive(secret.encode())
     return base64.urlsafe_b64encode(derived)
 
 

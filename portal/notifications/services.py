@@ -133,7 +133,9 @@ def describe_error(error: Exception) -> str:
         codes = sorted({code for code, _ in error.recipients.values()})
         return f"recipient refused ({', '.join(map(str, codes))})"
     if isinstance(error, smtplib.SMTPResponseException):
-        text = error.smtp_error.decode(errors="replace") if isinstance(error.smtp_error, bytes) else str(error.smtp_error)
+        text = (
+            error.smtp_error.decode(errors="replace") if isinstance(error.smtp_error, bytes) else str(error.smtp_error)
+        )
         return f"{type(error).__name__} {error.smtp_code}: {text}"[:500]
     return f"{type(error).__name__}: {error}"[:500]
 
@@ -259,9 +261,7 @@ def retry_failed(message_id: int | None = None) -> int:
 
 def counts_by_state() -> dict[str, int]:
     """How many messages are in each state, in one query."""
-    rows = db.session.execute(
-        sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status)
-    ).all()
+    rows = db.session.execute(sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status)).all()
     found = dict(rows)
     return {state: found.get(state, 0) for state in STATE_LABELS}
 

@@ -18,11 +18,11 @@ from portal.accounts.models import User
 from portal.casework.models import CaseOutcome, outcome_theme
 from portal.consultations.models import Consultation
 from portal.core.models import LearningTheme
+from portal.core.terms import recent_terms
 from portal.core.time import LONDON, utcnow
 from portal.extensions import db
 from portal.feedback.models import Case, Category
 from portal.yousaid.models import DONE, IN_PROGRESS, PLANNED, TermlyUpdate, YouSaidChange, YouSaidEntry
-from portal.yousaid.terms import recent_terms
 
 # term: "current" or "previous"; history: [(status, days after the term began, note)], the first
 # being the publication (None: a draft); cases: how many demo cases about the theme to link.
@@ -128,7 +128,10 @@ def seed_you_said(now: datetime | None = None) -> int:
     themes = {theme.name: theme for theme in db.session.scalars(sa.select(LearningTheme))}
     consultations = {c.slug: c for c in db.session.scalars(sa.select(Consultation))}
     manager = db.session.scalar(
-        sa.select(User).where(User.role == roles.MANAGER).order_by(User.email != "manager@example.org", User.id).limit(1)
+        sa.select(User)
+        .where(User.role == roles.MANAGER)
+        .order_by(User.email != "manager@example.org", User.id)
+        .limit(1)
     )
     current, previous = recent_terms(now.astimezone(LONDON).date(), 2)
     latest = now - timedelta(hours=1)
@@ -139,12 +142,20 @@ def seed_you_said(now: datetime | None = None) -> int:
             continue
         term = current if spec["term"] == "current" else previous
 
-        def moment(after_days, earlier: datetime) -> datetime:
+        def moment(after_days, earlier: datetime, term=term) -> datetime:
             # "current+20": 20 days into this term; otherwise days into the entry's own term.
             start = current.starts_at if isinstance(after_days, str) else term.starts_at
             days = int(after_days.split("+")[1]) if isinstance(after_days, str) else after_days
-            end = latest if isinstance(after_days, str) or term == current else min(term.ends_at - timedelta(hours=12), latest)
-            return _clamp(start + timedelta(days=days, hours=10), earlier + timedelta(minutes=5), max(end, earlier + timedelta(minutes=5)))
+            end = (
+                latest
+                if isinstance(after_days, str) or term == current
+                else min(term.ends_at - timedelta(hours=12), latest)
+            )
+            return _clamp(
+                start + timedelta(days=days, hours=10),
+                earlier + timedelta(minutes=5),
+                max(end, earlier + timedelta(minutes=5)),
+            )
 
         created = _clamp(term.starts_at + timedelta(days=5, hours=9), term.starts_at, latest - timedelta(hours=2))
         entry = YouSaidEntry(
@@ -166,15 +177,26 @@ def seed_you_said(now: datetime | None = None) -> int:
                 entry.published_at = at
                 entry.action_starts_on = at.astimezone(LONDON).date()
             entry.changes.append(
-                YouSaidChange(kind=YouSaidChange.STATUS if position else YouSaidChange.PUBLISHED, status=status, note=note, occurred_at=at)
+                YouSaidChange(
+                    kind=YouSaidChange.STATUS if position else YouSaidChange.PUBLISHED,
+                    status=status,
+                    note=note,
+                    occurred_at=at,
+                )
             )
             entry.action_status = status
             if status == DONE:
                 entry.action_done_on = at.astimezone(LONDON).date()
             last = entry.updated_at = at
-        entry.action_due_on = (entry.action_starts_on or created.astimezone(LONDON).date()) + timedelta(days=spec["due_after_days"])
+        entry.action_due_on = (entry.action_starts_on or created.astimezone(LONDON).date()) + timedelta(
+            days=spec["due_after_days"]
+        )
         entry.consultations = sorted(
-            (consultations[slug] for slug in spec["consultations"] if slug in consultations and consultations[slug].published_at),
+            (
+                consultations[slug]
+                for slug in spec["consultations"]
+                if slug in consultations and consultations[slug].published_at
+            ),
             key=lambda c: c.title,
         )
         entry.cases = _linked_cases(theme, spec["cases"], spec.get("category"))
@@ -192,18 +214,20 @@ def seed_termly_update(now: datetime | None = None) -> bool:
     if db.session.scalar(sa.select(TermlyUpdate.id).where(TermlyUpdate.term == previous.slug)) is not None:
         return False
     manager = db.session.scalar(sa.select(User).where(User.email == "manager@example.org"))
-    db.session.add(TermlyUpdate(
-        term=previous.slug,
-        introduction=(
-            "Thank you to every family and young person who told us what they think this term. "
-            "Here is what you told us, how quickly we answered, and what we are changing because of it."
-        ),
-        priorities=(
-            "Answer every complaint within the Code's timescales, and tell families early when we need longer.\n"
-            "Give every family a named caseworker they can reach directly.\n"
-            "Rebuild the Local Offer website with families and the youth forum."
-        ),
-        published_at=now - timedelta(days=7),
-        published_by_id=manager.id if manager else None,
-    ))
+    db.session.add(
+        TermlyUpdate(
+            term=previous.slug,
+            introduction=(
+                "Thank you to every family and young person who told us what they think this term. "
+                "Here is what you told us, how quickly we answered, and what we are changing because of it."
+            ),
+            priorities=(
+                "Answer every complaint within the Code's timescales, and tell families early when we need longer.\n"
+                "Give every family a named caseworker they can reach directly.\n"
+                "Rebuild the Local Offer website with families and the youth forum."
+            ),
+            published_at=now - timedelta(days=7),
+            published_by_id=manager.id if manager else None,
+        )
+    )
     return True

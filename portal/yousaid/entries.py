@@ -18,6 +18,7 @@ from portal.accounts.models import User
 from portal.consultations.models import Consultation, Response
 from portal.core import audit, links
 from portal.core.models import LearningTheme
+from portal.core.terms import parse_term
 from portal.core.time import london_today, utcnow
 from portal.extensions import db
 from portal.feedback.models import Case
@@ -31,7 +32,6 @@ from portal.yousaid.models import (
     entry_case,
     entry_consultation,
 )
-from portal.yousaid.terms import parse_term
 
 audit.ACTION_LABELS.update(
     {
@@ -95,7 +95,9 @@ def _check(values: dict) -> None:
 def create_entry(actor: User, *, action_status: str, **values) -> YouSaidEntry:
     """A new draft: nobody outside the team sees it until it is published."""
     _check(values | {"action_status": action_status})
-    entry = YouSaidEntry(created_by_id=actor.id, action_status=action_status, **{k: values.get(k) for k in CONTENT_FIELDS})
+    entry = YouSaidEntry(
+        created_by_id=actor.id, action_status=action_status, **{k: values.get(k) for k in CONTENT_FIELDS}
+    )
     if action_status == DONE and entry.action_done_on is None:
         entry.action_done_on = london_today()
     db.session.add(entry)
@@ -162,11 +164,17 @@ def change_status(actor: User, entry: YouSaidEntry, status: str, note: str | Non
         entry.action_done_on = None
     change = None
     if entry.is_published:
-        change = YouSaidChange(kind=YouSaidChange.STATUS, status=status, note=(note or "").strip() or None, occurred_at=utcnow())
+        change = YouSaidChange(
+            kind=YouSaidChange.STATUS, status=status, note=(note or "").strip() or None, occurred_at=utcnow()
+        )
         entry.changes.append(change)
         db.session.flush()
     audit.record(
-        actor, "you_said.status_changed", entry, old=STATUS_LABELS[old], new=STATUS_LABELS[status],
+        actor,
+        "you_said.status_changed",
+        entry,
+        old=STATUS_LABELS[old],
+        new=STATUS_LABELS[status],
         change_id=change.id if change else None,
     )
     return change
@@ -206,17 +214,14 @@ def set_evidence(actor: User, entry: YouSaidEntry, *, consultation_ids: list[int
     consultations = []
     if consultation_ids:
         consultations = db.session.scalars(
-            sa.select(Consultation).where(
-                Consultation.id.in_(consultation_ids), Consultation.published_at.is_not(None)
-            )
+            sa.select(Consultation).where(Consultation.id.in_(consultation_ids), Consultation.published_at.is_not(None))
         ).all()
         if len(consultations) != len(set(consultation_ids)):
             raise EntryError("Select only consultations from the list", "consultations")
     cases = []
     if references:
         found = {
-            case.reference: case
-            for case in db.session.scalars(sa.select(Case).where(Case.reference.in_(references)))
+            case.reference: case for case in db.session.scalars(sa.select(Case).where(Case.reference.in_(references)))
         }
         missing = [reference for reference in references if reference not in found]
         if missing:
@@ -330,7 +335,10 @@ def notify(change: YouSaidChange) -> int:
     if change.kind == YouSaidChange.PUBLISHED:
         subject, template = f"You said, we did: {entry.title}", "you_said_published"
     else:
-        subject, template = f"You said, we did: {entry.title} is now {STATUS_LABELS[change.status].lower()}", "you_said_status"
+        subject, template = (
+            f"You said, we did: {entry.title} is now {STATUS_LABELS[change.status].lower()}",
+            "you_said_status",
+        )
     sent = 0
     for email in recipients(entry):
         if _claim(change, email):

@@ -20,10 +20,10 @@ import sqlalchemy as sa
 
 from portal.casework.models import CaseOutcome, outcome_theme
 from portal.consultations.models import Answer, Response, answer_theme
+from portal.core.terms import Term, parse_term
 from portal.core.time import LONDON
 from portal.extensions import db
 from portal.feedback.models import Case
-from portal.yousaid.terms import Term, parse_term
 
 # The kinds of feedback counted, with the field each is counted in.
 FEEDBACK_KINDS = {"complaint": "complaints", "compliment": "compliments", "suggestion": "suggestions"}

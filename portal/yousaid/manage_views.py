@@ -9,13 +9,13 @@ from wtforms.fields.choices import SelectChoice
 from portal.accounts import roles
 from portal.accounts.permissions import role_required
 from portal.core.forms import form_page
+from portal.core.terms import parse_term, term_of
 from portal.core.time import london_today
 from portal.extensions import db
 from portal.yousaid import entries
 from portal.yousaid import manage_forms as forms
 from portal.yousaid.evidence import NONE, evidence_for, evidence_of
 from portal.yousaid.models import STATUS_LABELS, YouSaidEntry
-from portal.yousaid.terms import parse_term, term_of
 
 bp = Blueprint("you_said_admin", __name__, url_prefix="/manage/you-said-we-did")
 
@@ -100,7 +100,9 @@ def index():
 @form_page
 @managers_only
 def new_entry():
-    form = forms.EntryForm(data={"action_status": "planned", "term": term_of(london_today()).slug} if request.method == "GET" else None)
+    form = forms.EntryForm(
+        data={"action_status": "planned", "term": term_of(london_today()).slug} if request.method == "GET" else None
+    )
     form.term.choices = _term_choices(form.term.data)
     form.theme.choices = _theme_choices(None)
     if request.method == "POST" and _validate(form):
@@ -228,9 +230,7 @@ def evidence(entry_id: int):
             "cases": "\n".join(case.reference for case in linked),
         }
     form = forms.EvidenceForm(data=data)
-    form.consultations.choices = [
-        SelectChoice(c.id, c.title) for c in consultations
-    ]
+    form.consultations.choices = [SelectChoice(c.id, c.title) for c in consultations]
     if form.validate_on_submit():
         try:
             changed = entries.set_evidence(

@@ -43,7 +43,7 @@ class YouSaidEntry(db.Model):
     __tablename__ = "you_said_entry"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # "autumn-2026": see portal.yousaid.terms.
+    # "autumn-2026": see portal.core.terms.
     term: Mapped[str] = mapped_column(sa.String(20), index=True)
     theme_id: Mapped[int] = mapped_column(sa.ForeignKey("learning_theme.id", ondelete="RESTRICT"), index=True)
     title: Mapped[str] = mapped_column(sa.String(150))

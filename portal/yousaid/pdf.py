@@ -18,7 +18,18 @@ SIZES = {"h1": 20, "h2": 15, "h3": 12, "p": 11}
 KEEP_WITH_NEXT = 25
 CELL_PADDING = 2  # mm, besides the cell margins on both sides
 # Plain replacements for the punctuation people type, for the fallback font.
-PLAIN = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-", "\u2026": "...", "\u00a0": " "})
+PLAIN = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2026": "...",
+        "\u00a0": " ",
+    }
+)
 
 
 class _Document(FPDF):

@@ -6,9 +6,9 @@ in: ``2025`` is 1 April 2025 to 31 March 2026, labelled "April 2025 to March 202
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 
-from portal.core.time import LONDON, london_today
+from portal.core.time import london_midnight, london_today
 
 FIRST_YEAR = 2000
 _YEAR = re.compile(r"^\d{4}$", re.ASCII)
@@ -56,11 +56,6 @@ class FinancialYear:
         return self.starts_on <= day <= self.ends_on
 
 
-def london_midnight(day: date) -> datetime:
-    """The moment ``day`` begins in London, in UTC (23:00 the day before in summer time)."""
-    return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(timezone.utc)
-
-
 def year_of(day: date) -> FinancialYear:
     return FinancialYear(day.year if day.month >= 4 else day.year - 1)
 
@@ -78,7 +73,10 @@ def parse_year(value: str | None, today: date | None = None) -> tuple[FinancialY
         return latest, None
     value = value.strip()
     if not _YEAR.match(value) or int(value) < FIRST_YEAR:
-        return latest, f"There is no report for “{value[:20]}”. Choose a year from the list. This is the report for {latest.label}."
+        return (
+            latest,
+            f"There is no report for “{value[:20]}”. Choose a year from the list. This is the report for {latest.label}.",
+        )
     year = FinancialYear(int(value))
     if year > latest:
         return latest, f"The year {year.label} has not started yet. This is the report for {latest.label}."

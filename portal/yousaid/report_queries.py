@@ -49,10 +49,9 @@ import sqlalchemy as sa
 from portal.casework.models import CaseOutcome, DeadlineChange, OmbudsmanReferral, Remedy, outcome_theme
 from portal.casework.services import NOT_COMPLAINT_REASONS
 from portal.core.models import LearningTheme
-from portal.core.time import LONDON, utcnow
+from portal.core.time import LONDON, london_midnight, utcnow
 from portal.extensions import db
 from portal.feedback.models import Case, Category
-from portal.yousaid.periods import london_midnight
 
 COMPLAINT = "complaint"
 OTHER_KINDS = {"compliment": "Compliments", "suggestion": "Suggestions", "question": "Questions"}
@@ -214,58 +213,112 @@ class ComplaintsReport:
 
     def figures(self) -> list[tuple[str, str, str, int | str | None]]:
         """Every figure on the page as (section, measure, breakdown, value): the CSV's rows."""
-        rows: list[tuple[str, str, str, int | str | None]] = []
-        add = rows.append
-        add(("Volumes", "Complaints received", "All categories", self.complaints_received))
+        return [
+            *self._volume_rows(),
+            *self._outcome_rows(),
+            *self._timescale_rows(),
+            *self._extension_and_ombudsman_rows(),
+            *self._learning_rows(),
+        ]
+
+    def _volume_rows(self):
+        """Volumes and complaints not taken on."""
+        yield ("Volumes", "Complaints received", "All categories", self.complaints_received)
         for category in self.categories:
-            add(("Volumes", "Complaints received", category.name, category.received))
-        add(("Volumes", "Stage 2 reviews asked for", "All categories", self.stage2_requested))
+            yield ("Volumes", "Complaints received", category.name, category.received)
+        yield ("Volumes", "Stage 2 reviews asked for", "All categories", self.stage2_requested)
         for category in self.categories:
-            add(("Volumes", "Stage 2 reviews asked for", category.name, category.stage2))
+            yield ("Volumes", "Stage 2 reviews asked for", category.name, category.stage2)
         for figure in self.other_feedback:
-            add(("Volumes", "Other feedback received", figure.label, figure.value))
-        add(("Not taken on", "Complaints taken out of the procedure", "All reasons", self.not_taken_on_total))
+            yield ("Volumes", "Other feedback received", figure.label, figure.value)
+        yield ("Not taken on", "Complaints taken out of the procedure", "All reasons", self.not_taken_on_total)
         for figure in self.not_taken_on:
-            add(("Not taken on", "Complaints taken out of the procedure", figure.label, figure.value))
+            yield ("Not taken on", "Complaints taken out of the procedure", figure.label, figure.value)
         for figure in self.signposted:
-            add(("Not taken on", "Complaints where the family was shown another route at the start", figure.label, figure.value))
+            yield (
+                "Not taken on",
+                "Complaints where the family was shown another route at the start",
+                figure.label,
+                figure.value,
+            )
+
+    def _outcome_rows(self):
+        """Findings at each stage."""
         for stage in STAGES:
-            add(("Outcomes", f"Stage {stage} responses with a finding", "All findings", self.outcomes_total(stage)))
+            yield ("Outcomes", f"Stage {stage} responses with a finding", "All findings", self.outcomes_total(stage))
             for figure in self.outcomes[stage]:
-                add(("Outcomes", f"Stage {stage} responses with a finding", figure.label, figure.value))
-                add(("Outcomes", f"Stage {stage} responses with a finding (%)", figure.label, figure.share))
+                yield ("Outcomes", f"Stage {stage} responses with a finding", figure.label, figure.value)
+                yield ("Outcomes", f"Stage {stage} responses with a finding (%)", figure.label, figure.share)
+
+    def _timescale_rows(self):
+        """Acknowledgements and responses against the Code's deadlines."""
         for stage in STAGES:
             times = self.timescales[stage]
             measure = f"Stage {stage} acknowledgements"
-            add(("Timescales", measure, "Sent", times.acknowledged))
-            add(("Timescales", measure, f"Within {ACKNOWLEDGE_WORKING_DAYS} working days", times.acknowledged_on_time))
-            add(("Timescales", measure, "Late", times.acknowledged_late))
-            add(("Timescales", measure, "Deadline not recorded", times.acknowledged_no_deadline))
-            add(("Timescales", f"{measure} within {ACKNOWLEDGE_WORKING_DAYS} working days (%)", "", times.acknowledged_on_time_percent))
+            yield ("Timescales", measure, "Sent", times.acknowledged)
+            yield ("Timescales", measure, f"Within {ACKNOWLEDGE_WORKING_DAYS} working days", times.acknowledged_on_time)
+            yield ("Timescales", measure, "Late", times.acknowledged_late)
+            yield ("Timescales", measure, "Deadline not recorded", times.acknowledged_no_deadline)
+            yield (
+                "Timescales",
+                f"{measure} within {ACKNOWLEDGE_WORKING_DAYS} working days (%)",
+                "",
+                times.acknowledged_on_time_percent,
+            )
             measure = f"Stage {stage} responses"
-            add(("Timescales", measure, "Sent", times.responded))
-            add(("Timescales", measure, "By the deadline that applied", times.responded_on_time))
-            add(("Timescales", measure, "Late", times.responded_late))
-            add(("Timescales", measure, "Deadline not recorded", times.responded_no_deadline))
-            add(("Timescales", f"{measure} by the deadline that applied (%)", "", times.responded_on_time_percent))
-            add(("Timescales", f"Stage {stage} complaints waiting past the deadline at the end of the period", "For an acknowledgement", times.waiting_acknowledgement_overdue))
-            add(("Timescales", f"Stage {stage} complaints waiting past the deadline at the end of the period", "For a response", times.waiting_response_overdue))
+            yield ("Timescales", measure, "Sent", times.responded)
+            yield ("Timescales", measure, "By the deadline that applied", times.responded_on_time)
+            yield ("Timescales", measure, "Late", times.responded_late)
+            yield ("Timescales", measure, "Deadline not recorded", times.responded_no_deadline)
+            yield ("Timescales", f"{measure} by the deadline that applied (%)", "", times.responded_on_time_percent)
+            yield (
+                "Timescales",
+                f"Stage {stage} complaints waiting past the deadline at the end of the period",
+                "For an acknowledgement",
+                times.waiting_acknowledgement_overdue,
+            )
+            yield (
+                "Timescales",
+                f"Stage {stage} complaints waiting past the deadline at the end of the period",
+                "For a response",
+                times.waiting_response_overdue,
+            )
+
+    def _extension_and_ombudsman_rows(self):
+        """Extensions, and what reached the Ombudsman."""
         for stage in STAGES:
             times = self.timescales[stage]
-            add(("Extensions", f"Stage {stage} extensions agreed", "", self.extensions[stage]))
-            add(("Extensions", f"Stage {stage} responses sent after an extension", "Sent", times.responded_after_extension))
-            add(("Extensions", f"Stage {stage} responses sent after an extension", "By the extended deadline", times.responded_after_extension_on_time))
-        add(("Ombudsman", "Stage 2 final responses sent, each with the Ombudsman's details", "", self.stage2_final_responses))
-        add(("Ombudsman", "Complaints the council heard had gone to the Ombudsman", "", self.ombudsman_referrals))
+            yield ("Extensions", f"Stage {stage} extensions agreed", "", self.extensions[stage])
+            yield (
+                "Extensions",
+                f"Stage {stage} responses sent after an extension",
+                "Sent",
+                times.responded_after_extension,
+            )
+            yield (
+                "Extensions",
+                f"Stage {stage} responses sent after an extension",
+                "By the extended deadline",
+                times.responded_after_extension_on_time,
+            )
+        yield (
+            "Ombudsman",
+            "Stage 2 final responses sent, each with the Ombudsman's details",
+            "",
+            self.stage2_final_responses,
+        )
+        yield ("Ombudsman", "Complaints the council heard had gone to the Ombudsman", "", self.ombudsman_referrals)
         for figure in self.ombudsman:
-            add(("Ombudsman", "Complaints the council heard had gone to the Ombudsman", figure.label, figure.value))
+            yield ("Ombudsman", "Complaints the council heard had gone to the Ombudsman", figure.label, figure.value)
+
+    def _learning_rows(self):
+        """Learning themes and remedies."""
         for figure in self.themes:
-            add(("Learning", "Responses by learning theme", figure.label, figure.value))
-        add(("Learning", "Responses by learning theme", "No theme recorded", self.outcomes_without_theme))
+            yield ("Learning", "Responses by learning theme", figure.label, figure.value)
+        yield ("Learning", "Responses by learning theme", "No theme recorded", self.outcomes_without_theme)
         for remedy in self.remedies:
-            add(("Learning", "Remedies promised", remedy.label, remedy.promised))
-            add(("Learning", "Remedies done by the end of the period", remedy.label, remedy.done))
-        return rows
+            yield ("Learning", "Remedies promised", remedy.label, remedy.promised)
+            yield ("Learning", "Remedies done by the end of the period", remedy.label, remedy.done)
 
 
 # --- the queries ---------------------------------------------------------------------------
@@ -330,7 +383,9 @@ def _kinds_and_reasons(report: ComplaintsReport, start: datetime, end: datetime)
             routes[row.triage_route] = routes.get(row.triage_route, 0) + row.cases
     report.other_feedback = [Figure(label, kinds.get(kind, 0)) for kind, label in OTHER_KINDS.items()]
     known = [Figure(label, reasons.pop(code, 0)) for code, label in NOT_COMPLAINT_REASONS.items()]
-    report.not_taken_on = known + [Figure(code.replace("_", " ").capitalize(), n) for code, n in sorted(reasons.items())]
+    report.not_taken_on = known + [
+        Figure(code.replace("_", " ").capitalize(), n) for code, n in sorted(reasons.items())
+    ]
     report.signposted = [Figure(label, routes.pop(code, 0)) for code, label in TRIAGE_ROUTES.items()] + [
         Figure(code.replace("_", " ").capitalize(), n) for code, n in sorted(routes.items())
     ]
@@ -383,7 +438,9 @@ def _learning(report: ComplaintsReport, start: datetime, end: datetime) -> None:
     ).all()
     by_kind = {row.kind: row for row in remedies}
     report.remedies = [
-        RemedyFigure(kind, label, by_kind[kind].promised if kind in by_kind else 0, by_kind[kind].done if kind in by_kind else 0)
+        RemedyFigure(
+            kind, label, by_kind[kind].promised if kind in by_kind else 0, by_kind[kind].done if kind in by_kind else 0
+        )
         for kind, label in Remedy.KINDS.items()
     ]
 
@@ -466,7 +523,9 @@ def _timescales(report: ComplaintsReport, start: datetime, end: datetime) -> Non
     acknowledged = _between(clocks.c.acknowledged_at, start, end)
     responded = _between(clocks.c.responded_at, start, end)
     extended = clocks.c.extended.is_(True)
-    responded_on_time = sa.and_(responded, clocks.c.respond_by.is_not(None), on_time(clocks.c.responded_at, clocks.c.respond_by, respond_day))
+    responded_on_time = sa.and_(
+        responded, clocks.c.respond_by.is_not(None), on_time(clocks.c.responded_at, clocks.c.respond_by, respond_day)
+    )
     still_open = sa.and_(
         clocks.c.started_at < as_of,
         sa.or_(clocks.c.ended_at.is_(None), clocks.c.ended_at >= as_of),
@@ -477,15 +536,25 @@ def _timescales(report: ComplaintsReport, start: datetime, end: datetime) -> Non
         sa.select(
             clocks.c.stage,
             _count(acknowledged).label("acknowledged"),
-            _count(sa.and_(acknowledged, clocks.c.acknowledge_by.is_not(None), on_time(clocks.c.acknowledged_at, clocks.c.acknowledge_by, acknowledge_day))).label("acknowledged_on_time"),
+            _count(
+                sa.and_(
+                    acknowledged,
+                    clocks.c.acknowledge_by.is_not(None),
+                    on_time(clocks.c.acknowledged_at, clocks.c.acknowledge_by, acknowledge_day),
+                )
+            ).label("acknowledged_on_time"),
             _count(sa.and_(acknowledged, clocks.c.acknowledge_by.is_(None))).label("acknowledged_no_deadline"),
             _count(responded).label("responded"),
             _count(responded_on_time).label("responded_on_time"),
             _count(sa.and_(responded, clocks.c.respond_by.is_(None))).label("responded_no_deadline"),
             _count(sa.and_(responded, extended)).label("responded_after_extension"),
             _count(sa.and_(responded_on_time, extended)).label("responded_after_extension_on_time"),
-            _count(sa.and_(still_open, not_acknowledged, clocks.c.acknowledge_by < as_of_day)).label("waiting_acknowledgement_overdue"),
-            _count(sa.and_(still_open, sa.not_(not_acknowledged), clocks.c.respond_by < as_of_day)).label("waiting_response_overdue"),
+            _count(sa.and_(still_open, not_acknowledged, clocks.c.acknowledge_by < as_of_day)).label(
+                "waiting_acknowledgement_overdue"
+            ),
+            _count(sa.and_(still_open, sa.not_(not_acknowledged), clocks.c.respond_by < as_of_day)).label(
+                "waiting_response_overdue"
+            ),
         )
         .select_from(clocks)
         .outerjoin(acknowledge_day, acknowledge_day.c.day == _day_key(clocks.c.acknowledge_by))
@@ -522,7 +591,9 @@ def _ombudsman(report: ComplaintsReport, start: datetime, end: datetime) -> None
         .group_by(OmbudsmanReferral.decision)
     ).all()
     counts = {row.decision: row.referrals for row in rows}
-    report.ombudsman = [Figure(label, counts.get(decision, 0)) for decision, label in OmbudsmanReferral.DECISIONS.items()]
+    report.ombudsman = [
+        Figure(label, counts.get(decision, 0)) for decision, label in OmbudsmanReferral.DECISIONS.items()
+    ]
 
 
 # --- all feedback, for the termly update -----------------------------------------------------
@@ -596,7 +667,9 @@ SECTIONS = {
 }
 
 
-def complaints_report(period: Period, now: datetime | None = None, sections: Iterable[str] | None = None) -> ComplaintsReport:
+def complaints_report(
+    period: Period, now: datetime | None = None, sections: Iterable[str] | None = None
+) -> ComplaintsReport:
     """The figures for ``period``, as things stood at its end (or now, for the period in
     progress): eight queries for the whole report, whatever the number of cases.
 

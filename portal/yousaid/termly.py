@@ -30,15 +30,15 @@ from sqlalchemy.orm import contains_eager
 from portal.accounts.models import User
 from portal.consultations.models import OPEN, UPCOMING, Consultation
 from portal.core import audit
+from portal.core.links import public_url
 from portal.core.models import LearningTheme
+from portal.core.terms import Term, parse_term, term_of
 from portal.core.time import LONDON, format_date, format_day, utcnow
 from portal.extensions import db
 from portal.yousaid import pdf, report_queries
 from portal.yousaid.evidence import NONE, Evidence, evidence_of
 from portal.yousaid.models import TermlyUpdate, YouSaidEntry
 from portal.yousaid.report_queries import ComplaintsReport, FeedbackReceived, StageTimescales
-from portal.yousaid.terms import Term, parse_term, term_of
-from portal.core.links import public_url
 
 audit.ACTION_LABELS.update(
     {
@@ -357,8 +357,21 @@ def _lines(text: str) -> list[tuple[str, str]]:
 def pdf_blocks(figures: TermlyFigures, *, council_name: str, consultation_url) -> list[tuple]:
     """The update as blocks for pdf.build_pdf: the same sections and numbers as the page.
     ``consultation_url(consultation)`` gives a consultation's public address."""
+    blocks: list[tuple] = []
+    _pdf_opening(blocks, figures, council_name)
+    _pdf_feedback(blocks, figures)
+    _pdf_complaints(blocks, figures)
+    _pdf_you_said_we_did(blocks, figures)
+    _pdf_have_your_say(blocks, figures, consultation_url)
+    blocks.append(("h2", f"Our priorities for next term ({figures.next_term.label})"))
+    blocks += _lines(figures.priorities) or [("p", "Not written yet.")]
+    return blocks
+
+
+def _pdf_opening(blocks: list[tuple], figures: TermlyFigures, council_name: str) -> None:
     term = figures.term
-    blocks: list[tuple] = [("h1", f"Termly update: {term.label}"), ("p", council_name)]
+    blocks.append(("h1", f"Termly update: {term.label}"))
+    blocks.append(("p", council_name))
     if not figures.published_at:
         blocks.append(("p", "Draft: this update is not published yet."))
     else:
@@ -376,29 +389,60 @@ def pdf_blocks(figures: TermlyFigures, *, council_name: str, consultation_url) -
     else:
         blocks.append(("p", f"The term is not over yet. The figures run from {period} and will change."))
 
+
+def _pdf_feedback(blocks: list[tuple], figures: TermlyFigures) -> None:
     feedback = figures.feedback
     blocks.append(("h2", "Feedback received"))
-    blocks.append(("p", f"{feedback.total} {'piece' if feedback.total == 1 else 'pieces'} of feedback received in the term."))
-    blocks.append(("table", "Feedback received, by type", ["Type", "Received"],
-                   [[figure.label, _with_share(figure)] for figure in feedback.kinds]))
+    blocks.append(
+        ("p", f"{feedback.total} {'piece' if feedback.total == 1 else 'pieces'} of feedback received in the term.")
+    )
+    blocks.append(
+        (
+            "table",
+            "Feedback received, by type",
+            ["Type", "Received"],
+            [[figure.label, _with_share(figure)] for figure in feedback.kinds],
+        )
+    )
     if feedback.categories:
         header = ["Category", *report_queries.KINDS.values(), "Total"]
         rows = [[c.name, *c.in_order, c.total] for c in feedback.categories]
         rows.append(["Total", *(figure.value for figure in feedback.kinds), feedback.total])
         blocks.append(("table", "Feedback received, by category and type", header, rows))
 
+
+def _pdf_complaints(blocks: list[tuple], figures: TermlyFigures) -> None:
     blocks.append(("h2", "Complaints: how quickly we responded"))
-    blocks.append(("p", f"The Code sets these limits: acknowledge within {ACKNOWLEDGE_DAYS} working days at each stage; "
-                        "respond within 10 working days of acknowledging at stage 1 and 20 at stage 2, or by an extended deadline."))
+    blocks.append(
+        (
+            "p",
+            f"The Code sets these limits: acknowledge within {ACKNOWLEDGE_DAYS} working days at each stage; "
+            "respond within 10 working days of acknowledging at stage 1 and 20 at stage 2, or by an extended deadline.",
+        )
+    )
     for times in figures.timescales:
-        blocks.append(("table", f"Stage {times.stage} timescales", ["Measure", "Complaints"], _timescale_rows(figures, times)))
+        blocks.append(
+            ("table", f"Stage {times.stage} timescales", ["Measure", "Complaints"], _timescale_rows(figures, times))
+        )
 
     blocks.append(("h2", "Outcomes"))
     for stage in report_queries.STAGES:
         total = figures.outcomes_total(stage)
-        rows = [[figure.label, f"{figure.value} ({figure.share}%)" if total else figure.value] for figure in figures.outcomes(stage)]
-        blocks.append(("table", f"Stage {stage} outcomes ({total} {'response' if total == 1 else 'responses'})", ["Finding", "Responses"], rows))
+        rows = [
+            [figure.label, f"{figure.value} ({figure.share}%)" if total else figure.value]
+            for figure in figures.outcomes(stage)
+        ]
+        blocks.append(
+            (
+                "table",
+                f"Stage {stage} outcomes ({total} {'response' if total == 1 else 'responses'})",
+                ["Finding", "Responses"],
+                rows,
+            )
+        )
 
+
+def _pdf_you_said_we_did(blocks: list[tuple], figures: TermlyFigures) -> None:
     blocks.append(("h2", "You said, we did"))
     if not figures.entries:
         blocks.append(("p", "No You Said, We Did entries have been published for this term yet."))
@@ -410,23 +454,31 @@ def pdf_blocks(figures: TermlyFigures, *, council_name: str, consultation_url) -
         blocks.append(("p", f"We did: {entry.we_did}"))
         blocks.append(("p", public_url("you_said.entry", entry_id=entry.id)))
 
+
+def _pdf_have_your_say(blocks: list[tuple], figures: TermlyFigures, consultation_url) -> None:
     blocks.append(("h2", "Have your say"))
     blocks.append(("h3", "Consultations open now"))
     if not figures.open_consultations:
         blocks.append(("p", "No consultations are open today."))
     for consultation in figures.open_consultations:
-        blocks.append(("p", f"{consultation.title}. Closes on {format_day(consultation.closes_on)}. "
-                            f"For: {consultation.audience_label}. {consultation_url(consultation)}"))
+        blocks.append(
+            (
+                "p",
+                f"{consultation.title}. Closes on {format_day(consultation.closes_on)}. "
+                f"For: {consultation.audience_label}. {consultation_url(consultation)}",
+            )
+        )
     blocks.append(("h3", "Consultations coming up"))
     if not figures.upcoming_consultations:
         blocks.append(("p", "No consultations are planned yet."))
     for consultation in figures.upcoming_consultations:
-        blocks.append(("p", f"{consultation.title}. Opens on {format_day(consultation.opens_on)}. "
-                            f"For: {consultation.audience_label}. {consultation_url(consultation)}"))
-
-    blocks.append(("h2", f"Our priorities for next term ({figures.next_term.label})"))
-    blocks += _lines(figures.priorities) or [("p", "Not written yet.")]
-    return blocks
+        blocks.append(
+            (
+                "p",
+                f"{consultation.title}. Opens on {format_day(consultation.opens_on)}. "
+                f"For: {consultation.audience_label}. {consultation_url(consultation)}",
+            )
+        )
 
 
 def _with_share(figure) -> str:
@@ -437,11 +489,21 @@ def _timescale_rows(figures: TermlyFigures, times: StageTimescales) -> list[list
     day = format_day(figures.as_of_day)
     return [
         ["Acknowledgements sent", times.acknowledged],
-        [f"Acknowledged within {ACKNOWLEDGE_DAYS} working days",
-         _share(times.acknowledged_on_time, times.acknowledged - times.acknowledged_no_deadline, times.acknowledged_on_time_percent)],
+        [
+            f"Acknowledged within {ACKNOWLEDGE_DAYS} working days",
+            _share(
+                times.acknowledged_on_time,
+                times.acknowledged - times.acknowledged_no_deadline,
+                times.acknowledged_on_time_percent,
+            ),
+        ],
         ["Responses sent", times.responded],
-        ["Responded to by the deadline that applied",
-         _share(times.responded_on_time, times.responded - times.responded_no_deadline, times.responded_on_time_percent)],
+        [
+            "Responded to by the deadline that applied",
+            _share(
+                times.responded_on_time, times.responded - times.responded_no_deadline, times.responded_on_time_percent
+            ),
+        ],
         ["Responses sent after an extension", times.responded_after_extension],
         [f"Waiting past the deadline for an acknowledgement on {day}", times.waiting_acknowledgement_overdue],
         [f"Waiting past the deadline for a response on {day}", times.waiting_response_overdue],
@@ -465,4 +527,3 @@ def render_pdf(figures: TermlyFigures, *, council_name: str, service_name: str, 
 
 def pdf_filename(term: Term) -> str:
     return f"termly-update-{term.slug}.pdf"
-

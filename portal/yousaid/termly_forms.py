@@ -17,7 +17,10 @@ class UpdateForm(PortalForm):
         "a child, a school or a member of staff. Leave a blank line between paragraphs.",
         widget=GovTextArea(),
         filters=[strip_whitespace],
-        validators=[Optional(), Length(max=TEXT_MAX, message=f"The introduction must be {TEXT_MAX:,} characters or fewer")],
+        validators=[
+            Optional(),
+            Length(max=TEXT_MAX, message=f"The introduction must be {TEXT_MAX:,} characters or fewer"),
+        ],
     )
     priorities = TextAreaField(
         "Priorities for next term",

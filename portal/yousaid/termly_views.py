@@ -14,11 +14,11 @@ from portal.accounts.permissions import role_required
 from portal.consultations.board import closing_words
 from portal.core.files import download_response
 from portal.core.forms import form_page
+from portal.core.terms import Term, parse_term
 from portal.core.time import london_today
 from portal.extensions import db
 from portal.yousaid import termly
 from portal.yousaid.termly_forms import UpdateForm
-from portal.yousaid.terms import Term, parse_term
 from portal.yousaid.views import consultation_url
 
 bp = Blueprint("updates", __name__)
@@ -126,7 +126,9 @@ def edit(term: str):
                 message = None
                 if changed:
                     message = (
-                        "Corrections saved. The public page now says when it was updated." if published else "Draft saved."
+                        "Corrections saved. The public page now says when it was updated."
+                        if published
+                        else "Draft saved."
                     )
         except termly.AlreadyPublished:
             db.session.rollback()

@@ -11,11 +11,11 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, url_f
 from werkzeug.routing import BuildError
 
 from portal.core.exports import csv_response
+from portal.core.links import public_url
 from portal.core.time import utcnow
 from portal.yousaid import entries
 from portal.yousaid.evidence import NONE, evidence_for, evidence_of
 from portal.yousaid.models import YouSaidEntry
-from portal.core.links import public_url
 
 bp = Blueprint("you_said", __name__)
 
@@ -166,10 +166,28 @@ def _open_rows():
 
 
 CSV_HEADER = [
-    "id", "url", "term", "term_label", "theme", "title", "you_said", "we_did", "action_owner", "action_status",
-    "action_starts_on", "action_due_on", "action_done_on", "published_at", "updated_at",
-    "complaints", "compliments", "suggestions", "consultation_answers", "linked_cases",
-    "consultation_titles", "consultation_urls",
+    "id",
+    "url",
+    "term",
+    "term_label",
+    "theme",
+    "title",
+    "you_said",
+    "we_did",
+    "action_owner",
+    "action_status",
+    "action_starts_on",
+    "action_due_on",
+    "action_done_on",
+    "published_at",
+    "updated_at",
+    "complaints",
+    "compliments",
+    "suggestions",
+    "consultation_answers",
+    "linked_cases",
+    "consultation_titles",
+    "consultation_urls",
 ]
 
 
@@ -180,7 +198,10 @@ def open_data_csv():
         counts = row["evidence"]
         rows.append(
             [row[name] for name in CSV_HEADER[:15]]
-            + [counts[name] for name in ("complaints", "compliments", "suggestions", "consultation_answers", "linked_cases")]
+            + [
+                counts[name]
+                for name in ("complaints", "compliments", "suggestions", "consultation_answers", "linked_cases")
+            ]
             + ["; ".join(c["title"] for c in row["consultations"]), " ".join(c["url"] for c in row["consultations"])]
         )
     return _open(csv_response("you-said-we-did.csv", CSV_HEADER, rows))
@@ -195,12 +216,14 @@ def _open(response):
 @bp.route("/you-said-we-did.json")
 def open_data_json():
     rows = list(_open_rows())
-    return _open(jsonify(
-        {
-            "description": DESCRIPTION,
-            "publisher": current_app.config["COUNCIL_NAME"],
-            "generated_at": utcnow().isoformat(timespec="seconds"),
-            "count": len(rows),
-            "entries": rows,
-        }
-    ))
+    return _open(
+        jsonify(
+            {
+                "description": DESCRIPTION,
+                "publisher": current_app.config["COUNCIL_NAME"],
+                "generated_at": utcnow().isoformat(timespec="seconds"),
+                "count": len(rows),
+                "entries": rows,
+            }
+        )
+    )

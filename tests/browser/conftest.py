@@ -236,7 +236,7 @@ class Visitor:
         self._checked = len(self._loads)
 
     def unchecked_pages(self) -> list[str]:
-        return self._loads[self._checked:]
+        return self._loads[self._checked :]
 
     def goto(self, path_or_url: str) -> Response:
         url = path_or_url if "://" in path_or_url else self.server.url(path_or_url)
@@ -292,8 +292,13 @@ def visitor(browser, live_server, request):
 @pytest.fixture
 def phone_visitor(browser, live_server, request):
     yield from _visitor(
-        browser, live_server, request,
-        viewport={"width": 375, "height": 667}, device_scale_factor=2, is_mobile=True, has_touch=True,
+        browser,
+        live_server,
+        request,
+        viewport={"width": 375, "height": 667},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
     )
 
 

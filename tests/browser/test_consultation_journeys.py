@@ -194,7 +194,9 @@ def test_youth_member_answers_a_manager_moderates_and_publishes_the_outcome(live
     expect(page.get_by_text(WRITTEN)).to_be_visible()
 
     # Exactly the two emails about this consultation reached the member.
-    templates = [email.template for email in live_server.emails(member.email) if email.template.startswith("consultation_")]
+    templates = [
+        email.template for email in live_server.emails(member.email) if email.template.startswith("consultation_")
+    ]
     assert templates == ["consultation_approved", "consultation_outcome"]
 
 

@@ -86,9 +86,9 @@ def about_the_child(visitor) -> None:
     page.get_by_label("First name or initials (optional)").fill("SB")
     page.get_by_label("School year (optional)").select_option("Year 4")
     page.get_by_label("School, college or setting (optional)").fill("Riverside Primary School")
-    page.get_by_role("group", name=re.compile(r"^Do they have an education, health and care \(EHC\) plan")).get_by_label(
-        "Yes", exact=True
-    ).check()
+    page.get_by_role(
+        "group", name=re.compile(r"^Do they have an education, health and care \(EHC\) plan")
+    ).get_by_label("Yes", exact=True).check()
     visitor.submit("Continue")
 
 
@@ -239,9 +239,9 @@ def test_complaint_without_javascript_with_a_mistake_on_the_way(no_js_visitor, c
     page.get_by_label("What happened?").fill(WHAT_HAPPENED)
     visitor.submit("Continue")
     expect(page).to_have_title(re.compile(r"^Error: Tell us about your complaint – "))
-    expect(page.locator(".govuk-error-summary").get_by_role("link", name="Enter what you would like to happen")).to_have_attribute(
-        "href", "#outcome_wanted"
-    )
+    expect(
+        page.locator(".govuk-error-summary").get_by_role("link", name="Enter what you would like to happen")
+    ).to_have_attribute("href", "#outcome_wanted")
     expect(page.get_by_label("What happened?")).to_have_value(WHAT_HAPPENED)
     page.get_by_label("What would you like to happen?").fill(OUTCOME)
     visitor.submit("Continue")

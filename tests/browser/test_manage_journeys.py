@@ -70,7 +70,9 @@ def test_manager_changes_routing_templates_and_themes(visitor, demo_data):
     visitor.submit("Save template")
     expect(page.locator(".govuk-error-summary")).to_contain_text("{childs_school}")
     expect(page.get_by_label("Name")).to_have_value("Chasing the school")
-    page.get_by_label("Wording").fill("Dear {family_name},\n\nI have written to {child_name}'s school about {reference}.")
+    page.get_by_label("Wording").fill(
+        "Dear {family_name},\n\nI have written to {child_name}'s school about {reference}."
+    )
     visitor.submit("Save template")
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Template \u201cChasing the school\u201d added")
 
@@ -87,7 +89,9 @@ def test_manager_moves_a_stage_2_case_but_not_to_its_stage_1_handler(no_js_visit
     reference = demo_data["stage2"]
     visitor.sign_in("manager@example.org", PASSWORD)
     visitor.goto("/manage/cases")
-    visitor.click(page.get_by_role("navigation", name="Lists of cases").get_by_role("link", name=re.compile(r"^Stage 2")))
+    visitor.click(
+        page.get_by_role("navigation", name="Lists of cases").get_by_role("link", name=re.compile(r"^Stage 2"))
+    )
 
     page.get_by_label(f"Select {reference}").check()
     page.get_by_label("Move the ticked cases to").select_option(value=str(demo_data["stage1_handler"]))

@@ -17,9 +17,9 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.accounts import roles
+from portal.core.terms import term_of
 from portal.core.time import format_day, london_today, utcnow
 from portal.yousaid import periods
-from portal.yousaid.terms import term_of
 from tests.factories import get_user, make_user
 from tests.test_reports_complaints import year_2025
 from tests.test_yousaid_entries import make_case, make_theme
@@ -142,7 +142,9 @@ def test_a_manager_publishes_an_entry_and_the_termly_update_and_the_public_reads
     page.get_by_label("In progress").check()
     page.get_by_label("What changed? (optional)").fill(NOTE)
     visitor.submit("Save status")
-    expect(banner(page)).to_contain_text("The action is now in progress. The change is in the entry\u2019s public history.")
+    expect(banner(page)).to_contain_text(
+        "The action is now in progress. The change is in the entry\u2019s public history."
+    )
     expect(summary_value(page, "Action")).to_contain_text("In progress")
     days.add(format_day(london_today()))
 
@@ -224,7 +226,9 @@ def test_a_manager_publishes_an_entry_and_the_termly_update_and_the_public_reads
     expect(entries.get_by_role("heading", name=TITLE)).to_be_visible()
     expect(entries).to_contain_text(YOU_SAID)
     expect(entries).to_contain_text(WE_DID)
-    expect(public.page.get_by_role("heading", name=f"Our priorities for next term ({term.next().label})")).to_be_visible()
+    expect(
+        public.page.get_by_role("heading", name=f"Our priorities for next term ({term.next().label})")
+    ).to_be_visible()
     expect(main).to_contain_text("Answer every stage 1 complaint within 10 working days.")
     expect(main).to_contain_text("Rebuild the Local Offer with families.")
 
@@ -270,9 +274,13 @@ def test_anyone_reads_the_complaints_report_for_the_year_they_choose(who, reques
     # Each chart is drawn, with its numbers in a table below it.
     chart = page.locator("#received-by-category")
     expect(chart.locator("svg[role=img]")).to_be_visible()
-    expect(chart.get_by_role("img")).to_have_accessible_name(re.compile(r"^Bar chart: Complaints received, by category"))
+    expect(chart.get_by_role("img")).to_have_accessible_name(
+        re.compile(r"^Bar chart: Complaints received, by category")
+    )
     expect(chart.get_by_role("row", name=re.compile(r"^Home-to-school transport"))).to_contain_text("5")
-    expect(page.locator("#outcomes-stage-1").get_by_role("row", name=re.compile(r"^Not upheld"))).to_contain_text("3 (50%)")
+    expect(page.locator("#outcomes-stage-1").get_by_role("row", name=re.compile(r"^Not upheld"))).to_contain_text(
+        "3 (50%)"
+    )
 
     csv_link = page.get_by_role("link", name="Download these figures as a spreadsheet (CSV)")
     expect(csv_link).to_have_attribute("href", re.compile(r"/reports/complaints\.csv\?year=2025$"))

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 from dateutil.easter import easter
 
-from portal.yousaid.periods import london_midnight
+from portal.core.time import london_midnight
 
 SEASONS = ("spring", "summer", "autumn")  # in calendar order
 _SLUG = re.compile(r"^(spring|summer|autumn)-(\d{4})$")
