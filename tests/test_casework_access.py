@@ -17,9 +17,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from portal.accounts import roles
-from portal.casework import clocks, views
+from portal.casework import views
 from portal.core.calendar import add_working_days
-from portal.core.time import utcnow
+from portal.core.time import london_today, utcnow
 from portal.extensions import db
 from portal.feedback.models import Attachment, FileBlob
 from tests.casework_helpers import category_id, get_case, new_case, sign_in, team_id
@@ -72,7 +72,7 @@ def world(app):
 
 def family_case(app, world, state: str) -> str:
     """A case of the parent's, handled by a colleague of the team caseworker, in ``state``."""
-    today = clocks.today()
+    today = london_today()
     fields = dict(
         category=world.category,
         caseworker=world.handler,
@@ -93,6 +93,7 @@ def fitting_state(name: str) -> str:
         waiting = state == "received"
         case = SimpleNamespace(
             status=state,
+            is_open=state != "closed",
             stage=1,
             anonymous=False,
             is_complaint=True,
@@ -298,7 +299,7 @@ def listed(client, query="") -> list[str]:
 @pytest.fixture
 def desk(app):
     """A caseworker in TEAM, a colleague, and one case in every queue."""
-    today = clocks.today()
+    today = london_today()
     with app.app_context():
         me = make_user("caseworker", team=TEAM)
         colleague = make_user("caseworker", team=TEAM)
@@ -442,7 +443,7 @@ def test_the_workspace_costs_the_same_queries_for_5_cases_as_for_60(app, client)
             for n in range(count):
                 owner = me if n % 5 == 0 else make_user("caseworker", team=TEAM)
                 category = category_id(f"Category {owner.id}-{n}", TEAM)
-                new_case(category=category, caseworker=owner, acknowledge_by=clocks.today() + timedelta(days=n % 9))
+                new_case(category=category, caseworker=owner, acknowledge_by=london_today() + timedelta(days=n % 9))
 
     def queries(path):
         return count_queries(app, client, path)

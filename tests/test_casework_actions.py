@@ -15,6 +15,7 @@ from portal.casework import clocks
 from portal.casework.models import CaseOutcome, DeadlineChange, OmbudsmanReferral, ResponseTemplate
 from portal.core.calendar import add_working_days, receipt_day
 from portal.core.models import AuditEvent, LearningTheme
+from portal.core.time import london_today
 from portal.extensions import db
 from portal.feedback.models import Attachment, Case, CaseMessage, FileBlob
 from portal.notifications.models import OutboxMessage
@@ -91,7 +92,7 @@ def count_of(app, model) -> int:
 
 def test_acknowledging_tells_the_family_and_starts_the_response_clock(app, client, desk, outbox):
     form = text(client.get(f"{desk.url}/acknowledge"))
-    due = add_working_days(receipt_day(clocks.today()), 10)
+    due = add_working_days(receipt_day(london_today()), 10)
     # The message is written for the caseworker to check, with the date the family can expect.
     assert "I am Sam Carter and I will be your named contact" in form
     assert f"We will send you a full response by {due:%-d %B %Y}" in form
@@ -567,7 +568,7 @@ def test_stage_2_cannot_be_transferred_to_the_stage_1_handler(app, client, desk)
 
 def test_marking_as_not_a_complaint_stops_the_clocks_and_tells_the_family(app, client, desk, outbox):
     with app.app_context():
-        get_case(desk.reference).acknowledge_by = clocks.today() - timedelta(days=3)
+        get_case(desk.reference).acknowledge_by = london_today() - timedelta(days=3)
         db.session.commit()
     assert desk.reference in text(client.get("/cases?queue=overdue"))
 
@@ -624,7 +625,7 @@ def test_the_family_sees_their_named_caseworker_with_a_working_email_link(app, d
 
 
 def test_an_ombudsman_referral_cannot_be_dated_in_the_future(app, client, desk):
-    tomorrow = clocks.today() + timedelta(days=1)
+    tomorrow = london_today() + timedelta(days=1)
     response = act(
         client,
         desk,

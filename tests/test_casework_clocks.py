@@ -3,14 +3,15 @@ within 10 (stage 1) or 20 (stage 2) of acknowledging, one extension per stage of
 20 working days with reasons and the Ombudsman's details, what is due next, whether it is
 overdue or due soon, and the history of every change shown on the case."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
+import time_machine
 
 from portal.casework import clocks, receivers, services
 from portal.casework.models import DeadlineChange
 from portal.core.calendar import add_working_days
-from portal.core.time import LONDON, utcnow
+from portal.core.time import LONDON, london_today, utcnow
 from portal.extensions import db
 from portal.feedback import services as feedback_services
 from portal.feedback.models import CaseMessage
@@ -21,13 +22,18 @@ TEAM = "Travel Assist"
 
 
 @pytest.fixture
-def frozen(monkeypatch):
-    """Set the council's today: ``frozen(date(2026, 5, 1))``."""
+def frozen():
+    """Set the council's today: ``frozen(date(2026, 5, 1))``, at noon in London."""
+    travellers = []
 
     def freeze(day: date):
-        monkeypatch.setattr(clocks, "today", lambda: day)
+        traveller = time_machine.travel(datetime.combine(day, time(12), tzinfo=LONDON), tick=False)
+        traveller.start()
+        travellers.append(traveller)
 
-    return freeze
+    yield freeze
+    for traveller in reversed(travellers):
+        traveller.stop()
 
 
 @pytest.fixture
@@ -266,7 +272,7 @@ def deadline_box(response) -> str:
     [(-3, "Overdue"), (0, "Due soon"), (2, "Due soon"), (5, None)],
 )
 def test_the_case_page_says_when_a_deadline_is_overdue_or_due_soon(app, client, caseworker, working_days, tag):
-    today = clocks.today()
+    today = london_today()
     due = add_working_days(today, working_days) if working_days >= 0 else today - timedelta(days=-working_days)
     with app.app_context():
         reference = new_case(team=TEAM, caseworker=caseworker, acknowledge_by=due)
@@ -341,7 +347,7 @@ def reminded(app, runner):
 
 
 def test_sla_remind_tells_caseworkers_what_is_due_soon_and_leads_what_is_overdue(app, reminded, outbox, caseworker):
-    today = clocks.today()
+    today = london_today()
     with app.app_context():
         lead = make_user("manager", team=TEAM)
         set_lead(TEAM, lead)
@@ -387,7 +393,7 @@ def test_sla_remind_tells_caseworkers_what_is_due_soon_and_leads_what_is_overdue
 
 
 def test_sla_remind_twice_sends_nothing_more(app, reminded, outbox, caseworker):
-    today = clocks.today()
+    today = london_today()
     with app.app_context():
         lead = make_user("manager", team=TEAM)
         set_lead(TEAM, lead)
@@ -401,7 +407,7 @@ def test_sla_remind_twice_sends_nothing_more(app, reminded, outbox, caseworker):
 
 
 def test_a_new_deadline_after_an_extension_is_reminded_again(app, reminded, outbox, caseworker):
-    today = clocks.today()
+    today = london_today()
     with app.app_context():
         reference = new_case(
             team=TEAM,
@@ -425,7 +431,7 @@ def test_a_new_deadline_after_an_extension_is_reminded_again(app, reminded, outb
 
 
 def test_sla_remind_skips_people_who_cannot_act(app, reminded, outbox):
-    today = clocks.today()
+    today = london_today()
     with app.app_context():
         gone = make_user("caseworker", team=TEAM, disabled=True)
         new_case(team=TEAM, caseworker=gone, acknowledge_by=today)  # a disabled caseworker

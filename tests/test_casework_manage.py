@@ -13,9 +13,9 @@ import sqlalchemy as sa
 
 from portal.accounts import roles
 from portal.accounts.models import Team, User
-from portal.casework import clocks
 from portal.casework.models import CaseworkerSettings, ResponseTemplate
 from portal.core.models import AuditEvent, LearningTheme
+from portal.core.time import london_today
 from portal.extensions import db
 from portal.feedback import services as feedback_services
 from portal.feedback.models import Case, Category
@@ -364,7 +364,7 @@ def test_workload_counts_open_due_soon_and_overdue_cases(app, client, manager, u
     north = team_id(app, "SENAR North")
     busy = users.make(roles.CASEWORKER, name="Busy Bee", team="SENAR North")
     users.make(roles.CASEWORKER, name="Idle Ivy", team="SENAR North")
-    today = clocks.today()
+    today = london_today()
     make_case(app, team_id=north, caseworker_id=busy.id, acknowledge_by=today - timedelta(days=3))  # overdue
     make_case(app, team_id=north, caseworker_id=busy.id, acknowledge_by=today)  # due soon
     make_case(app, team_id=north, caseworker_id=busy.id, acknowledge_by=today + timedelta(days=30))
@@ -518,7 +518,7 @@ def test_case_lists_are_paged(app, client, manager):
 
 
 def _some_cases(app, how_many: int, caseworkers: list, teams: list[int], stage1: int) -> None:
-    today = clocks.today()
+    today = london_today()
     for n in range(how_many):
         make_case(
             app,

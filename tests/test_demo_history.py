@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.accounts.models import User
-from portal.casework import clocks, demo_history, routing
+from portal.casework import clocks, demo_history, receivers, routing
 from portal.casework import services as casework_services
 from portal.casework.models import CaseOutcome, DeadlineChange, Remedy, outcome_theme
 from portal.core.models import AuditEvent
@@ -355,7 +355,9 @@ def test_the_history_is_what_the_real_casework_actions_write(app, staff, monkeyp
     def at(moment):
         monkeypatch.setattr(casework_services, "utcnow", lambda: moment)
         monkeypatch.setattr(clocks, "utcnow", lambda: moment)
-        monkeypatch.setattr(clocks, "today", lambda: london_day(moment))
+        monkeypatch.setattr(clocks, "london_today", lambda: london_day(moment))
+        monkeypatch.setattr(casework_services, "london_today", lambda: london_day(moment))
+        monkeypatch.setattr(receivers, "london_today", lambda: london_day(moment))
         monkeypatch.setattr(feedback_services, "utcnow", lambda: moment)
 
     with app.test_request_context():

@@ -29,9 +29,9 @@ from werkzeug.datastructures import Headers
 
 from portal import ROOT
 from portal.accounts import roles
-from portal.casework import clocks
 from portal.consultations import models as m
 from portal.core.calendar import add_working_days
+from portal.core.time import london_today
 from portal.extensions import limiter
 from portal.yousaid.models import IN_PROGRESS
 from tests.casework_helpers import new_case, set_lead
@@ -275,7 +275,7 @@ def sla_remind(env) -> None:
 def cron_reminding_a_caseworker_of_a_case_due_soon(env):
     with env.app.app_context():
         caseworker = make_user(roles.CASEWORKER, team=TEAM)
-        new_case(team=TEAM, caseworker=caseworker, acknowledge_by=add_working_days(clocks.today(), 1))
+        new_case(team=TEAM, caseworker=caseworker, acknowledge_by=add_working_days(london_today(), 1))
     sla_remind(env)
 
 
@@ -286,7 +286,7 @@ def cron_telling_a_team_lead_of_an_overdue_case(env):
         new_case(
             team=TEAM,
             caseworker=make_user(roles.CASEWORKER, team=TEAM),
-            acknowledge_by=clocks.today() - timedelta(days=3),
+            acknowledge_by=london_today() - timedelta(days=3),
         )
     sla_remind(env)
 

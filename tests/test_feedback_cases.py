@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from portal.accounts.models import User
-from portal.core.time import utcnow
+from portal.core.time import london_today, utcnow
 from portal.extensions import db
 from portal.feedback import services
 from portal.feedback.models import Attachment, Case, CaseAccessToken, CaseMessage, FileBlob
@@ -449,7 +449,7 @@ def test_seed_demo_adds_a_spread_of_cases_once(app, runner):
     assert runner.invoke(args=["seed-demo", "--password", "Velvet-Compass-Meadow-19"]).exit_code == 0
     with app.app_context():
         cases = db.session.scalars(db.select(Case)).all()
-        today = services.today_in_london()
+        today = london_today()
         kinds = {case.kind for case in cases}
         statuses = {case.status for case in cases}
         overdue = [

@@ -29,9 +29,6 @@ class ClockError(ValueError):
     """A change the Code does not allow, in words for the caseworker."""
 
 
-today = london_today
-
-
 def _set(case, clock: str, new: date | None, reason: str, actor) -> None:
     field = "acknowledge_by" if clock == ACKNOWLEDGE else "respond_by"
     old = getattr(case, field)
@@ -78,7 +75,7 @@ def acknowledge(case, actor) -> date:
         raise ClockError("This case has already been acknowledged")
     stage = case.stage or 1
     case.acknowledged_at = utcnow()
-    due = add_working_days(receipt_day(today()), RESPOND_DAYS[stage])
+    due = add_working_days(receipt_day(london_today()), RESPOND_DAYS[stage])
     _set(case, RESPOND, due, f"Acknowledged: respond within {RESPOND_DAYS[stage]} working days", actor)
     return due
 
@@ -102,7 +99,7 @@ def extend(case, working_days: int, reason: str, actor) -> date:
 
 def next_deadline(case) -> tuple[str, date] | None:
     """The clock running now, and when it runs out; None for a case without clocks or closed."""
-    if case.status == "closed" or case.stage is None:
+    if not case.is_open or case.stage is None:
         return None
     if case.acknowledged_at is None and case.acknowledge_by:
         return ACKNOWLEDGE, case.acknowledge_by
@@ -115,7 +112,7 @@ def state(due: date | None, on: date | None = None) -> str | None:
     """ "overdue", "due_soon" (within 2 working days) or "on_track"."""
     if due is None:
         return None
-    on = on or today()
+    on = on or london_today()
     if due < on:
         return "overdue"
     if working_days_between(on, due) <= DUE_SOON_WORKING_DAYS:
@@ -125,7 +122,7 @@ def state(due: date | None, on: date | None = None) -> str | None:
 
 def due_soon_limit(on: date | None = None) -> date:
     """The last date counted as due soon: for SQL filters."""
-    return add_working_days(on or today(), DUE_SOON_WORKING_DAYS)
+    return add_working_days(on or london_today(), DUE_SOON_WORKING_DAYS)
 
 
 def history(case) -> list[DeadlineChange]:
@@ -139,10 +136,10 @@ def history(case) -> list[DeadlineChange]:
 
 def next_deadline_sql():
     """next_deadline() as SQL, for filtering and sorting lists: NULL when no clock runs."""
-    from portal.feedback.models import Case
+    from portal.feedback.models import CLOSED, Case
 
     return sa.case(
-        (sa.or_(Case.status == "closed", Case.stage.is_(None)), sa.null()),
+        (sa.or_(Case.status == CLOSED, Case.stage.is_(None)), sa.null()),
         (Case.acknowledged_at.is_(None), Case.acknowledge_by),
         (Case.responded_at.is_(None), Case.respond_by),
         else_=sa.null(),

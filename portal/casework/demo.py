@@ -5,12 +5,11 @@ has cases due soon and overdue. Invented families; addresses end in example.org.
 from datetime import datetime, time, timedelta
 
 from portal.accounts.models import Team, User
-from portal.casework import clocks
 from portal.casework.clocks import ACKNOWLEDGE_DAYS, RESPOND_DAYS
 from portal.casework.models import CaseOutcome, ResponseTemplate
 from portal.core.calendar import add_working_days, is_working_day, receipt_day
 from portal.core.models import LearningTheme
-from portal.core.time import LONDON, utcnow
+from portal.core.time import LONDON, london_today, utcnow
 from portal.extensions import db
 from portal.feedback import services
 from portal.feedback.models import Case, CaseMessage, Category
@@ -259,12 +258,12 @@ def _dated(spec: dict) -> dict:
     week is dated in working days: 8 working days old is always past the 5-day acknowledgement."""
     if "working_days_ago" not in spec:
         return spec
-    day, remaining = clocks.today(), spec["working_days_ago"]
+    day, remaining = london_today(), spec["working_days_ago"]
     while remaining:
         day -= timedelta(days=1)
         if is_working_day(day):
             remaining -= 1
-    return {**spec, "days_ago": (clocks.today() - day).days}
+    return {**spec, "days_ago": (london_today() - day).days}
 
 
 def _at(days_ago: int) -> datetime:

@@ -15,9 +15,9 @@ from portal.casework import manage_forms as forms
 from portal.casework.models import CaseworkerSettings, ResponseTemplate, outcome_theme
 from portal.core.forms import form_page, whole_number
 from portal.core.models import LearningTheme
+from portal.core.time import london_today
 from portal.extensions import db
-from portal.feedback.models import Case, Category
-from portal.feedback.services import STATUS_LABELS
+from portal.feedback.models import STATUS_LABELS, Case, Category
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
@@ -132,7 +132,7 @@ def edit_caseworker(caseworker_id: int):
                     flash(f"Routing settings saved for {person.name}.", "success")
                 return redirect(url_for("manage.routing", _anchor="caseworkers"))
     open_cases = db.session.scalar(
-        db.select(db.func.count(Case.id)).where(Case.caseworker_id == person.id, Case.status != "closed")
+        db.select(db.func.count(Case.id)).where(Case.caseworker_id == person.id, Case.is_open)
     )
     return render_template("casework/manage/edit_caseworker.html", form=form, person=person, open_cases=open_cases)
 
@@ -370,9 +370,7 @@ def _move(form, targets: dict[str, oversight.Load], chosen: dict) -> tuple[objec
         return None, {}
     caseworker = db.session.get(User, load.id)
     ticked = sorted(set(form.cases.data))
-    found = db.session.scalars(
-        db.select(Case).where(Case.id.in_(ticked), Case.status != "closed").order_by(Case.reference)
-    ).all()
+    found = db.session.scalars(db.select(Case).where(Case.id.in_(ticked), Case.is_open).order_by(Case.reference)).all()
     if len(found) != len(ticked):
         gone = len(ticked) - len(found)
         form.cases.errors.append(
@@ -413,7 +411,7 @@ def _move(form, targets: dict[str, oversight.Load], chosen: dict) -> tuple[objec
 @managers_only
 def cases():
     chosen = _list_args()
-    today = clocks.today()
+    today = london_today()
     loads = oversight.workload(today)
     targets = {str(load.id): load for load in loads if load.is_caseworker and load.active}
     whose = None

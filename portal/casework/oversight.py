@@ -14,11 +14,11 @@ from portal.casework import clocks
 from portal.casework.models import CaseworkerSettings
 from portal.core.forms import whole_number
 from portal.core.paging import Paged, clamp_page
+from portal.core.time import london_today
 from portal.extensions import db
 from portal.feedback.models import Case
 
 PER_PAGE = 25
-OPEN = Case.status != "closed"
 
 LISTS = {
     "unassigned": "Unassigned",
@@ -60,7 +60,7 @@ class Load:
 def workload(on: date | None = None) -> list[Load]:
     """Every active caseworker, and anyone else still holding open cases (a disabled account,
     say), with their open, due soon and overdue cases: one query."""
-    on = on or clocks.today()
+    on = on or london_today()
     deadline = clocks.next_deadline_sql()
     per_caseworker = (
         sa.select(
@@ -71,7 +71,7 @@ def workload(on: date | None = None) -> list[Load]:
             ),
             sa.func.count(sa.case((deadline < on, 1))).label("overdue"),
         )
-        .where(OPEN, Case.caseworker_id.is_not(None))
+        .where(Case.is_open, Case.caseworker_id.is_not(None))
         .group_by(Case.caseworker_id)
         .subquery()
     )
@@ -122,7 +122,7 @@ class Queue:
 def team_queues(teams: list[Team], on: date | None = None) -> list[Queue]:
     """Unassigned open cases per team, in one query; every team is listed, even with none
     waiting, and cases with no team get a row of their own when there are any."""
-    on = on or clocks.today()
+    on = on or london_today()
     deadline = clocks.next_deadline_sql()
     rows = db.session.execute(
         sa.select(
@@ -132,7 +132,7 @@ def team_queues(teams: list[Team], on: date | None = None) -> list[Queue]:
             sa.func.count(sa.case((Case.urgent.is_(True), 1))).label("urgent"),
             sa.func.min(Case.received_at).label("oldest"),
         )
-        .where(OPEN, Case.caseworker_id.is_(None))
+        .where(Case.is_open, Case.caseworker_id.is_(None))
         .group_by(Case.team_id)
     ).all()
     by_team = {row.team_id: row for row in rows}
@@ -158,14 +158,14 @@ def team_queues(teams: list[Team], on: date | None = None) -> list[Queue]:
 def list_condition(name: str, *, team: str = "", caseworker_id: int | None = None, on: date | None = None):
     """The cases in one of the oversight lists: "unassigned" (optionally one team's, or "none"
     for cases with no team), "overdue", "stage2", or "caseworker" (one person's open cases)."""
-    on = on or clocks.today()
+    on = on or london_today()
     if name == "caseworker":
-        return sa.and_(OPEN, Case.caseworker_id == caseworker_id)
+        return sa.and_(Case.is_open, Case.caseworker_id == caseworker_id)
     if name == "overdue":
         return clocks.next_deadline_sql() < on
     if name == "stage2":
-        return sa.and_(OPEN, Case.stage == 2)
-    condition = sa.and_(OPEN, Case.caseworker_id.is_(None))
+        return sa.and_(Case.is_open, Case.stage == 2)
+    condition = sa.and_(Case.is_open, Case.caseworker_id.is_(None))
     if team == "none":
         condition = sa.and_(condition, Case.team_id.is_(None))
     elif whole_number(team) is not None:

@@ -9,8 +9,9 @@ from portal.accounts import roles
 from portal.casework import clocks
 from portal.casework.access import visible_to
 from portal.core.forms import whole_number
+from portal.core.time import london_today
 from portal.extensions import db
-from portal.feedback.models import Case
+from portal.feedback.models import CLOSED, Case
 
 QUEUES = {
     "mine": "My cases",
@@ -54,21 +55,21 @@ class Filters:
 
 
 def queue_condition(queue: str, user, on=None):
-    on = on or clocks.today()
+    on = on or london_today()
     deadline = clocks.next_deadline_sql()
-    open_ = Case.status != "closed"
+
     if queue == "mine":
-        return sa.and_(open_, Case.caseworker_id == user.id)
+        return sa.and_(Case.is_open, Case.caseworker_id == user.id)
     if queue == "team":
         team = Case.team_id == user.team_id if user.role == roles.CASEWORKER else sa.true()
-        return sa.and_(open_, Case.caseworker_id.is_(None), team)
+        return sa.and_(Case.is_open, Case.caseworker_id.is_(None), team)
     if queue == "due_soon":
         return sa.and_(deadline >= on, deadline <= clocks.due_soon_limit(on))
     if queue == "overdue":
         return deadline < on
     if queue == "closed":
-        return Case.status == "closed"
-    return open_
+        return Case.status == CLOSED
+    return Case.is_open
 
 
 def search_condition(text: str):

@@ -1,7 +1,7 @@
 """The staff side's answers to what families do (see portal.feedback.signals)."""
 
 from portal.casework import clocks, routing
-from portal.core.time import LONDON
+from portal.core.time import LONDON, london_today
 from portal.feedback import signals
 
 
@@ -14,7 +14,7 @@ def on_case_submitted(case, actor=None, **_):
 def on_case_escalated(case, actor=None, **_):
     # Stage 2 goes to someone other than the stage 1 handler.
     case.stage1_caseworker_id = case.stage1_caseworker_id or case.caseworker_id
-    clocks.start_stage(case, clocks.today(), actor)
+    clocks.start_stage(case, london_today(), actor)
     case.caseworker = None
     routing.route(case, actor)
 

@@ -7,6 +7,7 @@ from portal.accounts.models import Team, User
 from portal.casework import clocks
 from portal.casework.models import ReminderSent
 from portal.core.links import public_url
+from portal.core.time import london_today
 from portal.extensions import db
 from portal.feedback.models import Case
 from portal.notifications.services import queue_email
@@ -46,7 +47,7 @@ def _once(case: Case, kind: str, clock: str, deadline, sent: set) -> bool:
 
 
 def send_reminders(on=None) -> dict[str, int]:
-    on = on or clocks.today()
+    on = on or london_today()
     counts = {"due_soon": 0, "overdue": 0}
     due_soon = _cases(lambda d: sa.and_(d >= on, d <= clocks.due_soon_limit(on)))
     sent = _already_sent("due_soon", due_soon)

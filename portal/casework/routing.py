@@ -25,7 +25,6 @@ from portal.feedback.models import Case
 from portal.notifications.services import queue_email
 
 RECENT_DAYS = 180
-OPEN = Case.status != "closed"
 
 
 class AssignmentError(ValueError):
@@ -50,7 +49,7 @@ def open_case_counts():
     """Open cases per caseworker, as a subquery (caseworker_id, open_cases)."""
     return (
         sa.select(Case.caseworker_id, sa.func.count(Case.id).label("open_cases"))
-        .where(OPEN, Case.caseworker_id.is_not(None))
+        .where(Case.is_open, Case.caseworker_id.is_not(None))
         .group_by(Case.caseworker_id)
         .subquery()
     )

@@ -10,9 +10,9 @@ from portal.core import audit
 from portal.core.files import CheckedFile
 from portal.core.links import public_url
 from portal.core.models import LearningTheme
-from portal.core.time import utcnow
+from portal.core.time import london_today, utcnow
 from portal.extensions import db
-from portal.feedback.models import Case, CaseMessage
+from portal.feedback.models import ACKNOWLEDGED, AWAITING_FAMILY, CLOSED, RECEIVED, RESPONDED, Case, CaseMessage
 from portal.feedback.services import add_attachment
 from portal.notifications.services import queue_email
 
@@ -107,12 +107,12 @@ def add_note(case: Case, actor, body: str) -> CaseMessage:
 
 
 def acknowledge(case: Case, actor, body: str | None = None) -> None:
-    if case.status == "closed":
+    if not case.is_open:
         raise ActionError("Reopen the case before acknowledging it")
     due = clocks.acknowledge(case, actor) if case.stage else None
     if case.stage is None:
         case.acknowledged_at = utcnow()
-    case.status = "acknowledged"
+    case.status = ACKNOWLEDGED
     audit.record(actor, "case.acknowledged", case)
     text = body.strip() if body and body.strip() else default_acknowledgement(case, actor, due)
     _message(case, actor, text)
@@ -136,7 +136,7 @@ def request_information(case: Case, actor, body: str) -> CaseMessage:
     if not body.strip():
         raise ActionError("Enter what you need from the family")
     message = reply(case, actor, body)
-    case.status = "awaiting_family"
+    case.status = AWAITING_FAMILY
     audit.record(actor, "case.information_requested", case)
     return message
 
@@ -189,7 +189,7 @@ def record_outcome(
     )
     db.session.add(record)
     case.responded_at = utcnow()
-    case.status = "responded"
+    case.status = RESPONDED
     promised = "".join(
         f"\n- {Remedy.KINDS[kind]}: {description.strip()}" + (f" (by {due_on:%-d %B %Y})" if due_on else "")
         for kind, description, due_on in remedies
@@ -202,19 +202,19 @@ def record_outcome(
 
 
 def close(case: Case, actor) -> None:
-    if case.status == "closed":
+    if not case.is_open:
         raise ActionError("This case is already closed")
-    case.status = "closed"
+    case.status = CLOSED
     case.closed_at = utcnow()
     audit.record(actor, "case.closed", case)
 
 
 def reopen(case: Case, actor, reason: str) -> None:
-    if case.status != "closed":
+    if case.is_open:
         raise ActionError("Only a closed case can be reopened")
     if not reason.strip():
         raise ActionError("Enter why the case is being reopened")
-    case.status = "acknowledged" if case.acknowledged_at else "received"
+    case.status = ACKNOWLEDGED if case.acknowledged_at else RECEIVED
     case.closed_at = None
     add_note(case, actor, f"Reopened: {reason.strip()}")
     audit.record(actor, "case.reopened", case)
@@ -250,7 +250,7 @@ def mark_not_a_complaint(case: Case, actor, reason: str, signposting: str) -> No
     )
     _message(case, actor, text)
     _email_family(case, f"About {case.reference}", text)
-    case.status = "closed"
+    case.status = CLOSED
     case.closed_at = utcnow()
     audit.record(actor, "case.not_a_complaint", case, reason=reason)
 
@@ -271,7 +271,7 @@ def record_ombudsman(case: Case, actor, notified_on: date, decision: str) -> Omb
         raise ActionError("Only a complaint can be referred to the Ombudsman")
     if decision not in OmbudsmanReferral.DECISIONS:
         raise ActionError("Select what the Ombudsman has decided")
-    if notified_on > clocks.today():
+    if notified_on > london_today():
         raise ActionError("The date the council heard of it must be today or in the past")
     referral = ombudsman_referral(case)
     if referral is None:

@@ -16,9 +16,9 @@ from portal.core import audit
 from portal.core.files import FileRefused, check_upload, download_response
 from portal.core.forms import form_page, whole_number
 from portal.core.models import AuditEvent, LearningTheme
+from portal.core.time import london_today
 from portal.extensions import db
-from portal.feedback.models import Attachment, Case, CaseMessage, Category
-from portal.feedback.services import STATUS_LABELS
+from portal.feedback.models import STATUS_LABELS, Attachment, Case, CaseMessage, Category
 
 bp = Blueprint("casework", __name__)
 
@@ -52,7 +52,7 @@ def workspace():
         queues=queries.QUEUES,
         categories=db.session.scalars(db.select(Category).order_by(Category.position, Category.name)).all(),
         statuses=STATUS_LABELS,
-        today=clocks.today(),
+        today=london_today(),
         deadline_of=clocks.next_deadline,
         state_of=clocks.state,
     )
@@ -178,7 +178,7 @@ def _prepare_reply(form, case):
 def _prepare_acknowledge(form, case):
     if request.method == "GET" and not form.body.data:
         due = (
-            clocks.add_working_days(clocks.receipt_day(clocks.today()), clocks.RESPOND_DAYS[case.stage])
+            clocks.add_working_days(clocks.receipt_day(london_today()), clocks.RESPOND_DAYS[case.stage])
             if case.stage
             else None
         )
@@ -258,7 +258,7 @@ def _prepare_ombudsman(form, case):
 
 
 def _open(case):
-    return case.status != "closed"
+    return case.is_open
 
 
 def _has_clock(case):
@@ -349,7 +349,7 @@ ACTIONS: dict[str, Action] = {
         "Reopen the case",
         forms.ReopenForm,
         lambda case, form: services.reopen(case, current_user, form.reason.data),
-        lambda case: case.status == "closed",
+        lambda case: not case.is_open,
         "Case reopened.",
     ),
 }

@@ -1,6 +1,7 @@
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import Team, User
@@ -32,6 +33,26 @@ class ReferenceCounter(db.Model):
     last_number: Mapped[int] = mapped_column(default=0)
 
 
+# --- where a case has got to -----------------------------------------------------------------
+
+RECEIVED = "received"
+ACKNOWLEDGED = "acknowledged"
+AWAITING_FAMILY = "awaiting_family"
+RESPONDED = "responded"
+ESCALATED = "escalated"
+CLOSED = "closed"
+
+# As the family reads them.
+STATUS_LABELS = {
+    RECEIVED: "Received",
+    ACKNOWLEDGED: "Being looked into",
+    AWAITING_FAMILY: "Waiting for your reply",
+    RESPONDED: "Answered",
+    ESCALATED: "Stage 2 review asked for",
+    CLOSED: "Closed",
+}
+
+
 class Case(db.Model):
     """One piece of feedback from a family: a complaint, compliment, suggestion or question."""
 
@@ -43,7 +64,7 @@ class Case(db.Model):
     submission_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
     kind: Mapped[str] = mapped_column(sa.String(12))
     category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("category.id", ondelete="SET NULL"), index=True)
-    status: Mapped[str] = mapped_column(sa.String(20))
+    status: Mapped[str] = mapped_column(sa.String(20))  # one of STATUS_LABELS
     stage: Mapped[int | None] = mapped_column(sa.SmallInteger)
     urgent: Mapped[bool] = mapped_column(default=False)
     # The family asked to be told when the council publishes a change this feedback is evidence for.
@@ -109,6 +130,11 @@ class Case(db.Model):
     @property
     def is_complaint(self) -> bool:
         return self.kind == "complaint"
+
+    @hybrid_property
+    def is_open(self) -> bool:
+        """Not closed: in Python for one case, and in SQL for a query's WHERE."""
+        return self.status != CLOSED
 
 
 class CaseMessage(db.Model):

@@ -20,6 +20,10 @@ from portal.core.time import LONDON, london_today, utcnow
 from portal.extensions import db
 from portal.feedback import access, journey, signals
 from portal.feedback.models import (
+    ACKNOWLEDGED,
+    AWAITING_FAMILY,
+    ESCALATED,
+    RECEIVED,
     Attachment,
     Case,
     CaseAccessToken,
@@ -44,18 +48,6 @@ audit.ACTION_LABELS.update(
         "case.learning_updates": "The family's wish to hear about changes was set",
     }
 )
-
-STATUS_LABELS = {
-    "received": "Received",
-    "acknowledged": "Being looked into",
-    "awaiting_family": "Waiting for your reply",
-    "responded": "Answered",
-    "escalated": "Stage 2 review asked for",
-    "closed": "Closed",
-}
-
-
-today_in_london = london_today
 
 
 def _hash(token: str) -> str:
@@ -228,7 +220,7 @@ def submit(draft: FeedbackDraft, user=None) -> Case:
     complaint = journey.is_complaint(answers)
     reply = journey.wants_reply(answers)
     category = db.session.get(Category, int(answers["category_id"]))
-    received = today_in_london()
+    received = london_today()
     adjustments = set(answers.get("adjustments") or []) if reply else set()
     letter = (
         answers.get("decision_letter_date") if complaint and answers.get("triage") in journey.TRIBUNAL_ROUTES else None
@@ -240,7 +232,7 @@ def submit(draft: FeedbackDraft, user=None) -> Case:
         kind=answers["kind"],
         category=category,
         team=category.team if category else None,
-        status="received",
+        status=RECEIVED,
         stage=1 if complaint else None,
         urgent=answers.get("worried") == "yes",
         triage_route=journey.ROUTE_OF_TRIAGE.get(answers.get("triage")) if complaint else None,
@@ -419,8 +411,8 @@ def family_reply(case: Case, body: str, files: list[CheckedFile], user=None) -> 
     db.session.add(message)
     for checked in files:
         add_attachment(checked, case=case, message=message)
-    if case.status == "awaiting_family":
-        case.status = "acknowledged"
+    if case.status == AWAITING_FAMILY:
+        case.status = ACKNOWLEDGED
     audit.record(
         user if getattr(user, "is_authenticated", False) else None, "case.family_replied", case, files=len(files)
     )
@@ -441,7 +433,7 @@ def set_learning_updates(case: Case, wanted: bool, user=None) -> None:
 
 
 def can_escalate(case: Case) -> bool:
-    return case.is_complaint and case.stage == 1 and case.status != "closed"
+    return case.is_complaint and case.stage == 1 and case.is_open
 
 
 def escalate(case: Case, reason: str | None, user=None) -> None:
@@ -450,7 +442,7 @@ def escalate(case: Case, reason: str | None, user=None) -> None:
     if not can_escalate(case):
         raise ValueError("only a stage 1 complaint can be escalated")
     case.stage = 2
-    case.status = "escalated"
+    case.status = ESCALATED
     case.escalated_at = utcnow()
     case.acknowledged_at = None
     case.responded_at = None

@@ -13,6 +13,7 @@ from portal.core.forms import form_page
 from portal.extensions import db, limiter
 from portal.feedback import access, services
 from portal.feedback.allowances import check_reply_file
+from portal.feedback.models import STATUS_LABELS
 from portal.feedback.tracking_forms import EscalateForm, LearningUpdatesForm, ReplyForm, TrackForm
 
 bp = Blueprint("tracking", __name__)
@@ -67,7 +68,7 @@ def open_link(token: str):
 @role_required(roles.PARENT)
 def my_cases():
     return render_template(
-        "tracking/my_cases.html", cases=services.cases_for_parent(current_user), status_labels=services.STATUS_LABELS
+        "tracking/my_cases.html", cases=services.cases_for_parent(current_user), status_labels=STATUS_LABELS
     )
 
 
@@ -78,7 +79,7 @@ def _render_case(case, reply_form=None, status=200):
             case=case,
             messages=services.public_messages(case),
             form=reply_form or ReplyForm(),
-            status_label=services.STATUS_LABELS.get(case.status, case.status),
+            status_label=STATUS_LABELS.get(case.status, case.status),
             can_escalate=services.can_escalate(case),
             mediation_deadline=services.mediation_deadline(case.decision_letter_date),
             updates_form=LearningUpdatesForm(data={"wanted": "no" if case.wants_learning_updates else "yes"}),
