@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from portal.casework.models import DeadlineChange
 from portal.core import audit
 from portal.core.calendar import add_working_days, receipt_day, working_days_between
+from portal.core.rules import RuleError
 from portal.core.time import london_today, utcnow
 from portal.extensions import db
 
@@ -25,7 +26,7 @@ RESPOND = "respond"
 CLOCK_LABELS = {ACKNOWLEDGE: "Acknowledge by", RESPOND: "Respond by"}
 
 
-class ClockError(ValueError):
+class ClockError(RuleError):
     """A change the Code does not allow, in words for the caseworker."""
 
 

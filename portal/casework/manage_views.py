@@ -15,6 +15,7 @@ from portal.casework import manage_forms as forms
 from portal.casework.models import CaseworkerSettings, ResponseTemplate, outcome_theme
 from portal.core.forms import form_page, whole_number
 from portal.core.models import LearningTheme
+from portal.core.rules import show_on_form
 from portal.core.time import london_today
 from portal.extensions import db
 from portal.feedback.models import STATUS_LABELS, Case, Category
@@ -40,11 +41,6 @@ def _chosen(teams: list[Team], value: str) -> Team:
     if team is None:  # the radios only offer real teams; anything else was not sent by the page
         abort(400)
     return team
-
-
-def _field_error(form, problem: management.ManageError) -> None:
-    field = getattr(form, problem.field or "", None) or next(f for f in form if f.name != "csrf_token")
-    field.errors.append(str(problem))
 
 
 # --- routing ---------------------------------------------------------------------------------
@@ -120,7 +116,7 @@ def edit_caseworker(caseworker_id: int):
             )
         except management.ManageError as problem:
             db.session.rollback()
-            _field_error(form, problem)
+            show_on_form(form, problem)
         else:
             try:
                 db.session.commit()
@@ -186,7 +182,7 @@ def _save(form, change, name_taken: str, back: str):
         db.session.commit()
     except management.ManageError as problem:
         db.session.rollback()
-        _field_error(form, problem)
+        show_on_form(form, problem)
         return None
     except IntegrityError:  # someone else saved the same name a moment ago
         db.session.rollback()

@@ -15,6 +15,7 @@ from portal.casework import routing
 from portal.casework.models import CaseworkerSettings, ResponseTemplate
 from portal.core import audit
 from portal.core.models import LearningTheme
+from portal.core.rules import RuleError
 from portal.extensions import db
 from portal.feedback.models import Case, Category
 
@@ -48,13 +49,9 @@ PLACEHOLDERS = {
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
-class ManageError(ValueError):
+class ManageError(RuleError):
     """A change the rules do not allow, in words for the manager; ``field`` names the form
     field the message belongs next to."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 # --- routing settings ----------------------------------------------------------------------

@@ -19,6 +19,7 @@ from portal.accounts.models import Team, User
 from portal.casework.models import CaseworkerSettings
 from portal.core import audit
 from portal.core.links import public_url
+from portal.core.rules import RuleError
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.feedback.models import Case
@@ -27,7 +28,7 @@ from portal.notifications.services import queue_email
 RECENT_DAYS = 180
 
 
-class AssignmentError(ValueError):
+class AssignmentError(RuleError):
     """An assignment the rules do not allow, in words for the person making it."""
 
 

@@ -10,6 +10,7 @@ from portal.core import audit
 from portal.core.files import CheckedFile
 from portal.core.links import public_url
 from portal.core.models import LearningTheme
+from portal.core.rules import RuleError
 from portal.core.time import london_today, utcnow
 from portal.extensions import db
 from portal.feedback.models import ACKNOWLEDGED, AWAITING_FAMILY, CLOSED, RECEIVED, RESPONDED, Case, CaseMessage
@@ -45,7 +46,7 @@ NOT_COMPLAINT_REASONS = {
 }
 
 
-class ActionError(ValueError):
+class ActionError(RuleError):
     """An action the case's state does not allow, in words for the caseworker."""
 
 

@@ -16,6 +16,7 @@ from portal.core import audit
 from portal.core.files import FileRefused, check_upload, download_response
 from portal.core.forms import form_page, whole_number
 from portal.core.models import AuditEvent, LearningTheme
+from portal.core.rules import RuleError, show_on_form
 from portal.core.time import london_today
 from portal.extensions import db
 from portal.feedback.models import STATUS_LABELS, Attachment, Case, CaseMessage, Category
@@ -371,11 +372,14 @@ def action(reference: str, action_name: str):
     if form.validate_on_submit():
         try:
             action.run(found, form)
-        except (services.ActionError, clocks.ClockError, FileRefused) as refused:
+        except RuleError as refused:
             db.session.rollback()
             found = _case(reference)
-            field = getattr(form, "evidence", None) if isinstance(refused, FileRefused) else None
-            (field or next(iter(f for f in form if f.name not in ("csrf_token",)))).errors.append(str(refused))
+            show_on_form(form, refused)
+        except FileRefused as refused:
+            db.session.rollback()
+            found = _case(reference)
+            show_on_form(form, RuleError(str(refused), "evidence"))
         else:
             db.session.commit()
             flash(action.done, "success")

@@ -18,6 +18,7 @@ from portal.consultations import models as m
 from portal.core import audit
 from portal.core.links import public_url
 from portal.core.paging import Paged, clamp_page
+from portal.core.rules import RuleError
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.notifications.services import queue_email
@@ -55,12 +56,8 @@ audit.ACTION_LABELS.update(
 )
 
 
-class ModerationError(ValueError):
+class ModerationError(RuleError):
     """A decision that cannot be made as asked; ``field`` names the form field to blame."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 NOTHING_REMOVED = "Change the words you want to remove, or choose Approve"

@@ -16,6 +16,7 @@ from portal.consultations import models as m
 from portal.consultations import moderation_forms as forms
 from portal.core.exports import csv_response
 from portal.core.forms import form_page, whole_number
+from portal.core.rules import show_on_form
 from portal.core.time import london_today
 from portal.extensions import db
 
@@ -30,11 +31,6 @@ DONE = {
     moderation.SAFEGUARD: "{What} passed to safeguarding. The children's advice and support service has been sent it, "
     "and the author has been told someone may contact them.",
 }
-
-
-def _field_error(form, problem) -> None:
-    field = getattr(form, problem.field or "", None) or next(f for f in form if f.name != "csrf_token")
-    field.errors.append(str(problem))
 
 
 def _consultation_or_404(consultation_id: int) -> m.Consultation:
@@ -96,7 +92,7 @@ def decide_response(response_id: int):
             )
         except moderation.ModerationError as problem:
             db.session.rollback()
-            _field_error(form, problem)
+            show_on_form(form, problem)
         else:
             db.session.commit()
             return _decided("Response", form.decision.data, changed)
@@ -127,7 +123,7 @@ def decide_comment(comment_id: int):
             )
         except moderation.ModerationError as problem:
             db.session.rollback()
-            _field_error(form, problem)
+            show_on_form(form, problem)
         else:
             db.session.commit()
             return _decided("Comment", form.decision.data, changed)
@@ -220,7 +216,7 @@ def outcome_page(consultation_id: int):
                 changed = outcome.save_draft(current_user, consultation, today, **words)
         except outcome.OutcomeError as problem:
             db.session.rollback()
-            _field_error(form, problem)
+            show_on_form(form, problem)
         else:
             db.session.commit()
             if form.publish.data and published_before:

@@ -13,6 +13,7 @@ from portal.accounts.models import User
 from portal.consultations import models as m
 from portal.consultations.moderation import board_url
 from portal.core import audit
+from portal.core.rules import RuleError
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.notifications.services import queue_email
@@ -33,10 +34,8 @@ MISSING = {
 }
 
 
-class OutcomeError(ValueError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+class OutcomeError(RuleError):
+    """An outcome that cannot be published as asked; ``field`` names the form field."""
 
 
 def may_write(consultation: m.Consultation, today: date) -> bool:

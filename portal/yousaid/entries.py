@@ -18,6 +18,7 @@ from portal.accounts.models import User
 from portal.consultations.models import Consultation, Response
 from portal.core import audit, links
 from portal.core.models import LearningTheme
+from portal.core.rules import RuleError
 from portal.core.terms import parse_term
 from portal.core.time import london_today, utcnow
 from portal.extensions import db
@@ -60,12 +61,8 @@ CONTENT_FIELDS = (
 )
 
 
-class EntryError(ValueError):
+class EntryError(RuleError):
     """A change the rules do not allow, in words for the manager; ``field`` names the form field."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 def term_label(slug: str) -> str:

@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from portal.accounts import roles
 from portal.accounts.permissions import role_required
 from portal.core.forms import form_page
+from portal.core.rules import show_on_form
 from portal.core.terms import parse_term, term_of
 from portal.core.time import london_today
 from portal.extensions import db
@@ -61,11 +62,6 @@ def _values(form: forms.EntryForm) -> dict:
     }
 
 
-def _field_error(form, problem: entries.EntryError) -> None:
-    field = getattr(form, problem.field or "", None) or next(f for f in form if f.name != "csrf_token")
-    field.errors = [*field.errors, str(problem)]
-
-
 def _validate(form: forms.EntryForm) -> bool:
     """The form's own checks, then that the term and theme are among those offered."""
     valid = form.validate_on_submit()
@@ -110,7 +106,7 @@ def new_entry():
             entry = entries.create_entry(current_user, action_status=form.action_status.data, **_values(form))
         except entries.EntryError as problem:
             db.session.rollback()
-            _field_error(form, problem)
+            show_on_form(form, problem)
         else:
             db.session.commit()
             flash("Draft saved. Link the evidence, then publish it when it is ready.", "success")
@@ -149,7 +145,7 @@ def edit_entry(entry_id: int):
             changed = entries.update_entry(current_user, entry, action_status=status, **_values(form))
         except entries.EntryError as problem:
             db.session.rollback()
-            _field_error(form, problem)
+            show_on_form(form, problem)
         else:
             db.session.commit()
             if changed:
@@ -200,7 +196,7 @@ def change_status(entry_id: int):
             change = entries.change_status(current_user, entry, form.status.data, form.note.data)
         except entries.EntryError as problem:
             db.session.rollback()
-            _field_error(form, problem)
+            show_on_form(form, problem)
         else:
             told = entries.notify(change) if change is not None else 0
             db.session.commit()
@@ -241,7 +237,7 @@ def evidence(entry_id: int):
             )
         except entries.EntryError as problem:
             db.session.rollback()
-            _field_error(form, problem)
+            show_on_form(form, problem)
         else:
             db.session.commit()
             if changed:

@@ -32,6 +32,7 @@ from portal.consultations.models import OPEN, UPCOMING, Consultation
 from portal.core import audit
 from portal.core.links import public_url
 from portal.core.models import LearningTheme
+from portal.core.rules import RuleError
 from portal.core.terms import Term, parse_term, term_of
 from portal.core.time import LONDON, format_date, format_day, utcnow
 from portal.extensions import db
@@ -61,12 +62,8 @@ PUBLISHED = "published"
 STATE_LABELS = {NOT_STARTED: "Not started", DRAFT: "Draft", PUBLISHED: "Published"}
 
 
-class UpdateError(ValueError):
+class UpdateError(RuleError):
     """A change the rules do not allow, in words for the manager; ``field`` names the form field."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 class AlreadyPublished(UpdateError):

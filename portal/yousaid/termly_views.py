@@ -14,6 +14,7 @@ from portal.accounts.permissions import role_required
 from portal.consultations.board import closing_words
 from portal.core.files import download_response
 from portal.core.forms import form_page
+from portal.core.rules import show_on_form
 from portal.core.terms import Term, parse_term
 from portal.core.time import london_today
 from portal.extensions import db
@@ -96,11 +97,6 @@ def manage():
     )
 
 
-def _field_error(form: UpdateForm, problem: termly.UpdateError) -> None:
-    field = getattr(form, problem.field or "", None) or form.introduction
-    field.errors = [*field.errors, str(problem)]
-
-
 @bp.route("/manage/updates/<term>", methods=["GET", "POST"])
 @form_page
 @managers_only
@@ -136,7 +132,7 @@ def edit(term: str):
             return redirect(url_for("updates.edit", term=term.slug))
         except termly.UpdateError as problem:
             db.session.rollback()
-            _field_error(form, problem)
+            show_on_form(form, problem, form.introduction)
             update = termly.update_for(term)
         else:
             db.session.commit()
