@@ -13,7 +13,7 @@ from portal.accounts.permissions import role_required
 from portal.casework import access, clocks, forms, queries, services
 from portal.casework.models import CaseOutcome, ResponseTemplate
 from portal.core import audit
-from portal.core.files import FileRefused, check_upload, download_response
+from portal.core.files import FileRefused, check_uploaded, download_response
 from portal.core.forms import form_page, whole_number
 from portal.core.models import AuditEvent, LearningTheme
 from portal.core.rules import RuleError, show_on_form
@@ -160,10 +160,8 @@ class Action:
 
 
 def _files(form) -> list:
-    upload = request.files.get("evidence")
-    if upload is None or not upload.filename:
-        return []
-    return [check_upload(upload.filename, upload.read())]
+    checked = check_uploaded(request.files.get("evidence"))
+    return [checked] if checked else []
 
 
 def _prepare_reply(form, case):

@@ -159,6 +159,14 @@ def check_upload(filename: str | None, data: bytes) -> CheckedFile:
     return CheckedFile(clean_filename(filename, extension), content_type, data)
 
 
+def check_uploaded(upload) -> CheckedFile | None:
+    """The file a form sent (a werkzeug FileStorage), read no further than one byte past the
+    limit and checked; None when no file was chosen. Raises FileRefused."""
+    if upload is None or not upload.filename:
+        return None
+    return check_upload(upload.filename, upload.read(MAX_FILE_BYTES + 1))
+
+
 def download_response(data: bytes, content_type: str, filename: str):
     """Serve a stored file as a download, never as a page: a sandboxing policy of its own,
     so that even a file that slipped past the checks cannot run in the portal's origin."""

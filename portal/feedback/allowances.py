@@ -11,7 +11,7 @@ from flask import current_app
 from flask_limiter.util import get_remote_address
 from limits import parse as parse_limit
 
-from portal.core.files import MAX_FILE_BYTES, CheckedFile, FileRefused, check_upload, describe_size
+from portal.core.files import CheckedFile, FileRefused, check_uploaded, describe_size
 from portal.core.time import LONDON, format_datetime, london_today, utcnow
 from portal.extensions import limiter
 from portal.feedback import services
@@ -73,16 +73,11 @@ def _count_upload() -> None:
         )
 
 
-def _read_enough(upload) -> bytes:
-    """One byte more than a file may be, which is enough to refuse a larger one."""
-    return upload.read(MAX_FILE_BYTES + 1)
-
-
 def check_draft_file(draft, upload) -> CheckedFile:
     """The evidence file, checked, if this address may upload it and it fits in what is left
     of the draft's total; FileRefused otherwise."""
     _count_upload()
-    checked = check_upload(upload.filename, _read_enough(upload))
+    checked = check_uploaded(upload)
     allowed = current_app.config["UPLOAD_TOTAL_PER_DRAFT"]
     left = allowed - services.draft_files_size(draft)
     if checked.size > left:
@@ -95,7 +90,7 @@ def check_reply_file(case, upload) -> CheckedFile:
     """A file sent with the family's reply, checked, if this address may upload it and it
     fits in what is left of the case's total for today; FileRefused otherwise."""
     _count_upload()
-    checked = check_upload(upload.filename, _read_enough(upload))
+    checked = check_uploaded(upload)
     allowed = current_app.config["UPLOAD_TOTAL_PER_CASE_PER_DAY"]
     left = allowed - services.reply_files_size_today(case)
     if checked.size > left:
