@@ -112,8 +112,10 @@ def register_templates(app: Flask) -> None:
     from portal.feedback.services import mediation_deadline
 
     app.add_template_filter(mediation_deadline, "mediation_deadline")
+    from portal.audit_labels import ALL as audit_labels
     from portal.core.audit import describe
 
+    app.extensions["audit_labels"] = audit_labels
     app.add_template_filter(describe, "describe_event")
 
     @app.context_processor

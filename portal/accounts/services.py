@@ -18,21 +18,20 @@ from portal.core.time import utcnow
 from portal.extensions import db
 from portal.notifications.services import queue_email
 
-audit.ACTION_LABELS.update(
-    {
-        "user.registered": "Registered",
-        "user.created": "Account created",
-        "user.email_confirmed": "Email address confirmed",
-        "user.signed_in": "Signed in",
-        "user.password_reset_requested": "Asked to reset password",
-        "user.password_set": "Password set",
-        "user.role_changed": "Role changed",
-        "user.team_changed": "Team changed",
-        "user.disabled": "Account disabled",
-        "user.enabled": "Account enabled",
-        "user.approved": "Approved as a youth forum member",
-    }
-)
+# What the audit log calls this module's actions (read by portal.audit_labels).
+AUDIT_LABELS = {
+    "user.registered": "Registered",
+    "user.created": "Account created",
+    "user.email_confirmed": "Email address confirmed",
+    "user.signed_in": "Signed in",
+    "user.password_reset_requested": "Asked to reset password",
+    "user.password_set": "Password set",
+    "user.role_changed": "Role changed",
+    "user.team_changed": "Team changed",
+    "user.disabled": "Account disabled",
+    "user.enabled": "Account enabled",
+    "user.approved": "Approved as a youth forum member",
+}
 
 
 def normalise_email(email: str) -> str:

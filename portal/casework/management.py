@@ -19,21 +19,20 @@ from portal.core.rules import RuleError
 from portal.extensions import db
 from portal.feedback.models import Case, Category
 
-audit.ACTION_LABELS.update(
-    {
-        "category.team_changed": "Category moved to another team",
-        "caseworker.taking_cases_changed": "Taking new cases changed",
-        "caseworker.capacity_changed": "Capacity changed",
-        "team.lead_changed": "Team lead changed",
-        "response_template.created": "Response template created",
-        "response_template.changed": "Response template changed",
-        "response_template.deleted": "Response template deleted",
-        "learning_theme.created": "Learning theme added",
-        "learning_theme.renamed": "Learning theme renamed",
-        "learning_theme.retired": "Learning theme retired",
-        "learning_theme.restored": "Learning theme restored",
-    }
-)
+# What the audit log calls this module's actions (read by portal.audit_labels).
+AUDIT_LABELS = {
+    "category.team_changed": "Category moved to another team",
+    "caseworker.taking_cases_changed": "Taking new cases changed",
+    "caseworker.capacity_changed": "Capacity changed",
+    "team.lead_changed": "Team lead changed",
+    "response_template.created": "Response template created",
+    "response_template.changed": "Response template changed",
+    "response_template.deleted": "Response template deleted",
+    "learning_theme.created": "Learning theme added",
+    "learning_theme.renamed": "Learning theme renamed",
+    "learning_theme.retired": "Learning theme retired",
+    "learning_theme.restored": "Learning theme restored",
+}
 
 MAX_CAPACITY = 200
 

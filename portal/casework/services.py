@@ -17,23 +17,22 @@ from portal.feedback.models import ACKNOWLEDGED, AWAITING_FAMILY, CLOSED, RECEIV
 from portal.feedback.services import add_attachment
 from portal.notifications.services import queue_email
 
-audit.ACTION_LABELS.update(
-    {
-        "case.assigned": "Assigned",
-        "case.queued": "Put in the team's queue",
-        "case.deadline_changed": "Deadline changed",
-        "case.acknowledged": "Acknowledged",
-        "case.replied": "Reply sent to the family",
-        "case.note_added": "Internal note added",
-        "case.information_requested": "More information asked for",
-        "case.extended": "Deadline extended",
-        "case.outcome_recorded": "Outcome recorded",
-        "case.closed": "Closed",
-        "case.reopened": "Reopened",
-        "case.not_a_complaint": "Marked as not a complaint",
-        "case.ombudsman_recorded": "Ombudsman referral recorded",
-    }
-)
+# What the audit log calls this module's actions (read by portal.audit_labels).
+AUDIT_LABELS = {
+    "case.assigned": "Assigned",
+    "case.queued": "Put in the team's queue",
+    "case.deadline_changed": "Deadline changed",
+    "case.acknowledged": "Acknowledged",
+    "case.replied": "Reply sent to the family",
+    "case.note_added": "Internal note added",
+    "case.information_requested": "More information asked for",
+    "case.extended": "Deadline extended",
+    "case.outcome_recorded": "Outcome recorded",
+    "case.closed": "Closed",
+    "case.reopened": "Reopened",
+    "case.not_a_complaint": "Marked as not a complaint",
+    "case.ombudsman_recorded": "Ombudsman referral recorded",
+}
 
 OMBUDSMAN = (
     "The Local Government and Social Care Ombudsman looks at complaints about councils for free. "

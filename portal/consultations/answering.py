@@ -46,12 +46,11 @@ from portal.core import audit
 from portal.core.time import format_date, format_day, london_today, utcnow
 from portal.extensions import db
 
-audit.ACTION_LABELS.update(
-    {
-        "consultation.response_submitted": "Answers sent to a consultation",
-        "consultation.comment_added": "Comment added to an answer on the board",
-    }
-)
+# What the audit log calls this module's actions (read by portal.audit_labels).
+AUDIT_LABELS = {
+    "consultation.response_submitted": "Answers sent to a consultation",
+    "consultation.comment_added": "Comment added to an answer on the board",
+}
 
 VOICES = (OWN_VOICE, FORUM_VOICE)
 # Who a consultation asks, as words in a sentence: "This consultation is for ...".

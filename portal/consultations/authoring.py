@@ -29,20 +29,19 @@ from portal.core import audit
 from portal.core.time import london_today, utcnow
 from portal.extensions import db
 
-audit.ACTION_LABELS.update(
-    {
-        "consultation.created": "Consultation created as a draft",
-        "consultation.changed": "Consultation details changed",
-        "consultation.audience_changed": "Audience changed",
-        "consultation.opening_date_changed": "Opening date changed",
-        "consultation.closing_date_changed": "Closing date changed",
-        "consultation.published": "Consultation published",
-        "consultation.question_added": "Question added",
-        "consultation.question_changed": "Question changed",
-        "consultation.question_removed": "Question removed",
-        "consultation.question_moved": "Questions put in a new order",
-    }
-)
+# What the audit log calls this module's actions (read by portal.audit_labels).
+AUDIT_LABELS = {
+    "consultation.created": "Consultation created as a draft",
+    "consultation.changed": "Consultation details changed",
+    "consultation.audience_changed": "Audience changed",
+    "consultation.opening_date_changed": "Opening date changed",
+    "consultation.closing_date_changed": "Closing date changed",
+    "consultation.published": "Consultation published",
+    "consultation.question_added": "Question added",
+    "consultation.question_changed": "Question changed",
+    "consultation.question_removed": "Question removed",
+    "consultation.question_moved": "Questions put in a new order",
+}
 
 SLUG_MAX = 120
 MIN_OPTIONS = 2

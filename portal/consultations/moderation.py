@@ -42,18 +42,17 @@ NEEDS_REASON = (REDACT, HIDE, SAFEGUARD)
 
 ACTIONS = {APPROVE: "approved", REDACT: "redacted", HIDE: "hidden", SAFEGUARD: "passed_to_safeguarding"}
 
-audit.ACTION_LABELS.update(
-    {
-        "consultation_response.approved": "Response approved",
-        "consultation_response.redacted": "Response approved with words removed",
-        "consultation_response.hidden": "Response hidden",
-        "consultation_response.passed_to_safeguarding": "Response passed to safeguarding",
-        "consultation_comment.approved": "Comment approved",
-        "consultation_comment.redacted": "Comment approved with words removed",
-        "consultation_comment.hidden": "Comment hidden",
-        "consultation_comment.passed_to_safeguarding": "Comment passed to safeguarding",
-    }
-)
+# What the audit log calls this module's actions (read by portal.audit_labels).
+AUDIT_LABELS = {
+    "consultation_response.approved": "Response approved",
+    "consultation_response.redacted": "Response approved with words removed",
+    "consultation_response.hidden": "Response hidden",
+    "consultation_response.passed_to_safeguarding": "Response passed to safeguarding",
+    "consultation_comment.approved": "Comment approved",
+    "consultation_comment.redacted": "Comment approved with words removed",
+    "consultation_comment.hidden": "Comment hidden",
+    "consultation_comment.passed_to_safeguarding": "Comment passed to safeguarding",
+}
 
 
 class ModerationError(RuleError):

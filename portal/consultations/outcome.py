@@ -18,13 +18,12 @@ from portal.core.time import utcnow
 from portal.extensions import db
 from portal.notifications.services import queue_email
 
-audit.ACTION_LABELS.update(
-    {
-        "consultation.outcome_saved": "Outcome draft saved",
-        "consultation.outcome_published": "Outcome published",
-        "consultation.outcome_corrected": "Published outcome corrected",
-    }
-)
+# What the audit log calls this module's actions (read by portal.audit_labels).
+AUDIT_LABELS = {
+    "consultation.outcome_saved": "Outcome draft saved",
+    "consultation.outcome_published": "Outcome published",
+    "consultation.outcome_corrected": "Published outcome corrected",
+}
 
 FIELDS = ("we_asked", "you_said", "we_did")
 MISSING = {

@@ -14,7 +14,8 @@ from portal.core import audit
 from portal.core.models import LearningTheme
 from portal.extensions import db
 
-audit.ACTION_LABELS.update({"consultation_answer.themes_changed": "Learning themes changed"})
+# What the audit log calls this module's actions (read by portal.audit_labels).
+AUDIT_LABELS = {"consultation_answer.themes_changed": "Learning themes changed"}
 
 
 @dataclass

@@ -5,16 +5,17 @@ The event joins the caller's transaction, so it is saved exactly when the change
 
 from typing import Any
 
+from flask import current_app
+
 from portal.core.models import AuditEvent
 from portal.extensions import db
 
-# What each action is called on screen. Each domain adds its own.
-ACTION_LABELS: dict[str, str] = {}
-
 
 def describe(event: AuditEvent) -> str:
-    """The action in words, with any old and new values: "Role changed from caseworker to manager"."""
-    label = ACTION_LABELS.get(event.action) or event.action.split(".")[-1].replace("_", " ").capitalize()
+    """The action in words, with any old and new values: "Role changed from caseworker to manager".
+    The names of actions are the app's (portal.audit_labels, given to create_app)."""
+    labels = current_app.extensions.get("audit_labels", {})
+    label = labels.get(event.action) or event.action.split(".")[-1].replace("_", " ").capitalize()
     details = event.details or {}
     if "old" in details and "new" in details:
         label += f" from {details['old'] if details['old'] is not None else 'none'} to {details['new'] if details['new'] is not None else 'none'}"

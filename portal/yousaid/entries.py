@@ -7,12 +7,14 @@ every change of the action's status is kept as a dated YouSaidChange, which the 
 """
 
 import re
+from urllib.parse import quote, urljoin
 
 import sqlalchemy as sa
 from flask import url_for
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import contains_eager, selectinload
+from werkzeug.routing import BuildError
 
 from portal.accounts.models import User
 from portal.consultations.models import Consultation, Response
@@ -34,15 +36,14 @@ from portal.yousaid.models import (
     entry_consultation,
 )
 
-audit.ACTION_LABELS.update(
-    {
-        "you_said.created": "You Said, We Did entry written",
-        "you_said.changed": "You Said, We Did entry changed",
-        "you_said.published": "You Said, We Did entry published",
-        "you_said.status_changed": "Action status changed",
-        "you_said.evidence_changed": "Evidence links changed",
-    }
-)
+# What the audit log calls this module's actions (read by portal.audit_labels).
+AUDIT_LABELS = {
+    "you_said.created": "You Said, We Did entry written",
+    "you_said.changed": "You Said, We Did entry changed",
+    "you_said.published": "You Said, We Did entry published",
+    "you_said.status_changed": "Action status changed",
+    "you_said.evidence_changed": "Evidence links changed",
+}
 
 # The most cases one entry can name as evidence, so that the form stays usable.
 MAX_CASES = 200
@@ -74,6 +75,16 @@ def public_url(entry: YouSaidEntry, external: bool = True) -> str:
     if external:
         return links.public_url("you_said.entry", entry_id=entry.id)
     return url_for("you_said.entry", entry_id=entry.id)
+
+
+def consultation_url(consultation, external: bool = False) -> str:
+    """The public page of a consultation: /consultations/<slug>, on the public address when
+    ``external``."""
+    build = links.public_url if external else url_for
+    try:
+        return build("consultations.consultation", slug=consultation.slug)
+    except BuildError:  # the board names its page differently: the address is still /consultations/<slug>
+        return urljoin(build("pages.start"), f"consultations/{quote(consultation.slug)}")
 
 
 # --- writing -------------------------------------------------------------------------------

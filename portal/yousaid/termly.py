@@ -41,13 +41,12 @@ from portal.yousaid.evidence import NONE, Evidence, evidence_of
 from portal.yousaid.models import TermlyUpdate, YouSaidEntry
 from portal.yousaid.report_queries import ComplaintsReport, FeedbackReceived, StageTimescales
 
-audit.ACTION_LABELS.update(
-    {
-        "termly_update.saved": "Termly update draft saved",
-        "termly_update.published": "Termly update published",
-        "termly_update.corrected": "Published termly update corrected",
-    }
-)
+# What the audit log calls this module's actions (read by portal.audit_labels).
+AUDIT_LABELS = {
+    "termly_update.saved": "Termly update draft saved",
+    "termly_update.published": "Termly update published",
+    "termly_update.corrected": "Published termly update corrected",
+}
 
 TEXT_FIELDS = ("introduction", "priorities")
 # The parts of the complaints report a termly update shows.

@@ -19,8 +19,8 @@ from portal.core.terms import Term, parse_term
 from portal.core.time import london_today
 from portal.extensions import db
 from portal.yousaid import termly
+from portal.yousaid.entries import consultation_url
 from portal.yousaid.termly_forms import UpdateForm
-from portal.yousaid.views import consultation_url
 
 bp = Blueprint("updates", __name__)
 

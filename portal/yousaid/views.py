@@ -4,16 +4,14 @@ Only what managers wrote for the public and numbers computed from the data are s
 never what a family wrote, who they are, or which case is which.
 """
 
-from urllib.parse import quote, urljoin
-
 from feedgen.feed import FeedGenerator
-from flask import Blueprint, abort, current_app, jsonify, render_template, url_for
-from werkzeug.routing import BuildError
+from flask import Blueprint, abort, current_app, jsonify, render_template
 
 from portal.core.exports import csv_response
 from portal.core.links import public_url
 from portal.core.time import utcnow
 from portal.yousaid import entries
+from portal.yousaid.entries import consultation_url
 from portal.yousaid.evidence import NONE, evidence_for, evidence_of
 from portal.yousaid.models import YouSaidEntry
 
@@ -26,16 +24,6 @@ DESCRIPTION = (
     "term, and the action taken: who owns it, its status and dates. Only published entries are included, "
     "and no personal data."
 )
-
-
-def consultation_url(consultation, external: bool = False) -> str:
-    """The public page of a consultation: /consultations/<slug>, on the public address when
-    ``external``."""
-    build = public_url if external else url_for
-    try:
-        return build("consultations.consultation", slug=consultation.slug)
-    except BuildError:  # the board names its page differently: the address is still /consultations/<slug>
-        return urljoin(build("pages.start"), f"consultations/{quote(consultation.slug)}")
 
 
 @bp.app_template_global()

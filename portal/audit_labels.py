@@ -1,0 +1,28 @@
+"""What the audit log calls each action, gathered from the packages that record them. Each
+package declares its own AUDIT_LABELS; this is the one place they are put together."""
+
+from portal.accounts.services import AUDIT_LABELS as ACCOUNTS
+from portal.casework.management import AUDIT_LABELS as CASEWORK_MANAGEMENT
+from portal.casework.services import AUDIT_LABELS as CASEWORK
+from portal.consultations.answering import AUDIT_LABELS as CONSULTATION_ANSWERS
+from portal.consultations.authoring import AUDIT_LABELS as CONSULTATION_AUTHORING
+from portal.consultations.moderation import AUDIT_LABELS as CONSULTATION_MODERATION
+from portal.consultations.outcome import AUDIT_LABELS as CONSULTATION_OUTCOMES
+from portal.consultations.results import AUDIT_LABELS as CONSULTATION_RESULTS
+from portal.feedback.services import AUDIT_LABELS as FEEDBACK
+from portal.yousaid.entries import AUDIT_LABELS as YOU_SAID_WE_DID
+from portal.yousaid.termly import AUDIT_LABELS as TERMLY_UPDATES
+
+ALL = {
+    **ACCOUNTS,
+    **FEEDBACK,
+    **CASEWORK,
+    **CASEWORK_MANAGEMENT,
+    **CONSULTATION_AUTHORING,
+    **CONSULTATION_ANSWERS,
+    **CONSULTATION_MODERATION,
+    **CONSULTATION_RESULTS,
+    **CONSULTATION_OUTCOMES,
+    **YOU_SAID_WE_DID,
+    **TERMLY_UPDATES,
+}
