@@ -12,13 +12,11 @@ import sqlalchemy as sa
 from portal.casework.models import DeadlineChange
 from portal.core import audit
 from portal.core.calendar import add_working_days, receipt_day, working_days_between
+from portal.core.complaint_code import ACKNOWLEDGE_DAYS, MAX_EXTENSION_DAYS, RESPOND_DAYS
 from portal.core.rules import RuleError
 from portal.core.time import london_today, utcnow
 from portal.extensions import db
 
-ACKNOWLEDGE_DAYS = {1: 5, 2: 5}
-RESPOND_DAYS = {1: 10, 2: 20}
-MAX_EXTENSION_DAYS = {1: 10, 2: 20}
 DUE_SOON_WORKING_DAYS = 2
 
 ACKNOWLEDGE = "acknowledge"

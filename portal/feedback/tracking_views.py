@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from portal.accounts import roles
 from portal.accounts.permissions import role_required
+from portal.core.complaint_code import ACKNOWLEDGE_DAYS
 from portal.core.files import FileRefused, download_response
 from portal.core.forms import form_page
 from portal.extensions import db, limiter
@@ -126,7 +127,10 @@ def escalate(reference: str):
     if form.validate_on_submit():
         services.escalate(case, form.reason.data, current_user)
         db.session.commit()
-        flash("You have asked for a stage 2 review. We will acknowledge it within 5 working days.", "success")
+        flash(
+            f"You have asked for a stage 2 review. We will acknowledge it within {ACKNOWLEDGE_DAYS[2]} working days.",
+            "success",
+        )
         return redirect(url_for("tracking.case", reference=case.reference))
     return render_template("tracking/escalate.html", case=case, form=form)
 

@@ -48,6 +48,7 @@ import sqlalchemy as sa
 
 from portal.casework.models import CaseOutcome, DeadlineChange, OmbudsmanReferral, Remedy, outcome_theme
 from portal.casework.services import NOT_COMPLAINT_REASONS
+from portal.core.complaint_code import ACKNOWLEDGE_DAYS
 from portal.core.models import LearningTheme
 from portal.core.time import LONDON, london_midnight, utcnow
 from portal.extensions import db
@@ -57,7 +58,8 @@ COMPLAINT = "complaint"
 OTHER_KINDS = {"compliment": "Compliments", "suggestion": "Suggestions", "question": "Questions"}
 KINDS = {COMPLAINT: "Complaints", **OTHER_KINDS}  # every kind of feedback, in the order shown
 STAGES = (1, 2)
-ACKNOWLEDGE_WORKING_DAYS = 5
+# The same at both stages.
+ACKNOWLEDGE_WORKING_DAYS = ACKNOWLEDGE_DAYS[1]
 
 # Where triage at intake pointed a family (they could still go on to complain).
 TRIAGE_ROUTES = {

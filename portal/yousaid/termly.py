@@ -30,6 +30,7 @@ from sqlalchemy.orm import contains_eager
 from portal.accounts.models import User
 from portal.consultations.models import OPEN, UPCOMING, Consultation
 from portal.core import audit
+from portal.core.complaint_code import RESPOND_DAYS
 from portal.core.links import public_url
 from portal.core.models import LearningTheme
 from portal.core.rules import RuleError
@@ -413,7 +414,8 @@ def _pdf_complaints(blocks: list[tuple], figures: TermlyFigures) -> None:
         (
             "p",
             f"The Code sets these limits: acknowledge within {ACKNOWLEDGE_DAYS} working days at each stage; "
-            "respond within 10 working days of acknowledging at stage 1 and 20 at stage 2, or by an extended deadline.",
+            f"respond within {RESPOND_DAYS[1]} working days of acknowledging at stage 1 and {RESPOND_DAYS[2]} at "
+            "stage 2, or by an extended deadline.",
         )
     )
     for times in figures.timescales:
