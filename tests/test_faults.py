@@ -12,7 +12,7 @@ from portal.feedback.models import Case, FeedbackDraft
 from portal.notifications.models import OutboxMessage
 from tests.conftest import clear_tables, make_app
 from tests.factories import make_user
-from tests.feedback_helpers import make_category, submit, walk
+from tests.feedback_helpers import make_category, submit, upload_evidence, walk
 from tests.test_security import page
 
 # Nothing listens here: connections are refused at once.
@@ -65,10 +65,14 @@ def test_with_redis_down_sign_in_works_on_per_process_limits_and_healthz_says_so
         assert sign_in(client, person).status_code == 302
     assert "falling back to in-memory storage" in caplog.text
 
-    # Password reset, tracking and registration answer too.
+    # Password reset, tracking and registration answer too, and a family can start their
+    # feedback and add evidence (limits the views count themselves).
     other = app.test_client()
     assert other.post("/forgotten-password", data={"email": person.email}).status_code == 302
     assert other.post("/track", data={"reference": "CAN-2026-00001", "contact": "jo@example.org"}).status_code == 302
+    family = app.test_client()
+    assert family.post("/feedback/begin").status_code == 302
+    assert upload_evidence(family, "letter.pdf", b"%PDF-1.4 a letter").status_code == 302
 
     # The limits still hold, counted in this process.
     guesser = app.test_client()

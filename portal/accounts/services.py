@@ -3,7 +3,6 @@ queue email, and leave the commit to the caller."""
 
 import hashlib
 import secrets
-import unicodedata
 from datetime import timedelta
 
 from flask import current_app
@@ -12,7 +11,7 @@ from portal.accounts import roles
 from portal.accounts.models import AccountToken, SignedInSession, Team, User
 from portal.accounts.passwords import hash_password, needs_rehash, verify_password
 from portal.core import audit
-from portal.core.forms import drop_control_characters, whole_number
+from portal.core.forms import canonical_text, whole_number
 from portal.core.links import public_url
 from portal.core.time import utcnow
 from portal.extensions import db
@@ -38,7 +37,7 @@ def normalise_email(email: str) -> str:
     """The one form of an address that lookups, storage and per-account throttling all use, so
     that "Manager@Example.org ", a pasted control character or a full-width lookalike is the
     same account, and never a fresh allowance of guesses."""
-    return unicodedata.normalize("NFKC", drop_control_characters(email or "")).strip().lower()
+    return canonical_text(email).lower()
 
 
 def find_user_by_email(email: str) -> User | None:

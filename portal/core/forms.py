@@ -1,6 +1,7 @@
 """Shared form helpers: the base form every page uses and the error summary it feeds."""
 
 import re
+import unicodedata
 from datetime import date, timedelta
 
 from flask import g
@@ -25,6 +26,13 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def drop_control_characters(value):
     return CONTROL_CHARACTERS.sub("", value) if isinstance(value, str) else value
+
+
+def canonical_text(value: str | None) -> str:
+    """One form of what someone typed, for lookups and for keying limits on them: control
+    characters dropped, Unicode lookalikes folded (NFKC: full-width letters and digits become
+    plain ones), spaces trimmed. Callers fold case as their kind of value needs."""
+    return unicodedata.normalize("NFKC", drop_control_characters(value or "")).strip()
 
 
 def whole_number(text, *, largest: int = 2**31 - 1) -> int | None:

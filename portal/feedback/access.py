@@ -16,7 +16,8 @@ SESSION_KEY = "case_access"
 MOST_GRANTS_PER_BROWSER = 20
 
 
-def _hash(token: str) -> str:
+def hash_secret(token: str) -> str:
+    """What is stored of a secret that a link or a browser holds: its SHA-256, never itself."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -28,12 +29,12 @@ def _browser_tokens() -> list[str]:
 def grant_in_this_browser(case: Case) -> None:
     """Let this browser follow ``case`` (after sending it, or through an emailed link)."""
     token = secrets.token_urlsafe(32)
-    db.session.add(CaseAccessGrant(token_hash=_hash(token), case_id=case.id))
+    db.session.add(CaseAccessGrant(token_hash=hash_secret(token), case_id=case.id))
     session[SESSION_KEY] = (_browser_tokens() + [token])[-MOST_GRANTS_PER_BROWSER:]
 
 
 def _live_grant(case: Case) -> CaseAccessGrant | None:
-    hashes = [_hash(token) for token in _browser_tokens()]
+    hashes = [hash_secret(token) for token in _browser_tokens()]
     if not hashes:
         return None
     idle_since = utcnow() - timedelta(hours=current_app.config["CASE_ACCESS_IDLE_HOURS"])

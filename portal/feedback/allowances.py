@@ -3,6 +3,7 @@ files they may upload (counted in Flask-Limiter's storage, shared by every worke
 a draft, or a case's replies in one London day, may hold. Each refusal says what the limit is,
 so the page can tell the person and keep what they typed."""
 
+import logging
 import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -10,11 +11,19 @@ from datetime import datetime, timezone
 from flask import current_app
 from flask_limiter.util import get_remote_address
 from limits import parse as parse_limit
+from limits.errors import StorageError
+from limits.storage import MemoryStorage
+from limits.strategies import FixedWindowRateLimiter
+from redis.exceptions import RedisError
 
 from portal.core.files import CheckedFile, FileRefused, check_uploaded, describe_size
 from portal.core.time import LONDON, format_datetime, london_today, utcnow
 from portal.extensions import limiter
 from portal.feedback import services
+
+log = logging.getLogger(__name__)
+# Counts kept by this process alone, for when the shared storage cannot be reached.
+_IN_PROCESS = FixedWindowRateLimiter(MemoryStorage())
 
 UPLOAD_SCOPE = "upload-address"  # evidence and replies share one allowance per address
 
@@ -56,10 +65,19 @@ def address_limit_reached(setting: str, scope: str) -> LimitReached | None:
     if not limiter.enabled:
         return None
     limit = parse_limit(current_app.config[setting])
-    address = get_remote_address()
-    if limiter.limiter.hit(limit, address, scope):
+    keys = (get_remote_address(), scope)
+    try:
+        counter = limiter.limiter
+        allowed = counter.hit(limit, *keys)
+    except (RedisError, StorageError, OSError):
+        # As Flask-Limiter does for its own limits: with Redis away, count in this process
+        # rather than refuse a family who is starting their feedback.
+        log.warning("Rate limit storage unreachable: counting %s in this process", scope)
+        counter = _IN_PROCESS
+        allowed = counter.hit(limit, *keys)
+    if allowed:
         return None
-    reset_at, _ = limiter.limiter.get_window_stats(limit, address, scope)
+    reset_at, _ = counter.get_window_stats(limit, *keys)
     return LimitReached(limit.amount, _period_in_words(limit), datetime.fromtimestamp(reset_at, timezone.utc))
 
 

@@ -1,9 +1,7 @@
 """The rules for families' feedback: drafts, submission, references, evidence, following a
 case, replies and escalation. Plain functions; the caller commits."""
 
-import hashlib
 import secrets
-import unicodedata
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -14,7 +12,7 @@ from portal.accounts.services import normalise_email
 from portal.core import audit
 from portal.core.calendar import add_months
 from portal.core.files import CheckedFile
-from portal.core.forms import drop_control_characters
+from portal.core.forms import canonical_text
 from portal.core.links import public_url
 from portal.core.time import LONDON, london_today, utcnow
 from portal.extensions import db
@@ -47,10 +45,6 @@ AUDIT_LABELS = {
     "case.link_sent": "A link to the case was emailed to the family",
     "case.learning_updates": "The family's wish to hear about changes was set",
 }
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 # --- drafts --------------------------------------------------------------------------------
@@ -285,7 +279,7 @@ def case_for_submission(key: str) -> Case | None:
 def normalise_reference(reference: str | None) -> str:
     """The one form of a reference that lookups and /track's throttling use ("can-2026-00042 "
     with a stray control character or full-width digits is CAN-2026-00042)."""
-    return unicodedata.normalize("NFKC", drop_control_characters(reference or "")).strip().upper()
+    return canonical_text(reference).upper()
 
 
 def find_case(reference: str) -> Case | None:
@@ -293,7 +287,7 @@ def find_case(reference: str) -> Case | None:
 
 
 def _digits(phone: str | None) -> str:
-    digits = "".join(ch for ch in unicodedata.normalize("NFKC", phone or "") if ch in "0123456789")
+    digits = "".join(ch for ch in canonical_text(phone) if ch in "0123456789")
     # 07700 900982 and +44 7700 900982 are the same number.
     return "0" + digits[2:] if digits.startswith("44") else digits
 
@@ -326,7 +320,9 @@ def send_case_link(reference: str, contact: str) -> bool:
     access.end_grants(case)
     token = secrets.token_urlsafe(32)
     db.session.add(
-        CaseAccessToken(token_hash=_hash(token), case=case, expires_at=utcnow() + timedelta(hours=LINK_HOURS))
+        CaseAccessToken(
+            token_hash=access.hash_secret(token), case=case, expires_at=utcnow() + timedelta(hours=LINK_HOURS)
+        )
     )
     queue_email(
         case.contact_email,
@@ -342,7 +338,7 @@ def send_case_link(reference: str, contact: str) -> bool:
 
 def use_case_link(token: str) -> Case | None:
     """The case a link opens, marking the link used; None if unknown, used or expired."""
-    found = db.session.scalar(db.select(CaseAccessToken).where(CaseAccessToken.token_hash == _hash(token)))
+    found = db.session.scalar(db.select(CaseAccessToken).where(CaseAccessToken.token_hash == access.hash_secret(token)))
     if found is None or found.used_at is not None or found.expires_at <= utcnow():
         return None
     claimed = db.session.execute(
