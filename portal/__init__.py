@@ -97,10 +97,13 @@ def register_templates(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
 
     from portal import navigation
+    from portal.core import complaint_code
     from portal.core.forms import error_summary_params
     from portal.core.time import format_date, format_datetime, format_day
 
     app.add_template_global(error_summary_params)
+    # The Code's stages and limits, read by every page, email and report that states them.
+    app.add_template_global(complaint_code, "complaint_code")
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_day, "long_date")

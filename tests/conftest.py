@@ -3,17 +3,26 @@
 The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set, and in
 parallel (pytest-xdist), each worker with a database of its own. The schema is built once per
 worker through the Alembic migrations and one app serves every test, so templates compile
-once; each test's settings are put back and its rows deleted afterwards, so tests never see
-each other's data. A test that needs an app of its own (other settings at start-up, a route
-of its own) builds one with ``make_app`` or the ``fresh_app`` fixture.
+once. Each test runs inside one database transaction that is rolled back when it ends; the
+code under test commits as it does for real, to savepoints inside that transaction. Its
+settings are put back too, so tests never see each other's data or configuration.
+
+A test whose work leaves the test's own connection (threads, a second app, a served browser
+session) needs real commits: mark it ``@pytest.mark.real_commits`` (the ``live_server`` and
+``fresh_app`` fixtures imply it), and its rows are deleted afterwards instead. A test that
+needs an app of its own (other settings at start-up, a route of its own) builds one with
+``make_app`` or the ``fresh_app`` fixture.
 """
 
 import os
 import re
+from contextlib import contextmanager
 
 import flask_migrate
 import pytest
 import sqlalchemy as sa
+from flask import current_app
+from flask_sqlalchemy.session import Session
 
 from config import database_url as normalise_database_url
 from portal import create_app
@@ -101,17 +110,82 @@ def session_app(migrated_database, tmp_path_factory):
     return make_app(migrated_database, tmp_path_factory.mktemp("app"))
 
 
+class OnTheTestConnection(Session):
+    """The app's session, on the test's connection while a test runs in a rolled-back
+    transaction; any other app a test builds keeps its own engine."""
+
+    connections: dict[int, sa.Connection] = {}
+
+    def get_bind(self, *args, **kwargs):
+        connection = self.connections.get(id(current_app._get_current_object()))
+        return connection if connection is not None else super().get_bind(*args, **kwargs)
+
+
+def sqlite_connection(connection: sa.Connection):
+    return connection.connection.driver_connection if connection.dialect.name == "sqlite" else None
+
+
+def begin_for_savepoints(connection: sa.Connection) -> sa.Transaction:
+    """Begin the test's transaction. On SQLite, the sqlite3 module starts and ends transactions
+    on its own, and savepoints inside one fail (SQLAlchemy's pysqlite notes): for this one
+    connection it is told not to, and the transaction is begun by hand."""
+    transaction = connection.begin()
+    if sqlite := sqlite_connection(connection):
+        sqlite.isolation_level = None
+        connection.exec_driver_sql("BEGIN")
+    return transaction
+
+
+@contextmanager
+def rolled_back(app):
+    """Run the test in one transaction that is rolled back at the end. Every session the app
+    opens meanwhile (one per request or app context) works on that transaction's connection,
+    and its commits release savepoints instead of committing."""
+    with app.app_context():
+        engine = db.engine
+    connection = engine.connect()
+    transaction = begin_for_savepoints(connection)
+    app_session = db.session
+    db.session = db._make_scoped_session({"class_": OnTheTestConnection, "join_transaction_mode": "create_savepoint"})
+    OnTheTestConnection.connections[id(app)] = connection
+    try:
+        yield
+    finally:
+        # Each app context removed its own session as it ended.
+        del OnTheTestConnection.connections[id(app)]
+        db.session = app_session
+        transaction.rollback()
+        if sqlite := sqlite_connection(connection):
+            sqlite.isolation_level = ""  # back to the module's own transactions for the pool's next user
+        connection.close()
+
+
+def needs_real_commits(request) -> bool:
+    return bool(
+        request.node.get_closest_marker("real_commits") or {"live_server", "fresh_app"} & set(request.fixturenames)
+    )
+
+
+@contextmanager
+def committed_then_deleted(app):
+    try:
+        yield
+    finally:
+        delete_rows(app)
+
+
 @pytest.fixture
-def app(session_app, tmp_path):
+def app(session_app, tmp_path, request):
     """The shared app, with this test's own mail folder and fresh in-memory rate limits; the
-    settings a test changes are put back, and its rows deleted, when it ends."""
+    settings a test changes are put back, and its rows rolled back (or deleted), when it ends."""
     saved = dict(session_app.config)
     session_app.config["MAIL_DIR"] = str(tmp_path / "mail")
     # The limiter is one object: a test that made an app of its own re-bound it to that app.
     limiter.init_app(session_app)
     limiter.reset()
-    yield session_app
-    delete_rows(session_app)
+    isolation = committed_then_deleted if needs_real_commits(request) else rolled_back
+    with isolation(session_app):
+        yield session_app
     session_app.config.clear()
     session_app.config.update(saved)
 

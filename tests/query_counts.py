@@ -1,8 +1,14 @@
 """How many SQL statements a page costs: pages must cost the same however many rows they show."""
 
+import re
+
 import sqlalchemy as sa
 
 from portal.extensions import db
+
+# The test's rolled-back transaction turns the page's commits into savepoints; in production
+# they are commits, which send no statement of their own.
+SAVEPOINTS = re.compile(r"^\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)\b", re.IGNORECASE)
 
 
 def count_queries(app, client, path: str) -> int:
@@ -10,7 +16,8 @@ def count_queries(app, client, path: str) -> int:
     statements = []
 
     def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
+        if not SAVEPOINTS.match(statement):
+            statements.append(statement)
 
     with app.app_context():
         engine = db.engine

@@ -367,6 +367,7 @@ def test_assign_refuses_someone_who_is_not_an_active_caseworker(app, transport):
 # --- at the same moment ---------------------------------------------------------------------
 
 
+@pytest.mark.real_commits
 def test_cases_routed_at_the_same_moment_are_assigned_once_each_and_stay_balanced(app, transport):
     """Thirty cases routed from ten threads at once, each with its own session and commits,
     into a team of three: every case gets exactly one caseworker, nobody gets more than one

@@ -857,6 +857,7 @@ def test_a_decision_or_outcome_sent_without_its_token_is_shown_again_and_changes
     assert snapshot(csrf_app) == before
 
 
+@pytest.mark.real_commits
 def test_two_managers_publishing_the_outcome_at_once_tell_people_only_once(app, users, outbox):
     from portal.consultations import outcome
     from portal.core.time import london_today, utcnow

@@ -358,6 +358,7 @@ def test_sending_twice_makes_one_case(app, client, category_id, outbox):
     assert len(outbox.messages(template="case_received")) == 1
 
 
+@pytest.mark.real_commits
 def test_two_clicks_at_once_make_one_case(app, client, category_id):
     walk(client, category_id)
     cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
@@ -425,6 +426,7 @@ def complete_answers(category_id: int, number: int) -> dict:
     }
 
 
+@pytest.mark.real_commits
 def test_fifty_submissions_at_once_get_fifty_distinct_references(app, category_id):
     """Released together by a barrier, as many app servers would. On PostgreSQL the counter
     row's lock does the work; on SQLite, its single writer."""

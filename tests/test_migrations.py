@@ -1,6 +1,7 @@
 """The Alembic migrations build exactly the schema the models describe, and can be undone."""
 
 import flask_migrate
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -9,6 +10,9 @@ from portal.extensions import db
 
 # Made by hand in a migration because models cannot describe it: the full-text search index.
 HAND_MADE_INDEXES = {"ix_feedback_case_search"}
+
+# Migrations run on connections of their own, outside the test's rolled-back transaction.
+pytestmark = pytest.mark.real_commits
 
 
 def include_object(obj, name, type_, reflected, compare_to):

@@ -422,6 +422,7 @@ def test_the_outbox_page_pages_its_rows_with_a_fixed_number_of_queries(app, clie
     assert ">Message 2<" in second and "Message 59" not in second
 
 
+@pytest.mark.real_commits
 def test_the_migration_encrypts_waiting_bodies_and_erases_sent_ones(app, outbox):
     insert = sa.text(
         "INSERT INTO outbox_message (created_at, recipient, subject, body, template, status, attempts)"

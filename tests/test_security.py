@@ -105,9 +105,9 @@ def make(app, role="parent", **kwargs):
 
 def snapshot(app) -> dict:
     """Every row of every table, to show that a refused request changed nothing."""
-    with app.app_context(), db.engine.connect() as connection:
+    with app.app_context():
         return {
-            table.name: sorted(repr(tuple(row)) for row in connection.execute(table.select()))
+            table.name: sorted(repr(tuple(row)) for row in db.session.execute(table.select()))
             for table in db.metadata.sorted_tables
         }
 

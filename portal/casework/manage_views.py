@@ -452,4 +452,5 @@ def cases():
         statuses=STATUS_LABELS,
         deadline_of=clocks.next_deadline,
         state_of=lambda due: clocks.state(due, today),
+        due_soon_days=clocks.DUE_SOON_WORKING_DAYS,
     )

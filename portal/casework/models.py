@@ -31,8 +31,8 @@ class DeadlineChange(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("feedback_case.id", ondelete="CASCADE"), index=True)
-    stage: Mapped[int] = mapped_column(sa.SmallInteger)
-    # "acknowledge" or "respond"
+    stage: Mapped[int] = mapped_column(sa.SmallInteger)  # one of complaint_code.STAGES
+    # "acknowledge" or "respond" (clocks.ACKNOWLEDGE, clocks.RESPOND)
     clock: Mapped[str] = mapped_column(sa.String(12))
     old_date: Mapped[date | None] = mapped_column(sa.Date)
     new_date: Mapped[date | None] = mapped_column(sa.Date)
@@ -64,8 +64,8 @@ class CaseOutcome(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("feedback_case.id", ondelete="CASCADE"), index=True)
     # Both empty for a compliment, suggestion or question: answered, with no finding and no stage.
-    stage: Mapped[int | None] = mapped_column(sa.SmallInteger)
-    outcome: Mapped[str | None] = mapped_column(sa.String(20))
+    stage: Mapped[int | None] = mapped_column(sa.SmallInteger)  # one of complaint_code.STAGES
+    outcome: Mapped[str | None] = mapped_column(sa.String(20))  # one of LABELS
     summary: Mapped[str] = mapped_column(sa.Text)
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -85,6 +85,7 @@ class Remedy(db.Model):
 
     __tablename__ = "remedy"
 
+    POLICY_CHANGED = "policy_changed"
     KINDS = {
         "apology": "An apology",
         "explanation": "An explanation",
@@ -92,7 +93,7 @@ class Remedy(db.Model):
         "record_corrected": "A record corrected",
         "financial": "A financial remedy",
         "service_provided": "A service provided",
-        "policy_changed": "A policy or practice changed",
+        POLICY_CHANGED: "A policy or practice changed",
     }
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,6 +12,7 @@ from portal.accounts import roles
 from portal.accounts.models import Team, User
 from portal.casework import clocks
 from portal.casework.models import CaseworkerSettings
+from portal.core.complaint_code import STAGE_2, STAGE_LABELS
 from portal.core.forms import whole_number
 from portal.core.paging import Paged, clamp_page
 from portal.core.time import london_today
@@ -23,7 +24,7 @@ PER_PAGE = 25
 LISTS = {
     "unassigned": "Unassigned",
     "overdue": "Overdue",
-    "stage2": "Stage 2",
+    "stage2": STAGE_LABELS[STAGE_2],
 }
 
 
@@ -164,7 +165,7 @@ def list_condition(name: str, *, team: str = "", caseworker_id: int | None = Non
     if name == "overdue":
         return clocks.next_deadline_sql() < on
     if name == "stage2":
-        return sa.and_(Case.is_open, Case.stage == 2)
+        return sa.and_(Case.is_open, Case.stage == STAGE_2)
     condition = sa.and_(Case.is_open, Case.caseworker_id.is_(None))
     if team == "none":
         condition = sa.and_(condition, Case.team_id.is_(None))

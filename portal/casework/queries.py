@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from portal.accounts import roles
 from portal.casework import clocks
 from portal.casework.access import visible_to
+from portal.core.complaint_code import STAGES
 from portal.core.forms import whole_number
 from portal.core.time import london_today
 from portal.extensions import db
@@ -95,7 +96,7 @@ def search_condition(text: str):
 
 def filtered(filters: Filters, user):
     query = sa.select(Case).where(visible_to(user), queue_condition(filters.queue, user), search_condition(filters.q))
-    if filters.stage in ("1", "2"):
+    if filters.stage in {str(stage) for stage in STAGES}:
         query = query.where(Case.stage == int(filters.stage))
     elif filters.stage == "none":
         query = query.where(Case.stage.is_(None))

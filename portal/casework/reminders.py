@@ -1,5 +1,6 @@
 """Reminders for cron (`flask --app wsgi sla remind`): caseworkers hear about their cases due
-within 2 working days, team leads about overdue ones; each once per case and deadline."""
+soon (within clocks.DUE_SOON_WORKING_DAYS working days), team leads about overdue ones; each once
+per case and deadline."""
 
 import sqlalchemy as sa
 

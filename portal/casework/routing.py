@@ -18,6 +18,7 @@ from portal.accounts import roles
 from portal.accounts.models import Team, User
 from portal.casework.models import CaseworkerSettings
 from portal.core import audit
+from portal.core.complaint_code import STAGE_2
 from portal.core.links import public_url
 from portal.core.rules import RuleError
 from portal.core.time import utcnow
@@ -130,7 +131,7 @@ def assign(case: Case, caseworker: User | None, reason: str, actor=None, *, team
     if caseworker is not None:
         if caseworker.role != roles.CASEWORKER or not caseworker.is_active:
             raise AssignmentError(f"{caseworker.name} is not an active caseworker")
-        if case.stage == 2 and caseworker.id == case.stage1_caseworker_id:
+        if case.stage == STAGE_2 and caseworker.id == case.stage1_caseworker_id:
             raise AssignmentError(f"{caseworker.name} handled stage 1, so someone else must handle stage 2")
     old = case.caseworker_id
     case.caseworker = caseworker
@@ -151,7 +152,7 @@ def assign(case: Case, caseworker: User | None, reason: str, actor=None, *, team
 
 def route(case: Case, actor=None) -> User | None:
     """Find the case a named caseworker, or leave it in the team's queue. Returns who."""
-    exclude = {case.stage1_caseworker_id} if case.stage == 2 and case.stage1_caseworker_id else set()
+    exclude = {case.stage1_caseworker_id} if case.stage == STAGE_2 and case.stage1_caseworker_id else set()
     _lock_team(case.team_id)
     caseworker = continuity_caseworker(case, exclude)
     if caseworker is not None:

@@ -1,6 +1,12 @@
-"""The limits of the Ombudsman's Complaint Handling Code (2024), in working days, by stage.
-Defined here once: the clocks, reports, PDFs and the family's pages read them from here."""
+"""The Ombudsman's Complaint Handling Code (2024): its two stages, and its limits in working days
+by stage. Defined here once: the clocks, reports, PDFs and the family's pages read them from here
+(templates as ``complaint_code``, a template global)."""
 
-ACKNOWLEDGE_DAYS = {1: 5, 2: 5}
-RESPOND_DAYS = {1: 10, 2: 20}
-MAX_EXTENSION_DAYS = {1: 10, 2: 20}
+STAGE_1 = 1
+STAGE_2 = 2
+STAGES = (STAGE_1, STAGE_2)
+STAGE_LABELS = {STAGE_1: "Stage 1", STAGE_2: "Stage 2"}
+
+ACKNOWLEDGE_DAYS = {STAGE_1: 5, STAGE_2: 5}
+RESPOND_DAYS = {STAGE_1: 10, STAGE_2: 20}
+MAX_EXTENSION_DAYS = {STAGE_1: 10, STAGE_2: 20}

@@ -6,15 +6,17 @@ Pure functions over the answers dictionary, so the branching can be tested on it
 from dataclasses import dataclass
 from typing import Callable
 
+from portal.feedback.models import COMPLAINT, COMPLIMENT, QUESTION, SUGGESTION
+
 Answers = dict
 
+# The first question's choices: each kind of feedback, as something to do.
 KINDS = {
-    "complaint": "Make a complaint",
-    "compliment": "Give a compliment",
-    "suggestion": "Make a suggestion",
-    "question": "Ask a question",
+    COMPLAINT: "Make a complaint",
+    COMPLIMENT: "Give a compliment",
+    SUGGESTION: "Make a suggestion",
+    QUESTION: "Ask a question",
 }
-KIND_NOUNS = {"complaint": "complaint", "compliment": "compliment", "suggestion": "suggestion", "question": "question"}
 
 # Triage: disagreements with these decisions have their own statutory route.
 TRIAGE_CHOICES = {
@@ -38,7 +40,7 @@ ROUTE_OF_TRIAGE = {
 
 
 def is_complaint(answers: Answers) -> bool:
-    return answers.get("kind") == "complaint"
+    return answers.get("kind") == COMPLAINT
 
 
 def wants_reply(answers: Answers) -> bool:

@@ -33,6 +33,28 @@ class ReferenceCounter(db.Model):
     last_number: Mapped[int] = mapped_column(default=0)
 
 
+# --- what kind of feedback a case is --------------------------------------------------------
+
+COMPLAINT = "complaint"
+COMPLIMENT = "compliment"
+SUGGESTION = "suggestion"
+QUESTION = "question"
+
+# In the order the intake offers them. The value itself is the word in a sentence ("your complaint").
+KIND_LABELS = {
+    COMPLAINT: "Complaint",
+    COMPLIMENT: "Compliment",
+    SUGGESTION: "Suggestion",
+    QUESTION: "Question",
+}
+# As reports count them.
+KIND_PLURALS = {
+    COMPLAINT: "Complaints",
+    COMPLIMENT: "Compliments",
+    SUGGESTION: "Suggestions",
+    QUESTION: "Questions",
+}
+
 # --- where a case has got to -----------------------------------------------------------------
 
 RECEIVED = "received"
@@ -62,9 +84,10 @@ class Case(db.Model):
     reference: Mapped[str] = mapped_column(sa.String(20), unique=True)
     # The draft it came from: a second submission of the same draft finds this case instead.
     submission_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    kind: Mapped[str] = mapped_column(sa.String(12))
+    kind: Mapped[str] = mapped_column(sa.String(12))  # one of KIND_LABELS
     category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("category.id", ondelete="SET NULL"), index=True)
     status: Mapped[str] = mapped_column(sa.String(20))  # one of STATUS_LABELS
+    # One of complaint_code.STAGES for a complaint; None for other feedback.
     stage: Mapped[int | None] = mapped_column(sa.SmallInteger)
     urgent: Mapped[bool] = mapped_column(default=False)
     # The family asked to be told when the council publishes a change this feedback is evidence for.
@@ -121,15 +144,19 @@ class Case(db.Model):
         back_populates="case", order_by="Attachment.id", cascade="all, delete-orphan"
     )
 
-    __table_args__ = (
-        sa.CheckConstraint(
-            sa.column("kind").in_(("complaint", "compliment", "suggestion", "question")), name="kind_known"
-        ),
-    )
+    __table_args__ = (sa.CheckConstraint(sa.column("kind").in_(tuple(KIND_LABELS)), name="kind_known"),)
 
     @property
     def is_complaint(self) -> bool:
-        return self.kind == "complaint"
+        return self.kind == COMPLAINT
+
+    @property
+    def is_question(self) -> bool:
+        return self.kind == QUESTION
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
 
     @hybrid_property
     def is_open(self) -> bool:

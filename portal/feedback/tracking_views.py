@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from portal.accounts import roles
 from portal.accounts.permissions import role_required
-from portal.core.complaint_code import ACKNOWLEDGE_DAYS
+from portal.core.complaint_code import ACKNOWLEDGE_DAYS, STAGE_2
 from portal.core.files import FileRefused, download_response
 from portal.core.forms import form_page
 from portal.extensions import db, limiter
@@ -128,7 +128,7 @@ def escalate(reference: str):
         services.escalate(case, form.reason.data, current_user)
         db.session.commit()
         flash(
-            f"You have asked for a stage 2 review. We will acknowledge it within {ACKNOWLEDGE_DAYS[2]} working days.",
+            f"You have asked for a stage 2 review. We will acknowledge it within {ACKNOWLEDGE_DAYS[STAGE_2]} working days.",
             "success",
         )
         return redirect(url_for("tracking.case", reference=case.reference))

@@ -149,6 +149,7 @@ def question(slug: str):
         form=form,
         step=step,
         answers=answers,
+        is_complaint=journey.is_complaint(answers),
         back_url=_back_link(step, answers, change),
         categories=_categories(),
         mediation_deadline=services.mediation_deadline(form.decision_letter_date.data)

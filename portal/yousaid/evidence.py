@@ -23,10 +23,10 @@ from portal.consultations.models import Answer, Response, answer_theme
 from portal.core.terms import Term, parse_term
 from portal.core.time import LONDON
 from portal.extensions import db
-from portal.feedback.models import Case
+from portal.feedback.models import COMPLAINT, COMPLIMENT, SUGGESTION, Case
 
 # The kinds of feedback counted, with the field each is counted in.
-FEEDBACK_KINDS = {"complaint": "complaints", "compliment": "compliments", "suggestion": "suggestions"}
+FEEDBACK_KINDS = {COMPLAINT: "complaints", COMPLIMENT: "compliments", SUGGESTION: "suggestions"}
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,18 @@ class Evidence:
 
 
 NONE = Evidence()
+
+
+def evidence_sentence(evidence: Evidence) -> str:
+    """The counts in a sentence, for the feed and the PDF (pages use yousaid/_macros.html)."""
+
+    def many(number: int, one: str) -> str:
+        return f"{number} {one}" if number == 1 else f"{number} {one}s"
+
+    return (
+        f"Evidence this term: {many(evidence.complaints, 'complaint')}, {many(evidence.compliments, 'compliment')}, "
+        f"{many(evidence.suggestions, 'suggestion')} and {many(evidence.answers, 'consultation answer')} about this theme."
+    )
 
 
 def starts_at(term: Term) -> datetime:

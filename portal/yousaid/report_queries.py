@@ -46,20 +46,17 @@ from typing import Protocol
 
 import sqlalchemy as sa
 
+from portal.casework.clocks import ACKNOWLEDGE, RESPOND
 from portal.casework.models import CaseOutcome, DeadlineChange, OmbudsmanReferral, Remedy, outcome_theme
 from portal.casework.services import NOT_COMPLAINT_REASONS
-from portal.core.complaint_code import ACKNOWLEDGE_DAYS
+from portal.core.complaint_code import ACKNOWLEDGE_DAYS, STAGE_1, STAGE_2, STAGE_LABELS, STAGES
 from portal.core.models import LearningTheme
 from portal.core.time import LONDON, london_midnight, utcnow
 from portal.extensions import db
-from portal.feedback.models import Case, Category
+from portal.feedback.models import COMPLAINT, KIND_PLURALS, Case, Category
 
-COMPLAINT = "complaint"
-OTHER_KINDS = {"compliment": "Compliments", "suggestion": "Suggestions", "question": "Questions"}
-KINDS = {COMPLAINT: "Complaints", **OTHER_KINDS}  # every kind of feedback, in the order shown
-STAGES = (1, 2)
-# The same at both stages.
-ACKNOWLEDGE_WORKING_DAYS = ACKNOWLEDGE_DAYS[1]
+KINDS = KIND_PLURALS  # every kind of feedback, in the order shown
+OTHER_KINDS = {kind: label for kind, label in KINDS.items() if kind != COMPLAINT}
 
 # Where triage at intake pointed a family (they could still go on to complain).
 TRIAGE_ROUTES = {
@@ -211,7 +208,7 @@ class ComplaintsReport:
 
     @property
     def policies_changed(self) -> RemedyFigure:
-        return next(remedy for remedy in self.remedies if remedy.kind == "policy_changed")
+        return next(remedy for remedy in self.remedies if remedy.kind == Remedy.POLICY_CHANGED)
 
     def figures(self) -> list[tuple[str, str, str, int | str | None]]:
         """Every figure on the page as (section, measure, breakdown, value): the CSV's rows."""
@@ -247,27 +244,29 @@ class ComplaintsReport:
     def _outcome_rows(self):
         """Findings at each stage."""
         for stage in STAGES:
-            yield ("Outcomes", f"Stage {stage} responses with a finding", "All findings", self.outcomes_total(stage))
+            measure = f"{STAGE_LABELS[stage]} responses with a finding"
+            yield ("Outcomes", measure, "All findings", self.outcomes_total(stage))
             for figure in self.outcomes[stage]:
-                yield ("Outcomes", f"Stage {stage} responses with a finding", figure.label, figure.value)
-                yield ("Outcomes", f"Stage {stage} responses with a finding (%)", figure.label, figure.share)
+                yield ("Outcomes", measure, figure.label, figure.value)
+                yield ("Outcomes", f"{measure} (%)", figure.label, figure.share)
 
     def _timescale_rows(self):
         """Acknowledgements and responses against the Code's deadlines."""
         for stage in STAGES:
             times = self.timescales[stage]
-            measure = f"Stage {stage} acknowledgements"
+            days = ACKNOWLEDGE_DAYS[stage]
+            measure = f"{STAGE_LABELS[stage]} acknowledgements"
             yield ("Timescales", measure, "Sent", times.acknowledged)
-            yield ("Timescales", measure, f"Within {ACKNOWLEDGE_WORKING_DAYS} working days", times.acknowledged_on_time)
+            yield ("Timescales", measure, f"Within {days} working days", times.acknowledged_on_time)
             yield ("Timescales", measure, "Late", times.acknowledged_late)
             yield ("Timescales", measure, "Deadline not recorded", times.acknowledged_no_deadline)
             yield (
                 "Timescales",
-                f"{measure} within {ACKNOWLEDGE_WORKING_DAYS} working days (%)",
+                f"{measure} within {days} working days (%)",
                 "",
                 times.acknowledged_on_time_percent,
             )
-            measure = f"Stage {stage} responses"
+            measure = f"{STAGE_LABELS[stage]} responses"
             yield ("Timescales", measure, "Sent", times.responded)
             yield ("Timescales", measure, "By the deadline that applied", times.responded_on_time)
             yield ("Timescales", measure, "Late", times.responded_late)
@@ -275,13 +274,13 @@ class ComplaintsReport:
             yield ("Timescales", f"{measure} by the deadline that applied (%)", "", times.responded_on_time_percent)
             yield (
                 "Timescales",
-                f"Stage {stage} complaints waiting past the deadline at the end of the period",
+                f"{STAGE_LABELS[stage]} complaints waiting past the deadline at the end of the period",
                 "For an acknowledgement",
                 times.waiting_acknowledgement_overdue,
             )
             yield (
                 "Timescales",
-                f"Stage {stage} complaints waiting past the deadline at the end of the period",
+                f"{STAGE_LABELS[stage]} complaints waiting past the deadline at the end of the period",
                 "For a response",
                 times.waiting_response_overdue,
             )
@@ -290,16 +289,16 @@ class ComplaintsReport:
         """Extensions, and what reached the Ombudsman."""
         for stage in STAGES:
             times = self.timescales[stage]
-            yield ("Extensions", f"Stage {stage} extensions agreed", "", self.extensions[stage])
+            yield ("Extensions", f"{STAGE_LABELS[stage]} extensions agreed", "", self.extensions[stage])
             yield (
                 "Extensions",
-                f"Stage {stage} responses sent after an extension",
+                f"{STAGE_LABELS[stage]} responses sent after an extension",
                 "Sent",
                 times.responded_after_extension,
             )
             yield (
                 "Extensions",
-                f"Stage {stage} responses sent after an extension",
+                f"{STAGE_LABELS[stage]} responses sent after an extension",
                 "By the extended deadline",
                 times.responded_after_extension_on_time,
             )
@@ -458,14 +457,14 @@ def _stage_clocks(start: datetime, end: datetime):
 
     def history(clock: str, column, *, first: bool = False):
         change = sa.select(column).where(
-            DeadlineChange.case_id == Case.id, DeadlineChange.stage == 1, DeadlineChange.clock == clock
+            DeadlineChange.case_id == Case.id, DeadlineChange.stage == STAGE_1, DeadlineChange.clock == clock
         )
         return change.order_by(DeadlineChange.id if first else DeadlineChange.id.desc()).limit(1).scalar_subquery()
 
     current = sa.select(
         Case.id.label("case_id"),
         sa.cast(Case.stage, sa.Integer).label("stage"),
-        sa.case((Case.stage == 2, Case.escalated_at), else_=Case.received_at).label("started_at"),
+        sa.case((Case.stage == STAGE_2, Case.escalated_at), else_=Case.received_at).label("started_at"),
         Case.closed_at.label("ended_at"),
         Case.acknowledge_by.label("acknowledge_by"),
         Case.acknowledged_at.label("acknowledged_at"),
@@ -475,27 +474,27 @@ def _stage_clocks(start: datetime, end: datetime):
     ).where(
         in_procedure,
         Case.stage.in_(STAGES),
-        sa.case((Case.stage == 2, Case.escalated_at), else_=Case.received_at) < end,
+        sa.case((Case.stage == STAGE_2, Case.escalated_at), else_=Case.received_at) < end,
         sa.or_(Case.closed_at.is_(None), Case.closed_at >= start),
     )
     stage1_of_escalated = sa.select(
         Case.id,
-        sa.literal(1, sa.Integer),
+        sa.literal(STAGE_1, sa.Integer),
         Case.received_at,
         Case.escalated_at,
-        history("acknowledge", DeadlineChange.new_date),
-        history("respond", DeadlineChange.changed_at, first=True),
-        history("respond", DeadlineChange.new_date),
+        history(ACKNOWLEDGE, DeadlineChange.new_date),
+        history(RESPOND, DeadlineChange.changed_at, first=True),
+        history(RESPOND, DeadlineChange.new_date),
         sa.select(sa.func.min(CaseOutcome.recorded_at))
-        .where(CaseOutcome.case_id == Case.id, CaseOutcome.stage == 1)
+        .where(CaseOutcome.case_id == Case.id, CaseOutcome.stage == STAGE_1)
         .scalar_subquery(),
         sa.exists().where(
             DeadlineChange.case_id == Case.id,
-            DeadlineChange.stage == 1,
-            DeadlineChange.clock == "respond",
+            DeadlineChange.stage == STAGE_1,
+            DeadlineChange.clock == RESPOND,
             DeadlineChange.old_date.is_not(None),
         ),
-    ).where(in_procedure, Case.stage == 2, Case.received_at < end, Case.escalated_at >= start)
+    ).where(in_procedure, Case.stage == STAGE_2, Case.received_at < end, Case.escalated_at >= start)
     return sa.union_all(current, stage1_of_escalated).subquery("stage_clocks")
 
 
@@ -573,7 +572,7 @@ def _extensions(report: ComplaintsReport, start: datetime, end: datetime) -> Non
     rows = db.session.execute(
         sa.select(DeadlineChange.stage, sa.func.count(DeadlineChange.id).label("extensions"))
         .where(
-            DeadlineChange.clock == "respond",
+            DeadlineChange.clock == RESPOND,
             DeadlineChange.old_date.is_not(None),
             _between(DeadlineChange.changed_at, start, end),
         )

@@ -30,7 +30,7 @@ from sqlalchemy.orm import contains_eager
 from portal.accounts.models import User
 from portal.consultations.models import OPEN, UPCOMING, Consultation
 from portal.core import audit
-from portal.core.complaint_code import RESPOND_DAYS
+from portal.core.complaint_code import ACKNOWLEDGE_DAYS, RESPOND_DAYS, STAGE_1, STAGE_2, STAGE_LABELS, STAGES
 from portal.core.links import public_url
 from portal.core.models import LearningTheme
 from portal.core.rules import RuleError
@@ -38,7 +38,7 @@ from portal.core.terms import Term, parse_term, term_of
 from portal.core.time import LONDON, format_date, format_day, utcnow
 from portal.extensions import db
 from portal.yousaid import pdf, report_queries
-from portal.yousaid.evidence import NONE, Evidence, evidence_of
+from portal.yousaid.evidence import NONE, Evidence, evidence_of, evidence_sentence
 from portal.yousaid.models import TermlyUpdate, YouSaidEntry
 from portal.yousaid.report_queries import ComplaintsReport, FeedbackReceived, StageTimescales
 
@@ -52,7 +52,6 @@ AUDIT_LABELS = {
 TEXT_FIELDS = ("introduction", "priorities")
 # The parts of the complaints report a termly update shows.
 REPORT_SECTIONS = ("volumes", "outcomes", "timescales", "extensions")
-ACKNOWLEDGE_DAYS = report_queries.ACKNOWLEDGE_WORKING_DAYS
 
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
@@ -177,7 +176,7 @@ class TermlyFigures:
 
     @property
     def timescales(self) -> list[StageTimescales]:
-        return [self.complaints.timescales[stage] for stage in report_queries.STAGES]
+        return [self.complaints.timescales[stage] for stage in STAGES]
 
     def outcomes(self, stage: int):
         return self.complaints.outcomes[stage]
@@ -231,9 +230,9 @@ def assemble(
         complaints = ComplaintsReport(
             period=term,
             as_of=as_of,
-            outcomes={stage: [] for stage in report_queries.STAGES},
-            timescales={stage: StageTimescales(stage) for stage in report_queries.STAGES},
-            extensions={stage: 0 for stage in report_queries.STAGES},
+            outcomes={stage: [] for stage in STAGES},
+            timescales={stage: StageTimescales(stage) for stage in STAGES},
+            extensions={stage: 0 for stage in STAGES},
         )
         feedback = FeedbackReceived(kinds=[], categories=[], total=0)
     entries = _entries(term)
@@ -410,21 +409,19 @@ def _pdf_feedback(blocks: list[tuple], figures: TermlyFigures) -> None:
 
 def _pdf_complaints(blocks: list[tuple], figures: TermlyFigures) -> None:
     blocks.append(("h2", "Complaints: how quickly we responded"))
-    blocks.append(
-        (
-            "p",
-            f"The Code sets these limits: acknowledge within {ACKNOWLEDGE_DAYS} working days at each stage; "
-            f"respond within {RESPOND_DAYS[1]} working days of acknowledging at stage 1 and {RESPOND_DAYS[2]} at "
-            "stage 2, or by an extended deadline.",
-        )
-    )
+    blocks.append(("p", _code_limits()))
     for times in figures.timescales:
         blocks.append(
-            ("table", f"Stage {times.stage} timescales", ["Measure", "Complaints"], _timescale_rows(figures, times))
+            (
+                "table",
+                f"{STAGE_LABELS[times.stage]} timescales",
+                ["Measure", "Complaints"],
+                _timescale_rows(figures, times),
+            )
         )
 
     blocks.append(("h2", "Outcomes"))
-    for stage in report_queries.STAGES:
+    for stage in STAGES:
         total = figures.outcomes_total(stage)
         rows = [
             [figure.label, f"{figure.value} ({figure.share}%)" if total else figure.value]
@@ -433,11 +430,24 @@ def _pdf_complaints(blocks: list[tuple], figures: TermlyFigures) -> None:
         blocks.append(
             (
                 "table",
-                f"Stage {stage} outcomes ({total} {'response' if total == 1 else 'responses'})",
+                f"{STAGE_LABELS[stage]} outcomes ({total} {'response' if total == 1 else 'responses'})",
                 ["Finding", "Responses"],
                 rows,
             )
         )
+
+
+def _code_limits() -> str:
+    """The Code's limits in a sentence, for the PDF (the page lists them: partials/_how_we_count.html)."""
+    first, second = ACKNOWLEDGE_DAYS[STAGE_1], ACKNOWLEDGE_DAYS[STAGE_2]
+    if first == second:
+        acknowledge = f"acknowledge within {first} working days at each stage"
+    else:
+        acknowledge = f"acknowledge within {first} working days at stage 1 and {second} at stage 2"
+    return (
+        f"The Code sets these limits: {acknowledge}; respond within {RESPOND_DAYS[STAGE_1]} working days of "
+        f"acknowledging at stage 1 and {RESPOND_DAYS[STAGE_2]} at stage 2, or by an extended deadline."
+    )
 
 
 def _pdf_you_said_we_did(blocks: list[tuple], figures: TermlyFigures) -> None:
@@ -488,7 +498,7 @@ def _timescale_rows(figures: TermlyFigures, times: StageTimescales) -> list[list
     return [
         ["Acknowledgements sent", times.acknowledged],
         [
-            f"Acknowledged within {ACKNOWLEDGE_DAYS} working days",
+            f"Acknowledged within {ACKNOWLEDGE_DAYS[times.stage]} working days",
             _share(
                 times.acknowledged_on_time,
                 times.acknowledged - times.acknowledged_no_deadline,
@@ -506,16 +516,6 @@ def _timescale_rows(figures: TermlyFigures, times: StageTimescales) -> list[list
         [f"Waiting past the deadline for an acknowledgement on {day}", times.waiting_acknowledgement_overdue],
         [f"Waiting past the deadline for a response on {day}", times.waiting_response_overdue],
     ]
-
-
-def evidence_sentence(evidence: Evidence) -> str:
-    def many(number: int, one: str) -> str:
-        return f"{number} {one}" if number == 1 else f"{number} {one}s"
-
-    return (
-        f"Evidence this term: {many(evidence.complaints, 'complaint')}, {many(evidence.compliments, 'compliment')}, "
-        f"{many(evidence.suggestions, 'suggestion')} and {many(evidence.answers, 'consultation answer')} about this theme."
-    )
 
 
 def render_pdf(figures: TermlyFigures, *, council_name: str, service_name: str, consultation_url) -> bytes:

@@ -12,7 +12,7 @@ from portal.core.links import public_url
 from portal.core.time import utcnow
 from portal.yousaid import entries
 from portal.yousaid.entries import consultation_url
-from portal.yousaid.evidence import NONE, evidence_for, evidence_of
+from portal.yousaid.evidence import NONE, evidence_for, evidence_of, evidence_sentence
 from portal.yousaid.models import YouSaidEntry
 
 bp = Blueprint("you_said", __name__)
@@ -103,7 +103,7 @@ def feed():
                 [
                     f"{entries.term_label(entry.term)}. Theme: {entry.theme.name}.",
                     f"You said: {entry.you_said}",
-                    _counts_sentence(counts),
+                    evidence_sentence(counts),
                     f"We did: {entry.we_did}",
                     f"Owner: {entry.action_owner}. Status: {entry.status_label}.",
                 ]
@@ -111,16 +111,6 @@ def feed():
             type="text",
         )
     return _open(current_app.response_class(feed.atom_str(pretty=True), mimetype="application/atom+xml"))
-
-
-def _counts_sentence(counts) -> str:
-    def many(number: int, one: str) -> str:
-        return f"{number} {one}" if number == 1 else f"{number} {one}s"
-
-    return (
-        f"Evidence this term: {many(counts.complaints, 'complaint')}, {many(counts.compliments, 'compliment')}, "
-        f"{many(counts.suggestions, 'suggestion')} and {many(counts.answers, 'consultation answer')} about this theme."
-    )
 
 
 def _open_rows():
