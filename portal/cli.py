@@ -30,7 +30,8 @@ def _check_password(password: str, *inputs: str) -> None:
 @click.option("--password", envvar="DEMO_PASSWORD", required=True, help="Password for every demo account.")
 @with_appcontext
 def seed_demo(password: str) -> None:
-    """Add the demo teams, categories and accounts. Running it again changes nothing."""
+    """Add the demo data: teams, categories, accounts, cases with their history, consultations and
+    You Said, We Did. Running it again changes nothing."""
     from portal import demo
 
     _check_password(password)

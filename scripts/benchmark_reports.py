@@ -5,10 +5,10 @@
 It builds the schema through the migrations in a database of its own (by default a new SQLite
 file in a temporary directory; with --database-url, that database, which must have no tables
 unless --reuse is given, so that nobody adds 100,000 invented cases to real data), seeds the
-demo (teams, categories, themes, accounts, consultations, You Said / We Did entries) and then
-``--cases`` invented cases spread over ``--years`` years, written in bulk by
-portal.casework.demo_history.insert_bulk. A manager signs in through the test client and each
-report page is fetched ``--repeat`` times after one warm-up request. It prints, for each page,
+demo (teams, categories, themes, accounts, cases, consultations, You Said / We Did entries) and
+then ``--cases`` invented cases spread over ``--years`` years, written in bulk by
+scripts/bulk_history.py. A manager signs in through the test client and each report page is
+fetched ``--repeat`` times after one warm-up request. It prints, for each page,
 the median time in milliseconds and the number of SQL statements the page sent (counted with
 SQLAlchemy's before_cursor_execute event).
 
@@ -48,9 +48,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument("--repeat", type=int, default=5, help="timed requests per page, after one warm-up (default 5)")
     parser.add_argument("--batch", type=int, default=5000, help="cases per INSERT batch (default 5000)")
-    parser.add_argument(
-        "--with-trail", action="store_true", help="also write each case's messages and audit events (slower)"
-    )
     parser.add_argument("--no-analyze", action="store_true", help="do not ANALYZE the database after seeding")
     return parser.parse_args(argv)
 
@@ -81,8 +78,8 @@ def prepare_database(app, reuse: bool) -> None:
 
 def seed(app, args, password: str) -> dict:
     from portal import demo
-    from portal.casework.demo_history import insert_bulk
     from portal.feedback.models import Case
+    from scripts.bulk_history import insert_bulk
 
     with app.app_context(), app.test_request_context():
         started = time.perf_counter()
@@ -102,7 +99,6 @@ def seed(app, args, password: str) -> dict:
                 args.cases,
                 days=int(args.years * 365),
                 batch=args.batch,
-                trail=args.with_trail,
                 first=first,
                 progress=progress,
             )

@@ -28,6 +28,7 @@ from config import database_url as normalise_database_url
 from portal import create_app
 from portal.extensions import db, limiter
 from portal.notifications.models import OutboxMessage
+from tests import demo_rows
 from tests.factories import PASSWORD, Person, make_user
 
 
@@ -205,6 +206,21 @@ def csrf_app(app):
     """The app as it runs for real, with CSRF protection on."""
     app.config["WTF_CSRF_ENABLED"] = True
     return app
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(session_app) -> demo_rows.Rows:
+    """Every row seed-demo writes, seeded once per test process (and rolled back)."""
+    with rolled_back(session_app), session_app.app_context():
+        return demo_rows.seed_and_capture()
+
+
+@pytest.fixture
+def demo(app, demo_snapshot) -> str:
+    """The demo's content, as seed-demo makes it; the demo accounts' password."""
+    with app.app_context():
+        demo_rows.restore(demo_snapshot)
+    return demo_rows.DEMO_PASSWORD
 
 
 @pytest.fixture

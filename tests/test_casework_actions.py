@@ -11,16 +11,16 @@ from types import SimpleNamespace
 
 import pytest
 
-from portal.casework import clocks
+from portal.casework import clocks, services
 from portal.casework.models import CaseOutcome, DeadlineChange, OmbudsmanReferral, ResponseTemplate
 from portal.core.calendar import add_working_days, receipt_day
 from portal.core.models import AuditEvent, LearningTheme
-from portal.core.time import london_today
+from portal.core.time import london_today, utcnow
 from portal.extensions import db
 from portal.feedback.models import Attachment, Case, CaseMessage, FileBlob
 from portal.notifications.models import OutboxMessage
 from tests.casework_helpers import category_id, events_for, get_case, new_case, sign_in, team_id
-from tests.factories import make_user
+from tests.factories import get_user, make_user
 from tests.feedback_helpers import submit, walk
 from tests.test_files import PDF
 
@@ -297,6 +297,20 @@ def test_an_extension_too_long_is_refused_and_keeps_what_was_typed(app, client, 
     assert (len(outbox.messages()), count_of(app, DeadlineChange)) == (emails, changes)
 
 
+def test_words_for_the_family_reach_them_as_typed(app, client, desk, outbox):
+    """Family text is plain text: an apostrophe or an "&" is never turned into HTML."""
+    acknowledge(client, desk)
+    reason = "The school's records & the taxi firm's log <due Friday>."
+    assert act(client, desk, "extend", {"working_days": "5", "reason": reason}).status_code == 302
+    email = outbox.last(FAMILY_EMAIL)
+    assert reason in email.body
+    assert "&#39;" not in email.body and "&amp;" not in email.body
+    with app.app_context():
+        assert reason in db.session.scalars(db.select(CaseMessage.body).order_by(CaseMessage.id.desc())).first()
+    # The family's page escapes it once, so they read it as it was typed.
+    assert reason in text(desk.family.get(desk.family_url))
+
+
 # --- outcome ----------------------------------------------------------------------------------
 
 
@@ -431,6 +445,56 @@ def test_a_remedy_half_filled_in_is_refused_not_dropped(app, client, desk, outbo
     assert "We got this wrong." in page
     assert count_of(app, CaseOutcome) == 0
     assert len(outbox.messages()) == emails
+
+
+def test_a_half_filled_remedy_is_named_by_its_row(app, client, desk, outbox):
+    acknowledge(client, desk)
+    emails = len(outbox.messages())
+    response = act(
+        client,
+        desk,
+        "outcome",
+        outcome_form(
+            {
+                "outcome": "upheld",
+                "summary": "We got this wrong.",
+                "remedy-0-kind": "apology",
+                "remedy-0-description": "An apology from the manager",
+                "remedy-1-kind": "financial",
+            }
+        ),
+    )
+    page = text(response)
+    assert response.status_code == 200
+    assert "Remedy 2: say exactly what will be done" in page
+    assert "An apology from the manager" in page
+    assert count_of(app, CaseOutcome) == 0
+    assert len(outbox.messages()) == emails
+
+
+def test_the_remedies_are_checked_whoever_records_the_outcome(app, desk):
+    """The rule is the service's: plain (kind, description, due) rows are checked the same way."""
+    with app.test_request_context():
+        actor = get_user(desk.caseworker)
+        services.acknowledge(get_case(desk.reference), actor)
+        db.session.commit()
+        with pytest.raises(services.ActionError, match="Remedy 2: select what kind of remedy this is"):
+            services.record_outcome(
+                get_case(desk.reference),
+                actor,
+                outcome="upheld",
+                summary="We are sorry.",
+                remedies=[("apology", "An apology", None), ("", "A refund of fares", None)],
+            )
+        db.session.rollback()
+        record = services.record_outcome(
+            get_case(desk.reference),
+            actor,
+            outcome="upheld",
+            summary="We are sorry.",
+            remedies=[("", "", None), services.RemedyRow("apology", "  An apology  ")],
+        )
+        assert [(remedy.kind, remedy.description) for remedy in record.remedies] == [("apology", "An apology")]
 
 
 def test_a_question_is_answered_without_a_finding(app, client, desk, outbox):
@@ -692,6 +756,84 @@ def test_extending_before_acknowledging_and_closing_twice_are_refused(app, clien
     assert "You cannot close the case for this case now." in text(client.get(desk.url))
     with app.app_context():
         assert len(events_for(desk.reference, "case.closed")) == 1
+
+
+CLOSED = {"status": "closed"}
+ANONYMOUS = {"anonymous": True, "contact_name": None, "contact_email": None}
+ANSWERED = {"kind": "question", "status": "responded", "acknowledged_at": utcnow(), "responded_at": utcnow()}
+
+
+@pytest.mark.parametrize(
+    "fields, predicate, attempt, message",
+    [
+        (CLOSED, "can_acknowledge", lambda c, a: services.acknowledge(c, a, "Hello"), "Reopen the case before ack"),
+        (
+            CLOSED,
+            "can_request_information",
+            lambda c, a: services.request_information(c, a, "Which days?"),
+            "Reopen the case before asking",
+        ),
+        (
+            CLOSED,
+            "can_record_outcome",
+            lambda c, a: services.record_outcome(c, a, outcome="upheld", summary="Sorry."),
+            "Reopen the case before recording",
+        ),
+        (
+            CLOSED,
+            "can_transfer",
+            lambda c, a: services.transfer(c, a, team=c.team, reason="Elsewhere."),
+            "Reopen the case before transferring",
+        ),
+        (
+            CLOSED,
+            "can_mark_not_a_complaint",
+            lambda c, a: services.mark_not_a_complaint(c, a, "other_route", "Appeal."),
+            "Reopen the case before marking",
+        ),
+        (CLOSED, "can_close", lambda c, a: services.close(c, a), "already closed"),
+        (ANONYMOUS, "can_reply", lambda c, a: services.reply(c, a, "An update."), "nobody to write to"),
+        (
+            ANONYMOUS,
+            "can_request_information",
+            lambda c, a: services.request_information(c, a, "Which days?"),
+            "nobody to write to",
+        ),
+        (ANSWERED, "can_acknowledge", lambda c, a: services.acknowledge(c, a), "already been acknowledged"),
+        (
+            ANSWERED,
+            "can_record_outcome",
+            lambda c, a: services.record_outcome(c, a, outcome=None, summary="Again."),
+            "already been recorded",
+        ),
+        (ANSWERED, "can_reopen", lambda c, a: services.reopen(c, a, "More to do."), "Only a closed case"),
+    ],
+)
+def test_what_the_case_page_does_not_offer_the_service_refuses(app, desk, fields, predicate, attempt, message):
+    """The page asks the same predicate the action obeys, so a refused action never half happens."""
+    with app.test_request_context():
+        reference = new_case(category=desk.category, caseworker=desk.caseworker, **fields)
+        case = get_case(reference)
+        assert getattr(services, predicate)(case) is False
+        with pytest.raises(services.ActionError, match=message):
+            attempt(case, get_user(desk.caseworker))
+        db.session.rollback()
+        assert events_for(reference) == []
+        assert db.session.scalar(db.select(db.func.count()).where(CaseMessage.case_id == case.id)) == 0
+
+
+def test_an_anonymous_complaint_is_answered_without_a_reply_to_anyone(app, client, desk, outbox):
+    with app.app_context():
+        reference = new_case(category=desk.category, caseworker=desk.caseworker, **ANONYMOUS)
+    page = text(client.get(f"/cases/{reference}"))
+    assert "Reply to the family" not in page and "Ask the family for more information" not in page
+    assert "Record the response" in page
+    emails = len(outbox.messages())
+    response = client.post(
+        f"/cases/{reference}/outcome", data=outcome_form({"outcome": "not_upheld", "summary": "We checked."})
+    )
+    assert response.status_code == 302
+    assert len(outbox.messages()) == emails
 
 
 # --- the audit log ------------------------------------------------------------------------------

@@ -146,6 +146,16 @@ def test_stage_2_is_acknowledged_within_5_and_answered_within_20_working_days(ap
         assert get_case(reference).respond_by == date(2026, 6, 4)
 
 
+def test_the_acknowledgement_offered_promises_the_date_that_acknowledging_sets(app, frozen, caseworker):
+    frozen(date(2026, 5, 1))
+    with app.test_request_context():
+        case = get_case(started(date(2026, 4, 28), caseworker=caseworker))
+        offered = services.draft_acknowledgement(case, get_user(caseworker))
+        assert "We will send you a full response by 18 May 2026." in offered
+        services.acknowledge(case, get_user(caseworker))
+        assert case.respond_by == date(2026, 5, 18)
+
+
 # --- extensions -------------------------------------------------------------------------------
 
 
@@ -224,6 +234,35 @@ def test_each_stage_has_its_own_extension_and_stage_2_allows_up_to_20_days(app, 
             clocks.extend(case, 21, "An independent review", get_user(other))
         db.session.rollback()
         assert clocks.extend(get_case(reference), 20, "An independent review", get_user(other)) == date(2026, 7, 27)
+
+
+def test_whether_a_case_can_be_extended_is_the_rule_extending_obeys(app, frozen, caseworker):
+    """The case page asks services.can_extend; clocks.extend refuses for the same reasons."""
+    with app.app_context():
+        waiting = get_case(started(date(2026, 5, 1)))
+        assert services.can_extend(waiting) is False
+        assert "Acknowledge the case" in clocks.extension_refusal(waiting)
+    reference = acknowledged_on(app, date(2026, 5, 1), frozen, caseworker)
+    with app.test_request_context():
+        case = get_case(reference)
+        assert services.can_extend(case) is True
+        services.record_outcome(case, get_user(caseworker), outcome="upheld", summary="We are sorry.")
+        assert services.can_extend(case) is False
+        with pytest.raises(clocks.ClockError, match="The response has been sent"):
+            services.extend(case, get_user(caseworker), 5, "Waiting for records")
+        db.session.rollback()
+
+        case = get_case(reference)
+        case.status, case.closed_at = "closed", utcnow()
+        assert services.can_extend(case) is False
+        with pytest.raises(clocks.ClockError, match="Only an open complaint"):
+            clocks.extend(case, 5, "Waiting for records", None)
+        db.session.rollback()
+
+        services.extend(get_case(reference), get_user(caseworker), 5, "Waiting for records")
+        assert services.can_extend(get_case(reference)) is False
+        assert "already been extended once" in clocks.extension_refusal(get_case(reference))
+        db.session.rollback()
 
 
 # --- next deadline and its state --------------------------------------------------------------

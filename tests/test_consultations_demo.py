@@ -8,8 +8,7 @@ from portal.extensions import db
 PASSWORD = "Velvet-Compass-Meadow-19"
 
 
-def test_seed_demo_adds_consultations_in_every_state_once(app, runner):
-    assert runner.invoke(args=["seed-demo", "--password", PASSWORD]).exit_code == 0
+def test_seed_demo_adds_consultations_in_every_state_once(app, runner, demo):
     with app.app_context():
         today = london_today()
         consultations = {c.slug: c for c in db.session.scalars(db.select(m.Consultation))}

@@ -445,8 +445,7 @@ def test_staff_cannot_open_the_family_page(app, two_families, users):
     assert browser.get("/my-cases").status_code == 403
 
 
-def test_seed_demo_adds_a_spread_of_cases_once(app, runner):
-    assert runner.invoke(args=["seed-demo", "--password", "Velvet-Compass-Meadow-19"]).exit_code == 0
+def test_seed_demo_adds_a_spread_of_cases_once(app, runner, demo):
     with app.app_context():
         cases = db.session.scalars(db.select(Case)).all()
         today = london_today()
@@ -463,7 +462,7 @@ def test_seed_demo_adds_a_spread_of_cases_once(app, runner):
     assert {"received", "acknowledged", "responded", "escalated", "closed"} <= statuses
     assert overdue and len(categories) >= 8 and with_conversation and parent_cases
     assert len(set(references)) == len(references)
-    runner.invoke(args=["seed-demo", "--password", "Velvet-Compass-Meadow-19"])
+    runner.invoke(args=["seed-demo", "--password", demo])
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(Case.id))) == len(cases)
 

@@ -68,24 +68,45 @@ def start_stage(case, received: date, actor=None) -> None:
     )
 
 
+def response_due(case, on: date | None = None) -> date:
+    """When the response would be due if the case were acknowledged ``on`` (today)."""
+    return add_working_days(receipt_day(on or london_today()), RESPOND_DAYS[case.stage or 1])
+
+
 def acknowledge(case, actor) -> date:
-    """Record the acknowledgement; the response clock starts from today."""
-    if case.acknowledged_at is not None:
-        raise ClockError("This case has already been acknowledged")
+    """Record the acknowledgement; the response clock starts from today. Whether the case may
+    be acknowledged is services.can_acknowledge's to say."""
     stage = case.stage or 1
     case.acknowledged_at = utcnow()
-    due = add_working_days(receipt_day(london_today()), RESPOND_DAYS[stage])
+    due = response_due(case)
     _set(case, RESPOND, due, f"Acknowledged: respond within {RESPOND_DAYS[stage]} working days", actor)
     return due
 
 
+def extension_refusal(case) -> str | None:
+    """Why the stage's one extension cannot be used now, in words for the caseworker; None
+    when it can. An extension moves a response deadline that is still running."""
+    if not case.is_open or case.stage is None:
+        return "Only an open complaint's response deadline can be extended"
+    if case.respond_by is None:
+        return "Acknowledge the case before extending its response deadline"
+    if case.responded_at is not None:
+        return "The response has been sent, so there is no deadline left to extend"
+    if case.extension_used:
+        return f"The stage {case.stage} deadline has already been extended once, which is all the Code allows"
+    return None
+
+
+def can_extend(case) -> bool:
+    return extension_refusal(case) is None
+
+
 def extend(case, working_days: int, reason: str, actor) -> date:
     """Use the stage's one extension. The reason goes to the family (see services.extend)."""
-    stage = case.stage or 1
-    if case.respond_by is None:
-        raise ClockError("Acknowledge the case before extending its response deadline")
-    if case.extension_used:
-        raise ClockError(f"The stage {stage} deadline has already been extended once, which is all the Code allows")
+    refusal = extension_refusal(case)
+    if refusal:
+        raise ClockError(refusal)
+    stage = case.stage
     if not 1 <= working_days <= MAX_EXTENSION_DAYS[stage]:
         raise ClockError(f"A stage {stage} extension must be between 1 and {MAX_EXTENSION_DAYS[stage]} working days")
     if not reason.strip():

@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal.casework.models import CaseOutcome, OmbudsmanReferral, Remedy
-from portal.casework.services import NOT_COMPLAINT_REASONS
+from portal.casework.services import NOT_COMPLAINT_REASONS, RemedyRow
 from portal.core.forms import DayField, PortalForm, strip_whitespace
 
 
@@ -97,8 +97,11 @@ class OutcomeForm(PortalForm):
     submit = SubmitField("Record and send response", widget=GovSubmitInput())
 
 
+REMEDY_ROWS = 3
+
+
 class RemedyRowForm(PortalForm):
-    """One promised remedy; the outcome page shows three."""
+    """One promised remedy; the outcome page shows REMEDY_ROWS of them."""
 
     class Meta:
         csrf = False
@@ -113,6 +116,23 @@ class RemedyRowForm(PortalForm):
     # DayField keeps its three boxes whatever was sent, so a crafted post without them
     # re-shows the form instead of failing to draw it.
     due_on = DayField("By when", noun="date the remedy is due", required=False)
+
+    def as_typed(self) -> RemedyRow:
+        """The row for services.record_outcome, which decides whether it is a promise."""
+        valid = self.validate()
+        return RemedyRow(
+            kind=self.kind.data or "",
+            description=self.description.data or "",
+            due_on=self.due_on.data,
+            due_on_typed=any(self.due_on.raw_data or ()),
+            problem=None if valid else self._problem(),
+        )
+
+    def _problem(self) -> str:
+        """What the form could not read in the row, the date first."""
+        if self.due_on.errors:
+            return "enter the date as a real date, for example 27 3 2027"
+        return next(iter(self.errors.values()))[0]
 
 
 class CloseForm(PortalForm):

@@ -2,7 +2,9 @@
 log, writes any email to the family through the outbox, and leaves the commit to the caller."""
 
 import re
+from collections.abc import Iterable
 from datetime import date
+from typing import NamedTuple
 
 from portal.casework import clocks, routing
 from portal.casework.models import CaseOutcome, OmbudsmanReferral, Remedy, ResponseTemplate
@@ -12,6 +14,7 @@ from portal.core.links import public_url
 from portal.core.models import LearningTheme
 from portal.core.rules import RuleError
 from portal.core.time import london_today, utcnow
+from portal.core.wording import render_family_text
 from portal.extensions import db
 from portal.feedback.models import ACKNOWLEDGED, AWAITING_FAMILY, CLOSED, RECEIVED, RESPONDED, Case, CaseMessage
 from portal.feedback.services import add_attachment
@@ -49,20 +52,142 @@ class ActionError(RuleError):
     """An action the case's state does not allow, in words for the caseworker."""
 
 
+def _family_text(message: str, **context) -> str:
+    """Words for the family from templates/casework/messages/<message>.txt, each given the
+    Ombudsman's details."""
+    return render_family_text(f"casework/messages/{message}.txt", ombudsman=OMBUDSMAN, **context)
+
+
+# --- what may be done to a case now -----------------------------------------------------------
+# Each action's rule is written once, as why it is refused (None: it is allowed). The action
+# raises that reason; its can_ predicate, which the case page asks, reads the same rule.
+
+
+def _first_refusal(*rules: tuple[bool, str]) -> str | None:
+    """The reason of the first rule that does not hold."""
+    return next((reason for holds, reason in rules if not holds), None)
+
+
+def _refuse(reason: str | None) -> None:
+    if reason:
+        raise ActionError(reason)
+
+
+NO_CONTACT = "The family did not leave their details, so there is nobody to write to"
+
+
+def _acknowledge_refusal(case: Case) -> str | None:
+    return _first_refusal(
+        (case.is_open, "Reopen the case before acknowledging it"),
+        (case.acknowledged_at is None, "This case has already been acknowledged"),
+    )
+
+
+def _reply_refusal(case: Case) -> str | None:
+    return _first_refusal((not case.anonymous, NO_CONTACT))
+
+
+def _request_information_refusal(case: Case) -> str | None:
+    return _first_refusal(
+        (case.is_open, "Reopen the case before asking the family for more information"),
+        (not case.anonymous, NO_CONTACT),
+    )
+
+
+def _record_outcome_refusal(case: Case) -> str | None:
+    return _first_refusal(
+        (case.is_open, "Reopen the case before recording the response"),
+        (case.responded_at is None, "The response at this stage has already been recorded"),
+    )
+
+
+def _transfer_refusal(case: Case) -> str | None:
+    return _first_refusal((case.is_open, "Reopen the case before transferring it"))
+
+
+def _not_a_complaint_refusal(case: Case) -> str | None:
+    return _first_refusal(
+        (case.is_complaint, "Only a complaint can be marked as not a complaint"),
+        (case.is_open, "Reopen the case before marking it as not a complaint"),
+    )
+
+
+def _close_refusal(case: Case) -> str | None:
+    return _first_refusal((case.is_open, "This case is already closed"))
+
+
+def _reopen_refusal(case: Case) -> str | None:
+    return _first_refusal((not case.is_open, "Only a closed case can be reopened"))
+
+
+def _ombudsman_refusal(case: Case) -> str | None:
+    through_the_procedure = case.is_complaint and case.not_complaint_reason is None
+    return _first_refusal((through_the_procedure, "Only a complaint can be referred to the Ombudsman"))
+
+
+def can_acknowledge(case: Case) -> bool:
+    return _acknowledge_refusal(case) is None
+
+
+def can_reply(case: Case) -> bool:
+    """Open or closed, as long as the family left their details."""
+    return _reply_refusal(case) is None
+
+
+def can_add_note(case: Case) -> bool:
+    """Internal notes are for staff, whatever the case's state."""
+    return True
+
+
+def can_request_information(case: Case) -> bool:
+    return _request_information_refusal(case) is None
+
+
+# The Code's rule for its one extension per stage lives with the clocks.
+can_extend = clocks.can_extend
+
+
+def can_record_outcome(case: Case) -> bool:
+    return _record_outcome_refusal(case) is None
+
+
+def can_transfer(case: Case) -> bool:
+    return _transfer_refusal(case) is None
+
+
+def can_mark_not_a_complaint(case: Case) -> bool:
+    return _not_a_complaint_refusal(case) is None
+
+
+def can_close(case: Case) -> bool:
+    return _close_refusal(case) is None
+
+
+def can_reopen(case: Case) -> bool:
+    return _reopen_refusal(case) is None
+
+
+def can_record_ombudsman(case: Case) -> bool:
+    """A complaint that went through the procedure, open or closed: families go to the
+    Ombudsman after it, usually long after the case was closed."""
+    return _ombudsman_refusal(case) is None
+
+
+may_record_ombudsman = can_record_ombudsman  # its earlier name, for callers that use it
+
+
+# --- the actions ---------------------------------------------------------------------------
+
+
 def route_onwards(case: Case) -> str:
     """How the family can take it further: every reply ends with this."""
     if case.is_complaint and case.stage == 2:
-        return (
-            "This is the council's final response. If you are still unhappy, you can ask the "
-            f"Ombudsman to look at your complaint. {OMBUDSMAN}"
-        )
-    if case.is_complaint:
-        return (
-            "If you are unhappy with our answer, you can ask for your complaint to be looked at again "
-            "by someone else (stage 2). You do not need to give a reason: use the link to your case, "
-            "or reply to us."
-        )
-    return "If you are unhappy with how we have dealt with this, you can make a complaint through Together We CAN."
+        route = "ombudsman"
+    elif case.is_complaint:
+        route = "stage_2"
+    else:
+        route = "complaint"
+    return _family_text("route_onwards", route=route)
 
 
 def _message(case: Case, actor, body: str, *, internal: bool = False) -> CaseMessage:
@@ -84,10 +209,9 @@ def _email_family(case: Case, subject: str, body: str) -> None:
         )
 
 
-def reply(case: Case, actor, body: str, files: list[CheckedFile] = ()) -> CaseMessage:
-    """A reply the family sees on their case page and by email, ending with the route onwards."""
-    if not body.strip():
-        raise ActionError("Enter your reply")
+def _send_reply(case: Case, actor, body: str, files: Iterable[CheckedFile] = ()) -> CaseMessage:
+    """Write and email the reply, once the caller has checked that it may be sent: a request
+    for information and a recorded response go out this way too."""
     text = f"{body.strip()}\n\n{route_onwards(case)}"
     message = _message(case, actor, text)
     for checked in files:
@@ -95,6 +219,14 @@ def reply(case: Case, actor, body: str, files: list[CheckedFile] = ()) -> CaseMe
     audit.record(actor, "case.replied", case)
     _email_family(case, f"A reply about {case.reference}", text)
     return message
+
+
+def reply(case: Case, actor, body: str, files: list[CheckedFile] = ()) -> CaseMessage:
+    """A reply the family sees on their case page and by email, ending with the route onwards."""
+    _refuse(_reply_refusal(case))
+    if not body.strip():
+        raise ActionError("Enter your reply")
+    return _send_reply(case, actor, body, files)
 
 
 def add_note(case: Case, actor, body: str) -> CaseMessage:
@@ -107,8 +239,7 @@ def add_note(case: Case, actor, body: str) -> CaseMessage:
 
 
 def acknowledge(case: Case, actor, body: str | None = None) -> None:
-    if not case.is_open:
-        raise ActionError("Reopen the case before acknowledging it")
+    _refuse(_acknowledge_refusal(case))
     due = clocks.acknowledge(case, actor) if case.stage else None
     if case.stage is None:
         case.acknowledged_at = utcnow()
@@ -120,22 +251,20 @@ def acknowledge(case: Case, actor, body: str | None = None) -> None:
 
 
 def default_acknowledgement(case: Case, actor, due: date | None) -> str:
-    name = case.contact_name or "there"
-    lines = [
-        f"Dear {name},",
-        "",
-        f"Thank you for your {case.kind}. I am {actor.name} and I will be your named contact.",
-    ]
-    if due:
-        lines.append(f"We will send you a full response by {due:%-d %B %Y}.")
-    lines += ["", actor.name]
-    return "\n".join(lines)
+    return _family_text("acknowledgement", case=case, actor=actor, due=due)
+
+
+def draft_acknowledgement(case: Case, actor) -> str:
+    """The acknowledgement offered for the caseworker to check, with the date the response
+    would be due if it were sent today."""
+    return default_acknowledgement(case, actor, clocks.response_due(case) if case.stage else None)
 
 
 def request_information(case: Case, actor, body: str) -> CaseMessage:
+    _refuse(_request_information_refusal(case))
     if not body.strip():
         raise ActionError("Enter what you need from the family")
-    message = reply(case, actor, body)
+    message = _send_reply(case, actor, body)
     case.status = AWAITING_FAMILY
     audit.record(actor, "case.information_requested", case)
     return message
@@ -144,15 +273,56 @@ def request_information(case: Case, actor, body: str) -> CaseMessage:
 def extend(case: Case, actor, working_days: int, reason: str) -> date:
     """The stage's one extension; the family is told why, with the Ombudsman's details."""
     due = clocks.extend(case, working_days, reason, actor)
-    text = (
-        f"We need more time to respond to your complaint properly. {reason.strip()}\n\n"
-        f"We will now respond by {due:%-d %B %Y}.\n\n"
-        f"If you are unhappy about this delay, you can contact the Ombudsman. {OMBUDSMAN}"
-    )
+    text = _family_text("extension", reason=reason.strip(), due=due)
     _message(case, actor, text)
     audit.record(actor, "case.extended", case, working_days=working_days)
     _email_family(case, f"We need more time: {case.reference}", text)
     return due
+
+
+class RemedyRow(NamedTuple):
+    """One remedy as the caseworker typed it on the outcome page; blank fields are empty.
+    ``due_on_typed``: something was typed in the date boxes; ``problem``: what the form could
+    not read in the row, in words. A plain (kind, description, due_on) tuple will do too."""
+
+    kind: str
+    description: str
+    due_on: date | None = None
+    due_on_typed: bool = False
+    problem: str | None = None
+
+
+def asks_for_finding(case: Case) -> bool:
+    """A complaint's response states a finding (upheld or not) and any remedies; other feedback
+    is simply answered."""
+    return case.is_complaint
+
+
+def _remedy_problem(row: RemedyRow) -> str | None:
+    """What is wrong with the row. A row with nothing in it is not a promise, and is fine."""
+    if not row.kind:
+        typed = row.description.strip() or row.due_on or row.due_on_typed
+        return "select what kind of remedy this is" if typed else None
+    if not row.description.strip():
+        return "say exactly what will be done"
+    if row.problem:
+        return row.problem
+    if row.kind not in Remedy.KINDS:
+        return "select what kind of remedy this is"
+    return None
+
+
+def _promised(rows: Iterable[RemedyRow | tuple]) -> list[RemedyRow]:
+    """The rows that promise something. A promise half filled in is refused, naming its row,
+    never silently left out of the response."""
+    promised = []
+    for number, row in enumerate((RemedyRow(*row) for row in rows), start=1):
+        problem = _remedy_problem(row)
+        if problem:
+            raise ActionError(f"Remedy {number}: {problem}")
+        if row.kind:
+            promised.append(row._replace(description=row.description.strip()))
+    return promised
 
 
 def record_outcome(
@@ -161,26 +331,26 @@ def record_outcome(
     *,
     outcome: str | None,
     summary: str,
-    remedies: list[tuple[str, str, date | None]] = (),
+    remedies: Iterable[RemedyRow | tuple[str, str, date | None]] = (),
     theme_ids: list[int] = (),
 ) -> CaseOutcome:
     """The stage response: the finding (complaints only), what was promised and by when,
     and the learning themes. The summary goes to the family with the route onwards."""
+    _refuse(_record_outcome_refusal(case))
+    promised = _promised(remedies)
     if not summary.strip():
         raise ActionError("Enter the response to send to the family")
-    if case.is_complaint:
+    if asks_for_finding(case):
         if outcome not in CaseOutcome.LABELS:
             raise ActionError("Select whether the complaint is upheld, partly upheld or not upheld")
         record = CaseOutcome(
             case=case, stage=case.stage or 1, outcome=outcome, summary=summary.strip(), recorded_by_id=actor.id
         )
-        for kind, description, due_on in remedies:
-            if kind not in Remedy.KINDS:
-                raise ActionError("Select what kind of remedy this is")
-            record.remedies.append(Remedy(kind=kind, description=description.strip(), due_on=due_on))
+        for row in promised:
+            record.remedies.append(Remedy(kind=row.kind, description=row.description, due_on=row.due_on))
     else:
         # No finding and no remedies, but the learning themes count as evidence all the same.
-        outcome, remedies = None, []
+        outcome, promised = None, []
         record = CaseOutcome(case=case, stage=None, outcome=None, summary=summary.strip(), recorded_by_id=actor.id)
     record.themes = (
         db.session.scalars(db.select(LearningTheme).where(LearningTheme.id.in_(list(theme_ids)))).all()
@@ -190,28 +360,27 @@ def record_outcome(
     db.session.add(record)
     case.responded_at = utcnow()
     case.status = RESPONDED
-    promised = "".join(
-        f"\n- {Remedy.KINDS[kind]}: {description.strip()}" + (f" (by {due_on:%-d %B %Y})" if due_on else "")
-        for kind, description, due_on in remedies
+    text = _family_text(
+        "outcome",
+        finding=CaseOutcome.LABELS[outcome] if outcome else None,
+        summary=summary.strip(),
+        remedies=promised,
+        remedy_kinds=Remedy.KINDS,
     )
-    finding = f"Our finding: your complaint is {CaseOutcome.LABELS[outcome].lower()}.\n\n" if outcome else ""
-    text = f"{finding}{summary.strip()}" + (f"\n\nWhat we will do:{promised}" if promised else "")
-    reply(case, actor, text)
+    _send_reply(case, actor, text)
     audit.record(actor, "case.outcome_recorded", case, outcome=outcome, stage=case.stage)
     return record
 
 
 def close(case: Case, actor) -> None:
-    if not case.is_open:
-        raise ActionError("This case is already closed")
+    _refuse(_close_refusal(case))
     case.status = CLOSED
     case.closed_at = utcnow()
     audit.record(actor, "case.closed", case)
 
 
 def reopen(case: Case, actor, reason: str) -> None:
-    if case.is_open:
-        raise ActionError("Only a closed case can be reopened")
+    _refuse(_reopen_refusal(case))
     if not reason.strip():
         raise ActionError("Enter why the case is being reopened")
     case.status = ACKNOWLEDGED if case.acknowledged_at else RECEIVED
@@ -221,10 +390,13 @@ def reopen(case: Case, actor, reason: str) -> None:
 
 
 def transfer(case: Case, actor, *, caseworker=None, team=None, reason: str) -> None:
-    if not reason.strip():
-        raise ActionError("Enter why the case is being transferred")
+    """To ``caseworker``, or with none to ``team``'s queue (routing.assign keeps the rules on who
+    may take it and says which team the case ends up in)."""
+    _refuse(_transfer_refusal(case))
     if caseworker is None and team is None:
         raise ActionError("Choose a caseworker or a team")
+    if not reason.strip():
+        raise ActionError("Enter why the case is being transferred")
     try:
         routing.assign(case, caseworker, f"transferred: {reason.strip()}", actor, team=team)
     except routing.AssignmentError as refused:
@@ -233,8 +405,7 @@ def transfer(case: Case, actor, *, caseworker=None, team=None, reason: str) -> N
 
 def mark_not_a_complaint(case: Case, actor, reason: str, signposting: str) -> None:
     """Take a complaint out of the procedure (no Code clocks), telling the family where to go."""
-    if not case.is_complaint:
-        raise ActionError("Only a complaint can be marked as not a complaint")
+    _refuse(_not_a_complaint_refusal(case))
     if reason not in NOT_COMPLAINT_REASONS:
         raise ActionError("Select why this is not a complaint")
     if not signposting.strip():
@@ -244,21 +415,12 @@ def mark_not_a_complaint(case: Case, actor, reason: str, signposting: str) -> No
     case.stage = None
     case.acknowledge_by = None
     case.respond_by = None
-    text = (
-        "We have looked at what you sent and it is not something the complaints procedure can deal with. "
-        f"{signposting.strip()}"
-    )
+    text = _family_text("not_a_complaint", signposting=signposting.strip())
     _message(case, actor, text)
     _email_family(case, f"About {case.reference}", text)
     case.status = CLOSED
     case.closed_at = utcnow()
     audit.record(actor, "case.not_a_complaint", case, reason=reason)
-
-
-def may_record_ombudsman(case: Case) -> bool:
-    """A complaint that went through the procedure: families go to the Ombudsman after it,
-    usually long after the case was closed."""
-    return case.is_complaint and case.not_complaint_reason is None
 
 
 def ombudsman_referral(case: Case) -> OmbudsmanReferral | None:
@@ -267,8 +429,7 @@ def ombudsman_referral(case: Case) -> OmbudsmanReferral | None:
 
 def record_ombudsman(case: Case, actor, notified_on: date, decision: str) -> OmbudsmanReferral:
     """Record that the family went to the Ombudsman, or what the Ombudsman decided since."""
-    if not may_record_ombudsman(case):
-        raise ActionError("Only a complaint can be referred to the Ombudsman")
+    _refuse(_ombudsman_refusal(case))
     if decision not in OmbudsmanReferral.DECISIONS:
         raise ActionError("Select what the Ombudsman has decided")
     if notified_on > london_today():

@@ -176,12 +176,7 @@ def _prepare_reply(form, case):
 
 def _prepare_acknowledge(form, case):
     if request.method == "GET" and not form.body.data:
-        due = (
-            clocks.add_working_days(clocks.receipt_day(london_today()), clocks.RESPOND_DAYS[case.stage])
-            if case.stage
-            else None
-        )
-        form.body.data = services.default_acknowledgement(case, current_user, due)
+        form.body.data = services.draft_acknowledgement(case, current_user)
     return {}
 
 
@@ -200,42 +195,30 @@ def _prepare_transfer(form, case):
     return {}
 
 
+def _remedy_rows() -> list[forms.RemedyRowForm]:
+    return [forms.RemedyRowForm(prefix=f"remedy-{index}") for index in range(forms.REMEDY_ROWS)]
+
+
 def _prepare_outcome(form, case):
     themes = db.session.scalars(
         db.select(LearningTheme).where(LearningTheme.active.is_(True)).order_by(LearningTheme.name)
     ).all()
     form.themes.choices = [SelectChoice(theme.id, theme.name) for theme in themes]
-    if not case.is_complaint:
-        del form.outcome
-    remedies = [forms.RemedyRowForm(prefix=f"remedy-{index}") for index in range(3)] if case.is_complaint else []
-    return {"remedies": remedies}
+    if services.asks_for_finding(case):
+        return {"remedies": _remedy_rows()}
+    del form.outcome
+    return {"remedies": []}
 
 
 def _run_outcome(case, form):
-    remedies = []
-    for index in range(3):
-        row = forms.RemedyRowForm(prefix=f"remedy-{index}")
-        valid = row.validate()
-        # A promise half filled in is refused, never silently left out of the response.
-        if not row.kind.data:
-            if row.description.data or any(row.due_on.raw_data or ()):
-                raise services.ActionError(f"Remedy {index + 1}: select what kind of remedy this is")
-            continue
-        if not row.description.data:
-            raise services.ActionError(f"Remedy {index + 1}: say exactly what will be done")
-        if row.due_on.errors:
-            raise services.ActionError(f"Remedy {index + 1}: enter the date as a real date, for example 27 3 2027")
-        if not valid:
-            raise services.ActionError(f"Remedy {index + 1}: {next(iter(row.errors.values()))[0]}")
-        remedies.append((row.kind.data, row.description.data, row.due_on.data))
-    # The finding is asked only of complaints: for other feedback the field is deleted (None).
+    # The finding is asked only when services.asks_for_finding: otherwise the field is deleted.
     finding = getattr(form, "outcome", None)
     services.record_outcome(
         case,
         current_user,
         outcome=finding.data if finding is not None else None,
         summary=form.summary.data,
-        remedies=remedies,
+        remedies=[row.as_typed() for row in _remedy_rows()],
         theme_ids=form.themes.data or [],
     )
 
@@ -243,9 +226,7 @@ def _run_outcome(case, form):
 def _run_transfer(case, form):
     caseworker = db.session.get(User, int(form.caseworker.data)) if form.caseworker.data else None
     team = db.session.get(Team, int(form.team.data)) if form.team.data else None
-    if caseworker is None and team is None:
-        raise services.ActionError("Choose a caseworker or a team")
-    services.transfer(case, current_user, caseworker=caseworker, team=team or case.team, reason=form.reason.data)
+    services.transfer(case, current_user, caseworker=caseworker, team=team, reason=form.reason.data)
 
 
 def _prepare_ombudsman(form, case):
@@ -256,20 +237,12 @@ def _prepare_ombudsman(form, case):
     return {}
 
 
-def _open(case):
-    return case.is_open
-
-
-def _has_clock(case):
-    return _open(case) and case.stage is not None
-
-
 ACTIONS: dict[str, Action] = {
     "acknowledge": Action(
         "Acknowledge",
         forms.AcknowledgeForm,
         lambda case, form: services.acknowledge(case, current_user, form.body.data),
-        lambda case: _open(case) and case.acknowledged_at is None,
+        services.can_acknowledge,
         "Acknowledged. The family has been told.",
         prepare=_prepare_acknowledge,
     ),
@@ -277,7 +250,7 @@ ACTIONS: dict[str, Action] = {
         "Reply to the family",
         forms.ReplyForm,
         lambda case, form: services.reply(case, current_user, form.body.data, _files(form)),
-        lambda case: not case.anonymous,
+        services.can_reply,
         "Reply sent.",
         template="casework/reply.html",
         prepare=_prepare_reply,
@@ -286,30 +259,28 @@ ACTIONS: dict[str, Action] = {
         "Add an internal note",
         forms.NoteForm,
         lambda case, form: services.add_note(case, current_user, form.body.data),
-        lambda case: True,
+        services.can_add_note,
         "Note added.",
     ),
     "request-information": Action(
         "Ask the family for more information",
         forms.RequestInformationForm,
         lambda case, form: services.request_information(case, current_user, form.body.data),
-        lambda case: _open(case) and not case.anonymous,
+        services.can_request_information,
         "Request sent.",
     ),
     "extend": Action(
         "Extend the response deadline",
         forms.ExtendForm,
         lambda case, form: services.extend(case, current_user, form.working_days.data, form.reason.data),
-        lambda case: (
-            _has_clock(case) and case.respond_by is not None and case.responded_at is None and not case.extension_used
-        ),
+        services.can_extend,
         "Deadline extended. The family has been told why.",
     ),
     "outcome": Action(
         "Record the response",
         forms.OutcomeForm,
         _run_outcome,
-        lambda case: _open(case) and case.responded_at is None,
+        services.can_record_outcome,
         "Response recorded and sent.",
         template="casework/outcome.html",
         prepare=_prepare_outcome,
@@ -318,7 +289,7 @@ ACTIONS: dict[str, Action] = {
         "Transfer the case",
         forms.TransferForm,
         _run_transfer,
-        lambda case: _open(case),
+        services.can_transfer,
         "Case transferred.",
         prepare=_prepare_transfer,
     ),
@@ -326,21 +297,21 @@ ACTIONS: dict[str, Action] = {
         "Mark as not a complaint",
         forms.NotComplaintForm,
         lambda case, form: services.mark_not_a_complaint(case, current_user, form.reason.data, form.signposting.data),
-        lambda case: _open(case) and case.is_complaint,
+        services.can_mark_not_a_complaint,
         "Marked as not a complaint. The family has been told where to go.",
     ),
     "close": Action(
         "Close the case",
         forms.CloseForm,
         lambda case, form: services.close(case, current_user),
-        _open,
+        services.can_close,
         "Case closed.",
     ),
     "ombudsman": Action(
         "Record an Ombudsman referral",
         forms.OmbudsmanForm,
         lambda case, form: services.record_ombudsman(case, current_user, form.notified_on.data, form.decision.data),
-        services.may_record_ombudsman,
+        services.can_record_ombudsman,
         "Ombudsman referral recorded.",
         prepare=_prepare_ombudsman,
     ),
@@ -348,7 +319,7 @@ ACTIONS: dict[str, Action] = {
         "Reopen the case",
         forms.ReopenForm,
         lambda case, form: services.reopen(case, current_user, form.reason.data),
-        lambda case: not case.is_open,
+        services.can_reopen,
         "Case reopened.",
     ),
 }

@@ -15,6 +15,7 @@ from portal.core.files import CheckedFile
 from portal.core.forms import canonical_text
 from portal.core.links import public_url
 from portal.core.time import LONDON, london_today, utcnow
+from portal.core.wording import render_family_text
 from portal.extensions import db
 from portal.feedback import access, journey, signals
 from portal.feedback.models import (
@@ -441,9 +442,7 @@ def escalate(case: Case, reason: str | None, user=None) -> None:
     case.escalated_at = utcnow()
     case.acknowledged_at = None
     case.responded_at = None
-    body = "I would like my complaint to be looked at again at stage 2."
-    if reason and reason.strip():
-        body += "\n\n" + reason.strip()
+    body = render_family_text("feedback/messages/escalation.txt", reason=(reason or "").strip())
     db.session.add(CaseMessage(case=case, body=body, from_family=True))
     actor = user if getattr(user, "is_authenticated", False) else None
     audit.record(actor, "case.escalated", case)

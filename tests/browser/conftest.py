@@ -19,7 +19,7 @@ from werkzeug.serving import make_server
 
 from portal.extensions import db, limiter
 from portal.notifications.models import OutboxMessage
-from tests.conftest import clear_tables, make_app
+from tests.conftest import delete_rows, make_app
 from tests.factories import Person, make_user
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -120,10 +120,10 @@ class LiveServer:
         return self.url(match.group(1))
 
 
-@pytest.fixture
-def live_server(browser, migrated_database, tmp_path):
-    app = make_app(migrated_database, tmp_path, WTF_CSRF_ENABLED=True)
-    limiter.reset()
+@pytest.fixture(scope="session")
+def served_app(browser, migrated_database, tmp_path_factory):
+    """One app served from a thread for every browser test, so its templates compile once."""
+    app = make_app(migrated_database, tmp_path_factory.mktemp("served"), WTF_CSRF_ENABLED=True)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="portal-live-server", daemon=True)
     thread.start()
@@ -136,7 +136,26 @@ def live_server(browser, migrated_database, tmp_path):
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
-        clear_tables(app)
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def live_server(served_app, tmp_path):
+    """The served app for one test: its own mail folder and fresh rate limits; its settings
+    are put back and its rows deleted when the test ends (the server commits for real)."""
+    app = served_app.app
+    saved = dict(app.config)
+    app.config["MAIL_DIR"] = str(tmp_path / "mail")
+    # The limiter is one object: another test may have bound it to another app.
+    limiter.init_app(app)
+    limiter.reset()
+    try:
+        yield served_app
+    finally:
+        delete_rows(app)
+        app.config.clear()
+        app.config.update(saved)
 
 
 # --- Axe -----------------------------------------------------------------------------------
@@ -181,28 +200,32 @@ class NoScriptMirror:
         self.browser = browser
         self.context_options = context_options
         self.context = None
+        self.copy = None
+        self.shown = ("", "")  # the address and the HTML the copy is showing
+
+    def _copy_page(self) -> Page:
+        """One tab for every copy: a new tab each time would start a new renderer, and axe
+        would be compiled again cold, several times slower."""
+        if self.copy is None:
+            self.context = self.browser.new_context(**self.context_options)
+            self.copy = self.context.new_page()
+            self.copy.route(lambda address: address.split("#")[0] == self.shown[0], self._show)
+        return self.copy
+
+    def _show(self, route) -> None:
+        route.fulfill(
+            status=200,
+            content_type="text/html; charset=utf-8",
+            headers={"Content-Security-Policy": "script-src 'none'"},
+            body=self.shown[1],
+        )
 
     def assert_accessible(self, page: Page) -> None:
         page.wait_for_load_state("load")
-        html = page.content()
-        url = page.url.split("#")[0]
-        if self.context is None:
-            self.context = self.browser.new_context(**self.context_options)
-        copy = self.context.new_page()
-        try:
-            copy.route(
-                lambda address: address.split("#")[0] == url,
-                lambda route: route.fulfill(
-                    status=200,
-                    content_type="text/html; charset=utf-8",
-                    headers={"Content-Security-Policy": "script-src 'none'"},
-                    body=html,
-                ),
-            )
-            copy.goto(url)
-            assert_accessible(copy)
-        finally:
-            copy.close()
+        self.shown = (page.url.split("#")[0], page.content())
+        copy = self._copy_page()
+        copy.goto(self.shown[0])
+        assert_accessible(copy)
 
     def close(self) -> None:
         if self.context is not None:

@@ -10,20 +10,21 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from portal import demo
 from portal.accounts import roles
 from portal.extensions import db
 from portal.feedback.models import Case
+from tests import demo_rows
+from tests.demo_rows import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "Bright-Otter-Lantern-42"
+PASSWORD = DEMO_PASSWORD
 
 
 @pytest.fixture
-def demo_data(live_server):
+def demo_data(live_server, demo_snapshot):
     with live_server.app.app_context():
-        demo.seed(PASSWORD)
+        demo_rows.restore(demo_snapshot)
         stage2 = db.session.scalar(db.select(Case).where(Case.submission_key == "demo-05"))
         found = {"stage2": stage2.reference, "stage1_handler": stage2.stage1_caseworker_id}
     found["newcomer"] = live_server.make_user(

@@ -1,5 +1,7 @@
-"""Demo content for a laptop or a training copy: teams, categories and the demo accounts.
-Every function here is idempotent: running seed-demo twice changes nothing."""
+"""The demo's teams, categories and people: the demo accounts everyone signs in with, and the past
+caseworkers of the teams no demo account works in. Idempotent: what is there already is left alone."""
+
+import sqlalchemy as sa
 
 from portal.accounts import roles
 from portal.accounts.models import Team, User
@@ -34,6 +36,17 @@ ACCOUNTS = [
     ("manager@example.org", "Helen Brooks", roles.MANAGER, "SENAR North"),
     ("admin@example.org", "Chris Morgan", roles.ADMIN, None),
 ]
+PARENT_ACCOUNTS = {email for email, _, role, _ in ACCOUNTS if role == roles.PARENT}
+MANAGER = "manager@example.org"
+
+# Caseworkers who handle the cases of the teams the demo accounts do not cover. They were invited
+# and have set no password, so nobody can sign in as them.
+STAFF = [
+    ("aisha.rahman@example.org", "Aisha Rahman", "SENAR East"),
+    ("ben.carter@example.org", "Ben Carter", "SENAR West"),
+    ("dee.forbes@example.org", "Dee Forbes", "Travel Assist"),
+    ("gareth.lewis@example.org", "Gareth Lewis", "Commissioning"),
+]
 
 
 def seed_teams() -> dict[str, Team]:
@@ -64,20 +77,16 @@ def seed_accounts(password: str, teams: dict[str, Team]) -> list[tuple[User, boo
     return accounts
 
 
-def seed(password: str) -> list[tuple[User, bool]]:
-    from portal.casework.demo import seed_cases
-    from portal.casework.demo_history import seed_history
-    from portal.consultations.demo import seed_consultations
-    from portal.yousaid.demo import seed_termly_update, seed_you_said
+def seed_staff(teams: dict[str, Team]) -> None:
+    """The caseworkers of the teams no demo account works in, invited by email to set a password."""
+    for email, name, team_name in STAFF:
+        if find_user_by_email(email) is None and team_name in teams:
+            create_user(None, name=name, email=email, role=roles.CASEWORKER, team=teams[team_name])
 
-    teams = seed_teams()
-    seed_categories(teams)
-    accounts = seed_accounts(password, teams)
-    db.session.flush()
-    seed_cases()
-    seed_history()
-    seed_consultations()
-    seed_you_said()
-    seed_termly_update()
-    db.session.commit()
-    return accounts
+
+def seed_team_leads() -> None:
+    """The demo manager leads every team that has no lead yet."""
+    manager = find_user_by_email(MANAGER)
+    if manager is not None:
+        for team in db.session.scalars(sa.select(Team).where(Team.lead_id.is_(None))):
+            team.lead = manager

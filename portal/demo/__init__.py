@@ -1,0 +1,58 @@
+"""Demo content for a laptop or a training copy, made by ``flask seed-demo``: teams, categories
+and accounts, the demo's cases and three terms of past feedback (made through the real casework
+actions under a controlled clock), consultations, and You Said, We Did.
+
+It sits above every domain and nothing in the portal but the command imports it. Running it
+again changes nothing: whatever is there already is left as it is."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import current_app, has_request_context
+
+from portal.accounts.models import User
+from portal.core.time import utcnow
+from portal.demo import cases, history, playback
+from portal.demo.accounts import seed_accounts, seed_categories, seed_staff, seed_team_leads, seed_teams
+from portal.demo.consultations import seed_consultations
+from portal.demo.yousaid import seed_termly_update, seed_you_said
+from portal.extensions import db
+
+__all__ = ["seed", "seed_categories", "seed_teams"]
+
+
+def seed(password: str) -> list[tuple[User, bool]]:
+    """Add whatever of the demo is missing, and commit. Returns the demo accounts, each with
+    whether it was made just now."""
+    with _request_for_email():
+        return _seed(password)
+
+
+@contextmanager
+def _request_for_email() -> Iterator[None]:
+    """Email is rendered with the pages' layout, which reads the request: outside one (a test's
+    app context), a request on the public address, as the command line makes."""
+    if has_request_context():
+        yield
+        return
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
+        yield
+
+
+def _seed(password: str) -> list[tuple[User, bool]]:
+    teams = seed_teams()
+    seed_categories(teams)
+    accounts = seed_accounts(password, teams)
+    cases.seed_themes()
+    cases.seed_templates()
+    # The demo's families and staff are invented: what the actions email them counts as sent.
+    with playback.mail_marked_sent():
+        seed_staff(teams)
+        db.session.flush()
+        seed_team_leads()
+        playback.play(cases.demo_cases() + history.demo_plans(utcnow()))
+    seed_consultations()
+    seed_you_said()
+    seed_termly_update()
+    db.session.commit()
+    return accounts

@@ -1,0 +1,365 @@
+"""The demo's own cases, written by hand: a realistic spread across categories, kinds, stages and
+statuses, some overdue and some due soon, with conversations, for the demo accounts to work on.
+Dates are relative to today. Also the learning themes and response templates casework uses.
+Invented families; addresses end in example.org."""
+
+from datetime import datetime, time, timedelta
+
+from portal.casework.models import CaseOutcome, ResponseTemplate
+from portal.core.calendar import is_working_day
+from portal.core.models import LearningTheme
+from portal.core.time import LONDON, london_today, utcnow
+from portal.demo.accounts import PARENT_ACCOUNTS
+from portal.demo.plans import ACKNOWLEDGE, CLOSE, ESCALATE, FAMILY_REPLY, RESPOND, PlannedCase, Step
+from portal.extensions import db
+from portal.feedback.models import COMPLAINT, COMPLIMENT, QUESTION, SUGGESTION
+
+THEMES = [
+    "Communication and keeping families informed",
+    "Named contact and continuity",
+    "Timeliness of EHC assessments and plans",
+    "Quality of EHC plans",
+    "Home-to-school transport reliability",
+    "Therapy provision",
+    "Short breaks and respite",
+    "Information and the Local Offer",
+    "Preparing for adulthood",
+]
+
+TEMPLATES = {
+    "Acknowledgement": (
+        "Dear {family_name},\n\nThank you for getting in touch about {child_name}. I am {caseworker_name} and I will be "
+        "your named contact for {reference}. We will send you a full response by {respond_by}.\n\n{caseworker_name}"
+    ),
+    "Holding reply": (
+        "Dear {family_name},\n\nI am still looking into {reference} and wanted to let you know where things are. "
+        "I will write again by {respond_by}.\n\n{caseworker_name}"
+    ),
+    "Asking for more information": (
+        "Dear {family_name},\n\nTo look into {reference} properly, could you send me a copy of the letter you mentioned? "
+        "You can add it to your case online.\n\n{caseworker_name}"
+    ),
+}
+
+# Each case: key, when it arrived (days_ago, or working_days_ago for one that must be overdue or
+# due soon whatever the day of the week), what the family sent, and the steps taken on it since
+# as (action, days ago, details). The family: (email, name), or None for anonymous feedback; the
+# child: (name, year group, setting, has an EHC plan).
+CASES = [
+    dict(
+        key="demo-01",
+        days_ago=2,
+        kind=COMPLAINT,
+        category="Home-to-school transport",
+        family=("parent@example.org", "Priya Shah"),
+        child=("Arjun", "Year 4", "Riverside Primary School", "yes"),
+        what="The taxi to Arjun's school has not arrived on four mornings in the last two weeks. Nobody rang us. He missed his speech therapy session at school twice.",
+        outcome="A reliable driver and a phone call when the taxi is late. An apology for the missed sessions.",
+        preferred_time="Before 8.30am or after 3pm",
+    ),
+    dict(
+        key="demo-02",
+        working_days_ago=8,
+        kind=COMPLAINT,
+        category="EHC needs assessment",
+        family=("parent2@example.org", "Tom Okafor"),
+        child=("Grace", "Year 7", "Hillside Academy", "assessing"),
+        what="We asked for an EHC needs assessment in June. We were told a decision would come within 6 weeks. It is now months later and nobody answers the phone.",
+        outcome="A decision on the assessment and a named person we can talk to.",
+    ),
+    dict(
+        key="demo-03",
+        days_ago=12,
+        kind=COMPLAINT,
+        category="Communication and named contact",
+        family=("m.begum@example.org", "Mariam Begum"),
+        child=("Z.B.", "Year 10", "Northfield School", "yes"),
+        what="Every time I call I speak to someone different and I have to explain my son's needs again. Emails go unanswered for weeks.",
+        outcome="One named caseworker who replies to emails.",
+        interpreter="Bengali",
+        steps=[
+            (
+                ACKNOWLEDGE,
+                8,
+                {
+                    "body": "Dear Mrs Begum, thank you for your complaint. I am looking into it and will reply in full by the date shown on your case. Sam Taylor, SENAR North."
+                },
+            )
+        ],
+    ),
+    dict(
+        key="demo-04",
+        days_ago=30,
+        kind=COMPLAINT,
+        category="Annual reviews",
+        family=("d.wright@example.org", "Dan Wright"),
+        child=("Ellie", "Year 2", "St Anne's Infant School", "yes"),
+        what="Ellie's annual review meeting happened in March but the amended plan has still not been issued.",
+        outcome="The amended plan issued and an explanation of the delay.",
+        steps=[
+            (ACKNOWLEDGE, 26, {"body": "Dear Mr Wright, thank you for your complaint. I am sorry for the delay."}),
+            (FAMILY_REPLY, 20, {"body": "Thank you. Is there any news on the plan?"}),
+            (
+                RESPOND,
+                14,
+                {
+                    "outcome": CaseOutcome.UPHELD,
+                    "summary": "Dear Mr Wright, the amended plan will be issued by the end of this month. We have changed how we track review deadlines so this does not happen to other families.",
+                    "themes": [
+                        "Timeliness of EHC assessments and plans",
+                        "Communication and keeping families informed",
+                    ],
+                },
+            ),
+        ],
+    ),
+    dict(
+        key="demo-05",
+        days_ago=55,
+        kind=COMPLAINT,
+        category="EHC plan content and quality",
+        family=("s.novak@example.org", "Sofia Novak"),
+        child=("Leo", "Year 6", "Oakfield Primary", "yes"),
+        what="Leo's plan does not mention his occupational therapy needs even though the report was sent in.",
+        outcome="The plan corrected to include the therapy report.",
+        steps=[
+            (ACKNOWLEDGE, 52, {}),
+            (
+                RESPOND,
+                40,
+                {
+                    "outcome": CaseOutcome.PARTLY_UPHELD,
+                    "summary": "Dear Ms Novak, we agree that the occupational therapy report should have been included in Leo's plan, and we have asked for the plan to be amended. The rest of the plan was agreed at his review.",
+                    "themes": ["Quality of EHC plans", "Therapy provision"],
+                },
+            ),
+            (ESCALATE, 6, {}),
+        ],
+    ),
+    dict(
+        key="demo-06",
+        days_ago=70,
+        kind=COMPLAINT,
+        category="School place and admissions",
+        family=("r.hughes@example.org", "Rhys Hughes"),
+        child=("Cai", "Reception", "Meadow Lane Primary", "no"),
+        what="We were not told about the deadline for the school place for September.",
+        outcome="An explanation.",
+        steps=[
+            (ACKNOWLEDGE, 67, {}),
+            (
+                RESPOND,
+                60,
+                {
+                    "outcome": CaseOutcome.NOT_UPHELD,
+                    "summary": "Dear Mr Hughes, the deadline was in the letter we sent in January, but we have made it clearer on the website.",
+                    "themes": ["Information and the Local Offer"],
+                },
+            ),
+            (CLOSE, 50, {}),
+        ],
+    ),
+    dict(
+        key="demo-07",
+        working_days_ago=4,
+        kind=COMPLAINT,
+        category="Short breaks and social care",
+        urgent=True,
+        family=("k.ali@example.org", "Kamal Ali"),
+        child=("Y.A.", "Year 9", "", "yes"),
+        what="We were promised overnight short breaks from September. Nothing has started and we are at breaking point as a family.",
+        outcome="Short breaks to start now.",
+    ),
+    dict(
+        key="demo-08",
+        days_ago=20,
+        kind=COMPLAINT,
+        category="Speech and language and other therapies",
+        family=("parent@example.org", "Priya Shah"),
+        child=("Arjun", "Year 4", "Riverside Primary School", "yes"),
+        what="Speech and language therapy in Arjun's plan has not been delivered this term.",
+        outcome="The missed sessions made up.",
+        triage="health",
+        steps=[
+            (
+                ACKNOWLEDGE,
+                15,
+                {
+                    "body": "Dear Mrs Shah, thank you. We are checking with the therapy service and will reply by the date on your case."
+                },
+            )
+        ],
+    ),
+    dict(
+        key="demo-09",
+        days_ago=3,
+        kind=COMPLIMENT,
+        category="Communication and named contact",
+        family=("j.evans@example.org", "Jo Evans"),
+        child=("", "Year 11", "Northfield School", "yes"),
+        what="Our caseworker Jordan rang us back the same day and sorted out the college transition meeting. Thank you!",
+    ),
+    dict(
+        key="demo-10",
+        days_ago=15,
+        kind=SUGGESTION,
+        category="The Local Offer website",
+        family=None,
+        child=("", "", "", None),
+        what="The Local Offer website is very hard to use on a phone. Please put the contact numbers at the top of each page.",
+        steps=[
+            (
+                RESPOND,
+                3,
+                {
+                    "summary": "We have asked the Local Offer team to put the contact numbers at the top of every page.",
+                    "themes": ["Information and the Local Offer"],
+                },
+            )
+        ],
+    ),
+    dict(
+        key="demo-11",
+        days_ago=6,
+        kind=QUESTION,
+        category="Preparing for adulthood",
+        family=("l.chen@example.org", "Lin Chen"),
+        child=("Ming", "Year 12", "Westbrook College", "yes"),
+        what="Will Ming's EHC plan continue when he moves to college next year, and who should we talk to about it?",
+    ),
+    dict(
+        # Long enough ago (closed over 180 days back) that routing gives the family's new
+        # complaint (demo-02) to the assessment team rather than to this case's caseworker.
+        key="demo-12",
+        days_ago=230,
+        kind=COMPLAINT,
+        category="Home-to-school transport",
+        family=("parent2@example.org", "Tom Okafor"),
+        child=("Grace", "Year 6", "Hillside Primary", "assessing"),
+        what="Grace's escort changed three times in one week without warning, which caused great distress.",
+        outcome="The same escort every day.",
+        steps=[
+            (ACKNOWLEDGE, 227, {}),
+            (
+                RESPOND,
+                220,
+                {
+                    "outcome": CaseOutcome.UPHELD,
+                    "summary": "Dear Mr Okafor, we apologise. Grace will have the same escort from Monday.",
+                    "themes": ["Home-to-school transport reliability", "Named contact and continuity"],
+                },
+            ),
+            (CLOSE, 210, {}),
+        ],
+    ),
+    dict(
+        key="demo-13",
+        days_ago=150,
+        kind=SUGGESTION,
+        category="Communication and named contact",
+        family=("a.patel@example.org", "Anita Patel"),
+        child=("", "", "", None),
+        what="Please send a text message when a letter about our child's plan has been posted.",
+        steps=[(ACKNOWLEDGE, 148, {}), (CLOSE, 140, {})],
+    ),
+    dict(
+        key="demo-14",
+        days_ago=200,
+        kind=COMPLIMENT,
+        category="Annual reviews",
+        family=("parent@example.org", "Priya Shah"),
+        child=("Arjun", "Year 3", "Riverside Primary School", "yes"),
+        what="The annual review was the best we have had. Everyone listened to Arjun.",
+        steps=[(ACKNOWLEDGE, 198, {}), (CLOSE, 190, {})],
+    ),
+]
+
+
+def _days_ago(spec: dict) -> int:
+    """A case meant to be overdue or due soon whatever the day of the week is dated in working
+    days: 8 working days old is always past the 5-day acknowledgement, 4 always due soon."""
+    if "working_days_ago" not in spec:
+        return spec["days_ago"]
+    day, remaining = london_today(), spec["working_days_ago"]
+    while remaining:
+        day -= timedelta(days=1)
+        if is_working_day(day):
+            remaining -= 1
+    return (london_today() - day).days
+
+
+def _at(days_ago: int) -> datetime:
+    """Half past ten in the morning, London time, ``days_ago`` days before today."""
+    day = (utcnow() - timedelta(days=days_ago)).astimezone(LONDON).date()
+    return datetime.combine(day, time(10, 30), tzinfo=LONDON)
+
+
+def _child_answers(child: tuple) -> dict:
+    name, year, setting, ehc = child
+    given = dict(child_name=name, child_year_group=year, child_setting=setting, child_has_ehc_plan=ehc)
+    return {"child_seen": True, **{key: value for key, value in given.items() if value}}
+
+
+def _contact_answers(spec: dict) -> dict:
+    if spec["family"] is None:
+        return {"reply": "no"}
+    email, name = spec["family"]
+    adjustments = {"interpreter": spec.get("interpreter"), "time": spec.get("preferred_time")}
+    return dict(
+        reply="yes",
+        contact_name=name,
+        contact_email=email,
+        relationship="Parent",
+        preferred_contact="email",
+        adjustments_seen=True,
+        adjustments=[kind for kind, given in adjustments.items() if given],
+        interpreter_language=spec.get("interpreter"),
+        preferred_time=spec.get("preferred_time"),
+    )
+
+
+def _answers(spec: dict) -> dict:
+    """What the family answered in the feedback journey."""
+    answers = dict(kind=spec["kind"], worried="no", what_happened=spec["what"], evidence_seen=True)
+    if spec.get("urgent"):
+        answers.update(worried="yes", urgent_seen=True)
+    if spec["kind"] == COMPLAINT:
+        answers.update(outcome_wanted=spec["outcome"], triage=spec.get("triage", "none"))
+        if "triage" in spec:
+            answers["route_seen"] = True
+    answers.update(_child_answers(spec["child"]))
+    answers.update(_contact_answers(spec))
+    return {key: value for key, value in answers.items() if value is not None}
+
+
+def _plan(spec: dict) -> PlannedCase:
+    family = spec["family"]
+    return PlannedCase(
+        key=spec["key"],
+        kind=spec["kind"],
+        category=spec["category"],
+        received_at=_at(_days_ago(spec)),
+        answers=_answers(spec),
+        steps=[Step(action, _at(days_ago), details) for action, days_ago, details in spec.get("steps", [])],
+        account=family[0] if family and family[0] in PARENT_ACCOUNTS else None,
+    )
+
+
+def demo_cases() -> list[PlannedCase]:
+    return [_plan(spec) for spec in CASES]
+
+
+def seed_themes() -> dict[str, LearningTheme]:
+    existing = {theme.name: theme for theme in db.session.scalars(db.select(LearningTheme))}
+    for name in THEMES:
+        if name not in existing:
+            existing[name] = LearningTheme(name=name)
+            db.session.add(existing[name])
+    return existing
+
+
+def seed_templates() -> None:
+    existing = set(db.session.scalars(db.select(ResponseTemplate.name)))
+    for name, body in TEMPLATES.items():
+        if name not in existing:
+            db.session.add(ResponseTemplate(name=name, body=body))
