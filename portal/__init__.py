@@ -179,37 +179,41 @@ def register_receivers() -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from portal.accounts.admin_views import bp as user_admin_bp
-    from portal.accounts.outbox_admin_views import bp as outbox_admin_bp
-    from portal.accounts.views import bp as accounts_bp
-    from portal.casework.manage_views import bp as manage_bp
-    from portal.casework.views import bp as casework_bp
-    from portal.consultations.manage_views import bp as consultation_admin_bp
-    from portal.consultations.moderation_views import bp as consultation_moderation_bp
-    from portal.consultations.views import bp as consultations_bp
-    from portal.feedback.tracking_views import bp as tracking_bp
-    from portal.feedback.views import bp as feedback_bp
-    from portal.pages.views import bp as pages_bp
-    from portal.yousaid.manage_views import bp as you_said_admin_bp
-    from portal.yousaid.report_views import bp as reports_bp
-    from portal.yousaid.termly_views import bp as updates_bp
-    from portal.yousaid.views import bp as you_said_bp
+    """Each blueprint is named after its package, and its templates are in templates/<name>/."""
+    from portal.accounts.admin_views import bp as accounts_admin
+    from portal.accounts.outbox_admin_views import bp as accounts_outbox
+    from portal.accounts.views import bp as accounts
+    from portal.casework.manage_views import bp as casework_manage
+    from portal.casework.views import bp as casework
+    from portal.consultations.manage_views import bp as consultations_manage
+    from portal.consultations.moderation_views import bp as consultations_moderation
+    from portal.consultations.views import bp as consultations
+    from portal.feedback.tracking_views import bp as feedback_tracking
+    from portal.feedback.views import bp as feedback
+    from portal.pages.views import bp as pages
+    from portal.reports.complaints_views import bp as reports
+    from portal.reports.termly_views import bp as reports_updates
+    from portal.yousaid.manage_views import bp as yousaid_manage
+    from portal.yousaid.views import bp as yousaid
 
-    app.register_blueprint(pages_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(user_admin_bp)
-    app.register_blueprint(outbox_admin_bp)
-    app.register_blueprint(feedback_bp)
-    app.register_blueprint(tracking_bp)
-    app.register_blueprint(casework_bp)
-    app.register_blueprint(manage_bp)
-    app.register_blueprint(consultations_bp)
-    app.register_blueprint(consultation_admin_bp)
-    app.register_blueprint(consultation_moderation_bp)
-    app.register_blueprint(reports_bp)
-    app.register_blueprint(you_said_bp)
-    app.register_blueprint(you_said_admin_bp)
-    app.register_blueprint(updates_bp)
+    for blueprint in (
+        pages,
+        accounts,
+        accounts_admin,
+        accounts_outbox,
+        feedback,
+        feedback_tracking,
+        casework,
+        casework_manage,
+        consultations,
+        consultations_manage,
+        consultations_moderation,
+        reports,
+        yousaid,
+        yousaid_manage,
+        reports_updates,
+    ):
+        app.register_blueprint(blueprint)
 
 
 def register_errorhandlers(app: Flask) -> None:

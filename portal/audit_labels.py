@@ -10,14 +10,16 @@ from portal.consultations.moderation import AUDIT_LABELS as CONSULTATION_MODERAT
 from portal.consultations.outcome import AUDIT_LABELS as CONSULTATION_OUTCOMES
 from portal.consultations.results import AUDIT_LABELS as CONSULTATION_RESULTS
 from portal.feedback.services import AUDIT_LABELS as FEEDBACK
+from portal.reports.termly import AUDIT_LABELS as TERMLY_UPDATES
+from portal.themes.services import AUDIT_LABELS as LEARNING_THEMES
 from portal.yousaid.entries import AUDIT_LABELS as YOU_SAID_WE_DID
-from portal.yousaid.termly import AUDIT_LABELS as TERMLY_UPDATES
 
 ALL = {
     **ACCOUNTS,
     **FEEDBACK,
     **CASEWORK,
     **CASEWORK_MANAGEMENT,
+    **LEARNING_THEMES,
     **CONSULTATION_AUTHORING,
     **CONSULTATION_ANSWERS,
     **CONSULTATION_MODERATION,

@@ -19,7 +19,7 @@ from portal.consultations.models import (  # noqa: F401
     QuestionOption,
     Response,
 )
-from portal.core.models import AuditEvent, LearningTheme  # noqa: F401
+from portal.core.models import AuditEvent  # noqa: F401
 from portal.feedback.models import (  # noqa: F401
     Attachment,
     Case,
@@ -31,4 +31,6 @@ from portal.feedback.models import (  # noqa: F401
     ReferenceCounter,
 )
 from portal.notifications.models import OutboxMessage  # noqa: F401
-from portal.yousaid.models import TermlyUpdate, UpdateNotice, YouSaidChange, YouSaidEntry  # noqa: F401
+from portal.reports.models import TermlyUpdate  # noqa: F401
+from portal.themes.models import LearningTheme  # noqa: F401
+from portal.yousaid.models import UpdateNotice, YouSaidChange, YouSaidEntry  # noqa: F401

@@ -7,29 +7,29 @@ from portal.accounts import roles
 # Shown to everyone: families need neither an account nor to sign in.
 PUBLIC_LINKS = [
     ("Give feedback", "feedback.start"),
-    ("Follow a case", "tracking.track"),
+    ("Follow a case", "feedback_tracking.track"),
     ("Have your say", "consultations.board"),
-    ("You said, we did", "you_said.index"),
+    ("You said, we did", "yousaid.index"),
 ]
 
 # (label, endpoint, roles that see it; None means everyone signed in)
 LINKS = [
-    ("Your cases", "tracking.my_cases", (roles.PARENT,)),
+    ("Your cases", "feedback_tracking.my_cases", (roles.PARENT,)),
     ("Cases", "casework.workspace", (roles.CASEWORKER, roles.MANAGER)),
-    ("Manage cases", "manage.cases", (roles.MANAGER,)),
-    ("Consultations", "consultation_admin.index", (roles.MANAGER,)),
-    ("You said, we did", "you_said_admin.index", (roles.MANAGER,)),
-    ("Termly updates", "updates.manage", (roles.MANAGER,)),
-    ("Users", "user_admin.users", (roles.ADMIN,)),
-    ("Email outbox", "outbox_admin.outbox", (roles.ADMIN,)),
-    ("Youth members", "user_admin.youth_members", (roles.MANAGER, roles.ADMIN)),
+    ("Manage cases", "casework_manage.cases", (roles.MANAGER,)),
+    ("Consultations", "consultations_manage.index", (roles.MANAGER,)),
+    ("You said, we did", "yousaid_manage.index", (roles.MANAGER,)),
+    ("Termly updates", "reports_updates.manage", (roles.MANAGER,)),
+    ("Users", "accounts_admin.users", (roles.ADMIN,)),
+    ("Email outbox", "accounts_outbox.outbox", (roles.ADMIN,)),
+    ("Youth members", "accounts_admin.youth_members", (roles.MANAGER, roles.ADMIN)),
     ("Your account", "accounts.account", None),
 ]
 
 
 # A link also marked active on these other pages (a section whose pages share no one prefix).
 ACTIVE_UNDER = {
-    "manage.cases": ("/manage/routing", "/manage/templates", "/manage/themes"),
+    "casework_manage.cases": ("/manage/routing", "/manage/templates", "/manage/themes"),
 }
 
 

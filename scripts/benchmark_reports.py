@@ -117,7 +117,7 @@ def publish_termly_update(app) -> str | None:
     Returns a note when it could not."""
     try:
         from portal.core.terms import term_of
-        from portal.yousaid import termly
+        from portal.reports import termly
     except ImportError:
         return "termly updates are not in this copy of the portal"
     from portal.accounts.models import User
@@ -147,7 +147,7 @@ def pages(app) -> list[tuple[str, str, str]]:
     from portal.consultations.models import Consultation, Response
     from portal.core.terms import term_of
     from portal.core.time import london_today
-    from portal.yousaid import periods
+    from portal.reports import periods
 
     with app.app_context():
         year = periods.current_year()

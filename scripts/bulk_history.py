@@ -22,7 +22,6 @@ from portal.casework.clocks import ACKNOWLEDGE, RESPOND
 from portal.casework.models import CaseOutcome, DeadlineChange, Remedy, outcome_theme
 from portal.core.calendar import add_working_days, receipt_day
 from portal.core.complaint_code import ACKNOWLEDGE_DAYS, RESPOND_DAYS
-from portal.core.models import LearningTheme
 from portal.core.time import utcnow
 from portal.demo import plans
 from portal.demo.history import SEED, arrival, case_rng, plan_case
@@ -40,6 +39,7 @@ from portal.feedback.models import (
     Category,
     ReferenceCounter,
 )
+from portal.themes.models import LearningTheme
 
 BULK_PREFIX = "bulk-"
 

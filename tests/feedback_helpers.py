@@ -82,6 +82,14 @@ def walk(client, category_id: int, overrides: dict | None = None, skip: tuple = 
     client.post("/feedback/evidence", data={"continue": "1"})
 
 
+def open_case_by_link(app, outbox, reference, contact="jo@example.org"):
+    """A family's browser that has opened the case through /track's emailed link."""
+    family = app.test_client()
+    family.post("/track", data={"reference": reference, "contact": contact})
+    family.get(outbox.link_in(outbox.last(contact, "case_link")))
+    return family
+
+
 def submit(client):
     return client.post("/feedback/check-your-answers")
 

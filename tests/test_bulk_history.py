@@ -11,7 +11,7 @@ from portal.demo import accounts, cases
 from portal.extensions import db
 from portal.feedback import services as feedback_services
 from portal.feedback.models import Case
-from portal.yousaid import periods
+from portal.reports import periods
 from scripts import bulk_history
 
 

@@ -14,14 +14,15 @@ import pytest
 from portal.casework import clocks, services
 from portal.casework.models import CaseOutcome, DeadlineChange, OmbudsmanReferral, ResponseTemplate
 from portal.core.calendar import add_working_days, receipt_day
-from portal.core.models import AuditEvent, LearningTheme
+from portal.core.models import AuditEvent
 from portal.core.time import london_today, utcnow
 from portal.extensions import db
 from portal.feedback.models import Attachment, Case, CaseMessage, FileBlob
 from portal.notifications.models import OutboxMessage
-from tests.casework_helpers import category_id, events_for, get_case, new_case, sign_in, team_id
+from portal.themes.models import LearningTheme
+from tests.casework_helpers import category_id, events_for, get_case, new_case, sign_in, submit_case, team_id
 from tests.factories import get_user, make_user
-from tests.feedback_helpers import submit, walk
+from tests.feedback_helpers import open_case_by_link
 from tests.test_files import PDF
 
 TEAM = "Travel Assist"
@@ -38,17 +39,15 @@ def visible(response) -> str:
 
 
 @pytest.fixture
-def desk(app, client):
-    """A family's complaint, submitted through the real pages and routed to the one
+def desk(app, client, outbox):
+    """A family's complaint, sent through the feedback services and routed to the one
     caseworker in the team, who is signed in on ``client``."""
     with app.app_context():
         category = category_id("Home-to-school transport", TEAM)
         caseworker = make_user("caseworker", team=TEAM, name="Sam Carter")
-    family = app.test_client()
-    walk(family, category)
-    submit(family)
+    reference = submit_case(app, category, child_name="JS")
+    family = open_case_by_link(app, outbox, reference)
     with app.app_context():
-        reference = db.session.scalar(db.select(Case.reference))
         assert get_case(reference).caseworker_id == caseworker.id
     sign_in(client, caseworker)
     return SimpleNamespace(

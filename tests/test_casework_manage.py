@@ -14,12 +14,14 @@ import sqlalchemy as sa
 from portal.accounts import roles
 from portal.accounts.models import Team, User
 from portal.casework.models import CaseworkerSettings, ResponseTemplate
-from portal.core.models import AuditEvent, LearningTheme
+from portal.core.models import AuditEvent
 from portal.core.time import london_today
 from portal.extensions import db
 from portal.feedback import services as feedback_services
 from portal.feedback.models import Case, Category
-from tests.feedback_helpers import COMPLAINT, make_category, submit, walk
+from portal.themes.models import LearningTheme
+from tests.casework_helpers import submit_case
+from tests.feedback_helpers import make_category
 from tests.query_counts import count_queries
 from tests.test_security import error_summary, page
 
@@ -52,20 +54,11 @@ def category_in(app, name: str, team: str) -> int:
 
 
 def send_case(app, category_id: int, family: str | None = None) -> Case:
-    """A family sends a complaint through the real journey; returns the routed case (detached).
-    Each family is different, so that continuity does not decide the caseworker."""
+    """A family sends a complaint (through the feedback services); returns the routed case
+    (detached). Each family is different, so that continuity does not decide the caseworker."""
     number = next(_numbers)
     family = family or f"family{number}@example.org"
-    client = app.test_client()
-    walk(
-        client,
-        category_id,
-        {
-            "contact": {**COMPLAINT["contact"], "contact_email": family},
-            "child": {**COMPLAINT["child"], "child_name": f"Child {number}", "child_setting": f"School {number}"},
-        },
-    )
-    assert submit(client).status_code == 302
+    submit_case(app, category_id, contact_email=family, child_name=f"Child {number}", child_setting=f"School {number}")
     with app.app_context():
         case = db.session.scalar(sa.select(Case).where(Case.contact_email == family).order_by(Case.id.desc()))
         db.session.expunge(case)

@@ -16,9 +16,10 @@ from portal.accounts import roles
 from portal.accounts.models import User
 from portal.consultations import answering
 from portal.consultations import models as m
-from portal.core.models import AuditEvent, LearningTheme
+from portal.core.models import AuditEvent
 from portal.core.time import utcnow
 from portal.extensions import db
+from portal.themes.models import LearningTheme
 from tests.consultation_helpers import make_consultation
 from tests.factories import PASSWORD
 from tests.query_counts import count_queries

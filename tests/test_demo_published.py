@@ -10,7 +10,7 @@ from portal.casework.models import CaseOutcome, outcome_theme
 from portal.core.terms import recent_terms, term_of
 from portal.core.time import LONDON, london_today, utcnow
 from portal.extensions import db
-from portal.yousaid import periods
+from portal.reports import periods
 from portal.yousaid.models import DONE, IN_PROGRESS, PLANNED, YouSaidChange, YouSaidEntry
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from portal.extensions import db
 from tests.casework_helpers import category_id, submit_case
+from tests.feedback_helpers import open_case_by_link
 from tests.test_security import page
 
 # One account written five ways that all mean the same address once normalised (NFKC, control
@@ -248,13 +249,6 @@ def test_setting_a_password_voids_every_other_link(app, client, users, outbox):
 
 
 # --- a family's access to a case without an account ---------------------------------------
-
-
-def open_case_by_link(app, outbox, reference, contact="jo@example.org"):
-    family = app.test_client()
-    family.post("/track", data={"reference": reference, "contact": contact})
-    family.get(outbox.link_in(outbox.last(contact, "case_link")))
-    return family
 
 
 def test_the_browser_holds_no_case_access_of_its_own(app, outbox):

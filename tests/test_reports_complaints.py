@@ -23,13 +23,14 @@ import sqlalchemy as sa
 from portal.casework import clocks, services
 from portal.casework.models import CaseOutcome, DeadlineChange, OmbudsmanReferral, Remedy
 from portal.core.calendar import add_working_days, receipt_day
-from portal.core.models import LearningTheme
 from portal.core.time import LONDON, london_today
 from portal.extensions import db
 from portal.feedback import services as feedback_services
 from portal.feedback.models import Case, CaseMessage
-from portal.yousaid import periods, report_queries
-from portal.yousaid.periods import FinancialYear
+from portal.reports import periods
+from portal.reports.complaints import complaints_report
+from portal.reports.periods import FinancialYear
+from portal.themes.models import LearningTheme
 from tests.casework_helpers import category_id, get_case, new_case
 from tests.factories import get_user, make_user
 from tests.query_counts import count_queries
@@ -526,7 +527,7 @@ def test_the_year_chooser_is_a_plain_form_listing_every_year_with_feedback(clien
 
 def test_figures_for_the_year_match_the_hand_counted_data(app, data):
     with app.app_context():
-        report = report_queries.complaints_report(FinancialYear(2025))
+        report = complaints_report(FinancialYear(2025))
     expected = YEAR_2025
     assert report.complete
     assert report.as_of_day == date(2026, 3, 31)
@@ -595,7 +596,7 @@ def test_the_next_year_counts_what_spilled_over_into_it(app, data):
     """April 2026 onwards: C7 received; C8 acknowledged late; C10 answered late; C6 and C7
     now waiting past their acknowledgement deadlines, C8 and C9 past their response ones."""
     with app.app_context():
-        report = report_queries.complaints_report(FinancialYear(2026), now=london(2026, 11, 2))
+        report = complaints_report(FinancialYear(2026), now=london(2026, 11, 2))
     assert not report.complete
     assert report.complaints_received == 1
     assert {c.name: (c.received, c.stage2) for c in report.categories} == {REVIEWS: (1, 0)}
@@ -620,7 +621,7 @@ def test_the_next_year_counts_what_spilled_over_into_it(app, data):
 )
 def test_an_open_complaint_is_not_late_until_its_deadline_has_passed(app, data, now, waiting):
     with app.app_context():
-        report = report_queries.complaints_report(FinancialYear(2025), now=now)
+        report = complaints_report(FinancialYear(2025), now=now)
     stage1 = report.timescales[1]
     assert stage1.waiting_response_overdue == waiting
     # What had not happened by then is not counted yet: C3's stage 1 response was late.
@@ -661,7 +662,7 @@ def test_figures_come_from_the_real_casework_actions_too(app):
         case.caseworker_id = second.id
         services.acknowledge(case, get_user(second))
         db.session.commit()
-        report = report_queries.complaints_report(periods.current_year())
+        report = complaints_report(periods.current_year())
     stage1, stage2 = report.timescales[1], report.timescales[2]
     assert (report.complaints_received, report.stage2_requested) == (1, 1)
     assert (stage1.acknowledged, stage1.acknowledged_on_time) == (1, 1)
@@ -736,7 +737,7 @@ def test_ombudsman_referrals_count_in_the_year_the_council_heard_of_them(app, cl
             ]
         )
         db.session.commit()
-        report = report_queries.complaints_report(FinancialYear(2025))
+        report = complaints_report(FinancialYear(2025))
         assert report.ombudsman_referrals == 2
         assert {figure.label: figure.value for figure in report.ombudsman} == {
             "Not decided yet": 1,
@@ -879,7 +880,7 @@ def test_the_report_issues_the_same_number_of_queries_however_many_complaints(ap
     with app.app_context():
         _many(55, get_user(caseworker))
         assert db.session.scalar(sa.select(sa.func.count(Case.id))) == 60
-        assert report_queries.complaints_report(FinancialYear(2025)).complaints_received == 60
+        assert complaints_report(FinancialYear(2025)).complaints_received == 60
     many = {path: count_queries(app, client, path) for path in paths}
     assert many == few
     assert max(few.values()) <= 9, few

@@ -156,23 +156,12 @@ def fill(rule: str, **values) -> str:
 
 def make_case(app) -> str:
     """A submitted case, for the routes that take a reference. Returns its reference."""
-    from tests.feedback_helpers import make_category, submit, walk
+    from tests.casework_helpers import submit_case
+    from tests.feedback_helpers import make_category
 
     with app.app_context():
         category_id = make_category()
-    family = app.test_client()
-    family.get("/feedback")
-    # The family's own client posts with tokens switched off for this one journey.
-    app.config["WTF_CSRF_ENABLED"] = False
-    try:
-        walk(family, category_id)
-        submit(family)
-    finally:
-        app.config["WTF_CSRF_ENABLED"] = True
-    with app.app_context():
-        from portal.feedback.models import Case
-
-        return db.session.scalar(db.select(Case.reference))
+    return submit_case(app, category_id)
 
 
 def reset_token_for(app, person) -> str:
@@ -211,7 +200,7 @@ def test_every_post_route_refuses_a_request_without_a_csrf_token(csrf_app):
 
     rules = [rule for rule in csrf_app.url_map.iter_rules() if "POST" in rule.methods and rule.endpoint != "static"]
     endpoints = {rule.endpoint for rule in rules}
-    assert {"accounts.sign_in", "accounts.sign_out", "user_admin.disable_user"} <= endpoints
+    assert {"accounts.sign_in", "accounts.sign_out", "accounts_admin.disable_user"} <= endpoints
 
     reference = make_case(csrf_app)
     for rule in rules:
@@ -431,7 +420,7 @@ ACCESS = {
     ("/manage/you-said-we-did/<int:entry_id>/status", "POST"): only(roles.MANAGER, status=302),
     ("/manage/you-said-we-did/<int:entry_id>/evidence", "GET"): only(roles.MANAGER, status=200),
     ("/manage/you-said-we-did/<int:entry_id>/evidence", "POST"): only(roles.MANAGER, status=302),
-    # Termly updates (portal/yousaid/termly_views.py).
+    # Termly updates (portal/reports/termly_views.py).
     ("/manage/updates", "GET"): only(roles.MANAGER, status=200),
     ("/manage/updates/<term>", "GET"): only(roles.MANAGER, status=200),
     ("/manage/updates/<term>", "POST"): only(roles.MANAGER, status=302),
@@ -531,8 +520,8 @@ def casework_records(app, *, retired_theme: bool = False) -> dict:
     unassigned case. Returns their ids under the names the routes use."""
     from portal.accounts.models import Team
     from portal.casework.models import ResponseTemplate
-    from portal.core.models import LearningTheme
     from portal.feedback.models import Case, Category
+    from portal.themes.models import LearningTheme
 
     with app.app_context():
         team, other = Team(name="Routing team"), Team(name="Other team")
@@ -570,8 +559,8 @@ def consultation_records(app, rule: str) -> dict:
     """A consultation (closed, for the pages about answers; a draft otherwise) with a sent
     public answer waiting for moderation, a comment under it waiting too, and a theme."""
     from portal.consultations import models as m
-    from portal.core.models import LearningTheme
     from portal.core.time import utcnow
+    from portal.themes.models import LearningTheme
     from tests.consultation_helpers import make_consultation
 
     with app.app_context():
@@ -602,8 +591,8 @@ def consultation_records(app, rule: str) -> dict:
 
 def you_said_records(app) -> dict:
     """A draft entry about a theme, and a case that could be linked to it as evidence."""
-    from portal.core.models import LearningTheme
     from portal.feedback.models import Case
+    from portal.themes.models import LearningTheme
     from portal.yousaid.models import YouSaidEntry
 
     with app.app_context():

@@ -21,13 +21,15 @@ from pypdf import PdfReader
 from portal.accounts import roles
 from portal.consultations.models import APPROVED, FREE_TEXT, Answer, Consultation, Question, Response
 from portal.core.audit import describe
-from portal.core.models import AuditEvent, LearningTheme
+from portal.core.models import AuditEvent
 from portal.core.terms import parse_term, term_of
 from portal.core.time import london_today, utcnow
 from portal.extensions import db
 from portal.feedback.models import Case
-from portal.yousaid import termly
-from portal.yousaid.models import TermlyUpdate, YouSaidEntry
+from portal.reports import termly
+from portal.reports.models import TermlyUpdate
+from portal.themes.models import LearningTheme
+from portal.yousaid.models import YouSaidEntry
 from tests.casework_helpers import category_id
 from tests.factories import get_user, make_user
 from tests.query_counts import count_queries

@@ -17,11 +17,12 @@ import sqlalchemy as sa
 from portal.accounts import roles
 from portal.casework.models import CaseOutcome
 from portal.consultations import models as cm
-from portal.core.models import AuditEvent, LearningTheme
+from portal.core.models import AuditEvent
 from portal.core.terms import term_of
 from portal.core.time import london_today
 from portal.extensions import db
 from portal.feedback.models import Case, CaseMessage
+from portal.themes.models import LearningTheme
 from portal.yousaid import entries as services
 from portal.yousaid.evidence import Evidence, evidence_for
 from portal.yousaid.models import DONE, IN_PROGRESS, PLANNED, UpdateNotice, YouSaidChange, YouSaidEntry

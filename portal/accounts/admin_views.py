@@ -12,7 +12,7 @@ from portal.core import audit
 from portal.core.forms import form_page, whole_number
 from portal.extensions import db
 
-bp = Blueprint("user_admin", __name__)
+bp = Blueprint("accounts_admin", __name__)
 
 USERS_PER_PAGE = 25
 
@@ -44,7 +44,7 @@ def users():
     page = db.paginate(
         query, page=whole_number(request.args.get("page")) or 1, per_page=USERS_PER_PAGE, error_out=False
     )
-    return render_template("admin/users.html", page=page, search=search, role=role, roles=roles)
+    return render_template("accounts_admin/users.html", page=page, search=search, role=role, roles=roles)
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
@@ -66,8 +66,8 @@ def new_user():
             )
             db.session.commit()
             flash(f"Account created for {user.name}. They have been emailed a link to set a password.", "success")
-            return redirect(url_for("user_admin.user", user_id=user.id))
-    return render_template("admin/new_user.html", form=form)
+            return redirect(url_for("accounts_admin.user", user_id=user.id))
+    return render_template("accounts_admin/new_user.html", form=form)
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
@@ -86,8 +86,8 @@ def user(user_id: int):
             services.update_user(current_user, person, role=form.role.data, team=_chosen_team(form.team.data))
             db.session.commit()
             flash("Changes saved.", "success")
-            return redirect(url_for("user_admin.user", user_id=person.id))
-    return render_template("admin/user.html", person=person, form=form, events=audit.history(person))
+            return redirect(url_for("accounts_admin.user", user_id=person.id))
+    return render_template("accounts_admin/user.html", person=person, form=form, events=audit.history(person))
 
 
 @bp.route("/admin/users/<int:user_id>/disable", methods=["POST"])
@@ -99,7 +99,7 @@ def disable_user(user_id: int):
     services.disable_user(current_user, person)
     db.session.commit()
     flash(f"{person.name}'s account is disabled and they have been signed out everywhere.", "success")
-    return redirect(url_for("user_admin.user", user_id=person.id))
+    return redirect(url_for("accounts_admin.user", user_id=person.id))
 
 
 @bp.route("/admin/users/<int:user_id>/enable", methods=["POST"])
@@ -109,7 +109,7 @@ def enable_user(user_id: int):
     services.enable_user(current_user, person)
     db.session.commit()
     flash(f"{person.name}'s account is enabled.", "success")
-    return redirect(url_for("user_admin.user", user_id=person.id))
+    return redirect(url_for("accounts_admin.user", user_id=person.id))
 
 
 @bp.route("/manage/youth-members")
@@ -120,7 +120,7 @@ def youth_members():
         .where(User.role == roles.YOUTH, User.approved_at.is_(None), User.disabled_at.is_(None))
         .order_by(User.created_at)
     ).all()
-    return render_template("manage/youth_members.html", waiting=waiting)
+    return render_template("accounts_admin/youth_members.html", waiting=waiting)
 
 
 @bp.route("/manage/youth-members/<int:user_id>/approve", methods=["POST"])
@@ -132,4 +132,4 @@ def approve_youth_member(user_id: int):
     services.approve_youth_member(current_user, person)
     db.session.commit()
     flash(f"{person.name} can now take part.", "success")
-    return redirect(url_for("user_admin.youth_members"))
+    return redirect(url_for("accounts_admin.youth_members"))

@@ -11,7 +11,7 @@ from portal.core.forms import whole_number
 from portal.notifications import services
 from portal.notifications.models import STATE_LABELS
 
-bp = Blueprint("outbox_admin", __name__)
+bp = Blueprint("accounts_outbox", __name__)
 
 MESSAGES_PER_PAGE = 50
 
@@ -23,6 +23,4 @@ def outbox():
     state = state if state in STATE_LABELS else ""
     counts = services.counts_by_state()
     page = services.messages_page(state or None, whole_number(request.args.get("page")) or 1, MESSAGES_PER_PAGE, counts)
-    return render_template(
-        "notifications/admin/outbox.html", counts=counts, page=page, state=state, labels=STATE_LABELS
-    )
+    return render_template("accounts_outbox/outbox.html", counts=counts, page=page, state=state, labels=STATE_LABELS)

@@ -1,8 +1,6 @@
-"""The Complaint Handling Code's clocks, in working days.
-
-Stage 1: acknowledge within 5 working days of receipt, respond within 10 of acknowledging,
-one extension of at most 10. Stage 2: acknowledge within 5, respond within 20, one extension of
-at most 20. Every change of a deadline is kept, with its reason, as a DeadlineChange.
+"""The Complaint Handling Code's clocks, in working days: each stage is acknowledged, then
+answered, within the limits in portal/core/complaint_code.py, with at most one extension.
+Every change of a deadline is kept, with its reason, as a DeadlineChange.
 """
 
 from datetime import date
@@ -12,7 +10,7 @@ import sqlalchemy as sa
 from portal.casework.models import DeadlineChange
 from portal.core import audit
 from portal.core.calendar import add_working_days, receipt_day, working_days_between
-from portal.core.complaint_code import ACKNOWLEDGE_DAYS, MAX_EXTENSION_DAYS, RESPOND_DAYS
+from portal.core.complaint_code import ACKNOWLEDGE_DAYS, MAX_EXTENSION_DAYS, RESPOND_DAYS, STAGE_1
 from portal.core.rules import RuleError
 from portal.core.time import london_today, utcnow
 from portal.extensions import db
@@ -35,7 +33,7 @@ def _set(case, clock: str, new: date | None, reason: str, actor) -> None:
     db.session.add(
         DeadlineChange(
             case_id=case.id,
-            stage=case.stage or 1,
+            stage=case.stage or STAGE_1,
             clock=clock,
             old_date=old,
             new_date=new,
@@ -55,7 +53,7 @@ def _set(case, clock: str, new: date | None, reason: str, actor) -> None:
 
 def start_stage(case, received: date, actor=None) -> None:
     """Set the acknowledgement clock for the case's current stage, from the day it arrived."""
-    stage = case.stage or 1
+    stage = case.stage or STAGE_1
     due = add_working_days(receipt_day(received), ACKNOWLEDGE_DAYS[stage])
     case.extension_used = False
     case.respond_by = None
@@ -70,13 +68,13 @@ def start_stage(case, received: date, actor=None) -> None:
 
 def response_due(case, on: date | None = None) -> date:
     """When the response would be due if the case were acknowledged ``on`` (today)."""
-    return add_working_days(receipt_day(on or london_today()), RESPOND_DAYS[case.stage or 1])
+    return add_working_days(receipt_day(on or london_today()), RESPOND_DAYS[case.stage or STAGE_1])
 
 
 def acknowledge(case, actor) -> date:
     """Record the acknowledgement; the response clock starts from today. Whether the case may
     be acknowledged is services.can_acknowledge's to say."""
-    stage = case.stage or 1
+    stage = case.stage or STAGE_1
     case.acknowledged_at = utcnow()
     due = response_due(case)
     _set(case, RESPOND, due, f"Acknowledged: respond within {RESPOND_DAYS[stage]} working days", actor)

@@ -122,20 +122,6 @@ class DeleteForm(PortalForm):
     submit = SubmitField("Yes, delete it", widget=GovSubmitInput())
 
 
-class ThemeForm(PortalForm):
-    name = StringField(
-        "Name of the theme",
-        description="What the council can learn from, like \u201cCommunication and keeping families informed\u201d.",
-        widget=GovTextInput(),
-        filters=[strip_whitespace],
-        validators=[
-            DataRequired(message="Enter the name of the theme"),
-            Length(max=100, message="Name must be 100 characters or fewer"),
-        ],
-    )
-    submit = SubmitField("Save theme", widget=GovSubmitInput())
-
-
 MAX_TICKED = 100
 
 

@@ -1,6 +1,8 @@
 """Managers' casework pages under /manage: routing settings, response templates, learning
 themes, and oversight of every team's cases with bulk reassignment. Thin: they parse input,
-call portal.casework.management (the rules) or oversight (the lists), commit and render."""
+call portal.casework.management (the rules), portal.themes.services (the themes' rules) or
+oversight (the lists), commit and render. The theme pages are here, not in portal.themes, because
+their list counts the case outcomes tagged with each theme."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -14,13 +16,15 @@ from portal.casework import clocks, management, oversight
 from portal.casework import manage_forms as forms
 from portal.casework.models import CaseworkerSettings, ResponseTemplate, outcome_theme
 from portal.core.forms import form_page, whole_number
-from portal.core.models import LearningTheme
-from portal.core.rules import show_on_form
+from portal.core.rules import RuleError, show_on_form
 from portal.core.time import london_today
 from portal.extensions import db
 from portal.feedback.models import STATUS_LABELS, Case, Category
+from portal.themes import services as theme_services
+from portal.themes.forms import ThemeForm
+from portal.themes.models import LearningTheme
 
-bp = Blueprint("manage", __name__, url_prefix="/manage")
+bp = Blueprint("casework_manage", __name__, url_prefix="/manage")
 
 managers_only = role_required(roles.MANAGER)
 
@@ -56,7 +60,7 @@ def routing():
         if load.team_id in members:
             members[load.team_id] += 1
     return render_template(
-        "casework/manage/routing.html",
+        "casework_manage/routing.html",
         categories=db.session.scalars(
             db.select(Category).options(db.joinedload(Category.team)).order_by(Category.position, Category.name)
         ).all(),
@@ -82,8 +86,8 @@ def edit_category(category_id: int):
         if management.set_category_team(current_user, category, team):
             db.session.commit()
             flash(f"New cases about \u201c{category.name}\u201d now go to {team.name}.", "success")
-        return redirect(url_for("manage.routing", _anchor="categories"))
-    return render_template("casework/manage/edit_category.html", form=form, category=category, teams=teams)
+        return redirect(url_for("casework_manage.routing", _anchor="categories"))
+    return render_template("casework_manage/edit_category.html", form=form, category=category, teams=teams)
 
 
 @bp.route("/routing/caseworkers/<int:caseworker_id>", methods=["GET", "POST"])
@@ -126,11 +130,11 @@ def edit_caseworker(caseworker_id: int):
             else:
                 if changed:
                     flash(f"Routing settings saved for {person.name}.", "success")
-                return redirect(url_for("manage.routing", _anchor="caseworkers"))
+                return redirect(url_for("casework_manage.routing", _anchor="caseworkers"))
     open_cases = db.session.scalar(
         db.select(db.func.count(Case.id)).where(Case.caseworker_id == person.id, Case.is_open)
     )
-    return render_template("casework/manage/edit_caseworker.html", form=form, person=person, open_cases=open_cases)
+    return render_template("casework_manage/edit_caseworker.html", form=form, person=person, open_cases=open_cases)
 
 
 @bp.route("/routing/teams/<int:team_id>", methods=["GET", "POST"])
@@ -153,8 +157,8 @@ def edit_team(team_id: int):
         if management.set_team_lead(current_user, team, lead):
             db.session.commit()
             flash(f"{lead.name} now leads {team.name}." if lead else f"{team.name} has no lead now.", "success")
-        return redirect(url_for("manage.routing", _anchor="teams"))
-    return render_template("casework/manage/edit_team.html", form=form, team=team)
+        return redirect(url_for("casework_manage.routing", _anchor="teams"))
+    return render_template("casework_manage/edit_team.html", form=form, team=team)
 
 
 # --- response templates ------------------------------------------------------------------------
@@ -164,7 +168,7 @@ def edit_team(team_id: int):
 @managers_only
 def templates():
     return render_template(
-        "casework/manage/templates.html",
+        "casework_manage/templates.html",
         templates=db.session.scalars(db.select(ResponseTemplate).order_by(ResponseTemplate.name)).all(),
         placeholders=management.PLACEHOLDERS,
     )
@@ -180,7 +184,7 @@ def _save(form, change, name_taken: str, back: str):
     try:
         done = change()
         db.session.commit()
-    except management.ManageError as problem:
+    except RuleError as problem:
         db.session.rollback()
         show_on_form(form, problem)
         return None
@@ -201,7 +205,7 @@ def _save_template(form, template: ResponseTemplate | None):
         changed = management.change_template(current_user, template, name=form.name.data, body=form.body.data)
         return f"Template \u201c{form.name.data}\u201d saved." if changed else None
 
-    return _save(form, change, TEMPLATE_NAME_TAKEN, "manage.templates")
+    return _save(form, change, TEMPLATE_NAME_TAKEN, "casework_manage.templates")
 
 
 @bp.route("/templates/new", methods=["GET", "POST"])
@@ -212,7 +216,7 @@ def new_template():
     if form.validate_on_submit() and (done := _save_template(form, None)) is not None:
         return done
     return render_template(
-        "casework/manage/edit_template.html", form=form, template=None, placeholders=management.PLACEHOLDERS
+        "casework_manage/edit_template.html", form=form, template=None, placeholders=management.PLACEHOLDERS
     )
 
 
@@ -225,7 +229,7 @@ def edit_template(template_id: int):
     if form.validate_on_submit() and (done := _save_template(form, template)) is not None:
         return done
     return render_template(
-        "casework/manage/edit_template.html", form=form, template=template, placeholders=management.PLACEHOLDERS
+        "casework_manage/edit_template.html", form=form, template=template, placeholders=management.PLACEHOLDERS
     )
 
 
@@ -240,8 +244,8 @@ def delete_template(template_id: int):
         management.delete_template(current_user, template)
         db.session.commit()
         flash(f"Template \u201c{name}\u201d deleted.", "success")
-        return redirect(url_for("manage.templates"))
-    return render_template("casework/manage/delete_template.html", form=form, template=template)
+        return redirect(url_for("casework_manage.templates"))
+    return render_template("casework_manage/delete_template.html", form=form, template=template)
 
 
 # --- learning themes ---------------------------------------------------------------------------
@@ -256,7 +260,7 @@ def themes():
         ).all()
     )
     return render_template(
-        "casework/manage/themes.html",
+        "casework_manage/themes.html",
         themes=db.session.scalars(
             db.select(LearningTheme).order_by(LearningTheme.active.desc(), LearningTheme.name)
         ).all(),
@@ -271,22 +275,22 @@ def _theme_or_404(theme_id: int) -> LearningTheme:
 def _save_theme(form, theme: LearningTheme | None):
     def change():
         if theme is None:
-            created = management.add_theme(current_user, form.name.data)
+            created = theme_services.add_theme(current_user, form.name.data)
             return f"Theme \u201c{created.name}\u201d added."
-        changed = management.rename_theme(current_user, theme, form.name.data)
+        changed = theme_services.rename_theme(current_user, theme, form.name.data)
         return f"Theme renamed to \u201c{form.name.data}\u201d." if changed else None
 
-    return _save(form, change, THEME_NAME_TAKEN, "manage.themes")
+    return _save(form, change, THEME_NAME_TAKEN, "casework_manage.themes")
 
 
 @bp.route("/themes/new", methods=["GET", "POST"])
 @form_page
 @managers_only
 def new_theme():
-    form = forms.ThemeForm()
+    form = ThemeForm()
     if form.validate_on_submit() and (done := _save_theme(form, None)) is not None:
         return done
-    return render_template("casework/manage/edit_theme.html", form=form, theme=None)
+    return render_template("casework_manage/edit_theme.html", form=form, theme=None)
 
 
 @bp.route("/themes/<int:theme_id>", methods=["GET", "POST"])
@@ -294,32 +298,32 @@ def new_theme():
 @managers_only
 def edit_theme(theme_id: int):
     theme = _theme_or_404(theme_id)
-    form = forms.ThemeForm(obj=theme if request.method == "GET" else None)
+    form = ThemeForm(obj=theme if request.method == "GET" else None)
     if form.validate_on_submit() and (done := _save_theme(form, theme)) is not None:
         return done
-    return render_template("casework/manage/edit_theme.html", form=form, theme=theme)
+    return render_template("casework_manage/edit_theme.html", form=form, theme=theme)
 
 
 @bp.route("/themes/<int:theme_id>/retire", methods=["POST"])
 @managers_only
 def retire_theme(theme_id: int):
     theme = _theme_or_404(theme_id)
-    if management.set_theme_active(current_user, theme, False):
+    if theme_services.set_theme_active(current_user, theme, False):
         db.session.commit()
     flash(
         f"Theme \u201c{theme.name}\u201d retired. Caseworkers will not be offered it; past outcomes keep it.", "success"
     )
-    return redirect(url_for("manage.themes"))
+    return redirect(url_for("casework_manage.themes"))
 
 
 @bp.route("/themes/<int:theme_id>/restore", methods=["POST"])
 @managers_only
 def restore_theme(theme_id: int):
     theme = _theme_or_404(theme_id)
-    if management.set_theme_active(current_user, theme, True):
+    if theme_services.set_theme_active(current_user, theme, True):
         db.session.commit()
     flash(f"Theme \u201c{theme.name}\u201d restored.", "success")
-    return redirect(url_for("manage.themes"))
+    return redirect(url_for("casework_manage.themes"))
 
 
 # --- oversight and reassignment -----------------------------------------------------------------
@@ -399,7 +403,7 @@ def _move(form, targets: dict[str, oversight.Load], chosen: dict) -> tuple[objec
             f"already with {load.name}."
         )
     flash(" ".join(parts), "success")
-    return redirect(url_for("manage.cases", **chosen, _anchor="lists")), {}
+    return redirect(url_for("casework_manage.cases", **chosen, _anchor="lists")), {}
 
 
 @bp.route("/cases", methods=["GET", "POST"])
@@ -437,7 +441,7 @@ def cases():
     elif chosen.get("team"):
         team_name = next((team.name for team in teams if str(team.id) == chosen["team"]), None)
     return render_template(
-        "casework/manage/cases.html",
+        "casework_manage/cases.html",
         form=form,
         loads=loads,
         queues=oversight.team_queues(teams, today),

@@ -1,5 +1,5 @@
 """What managers change about casework: where cases are routed, the wording kept for replies,
-the learning themes, and which caseworker holds which case.
+and which caseworker holds which case.
 
 Plain functions, like services.py: each takes what it needs, records what changed in the audit
 log (ids only, never personal data), and leaves the commit (or the rollback) to the caller.
@@ -7,14 +7,12 @@ log (ids only, never personal data), and leaves the commit (or the rollback) to 
 
 import re
 
-import sqlalchemy as sa
-
 from portal.accounts import roles
 from portal.accounts.models import Team, User
 from portal.casework import routing
 from portal.casework.models import CaseworkerSettings, ResponseTemplate
 from portal.core import audit
-from portal.core.models import LearningTheme
+from portal.core.names import name_taken
 from portal.core.rules import RuleError
 from portal.extensions import db
 from portal.feedback.models import Case, Category
@@ -28,10 +26,6 @@ AUDIT_LABELS = {
     "response_template.created": "Response template created",
     "response_template.changed": "Response template changed",
     "response_template.deleted": "Response template deleted",
-    "learning_theme.created": "Learning theme added",
-    "learning_theme.renamed": "Learning theme renamed",
-    "learning_theme.retired": "Learning theme retired",
-    "learning_theme.restored": "Learning theme restored",
 }
 
 MAX_CAPACITY = 200
@@ -110,18 +104,6 @@ def set_team_lead(actor, team: Team, lead: User | None) -> bool:
     return True
 
 
-# --- names that must be unique --------------------------------------------------------------
-
-
-def name_taken(model, name: str, exclude_id: int | None = None) -> bool:
-    """Whether another row of ``model`` has this name, ignoring case (the database's unique
-    constraint is the backstop for two people saving at the same moment)."""
-    query = sa.select(model.id).where(sa.func.lower(model.name) == name.strip().lower())
-    if exclude_id is not None:
-        query = query.where(model.id != exclude_id)
-    return db.session.scalar(query.limit(1)) is not None
-
-
 # --- response templates ---------------------------------------------------------------------
 
 
@@ -178,38 +160,6 @@ def change_template(actor, template: ResponseTemplate, *, name: str, body: str) 
 def delete_template(actor, template: ResponseTemplate) -> None:
     audit.record(actor, "response_template.deleted", template)
     db.session.delete(template)
-
-
-# --- learning themes ------------------------------------------------------------------------
-
-
-def add_theme(actor, name: str) -> LearningTheme:
-    if name_taken(LearningTheme, name):
-        raise ManageError("A theme with this name already exists", "name")
-    theme = LearningTheme(name=name.strip(), active=True)
-    db.session.add(theme)
-    audit.record(actor, "learning_theme.created", theme)
-    return theme
-
-
-def rename_theme(actor, theme: LearningTheme, name: str) -> bool:
-    """A new name keeps the theme's history: outcomes already tagged move with it."""
-    if name_taken(LearningTheme, name, exclude_id=theme.id):
-        raise ManageError("A theme with this name already exists", "name")
-    if theme.name == name.strip():
-        return False
-    theme.name = name.strip()
-    audit.record(actor, "learning_theme.renamed", theme)
-    return True
-
-
-def set_theme_active(actor, theme: LearningTheme, active: bool) -> bool:
-    """A retired theme is no longer offered when recording outcomes; past outcomes keep it."""
-    if theme.active == active:
-        return False
-    theme.active = active
-    audit.record(actor, "learning_theme.restored" if active else "learning_theme.retired", theme)
-    return True
 
 
 # --- moving cases ---------------------------------------------------------------------------

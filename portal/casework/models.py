@@ -4,10 +4,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
-from portal.core.models import LearningTheme
 from portal.core.time import UTCDateTime, utcnow
 from portal.extensions import db
 from portal.feedback.models import Case
+from portal.themes.models import LearningTheme
 
 
 class CaseworkerSettings(db.Model):

@@ -9,9 +9,9 @@ from typing import NamedTuple
 from portal.casework import clocks, routing
 from portal.casework.models import CaseOutcome, OmbudsmanReferral, Remedy, ResponseTemplate
 from portal.core import audit
+from portal.core.complaint_code import STAGE_1, STAGE_2
 from portal.core.files import CheckedFile
 from portal.core.links import public_url
-from portal.core.models import LearningTheme
 from portal.core.rules import RuleError
 from portal.core.time import london_today, utcnow
 from portal.core.wording import render_family_text
@@ -19,6 +19,7 @@ from portal.extensions import db
 from portal.feedback.models import ACKNOWLEDGED, AWAITING_FAMILY, CLOSED, RECEIVED, RESPONDED, Case, CaseMessage
 from portal.feedback.services import add_attachment
 from portal.notifications.services import queue_email
+from portal.themes.models import LearningTheme
 
 # What the audit log calls this module's actions (read by portal.audit_labels).
 AUDIT_LABELS = {
@@ -181,7 +182,7 @@ may_record_ombudsman = can_record_ombudsman  # its earlier name, for callers tha
 
 def route_onwards(case: Case) -> str:
     """How the family can take it further: every reply ends with this."""
-    if case.is_complaint and case.stage == 2:
+    if case.is_complaint and case.stage == STAGE_2:
         route = "ombudsman"
     elif case.is_complaint:
         route = "stage_2"
@@ -205,7 +206,7 @@ def _email_family(case: Case, subject: str, body: str) -> None:
             "caseworker_reply",
             case=case,
             body=body,
-            link=public_url("tracking.track"),
+            link=public_url("feedback_tracking.track"),
         )
 
 
@@ -344,7 +345,7 @@ def record_outcome(
         if outcome not in CaseOutcome.LABELS:
             raise ActionError("Select whether the complaint is upheld, partly upheld or not upheld")
         record = CaseOutcome(
-            case=case, stage=case.stage or 1, outcome=outcome, summary=summary.strip(), recorded_by_id=actor.id
+            case=case, stage=case.stage or STAGE_1, outcome=outcome, summary=summary.strip(), recorded_by_id=actor.id
         )
         for row in promised:
             record.remedies.append(Remedy(kind=row.kind, description=row.description, due_on=row.due_on))

@@ -15,11 +15,12 @@ from portal.casework.models import CaseOutcome, ResponseTemplate
 from portal.core import audit
 from portal.core.files import FileRefused, check_uploaded, download_response
 from portal.core.forms import form_page, whole_number
-from portal.core.models import AuditEvent, LearningTheme
+from portal.core.models import AuditEvent
 from portal.core.rules import RuleError, show_on_form
 from portal.core.time import london_today
 from portal.extensions import db
 from portal.feedback.models import STATUS_LABELS, Attachment, Case, CaseMessage, Category
+from portal.themes.queries import active_themes
 
 bp = Blueprint("casework", __name__)
 
@@ -200,10 +201,7 @@ def _remedy_rows() -> list[forms.RemedyRowForm]:
 
 
 def _prepare_outcome(form, case):
-    themes = db.session.scalars(
-        db.select(LearningTheme).where(LearningTheme.active.is_(True)).order_by(LearningTheme.name)
-    ).all()
-    form.themes.choices = [SelectChoice(theme.id, theme.name) for theme in themes]
+    form.themes.choices = [SelectChoice(theme.id, theme.name) for theme in active_themes()]
     if services.asks_for_finding(case):
         return {"remedies": _remedy_rows()}
     del form.outcome

@@ -19,7 +19,7 @@ from portal.core.forms import form_page
 from portal.core.time import london_today
 from portal.extensions import db
 
-bp = Blueprint("consultation_admin", __name__, url_prefix="/manage/consultations")
+bp = Blueprint("consultations_manage", __name__, url_prefix="/manage/consultations")
 
 managers_only = role_required(roles.MANAGER)
 
@@ -41,7 +41,7 @@ def shared():
     return {
         "state_labels": m.STATE_LABELS,
         "state_tags": STATE_TAGS,
-        "moderation_queue": url_for("consultation_moderation.queue"),
+        "moderation_queue": url_for("consultations_moderation.queue"),
     }
 
 
@@ -72,7 +72,7 @@ def _show_problems(form, error: authoring.AuthoringError) -> None:
 
 
 def _to_consultation(consultation_id: int, anchor: str | None = None):
-    return redirect(url_for("consultation_admin.consultation", consultation_id=consultation_id, _anchor=anchor))
+    return redirect(url_for("consultations_manage.consultation", consultation_id=consultation_id, _anchor=anchor))
 
 
 # --- the list ---------------------------------------------------------------------------------
@@ -82,7 +82,7 @@ def _to_consultation(consultation_id: int, anchor: str | None = None):
 @managers_only
 def index():
     today = london_today()
-    return render_template("consultations/manage/index.html", groups=authoring.overview(today), today=today)
+    return render_template("consultations_manage/index.html", groups=authoring.overview(today), today=today)
 
 
 # --- details ----------------------------------------------------------------------------------
@@ -106,7 +106,7 @@ def new():
         else:
             flash(f"\u201c{consultation.title}\u201d saved as a draft. Add its questions, then publish it.", "success")
             return _to_consultation(consultation.id)
-    return render_template("consultations/manage/details.html", form=form, consultation=None)
+    return render_template("consultations_manage/details.html", form=form, consultation=None)
 
 
 @bp.route("/<int:consultation_id>")
@@ -122,7 +122,7 @@ def consultation(consultation_id: int):
         abort(404)
     state = consultation.state(today)
     return render_template(
-        "consultations/manage/consultation.html",
+        "consultations_manage/consultation.html",
         consultation=consultation,
         state=state,
         today=today,
@@ -130,9 +130,9 @@ def consultation(consultation_id: int):
         audience_locked=authoring.has_responses(consultation),
         events=audit.history(consultation),
         public_path=f"/consultations/{consultation.slug}",
-        results_path=url_for("consultation_moderation.results_page", consultation_id=consultation.id),
-        outcome_path=url_for("consultation_moderation.outcome_page", consultation_id=consultation.id),
-        export_path=url_for("consultation_moderation.export_csv", consultation_id=consultation.id),
+        results_path=url_for("consultations_moderation.results_page", consultation_id=consultation.id),
+        outcome_path=url_for("consultations_moderation.outcome_page", consultation_id=consultation.id),
+        export_path=url_for("consultations_moderation.export_csv", consultation_id=consultation.id),
     )
 
 
@@ -157,7 +157,7 @@ def edit(consultation_id: int):
                 flash("Your changes have been saved.", "success")
             return _to_consultation(consultation.id)
     return render_template(
-        "consultations/manage/details.html",
+        "consultations_manage/details.html",
         form=form,
         consultation=consultation,
         state=consultation.state(london_today()),
@@ -211,7 +211,7 @@ def new_question(consultation_id: int):
         if _save_question(form, change) is not None:
             return _to_consultation(consultation_id, "questions")
     return render_template(
-        "consultations/manage/question.html",
+        "consultations_manage/question.html",
         form=form,
         consultation=consultation,
         question=None,
@@ -238,7 +238,7 @@ def edit_question(consultation_id: int, question_id: int):
         if _save_question(form, change) is not None:
             return _to_consultation(consultation_id, "questions")
     return render_template(
-        "consultations/manage/question.html", form=form, consultation=consultation, question=question, number=number
+        "consultations_manage/question.html", form=form, consultation=consultation, question=question, number=number
     )
 
 
@@ -301,7 +301,7 @@ def publish(consultation_id: int):
             flash(message, "success")
             return _to_consultation(consultation.id)
     return render_template(
-        "consultations/manage/publish.html",
+        "consultations_manage/publish.html",
         form=form,
         consultation=consultation,
         problems=authoring.publish_problems(consultation, today),

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from portal.accounts import roles
 from portal.accounts.models import User
-from portal.core.models import LearningTheme
 from portal.core.time import UTCDateTime, utcnow
 from portal.extensions import db
+from portal.themes.models import LearningTheme
 
 # --- states ----------------------------------------------------------------------------------
 

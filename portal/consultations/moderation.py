@@ -332,11 +332,11 @@ def refer_to_safeguarding(actor: User, post: m.Response | m.Comment, kind: str, 
         words = [
             (answer.question.prompt, answer_shown(answer)) for answer in answers_in_order(post) if answer_shown(answer)
         ]
-        link = public_url("consultation_moderation.decide_response", response_id=post.id)
+        link = public_url("consultations_moderation.decide_response", response_id=post.id)
     else:
         response, author = post.response, post.author
         words = [("Comment", post.body)]
-        link = public_url("consultation_moderation.decide_comment", comment_id=post.id)
+        link = public_url("consultations_moderation.decide_comment", comment_id=post.id)
     queue_email(
         current_app.config["SAFEGUARDING_EMAIL"],
         "Consultation post passed to safeguarding: a child may be at risk",

@@ -19,8 +19,9 @@ from portal.core.forms import form_page, whole_number
 from portal.core.rules import show_on_form
 from portal.core.time import london_today
 from portal.extensions import db
+from portal.themes.queries import active_themes
 
-bp = Blueprint("consultation_moderation", __name__, url_prefix="/manage/consultations")
+bp = Blueprint("consultations_moderation", __name__, url_prefix="/manage/consultations")
 
 managers_only = role_required(roles.MANAGER)
 
@@ -58,7 +59,7 @@ def _moderator(post) -> User | None:
 def queue():
     page = request.args.get("page", "")
     return render_template(
-        "consultations/moderation/queue.html",
+        "consultations_moderation/queue.html",
         page=moderation.queue_page(whole_number(page) or 1),
         role_labels=roles.LABELS,
     )
@@ -97,7 +98,7 @@ def decide_response(response_id: int):
             db.session.commit()
             return _decided("Response", form.decision.data, changed)
     return render_template(
-        "consultations/moderation/response.html",
+        "consultations_moderation/response.html",
         form=form,
         response=response,
         answers=moderation.answers_in_order(response),
@@ -128,7 +129,7 @@ def decide_comment(comment_id: int):
             db.session.commit()
             return _decided("Comment", form.decision.data, changed)
     return render_template(
-        "consultations/moderation/comment.html",
+        "consultations_moderation/comment.html",
         form=form,
         comment=comment,
         moderator=_moderator(comment),
@@ -145,13 +146,13 @@ def decide_comment(comment_id: int):
 def results_page(consultation_id: int):
     consultation = _consultation_or_404(consultation_id)
     return render_template(
-        "consultations/moderation/results.html",
+        "consultations_moderation/results.html",
         consultation=consultation,
         state=consultation.state(london_today()),
         totals=results.totals(consultation),
         charts={chart.question.id: chart for chart in results.charts(consultation)},
         texts=results.text_answers(consultation),
-        themes=results.active_themes(),
+        themes=active_themes(),
         role_labels=roles.LABELS,
     )
 
@@ -164,7 +165,7 @@ def answer_themes(consultation_id: int, answer_id: int):
     answer = results.answer_in(consultation, answer_id)
     if answer is None or answer.response.moderation == m.SAFEGUARDING:  # its words are not shown to tag
         abort(404)
-    themes = results.active_themes()
+    themes = active_themes()
     form = forms.ThemesForm(data={"themes": [theme.id for theme in answer.themes]} if request.method == "GET" else None)
     form.themes.choices = [(theme.id, theme.name) for theme in themes]
     if form.validate_on_submit():
@@ -174,7 +175,7 @@ def answer_themes(consultation_id: int, answer_id: int):
         return redirect(url_for(".results_page", consultation_id=consultation.id, _anchor=f"answer-{answer.id}"))
     question = next(question for question in consultation.questions if question.id == answer.question_id)
     return render_template(
-        "consultations/moderation/answer_themes.html",
+        "consultations_moderation/answer_themes.html",
         form=form,
         consultation=consultation,
         answer=answer,
@@ -202,7 +203,7 @@ def outcome_page(consultation_id: int):
     today = london_today()
     if not outcome.may_write(consultation, today):
         return render_template(
-            "consultations/moderation/outcome_not_yet.html", consultation=consultation, state=consultation.state(today)
+            "consultations_moderation/outcome_not_yet.html", consultation=consultation, state=consultation.state(today)
         )
     form = forms.OutcomeForm(obj=consultation if request.method == "GET" else None)
     if form.validate_on_submit():
@@ -231,7 +232,7 @@ def outcome_page(consultation_id: int):
                 flash("Draft saved. It is not public until you publish it.", "success")
             return redirect(url_for(".outcome_page", consultation_id=consultation.id))
     return render_template(
-        "consultations/moderation/outcome.html",
+        "consultations_moderation/outcome.html",
         form=form,
         consultation=consultation,
         state=consultation.state(today),

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from portal.consultations import models as m
 from portal.core import audit
-from portal.core.models import LearningTheme
 from portal.extensions import db
+from portal.themes.queries import active_themes
 
 # What the audit log calls this module's actions (read by portal.audit_labels).
 AUDIT_LABELS = {"consultation_answer.themes_changed": "Learning themes changed"}
@@ -143,12 +143,6 @@ def text_answers(consultation: m.Consultation) -> dict[int, list[m.Answer]]:
     for answer in answers:
         by_question.setdefault(answer.question_id, []).append(answer)
     return by_question
-
-
-def active_themes() -> list[LearningTheme]:
-    return db.session.scalars(
-        sa.select(LearningTheme).where(LearningTheme.active.is_(True)).order_by(LearningTheme.name)
-    ).all()
 
 
 def answer_in(consultation: m.Consultation, answer_id: int) -> m.Answer | None:

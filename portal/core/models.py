@@ -22,13 +22,3 @@ class AuditEvent(db.Model):
     details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
 
     __table_args__ = (sa.Index("ix_audit_event_object", "object_type", "object_id"),)
-
-
-class LearningTheme(db.Model):
-    """What the council learns from, shared by case outcomes and consultation answers."""
-
-    __tablename__ = "learning_theme"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
-    active: Mapped[bool] = mapped_column(default=True)

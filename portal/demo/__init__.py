@@ -1,6 +1,6 @@
 """Demo content for a laptop or a training copy, made by ``flask seed-demo``: teams, categories
 and accounts, the demo's cases and three terms of past feedback (made through the real casework
-actions under a controlled clock), consultations, and You Said, We Did.
+actions under a controlled clock), consultations, You Said, We Did, and a published termly update.
 
 It sits above every domain and nothing in the portal but the command imports it. Running it
 again changes nothing: whatever is there already is left as it is."""
@@ -15,7 +15,8 @@ from portal.core.time import utcnow
 from portal.demo import cases, history, playback
 from portal.demo.accounts import seed_accounts, seed_categories, seed_staff, seed_team_leads, seed_teams
 from portal.demo.consultations import seed_consultations
-from portal.demo.yousaid import seed_termly_update, seed_you_said
+from portal.demo.reports import seed_termly_update
+from portal.demo.yousaid import seed_you_said
 from portal.extensions import db
 
 __all__ = ["seed", "seed_categories", "seed_teams"]

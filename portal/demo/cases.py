@@ -7,12 +7,12 @@ from datetime import datetime, time, timedelta
 
 from portal.casework.models import CaseOutcome, ResponseTemplate
 from portal.core.calendar import is_working_day
-from portal.core.models import LearningTheme
 from portal.core.time import LONDON, london_today, utcnow
 from portal.demo.accounts import PARENT_ACCOUNTS
 from portal.demo.plans import ACKNOWLEDGE, CLOSE, ESCALATE, FAMILY_REPLY, RESPOND, PlannedCase, Step
 from portal.extensions import db
 from portal.feedback.models import COMPLAINT, COMPLIMENT, QUESTION, SUGGESTION
+from portal.themes.models import LearningTheme
 
 THEMES = [
     "Communication and keeping families informed",

@@ -9,9 +9,9 @@ from datetime import timedelta
 from portal.accounts import roles
 from portal.accounts.models import User
 from portal.consultations import models as m
-from portal.core.models import LearningTheme
 from portal.core.time import london_today, utcnow
 from portal.extensions import db
+from portal.themes.models import LearningTheme
 
 # People who answer in the demo besides the demo accounts: they have no password, so nobody
 # can sign in as them. Email, name, role.

@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 
 from portal.casework.models import CaseOutcome
 from portal.core.calendar import add_working_days, is_working_day, receipt_day
-from portal.core.complaint_code import RESPOND_DAYS
+from portal.core.complaint_code import RESPOND_DAYS, STAGE_1, STAGE_2
 from portal.core.terms import recent_terms
 from portal.demo import history_words as words
 from portal.demo.plans import (
@@ -201,7 +201,7 @@ def _response(rng: random.Random, finding: str, category: str, stage: int, respo
     count = 1 if len(themes) == 1 or rng.random() < 0.6 else 2
     return dict(
         outcome=finding,
-        summary=(words.STAGE2_OPENING + summary) if stage == 2 else summary,
+        summary=(words.STAGE2_OPENING + summary) if stage == STAGE_2 else summary,
         remedies=_remedies(rng, finding, category, responded),
         themes=themes[:count],
     )
@@ -210,7 +210,7 @@ def _response(rng: random.Random, finding: str, category: str, stage: int, respo
 def _draw_stage(rng: random.Random, stage: int) -> dict:
     """How a stage goes: when it is acknowledged, whether it is extended, how late the response
     is, the finding, and when the case is closed after it."""
-    if stage == 1:
+    if stage == STAGE_1:
         draw = rng.random()
         acknowledge_after = rng.randint(0, 4) if draw < 0.8 else 5 if draw < 0.88 else rng.randint(6, 9)
         choices = dict(
@@ -232,7 +232,7 @@ def _draw_stage(rng: random.Random, stage: int) -> dict:
         early_by=early_by,
         late_by=late_by,
         finding=_pick(rng, findings),
-        close_after=rng.randint(3, 25) if stage == 1 else rng.randint(2, 10),
+        close_after=rng.randint(3, 25) if stage == STAGE_1 else rng.randint(2, 10),
         **choices,
     )
 

@@ -2,6 +2,7 @@
 planner in portal.demo.history picks from. All invented; addresses end in example.org."""
 
 from portal.casework.models import CaseOutcome
+from portal.feedback.models import COMPLIMENT, QUESTION, SUGGESTION
 
 FIRST_NAMES = [
     "Amelia",
@@ -267,15 +268,15 @@ RESPONSES = {
 }
 STAGE2_OPENING = "At stage 2, a senior officer who was not involved before has reviewed your complaint. "
 OTHER_RESPONSES = {
-    "compliment": [
+    COMPLIMENT: [
         "Thank you for taking the time to tell us. We have passed your kind words on to the team and their manager.",
         "It is good to hear what went well. We have shared your message with everyone involved.",
     ],
-    "suggestion": [
+    SUGGESTION: [
         "Thank you for your suggestion. We have passed it to the team who can make it happen and we will tell you what they decide.",
         "This is a good idea and we are going to try it from next term. Thank you for taking the time to tell us.",
     ],
-    "question": [
+    QUESTION: [
         "Thank you for your question. Your caseworker has written to you with the details and the name of the person to contact.",
         "The short answer is yes. Your caseworker will ring you to talk it through and answer anything else you need to know.",
     ],

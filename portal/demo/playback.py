@@ -21,7 +21,6 @@ import time_machine
 from portal.accounts import roles
 from portal.accounts.models import User
 from portal.casework import services as casework
-from portal.core.models import LearningTheme
 from portal.demo import plans
 from portal.demo.accounts import MANAGER
 from portal.demo.plans import PlannedCase, Step
@@ -29,6 +28,7 @@ from portal.extensions import db
 from portal.feedback import services as feedback
 from portal.feedback.models import Case, Category
 from portal.notifications.models import SENT, OutboxMessage
+from portal.themes.models import LearningTheme
 
 STAGE_2_TRANSFER = "stage 2 review by someone who did not handle stage 1"
 

@@ -11,6 +11,7 @@ from portal.accounts import roles
 from portal.accounts.services import normalise_email
 from portal.core import audit
 from portal.core.calendar import add_months
+from portal.core.complaint_code import STAGE_1, STAGE_2
 from portal.core.files import CheckedFile
 from portal.core.forms import canonical_text
 from portal.core.links import public_url
@@ -227,7 +228,7 @@ def submit(draft: FeedbackDraft, user=None) -> Case:
         category=category,
         team=category.team if category else None,
         status=RECEIVED,
-        stage=1 if complaint else None,
+        stage=STAGE_1 if complaint else None,
         urgent=answers.get("worried") == "yes",
         triage_route=journey.ROUTE_OF_TRIAGE.get(answers.get("triage")) if complaint else None,
         decision_letter_date=date.fromisoformat(letter) if letter else None,
@@ -265,7 +266,7 @@ def submit(draft: FeedbackDraft, user=None) -> Case:
             f"We have received your {case.kind}: {case.reference}",
             "case_received",
             case=case,
-            track_url=public_url("tracking.track"),
+            track_url=public_url("feedback_tracking.track"),
         )
     return case
 
@@ -330,7 +331,7 @@ def send_case_link(reference: str, contact: str) -> bool:
         f"Your link to case {case.reference}",
         "case_link",
         case=case,
-        link=public_url("tracking.open_link", token=token),
+        link=public_url("feedback_tracking.open_link", token=token),
         hours=LINK_HOURS,
     )
     audit.record(None, "case.link_sent", case)
@@ -429,7 +430,7 @@ def set_learning_updates(case: Case, wanted: bool, user=None) -> None:
 
 
 def can_escalate(case: Case) -> bool:
-    return case.is_complaint and case.stage == 1 and case.is_open
+    return case.is_complaint and case.stage == STAGE_1 and case.is_open
 
 
 def escalate(case: Case, reason: str | None, user=None) -> None:
@@ -437,7 +438,7 @@ def escalate(case: Case, reason: str | None, user=None) -> None:
     side, listening for case_escalated, starts the stage 2 clock and finds a new handler."""
     if not can_escalate(case):
         raise ValueError("only a stage 1 complaint can be escalated")
-    case.stage = 2
+    case.stage = STAGE_2
     case.status = ESCALATED
     case.escalated_at = utcnow()
     case.acknowledged_at = None

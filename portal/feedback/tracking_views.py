@@ -17,7 +17,7 @@ from portal.feedback.allowances import check_reply_file
 from portal.feedback.models import STATUS_LABELS
 from portal.feedback.tracking_forms import EscalateForm, LearningUpdatesForm, ReplyForm, TrackForm
 
-bp = Blueprint("tracking", __name__)
+bp = Blueprint("feedback_tracking", __name__)
 
 
 def _case_or_404(reference: str):
@@ -45,13 +45,13 @@ def track():
     if form.validate_on_submit():
         services.send_case_link(form.reference.data, form.contact.data)
         db.session.commit()
-        return redirect(url_for("tracking.link_sent"))
-    return render_template("tracking/track.html", form=form)
+        return redirect(url_for("feedback_tracking.link_sent"))
+    return render_template("feedback_tracking/track.html", form=form)
 
 
 @bp.route("/track/check-your-email")
 def link_sent():
-    return render_template("tracking/link_sent.html")
+    return render_template("feedback_tracking/link_sent.html")
 
 
 @bp.route("/track/open/<token>")
@@ -59,24 +59,24 @@ def open_link(token: str):
     case = services.use_case_link(token)
     if case is None:
         db.session.rollback()
-        return render_template("tracking/link_expired.html"), 404
+        return render_template("feedback_tracking/link_expired.html"), 404
     access.grant_in_this_browser(case)
     db.session.commit()
-    return redirect(url_for("tracking.case", reference=case.reference))
+    return redirect(url_for("feedback_tracking.case", reference=case.reference))
 
 
 @bp.route("/my-cases")
 @role_required(roles.PARENT)
 def my_cases():
     return render_template(
-        "tracking/my_cases.html", cases=services.cases_for_parent(current_user), status_labels=STATUS_LABELS
+        "feedback_tracking/my_cases.html", cases=services.cases_for_parent(current_user), status_labels=STATUS_LABELS
     )
 
 
 def _render_case(case, reply_form=None, status=200):
     return (
         render_template(
-            "tracking/case.html",
+            "feedback_tracking/case.html",
             case=case,
             messages=services.public_messages(case),
             form=reply_form or ReplyForm(),
@@ -113,7 +113,7 @@ def reply(reference: str):
             services.family_reply(case, form.body.data or "", files, current_user)
             db.session.commit()
             flash("Your message has been sent.", "success")
-            return redirect(url_for("tracking.case", reference=case.reference) + "#conversation")
+            return redirect(url_for("feedback_tracking.case", reference=case.reference) + "#conversation")
     return _render_case(case, form)
 
 
@@ -122,7 +122,7 @@ def reply(reference: str):
 def escalate(reference: str):
     case = _case_or_404(reference)
     if not services.can_escalate(case):
-        return redirect(url_for("tracking.case", reference=case.reference))
+        return redirect(url_for("feedback_tracking.case", reference=case.reference))
     form = EscalateForm()
     if form.validate_on_submit():
         services.escalate(case, form.reason.data, current_user)
@@ -131,8 +131,8 @@ def escalate(reference: str):
             f"You have asked for a stage 2 review. We will acknowledge it within {ACKNOWLEDGE_DAYS[STAGE_2]} working days.",
             "success",
         )
-        return redirect(url_for("tracking.case", reference=case.reference))
-    return render_template("tracking/escalate.html", case=case, form=form)
+        return redirect(url_for("feedback_tracking.case", reference=case.reference))
+    return render_template("feedback_tracking/escalate.html", case=case, form=form)
 
 
 @bp.route("/my-cases/<reference>/close-access", methods=["POST"])
@@ -146,7 +146,7 @@ def close_access(reference: str):
         "To see it again, ask for a new link.",
         "success",
     )
-    return redirect(url_for("tracking.track"))
+    return redirect(url_for("feedback_tracking.track"))
 
 
 @bp.route("/my-cases/<reference>/learning-updates", methods=["POST"])
@@ -163,7 +163,7 @@ def learning_updates(reference: str):
             else "We will not email you about changes we publish.",
             "success",
         )
-    return redirect(url_for("tracking.case", reference=case.reference) + "#changes")
+    return redirect(url_for("feedback_tracking.case", reference=case.reference) + "#changes")
 
 
 @bp.route("/my-cases/<reference>/files/<int:attachment_id>")

@@ -19,13 +19,13 @@ from werkzeug.routing import BuildError
 from portal.accounts.models import User
 from portal.consultations.models import Consultation, Response
 from portal.core import audit, links
-from portal.core.models import LearningTheme
 from portal.core.rules import RuleError
 from portal.core.terms import parse_term
 from portal.core.time import london_today, utcnow
 from portal.extensions import db
 from portal.feedback.models import Case
 from portal.notifications.services import queue_email
+from portal.themes.models import LearningTheme
 from portal.yousaid.models import (
     DONE,
     STATUS_LABELS,
@@ -73,8 +73,8 @@ def term_label(slug: str) -> str:
 
 def public_url(entry: YouSaidEntry, external: bool = True) -> str:
     if external:
-        return links.public_url("you_said.entry", entry_id=entry.id)
-    return url_for("you_said.entry", entry_id=entry.id)
+        return links.public_url("yousaid.entry", entry_id=entry.id)
+    return url_for("yousaid.entry", entry_id=entry.id)
 
 
 def consultation_url(consultation, external: bool = False) -> str:

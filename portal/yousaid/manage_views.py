@@ -18,7 +18,7 @@ from portal.yousaid import manage_forms as forms
 from portal.yousaid.evidence import NONE, evidence_for, evidence_of
 from portal.yousaid.models import STATUS_LABELS, YouSaidEntry
 
-bp = Blueprint("you_said_admin", __name__, url_prefix="/manage/you-said-we-did")
+bp = Blueprint("yousaid_manage", __name__, url_prefix="/manage/you-said-we-did")
 
 managers_only = role_required(roles.MANAGER)
 
@@ -81,7 +81,7 @@ def _validate(form: forms.EntryForm) -> bool:
 def index():
     rows = entries.all_entries()
     return render_template(
-        "yousaid/manage/index.html",
+        "yousaid_manage/index.html",
         groups=entries.group_by_term(rows),
         evidence=evidence_of(rows),
         term_label=entries.term_label,
@@ -110,8 +110,8 @@ def new_entry():
         else:
             db.session.commit()
             flash("Draft saved. Link the evidence, then publish it when it is ready.", "success")
-            return redirect(url_for("you_said_admin.edit_entry", entry_id=entry.id))
-    return render_template("yousaid/manage/edit.html", form=form, entry=None)
+            return redirect(url_for("yousaid_manage.edit_entry", entry_id=entry.id))
+    return render_template("yousaid_manage/edit.html", form=form, entry=None)
 
 
 @bp.route("/<int:entry_id>", methods=["GET", "POST"])
@@ -150,10 +150,10 @@ def edit_entry(entry_id: int):
             db.session.commit()
             if changed:
                 flash("Changes saved." if entry.is_published else "Draft saved.", "success")
-            return redirect(url_for("you_said_admin.edit_entry", entry_id=entry.id))
+            return redirect(url_for("yousaid_manage.edit_entry", entry_id=entry.id))
     evidence = evidence_for([(entry.theme_id, entry.term)]).get((entry.theme_id, entry.term), NONE)
     return render_template(
-        "yousaid/manage/edit.html",
+        "yousaid_manage/edit.html",
         form=form,
         entry=entry,
         evidence=evidence,
@@ -171,11 +171,11 @@ def publish(entry_id: int):
     except entries.EntryError:
         db.session.rollback()
         flash("This entry was already published.", "info")
-        return redirect(url_for("you_said_admin.edit_entry", entry_id=entry_id))
+        return redirect(url_for("yousaid_manage.edit_entry", entry_id=entry_id))
     told = entries.notify(change)
     db.session.commit()
     flash(_published_message(told), "success")
-    return redirect(url_for("you_said_admin.edit_entry", entry_id=entry.id))
+    return redirect(url_for("yousaid_manage.edit_entry", entry_id=entry.id))
 
 
 def _published_message(told: int) -> str:
@@ -208,8 +208,8 @@ def change_status(entry_id: int):
                 if told:
                     message += f" {'1 family' if told == 1 else f'{told} families'} who asked will be emailed."
                 flash(message, "success")
-            return redirect(url_for("you_said_admin.edit_entry", entry_id=entry.id))
-    return render_template("yousaid/manage/status.html", form=form, entry=entry, term_label=entries.term_label)
+            return redirect(url_for("yousaid_manage.edit_entry", entry_id=entry.id))
+    return render_template("yousaid_manage/status.html", form=form, entry=entry, term_label=entries.term_label)
 
 
 @bp.route("/<int:entry_id>/evidence", methods=["GET", "POST"])
@@ -242,9 +242,9 @@ def evidence(entry_id: int):
             db.session.commit()
             if changed:
                 flash("Evidence saved.", "success")
-            return redirect(url_for("you_said_admin.edit_entry", entry_id=entry.id))
+            return redirect(url_for("yousaid_manage.edit_entry", entry_id=entry.id))
     return render_template(
-        "yousaid/manage/evidence.html",
+        "yousaid_manage/evidence.html",
         form=form,
         entry=entry,
         consultations=consultations,

@@ -1,6 +1,6 @@
-"""You Said, We Did entries and termly updates: what the council publishes about what it learned.
+"""You Said, We Did entries: what the council publishes about what it learned.
 
-Nothing else in the portal reads these tables; this package reads the others.
+Only the reports read these tables; this package reads the others.
 """
 
 from datetime import date, datetime
@@ -10,10 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
 from portal.consultations.models import Consultation
-from portal.core.models import LearningTheme
 from portal.core.time import UTCDateTime, utcnow
 from portal.extensions import db
 from portal.feedback.models import Case
+from portal.themes.models import LearningTheme
 
 PLANNED = "planned"
 IN_PROGRESS = "in_progress"
@@ -113,17 +113,3 @@ class UpdateNotice(db.Model):
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (sa.UniqueConstraint("change_id", "email", name="uq_you_said_notice_once"),)
-
-
-class TermlyUpdate(db.Model):
-    """What managers write for a term's public update; the figures come from the data."""
-
-    __tablename__ = "termly_update"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    term: Mapped[str] = mapped_column(sa.String(20), unique=True)
-    introduction: Mapped[str | None] = mapped_column(sa.Text)
-    priorities: Mapped[str | None] = mapped_column(sa.Text)
-    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -15,7 +15,7 @@ from portal.yousaid.entries import consultation_url
 from portal.yousaid.evidence import NONE, evidence_for, evidence_of, evidence_sentence
 from portal.yousaid.models import YouSaidEntry
 
-bp = Blueprint("you_said", __name__)
+bp = Blueprint("yousaid", __name__)
 
 DESCRIPTION = (
     "You Said, We Did: what families of children with additional needs told the council, and what "
@@ -80,13 +80,13 @@ def feed():
     rows = _newest_first(entries.published_entries())
     evidence = evidence_of(rows)
     feed = FeedGenerator()
-    feed.id(public_url("you_said.index"))
+    feed.id(public_url("yousaid.index"))
     feed.title(f"You Said, We Did \u2013 {current_app.config['SERVICE_NAME']}")
     feed.subtitle(DESCRIPTION)
     feed.author({"name": current_app.config["COUNCIL_NAME"]})
     feed.language("en-GB")
-    feed.link(href=public_url("you_said.index"), rel="alternate")
-    feed.link(href=public_url("you_said.feed"), rel="self")
+    feed.link(href=public_url("yousaid.index"), rel="alternate")
+    feed.link(href=public_url("yousaid.feed"), rel="self")
     feed.updated(max((_last_change(entry) for entry in rows), default=utcnow()))
     for entry in rows:
         item = feed.add_entry(order="append")

@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 from portal.accounts import roles
 from portal.core.terms import term_of
 from portal.core.time import format_day, london_today, utcnow
-from portal.yousaid import periods
+from portal.reports import periods
 from tests.factories import get_user, make_user
 from tests.test_reports_complaints import year_2025
 from tests.test_yousaid_entries import make_case, make_theme

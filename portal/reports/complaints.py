@@ -1,0 +1,689 @@
+"""The complaints figures of a period, as SQL aggregates: the annual complaints performance
+report counts a financial year, the termly update a school term.
+
+A period is anything with ``starts_at``/``ends_at`` (UTC instants: London midnight at its start,
+and just after its end), ``starts_on``/``ends_on`` (its first and last London day) and a
+``label``: a periods.FinancialYear or a terms.Term.
+
+Every figure is a COUNT over the whole period in the database: no case is loaded into Python,
+and the report costs the same fixed number of queries however many years of cases there are.
+Only counts, category names, learning theme names and fixed labels leave this module: never a
+name, an email, a child's school or anything a family or caseworker wrote.
+
+How each thing is counted (the report page says the same in words):
+
+- A thing is counted in the period it happened, by UK time: complaints by the date received,
+  stage 2 reviews by the date the family asked, acknowledgements, responses, outcomes and
+  extensions by the date they were made. A complaint received in March and answered in April
+  is received in one year and answered in the next (and the same goes for terms).
+- Complaints taken out of the procedure (marked as not a complaint) are counted, with the
+  reason recorded, by the date they were received, and are left out of the timescales.
+- On time: an acknowledgement or response is on time if it was sent on or before the deadline
+  day, in UK time. The response deadline is the one that applied, including any extension.
+- Still open: a case waiting for an acknowledgement or a response is not counted as late until
+  its deadline has passed. Those past their deadline at the end of the period (or today, for the
+  period in progress) are counted separately, as "waiting past the deadline".
+
+Where the data comes from. A case holds the clocks of its current stage (acknowledge_by,
+acknowledged_at, respond_by, responded_at, extension_used). When a family asks for stage 2
+those columns start again, so stage 1 of an escalated complaint is read from the history the
+clocks keep: the acknowledgement deadline and the response deadline (the latest of each
+DeadlineChange at stage 1), the moment of acknowledgement (the first response deadline set at
+stage 1, which is set as it is acknowledged), whether it was extended (a response deadline
+moved from an earlier date) and the response (the stage 1 CaseOutcome).
+
+Dates and the database. "Sent on or before the deadline day in UK time" compares a timestamp
+with a date. Rather than use a database's own date functions (SQLite and PostgreSQL differ),
+the query joins a small calendar built in Python: each day of the period and the moment, in UTC,
+that day ends in London. Every other comparison is against dates and times computed here.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol
+
+import sqlalchemy as sa
+
+from portal.casework.clocks import ACKNOWLEDGE, RESPOND
+from portal.casework.models import CaseOutcome, DeadlineChange, OmbudsmanReferral, Remedy, outcome_theme
+from portal.casework.services import NOT_COMPLAINT_REASONS
+from portal.core.complaint_code import ACKNOWLEDGE_DAYS, STAGE_1, STAGE_2, STAGE_LABELS, STAGES
+from portal.core.time import LONDON, london_midnight, utcnow
+from portal.extensions import db
+from portal.feedback.models import COMPLAINT, KIND_PLURALS, Case, Category
+from portal.themes.models import LearningTheme
+
+KINDS = KIND_PLURALS  # every kind of feedback, in the order shown
+OTHER_KINDS = {kind: label for kind, label in KINDS.items() if kind != COMPLAINT}
+
+# Where triage at intake pointed a family (they could still go on to complain).
+TRIAGE_ROUTES = {
+    "tribunal": "An appeal to the SEND Tribunal (mediation advice first)",
+    "health": "The NHS complaints procedure",
+    "school": "The school's or college's own complaints procedure",
+}
+NO_CATEGORY = "No category given"
+
+
+class Period(Protocol):
+    """What the queries need to know about the period they count: a FinancialYear or a Term."""
+
+    @property
+    def starts_at(self) -> datetime: ...
+
+    @property
+    def ends_at(self) -> datetime: ...
+
+    @property
+    def starts_on(self) -> date: ...
+
+    @property
+    def ends_on(self) -> date: ...
+
+    @property
+    def label(self) -> str: ...
+
+
+def percent(part: int, whole: int) -> int | None:
+    """A whole-number percentage, halves rounded up (2 of 3 is 67); None when there is no whole."""
+    if not whole:
+        return None
+    return int((Decimal(part) * 100 / Decimal(whole)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One labelled count, with its share of a total where that means something."""
+
+    label: str
+    value: int
+    share: int | None = None
+
+
+@dataclass(frozen=True)
+class CategoryVolume:
+    name: str
+    received: int
+    stage2: int
+
+
+@dataclass(frozen=True)
+class StageTimescales:
+    stage: int
+    acknowledged: int = 0
+    acknowledged_on_time: int = 0
+    acknowledged_no_deadline: int = 0
+    responded: int = 0
+    responded_on_time: int = 0
+    responded_no_deadline: int = 0
+    responded_after_extension: int = 0
+    responded_after_extension_on_time: int = 0
+    waiting_acknowledgement_overdue: int = 0
+    waiting_response_overdue: int = 0
+
+    @property
+    def acknowledged_late(self) -> int:
+        return self.acknowledged - self.acknowledged_on_time - self.acknowledged_no_deadline
+
+    @property
+    def responded_late(self) -> int:
+        return self.responded - self.responded_on_time - self.responded_no_deadline
+
+    @property
+    def acknowledged_on_time_percent(self) -> int | None:
+        return percent(self.acknowledged_on_time, self.acknowledged - self.acknowledged_no_deadline)
+
+    @property
+    def responded_on_time_percent(self) -> int | None:
+        return percent(self.responded_on_time, self.responded - self.responded_no_deadline)
+
+    @property
+    def waiting_overdue(self) -> int:
+        return self.waiting_acknowledgement_overdue + self.waiting_response_overdue
+
+
+@dataclass(frozen=True)
+class RemedyFigure:
+    kind: str
+    label: str
+    promised: int
+    done: int
+
+
+@dataclass
+class ComplaintsReport:
+    period: Period
+    as_of: datetime  # the moment the figures describe: the end of the period, or now
+    complaints_received: int = 0
+    stage2_requested: int = 0
+    categories: list[CategoryVolume] = field(default_factory=list)
+    other_feedback: list[Figure] = field(default_factory=list)
+    not_taken_on: list[Figure] = field(default_factory=list)
+    signposted: list[Figure] = field(default_factory=list)
+    outcomes: dict[int, list[Figure]] = field(default_factory=dict)
+    outcomes_without_theme: int = 0
+    timescales: dict[int, StageTimescales] = field(default_factory=dict)
+    extensions: dict[int, int] = field(default_factory=dict)
+    themes: list[Figure] = field(default_factory=list)
+    remedies: list[RemedyFigure] = field(default_factory=list)
+    ombudsman: list[Figure] = field(default_factory=list)
+
+    @property
+    def year(self) -> Period:
+        """The annual report's name for its period."""
+        return self.period
+
+    @property
+    def started(self) -> bool:
+        """Whether the period has begun (a term still to come has no figures yet)."""
+        return self.as_of > self.period.starts_at
+
+    @property
+    def complete(self) -> bool:
+        """Whether the period has ended, so that its figures no longer change."""
+        return self.as_of >= self.period.ends_at
+
+    @property
+    def as_of_day(self) -> date:
+        """The day the figures run to (inclusive): the period's last day, or today."""
+        return self.period.ends_on if self.complete else self.as_of.astimezone(LONDON).date()
+
+    @property
+    def not_taken_on_total(self) -> int:
+        return sum(figure.value for figure in self.not_taken_on)
+
+    def outcomes_total(self, stage: int) -> int:
+        return sum(figure.value for figure in self.outcomes.get(stage, []))
+
+    @property
+    def stage2_final_responses(self) -> int:
+        """Stage 2 responses sent: each ends with the Ombudsman's details."""
+        return self.outcomes_total(2)
+
+    @property
+    def ombudsman_referrals(self) -> int:
+        return sum(figure.value for figure in self.ombudsman)
+
+    @property
+    def policies_changed(self) -> RemedyFigure:
+        return next(remedy for remedy in self.remedies if remedy.kind == Remedy.POLICY_CHANGED)
+
+    def figures(self) -> list[tuple[str, str, str, int | str | None]]:
+        """Every figure on the page as (section, measure, breakdown, value): the CSV's rows."""
+        return [
+            *self._volume_rows(),
+            *self._outcome_rows(),
+            *self._timescale_rows(),
+            *self._extension_and_ombudsman_rows(),
+            *self._learning_rows(),
+        ]
+
+    def _volume_rows(self):
+        """Volumes and complaints not taken on."""
+        yield ("Volumes", "Complaints received", "All categories", self.complaints_received)
+        for category in self.categories:
+            yield ("Volumes", "Complaints received", category.name, category.received)
+        yield ("Volumes", "Stage 2 reviews asked for", "All categories", self.stage2_requested)
+        for category in self.categories:
+            yield ("Volumes", "Stage 2 reviews asked for", category.name, category.stage2)
+        for figure in self.other_feedback:
+            yield ("Volumes", "Other feedback received", figure.label, figure.value)
+        yield ("Not taken on", "Complaints taken out of the procedure", "All reasons", self.not_taken_on_total)
+        for figure in self.not_taken_on:
+            yield ("Not taken on", "Complaints taken out of the procedure", figure.label, figure.value)
+        for figure in self.signposted:
+            yield (
+                "Not taken on",
+                "Complaints where the family was shown another route at the start",
+                figure.label,
+                figure.value,
+            )
+
+    def _outcome_rows(self):
+        """Findings at each stage."""
+        for stage in STAGES:
+            measure = f"{STAGE_LABELS[stage]} responses with a finding"
+            yield ("Outcomes", measure, "All findings", self.outcomes_total(stage))
+            for figure in self.outcomes[stage]:
+                yield ("Outcomes", measure, figure.label, figure.value)
+                yield ("Outcomes", f"{measure} (%)", figure.label, figure.share)
+
+    def _timescale_rows(self):
+        """Acknowledgements and responses against the Code's deadlines."""
+        for stage in STAGES:
+            times = self.timescales[stage]
+            days = ACKNOWLEDGE_DAYS[stage]
+            measure = f"{STAGE_LABELS[stage]} acknowledgements"
+            yield ("Timescales", measure, "Sent", times.acknowledged)
+            yield ("Timescales", measure, f"Within {days} working days", times.acknowledged_on_time)
+            yield ("Timescales", measure, "Late", times.acknowledged_late)
+            yield ("Timescales", measure, "Deadline not recorded", times.acknowledged_no_deadline)
+            yield (
+                "Timescales",
+                f"{measure} within {days} working days (%)",
+                "",
+                times.acknowledged_on_time_percent,
+            )
+            measure = f"{STAGE_LABELS[stage]} responses"
+            yield ("Timescales", measure, "Sent", times.responded)
+            yield ("Timescales", measure, "By the deadline that applied", times.responded_on_time)
+            yield ("Timescales", measure, "Late", times.responded_late)
+            yield ("Timescales", measure, "Deadline not recorded", times.responded_no_deadline)
+            yield ("Timescales", f"{measure} by the deadline that applied (%)", "", times.responded_on_time_percent)
+            yield (
+                "Timescales",
+                f"{STAGE_LABELS[stage]} complaints waiting past the deadline at the end of the period",
+                "For an acknowledgement",
+                times.waiting_acknowledgement_overdue,
+            )
+            yield (
+                "Timescales",
+                f"{STAGE_LABELS[stage]} complaints waiting past the deadline at the end of the period",
+                "For a response",
+                times.waiting_response_overdue,
+            )
+
+    def _extension_and_ombudsman_rows(self):
+        """Extensions, and what reached the Ombudsman."""
+        for stage in STAGES:
+            times = self.timescales[stage]
+            yield ("Extensions", f"{STAGE_LABELS[stage]} extensions agreed", "", self.extensions[stage])
+            yield (
+                "Extensions",
+                f"{STAGE_LABELS[stage]} responses sent after an extension",
+                "Sent",
+                times.responded_after_extension,
+            )
+            yield (
+                "Extensions",
+                f"{STAGE_LABELS[stage]} responses sent after an extension",
+                "By the extended deadline",
+                times.responded_after_extension_on_time,
+            )
+        yield (
+            "Ombudsman",
+            "Stage 2 final responses sent, each with the Ombudsman's details",
+            "",
+            self.stage2_final_responses,
+        )
+        yield ("Ombudsman", "Complaints the council heard had gone to the Ombudsman", "", self.ombudsman_referrals)
+        for figure in self.ombudsman:
+            yield ("Ombudsman", "Complaints the council heard had gone to the Ombudsman", figure.label, figure.value)
+
+    def _learning_rows(self):
+        """Learning themes and remedies."""
+        for figure in self.themes:
+            yield ("Learning", "Responses by learning theme", figure.label, figure.value)
+        yield ("Learning", "Responses by learning theme", "No theme recorded", self.outcomes_without_theme)
+        for remedy in self.remedies:
+            yield ("Learning", "Remedies promised", remedy.label, remedy.promised)
+            yield ("Learning", "Remedies done by the end of the period", remedy.label, remedy.done)
+
+
+# --- the queries ---------------------------------------------------------------------------
+
+
+def _between(column, start: datetime, end: datetime):
+    return sa.and_(column >= start, column < end)
+
+
+def _count(condition):
+    return sa.func.count(sa.case((condition, 1)))
+
+
+def _calendar(period: Period):
+    """Each day of the period, with the moment (UTC) it ends in London, as a CTE."""
+    days = (period.ends_on - period.starts_on).days + 1
+    rows = [
+        (period.starts_on + timedelta(days=n), london_midnight(period.starts_on + timedelta(days=n + 1)))
+        for n in range(days)
+    ]
+    return (
+        sa.values(sa.column("day", sa.Date), sa.column("closes_at", Case.received_at.type), name="london_day")
+        .data(rows)
+        .cte("london_day")
+    )
+
+
+def _volumes(report: ComplaintsReport, start: datetime, end: datetime) -> None:
+    received = _between(Case.received_at, start, end)
+    escalated = _between(Case.escalated_at, start, end)
+    rows = db.session.execute(
+        sa.select(
+            Category.name,
+            _count(received).label("received"),
+            _count(escalated).label("stage2"),
+        )
+        .select_from(Case)
+        .outerjoin(Category, Category.id == Case.category_id)
+        .where(Case.kind == COMPLAINT, sa.or_(received, escalated))
+        .group_by(Category.id, Category.name, Category.position)
+        .order_by(Category.id.is_(None), Category.position, Category.name)
+    ).all()
+    report.categories = [CategoryVolume(row.name or NO_CATEGORY, row.received, row.stage2) for row in rows]
+    report.complaints_received = sum(row.received for row in rows)
+    report.stage2_requested = sum(row.stage2 for row in rows)
+
+
+def _kinds_and_reasons(report: ComplaintsReport, start: datetime, end: datetime) -> None:
+    rows = db.session.execute(
+        sa.select(Case.kind, Case.not_complaint_reason, Case.triage_route, sa.func.count(Case.id).label("cases"))
+        .where(_between(Case.received_at, start, end))
+        .group_by(Case.kind, Case.not_complaint_reason, Case.triage_route)
+    ).all()
+    kinds: dict[str, int] = {}
+    reasons: dict[str, int] = {}
+    routes: dict[str, int] = {}
+    for row in rows:
+        kinds[row.kind] = kinds.get(row.kind, 0) + row.cases
+        if row.kind == COMPLAINT and row.not_complaint_reason:
+            reasons[row.not_complaint_reason] = reasons.get(row.not_complaint_reason, 0) + row.cases
+        if row.kind == COMPLAINT and row.triage_route:
+            routes[row.triage_route] = routes.get(row.triage_route, 0) + row.cases
+    report.other_feedback = [Figure(label, kinds.get(kind, 0)) for kind, label in OTHER_KINDS.items()]
+    known = [Figure(label, reasons.pop(code, 0)) for code, label in NOT_COMPLAINT_REASONS.items()]
+    report.not_taken_on = known + [
+        Figure(code.replace("_", " ").capitalize(), n) for code, n in sorted(reasons.items())
+    ]
+    report.signposted = [Figure(label, routes.pop(code, 0)) for code, label in TRIAGE_ROUTES.items()] + [
+        Figure(code.replace("_", " ").capitalize(), n) for code, n in sorted(routes.items())
+    ]
+
+
+def _outcomes(report: ComplaintsReport, start: datetime, end: datetime) -> None:
+    has_theme = sa.exists().where(outcome_theme.c.outcome_id == CaseOutcome.id)
+    rows = db.session.execute(
+        sa.select(
+            CaseOutcome.stage,
+            CaseOutcome.outcome,
+            sa.func.count(CaseOutcome.id).label("responses"),
+            _count(~has_theme).label("without_theme"),
+        )
+        .where(_between(CaseOutcome.recorded_at, start, end), CaseOutcome.outcome.is_not(None))
+        .group_by(CaseOutcome.stage, CaseOutcome.outcome)
+    ).all()
+    counts = {(row.stage, row.outcome): row.responses for row in rows}
+    report.outcomes_without_theme = sum(row.without_theme for row in rows)
+    for stage in STAGES:
+        total = sum(n for (at, _), n in counts.items() if at == stage)
+        report.outcomes[stage] = [
+            Figure(label, counts.get((stage, code), 0), percent(counts.get((stage, code), 0), total))
+            for code, label in CaseOutcome.LABELS.items()
+        ]
+
+
+def _learning(report: ComplaintsReport, start: datetime, end: datetime) -> None:
+    # Complaints' responses only (they have a finding): this is the complaints report.
+    recorded = sa.and_(_between(CaseOutcome.recorded_at, start, end), CaseOutcome.outcome.is_not(None))
+    themes = db.session.execute(
+        sa.select(LearningTheme.name, sa.func.count(CaseOutcome.id).label("responses"))
+        .select_from(outcome_theme)
+        .join(CaseOutcome, CaseOutcome.id == outcome_theme.c.outcome_id)
+        .join(LearningTheme, LearningTheme.id == outcome_theme.c.theme_id)
+        .where(recorded)
+        .group_by(LearningTheme.id, LearningTheme.name)
+        .order_by(sa.func.count(CaseOutcome.id).desc(), LearningTheme.name)
+    ).all()
+    report.themes = [Figure(row.name, row.responses) for row in themes]
+    remedies = db.session.execute(
+        sa.select(
+            Remedy.kind,
+            sa.func.count(Remedy.id).label("promised"),
+            _count(Remedy.done_at < report.as_of).label("done"),
+        )
+        .join(CaseOutcome, CaseOutcome.id == Remedy.outcome_id)
+        .where(recorded)
+        .group_by(Remedy.kind)
+    ).all()
+    by_kind = {row.kind: row for row in remedies}
+    report.remedies = [
+        RemedyFigure(
+            kind, label, by_kind[kind].promised if kind in by_kind else 0, by_kind[kind].done if kind in by_kind else 0
+        )
+        for kind, label in Remedy.KINDS.items()
+    ]
+
+
+def _stage_clocks(start: datetime, end: datetime):
+    """One row per complaint and stage it has reached, with that stage's clocks: the
+    current stage from the case, stage 1 of an escalated complaint from the history.
+
+    Only stages that were under way at some moment in [start, end) are read: a stage that
+    began after the end, or was over (closed, or escalated) before the start, has nothing
+    to count, so years of older cases cost nothing."""
+    in_procedure = sa.and_(Case.kind == COMPLAINT, Case.not_complaint_reason.is_(None))
+
+    def history(clock: str, column, *, first: bool = False):
+        change = sa.select(column).where(
+            DeadlineChange.case_id == Case.id, DeadlineChange.stage == STAGE_1, DeadlineChange.clock == clock
+        )
+        return change.order_by(DeadlineChange.id if first else DeadlineChange.id.desc()).limit(1).scalar_subquery()
+
+    current = sa.select(
+        Case.id.label("case_id"),
+        sa.cast(Case.stage, sa.Integer).label("stage"),
+        sa.case((Case.stage == STAGE_2, Case.escalated_at), else_=Case.received_at).label("started_at"),
+        Case.closed_at.label("ended_at"),
+        Case.acknowledge_by.label("acknowledge_by"),
+        Case.acknowledged_at.label("acknowledged_at"),
+        Case.respond_by.label("respond_by"),
+        Case.responded_at.label("responded_at"),
+        Case.extension_used.label("extended"),
+    ).where(
+        in_procedure,
+        Case.stage.in_(STAGES),
+        sa.case((Case.stage == STAGE_2, Case.escalated_at), else_=Case.received_at) < end,
+        sa.or_(Case.closed_at.is_(None), Case.closed_at >= start),
+    )
+    stage1_of_escalated = sa.select(
+        Case.id,
+        sa.literal(STAGE_1, sa.Integer),
+        Case.received_at,
+        Case.escalated_at,
+        history(ACKNOWLEDGE, DeadlineChange.new_date),
+        history(RESPOND, DeadlineChange.changed_at, first=True),
+        history(RESPOND, DeadlineChange.new_date),
+        sa.select(sa.func.min(CaseOutcome.recorded_at))
+        .where(CaseOutcome.case_id == Case.id, CaseOutcome.stage == STAGE_1)
+        .scalar_subquery(),
+        sa.exists().where(
+            DeadlineChange.case_id == Case.id,
+            DeadlineChange.stage == STAGE_1,
+            DeadlineChange.clock == RESPOND,
+            DeadlineChange.old_date.is_not(None),
+        ),
+    ).where(in_procedure, Case.stage == STAGE_2, Case.received_at < end, Case.escalated_at >= start)
+    return sa.union_all(current, stage1_of_escalated).subquery("stage_clocks")
+
+
+def _day_key(column):
+    """A date column to join the calendar on. SQLite gives the calendar's days no type, and
+    compares them with a date column only by scanning the calendar for every row; the same
+    date as plain text lets it index the calendar instead (same values, same result)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return column.op("||")(sa.literal(""))
+    return column
+
+
+def _timescales(report: ComplaintsReport, start: datetime, end: datetime) -> None:
+    period = report.period
+    as_of = report.as_of
+    as_of_day = as_of.astimezone(LONDON).date()  # deadlines before this day have passed
+    clocks = _stage_clocks(start, end)
+    calendar = _calendar(period)
+    acknowledge_day = calendar.alias("acknowledge_day")
+    respond_day = calendar.alias("respond_day")
+
+    def on_time(done, due, day):
+        # Within the period's calendar compare with the moment the deadline day ends in London;
+        # a deadline before the period has passed for anything done in it, one after has not.
+        return sa.or_(due > period.ends_on, sa.and_(due >= period.starts_on, done < day.c.closes_at))
+
+    acknowledged = _between(clocks.c.acknowledged_at, start, end)
+    responded = _between(clocks.c.responded_at, start, end)
+    extended = clocks.c.extended.is_(True)
+    responded_on_time = sa.and_(
+        responded, clocks.c.respond_by.is_not(None), on_time(clocks.c.responded_at, clocks.c.respond_by, respond_day)
+    )
+    still_open = sa.and_(
+        clocks.c.started_at < as_of,
+        sa.or_(clocks.c.ended_at.is_(None), clocks.c.ended_at >= as_of),
+        sa.or_(clocks.c.responded_at.is_(None), clocks.c.responded_at >= as_of),
+    )
+    not_acknowledged = sa.or_(clocks.c.acknowledged_at.is_(None), clocks.c.acknowledged_at >= as_of)
+    rows = db.session.execute(
+        sa.select(
+            clocks.c.stage,
+            _count(acknowledged).label("acknowledged"),
+            _count(
+                sa.and_(
+                    acknowledged,
+                    clocks.c.acknowledge_by.is_not(None),
+                    on_time(clocks.c.acknowledged_at, clocks.c.acknowledge_by, acknowledge_day),
+                )
+            ).label("acknowledged_on_time"),
+            _count(sa.and_(acknowledged, clocks.c.acknowledge_by.is_(None))).label("acknowledged_no_deadline"),
+            _count(responded).label("responded"),
+            _count(responded_on_time).label("responded_on_time"),
+            _count(sa.and_(responded, clocks.c.respond_by.is_(None))).label("responded_no_deadline"),
+            _count(sa.and_(responded, extended)).label("responded_after_extension"),
+            _count(sa.and_(responded_on_time, extended)).label("responded_after_extension_on_time"),
+            _count(sa.and_(still_open, not_acknowledged, clocks.c.acknowledge_by < as_of_day)).label(
+                "waiting_acknowledgement_overdue"
+            ),
+            _count(sa.and_(still_open, sa.not_(not_acknowledged), clocks.c.respond_by < as_of_day)).label(
+                "waiting_response_overdue"
+            ),
+        )
+        .select_from(clocks)
+        .outerjoin(acknowledge_day, acknowledge_day.c.day == _day_key(clocks.c.acknowledge_by))
+        .outerjoin(respond_day, respond_day.c.day == _day_key(clocks.c.respond_by))
+        .group_by(clocks.c.stage)
+    ).all()
+    found = {row.stage: StageTimescales(**row._asdict()) for row in rows}
+    report.timescales = {stage: found.get(stage, StageTimescales(stage)) for stage in STAGES}
+
+
+def _extensions(report: ComplaintsReport, start: datetime, end: datetime) -> None:
+    """A response deadline moved from an earlier one is an extension (the first response
+    deadline of a stage, set as the case is acknowledged, replaces none)."""
+    rows = db.session.execute(
+        sa.select(DeadlineChange.stage, sa.func.count(DeadlineChange.id).label("extensions"))
+        .where(
+            DeadlineChange.clock == RESPOND,
+            DeadlineChange.old_date.is_not(None),
+            _between(DeadlineChange.changed_at, start, end),
+        )
+        .group_by(DeadlineChange.stage)
+    ).all()
+    counts = {row.stage: row.extensions for row in rows}
+    report.extensions = {stage: counts.get(stage, 0) for stage in STAGES}
+
+
+def _ombudsman(report: ComplaintsReport, start: datetime, end: datetime) -> None:
+    """Referrals by the day the council heard of them, with what the Ombudsman decided so far."""
+    first_day = start.astimezone(LONDON).date()
+    last_day = (end - timedelta(microseconds=1)).astimezone(LONDON).date()
+    rows = db.session.execute(
+        sa.select(OmbudsmanReferral.decision, sa.func.count(OmbudsmanReferral.id).label("referrals"))
+        .where(OmbudsmanReferral.notified_on.between(first_day, last_day))
+        .group_by(OmbudsmanReferral.decision)
+    ).all()
+    counts = {row.decision: row.referrals for row in rows}
+    report.ombudsman = [
+        Figure(label, counts.get(decision, 0)) for decision, label in OmbudsmanReferral.DECISIONS.items()
+    ]
+
+
+# --- all feedback, for the termly update -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CategoryFeedback:
+    """Feedback of every kind received about one category."""
+
+    name: str
+    by_kind: dict[str, int]  # kind code -> count, for every kind in KINDS
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_kind.values())
+
+    @property
+    def in_order(self) -> list[int]:
+        """The counts in the order of KINDS."""
+        return [self.by_kind.get(kind, 0) for kind in KINDS]
+
+
+@dataclass(frozen=True)
+class FeedbackReceived:
+    """Feedback of every kind received in a period: by kind, by category, and both."""
+
+    kinds: list[Figure]  # one per kind in KINDS, with its share of all feedback
+    categories: list[CategoryFeedback]  # categories with any feedback, in the intake's order
+    total: int
+
+
+def feedback_received(period: Period, now: datetime | None = None) -> FeedbackReceived:
+    """Complaints, compliments, suggestions and questions received in ``period`` (to now, for
+    the period in progress), by kind and category: one query, whatever the number of cases.
+    Complaints later taken out of the procedure still count here as complaints received."""
+    as_of = min(now or utcnow(), period.ends_at)
+    rows = db.session.execute(
+        sa.select(Category.id, Category.name, Case.kind, sa.func.count(Case.id).label("cases"))
+        .select_from(Case)
+        .outerjoin(Category, Category.id == Case.category_id)
+        .where(_between(Case.received_at, period.starts_at, as_of))
+        .group_by(Category.id, Category.name, Category.position, Case.kind)
+        .order_by(Category.id.is_(None), Category.position, Category.name)
+    ).all()
+    by_category: dict[int | None, tuple[str, dict[str, int]]] = {}
+    for row in rows:
+        _, counts = by_category.setdefault(row.id, (row.name or NO_CATEGORY, dict.fromkeys(KINDS, 0)))
+        counts[row.kind] = counts.get(row.kind, 0) + row.cases
+    categories = [CategoryFeedback(name, counts) for name, counts in by_category.values()]
+    total = sum(category.total for category in categories)
+    per_kind = {kind: sum(category.by_kind.get(kind, 0) for category in categories) for kind in KINDS}
+    kinds = [Figure(label, per_kind[kind], percent(per_kind[kind], total)) for kind, label in KINDS.items()]
+    return FeedbackReceived(kinds=kinds, categories=categories, total=total)
+
+
+def earliest_received() -> date | None:
+    """The day the first feedback of any kind arrived (UK time), for the year chooser."""
+    first = db.session.scalar(sa.select(sa.func.min(Case.received_at)))
+    return first.astimezone(LONDON).date() if first else None
+
+
+# Each part of the report, in the order the report runs them: one query each (learning, two).
+SECTIONS = {
+    "volumes": _volumes,
+    "kinds_and_reasons": _kinds_and_reasons,
+    "outcomes": _outcomes,
+    "learning": _learning,
+    "timescales": _timescales,
+    "extensions": _extensions,
+    "ombudsman": _ombudsman,
+}
+
+
+def complaints_report(
+    period: Period, now: datetime | None = None, sections: Iterable[str] | None = None
+) -> ComplaintsReport:
+    """The figures for ``period``, as things stood at its end (or now, for the period in
+    progress): eight queries for the whole report, whatever the number of cases.
+
+    ``sections`` names the parts wanted (keys of SECTIONS; all of them by default). The parts
+    left out keep their empty defaults, so ``figures()`` is only for a whole report."""
+    now = now or utcnow()
+    report = ComplaintsReport(period=period, as_of=min(now, period.ends_at))
+    start, end = period.starts_at, report.as_of
+    wanted = set(SECTIONS if sections is None else sections)
+    unknown = wanted - set(SECTIONS)
+    if unknown:
+        raise ValueError(f"no such section: {', '.join(sorted(unknown))}")
+    for name, section in SECTIONS.items():
+        if name in wanted:
+            section(report, start, end)
+    return report
