@@ -9,6 +9,7 @@ from portal.consultations.authoring import AUDIT_LABELS as CONSULTATION_AUTHORIN
 from portal.consultations.moderation import AUDIT_LABELS as CONSULTATION_MODERATION
 from portal.consultations.outcome import AUDIT_LABELS as CONSULTATION_OUTCOMES
 from portal.consultations.results import AUDIT_LABELS as CONSULTATION_RESULTS
+from portal.core.settings import AUDIT_LABELS as SETTINGS
 from portal.feedback.services import AUDIT_LABELS as FEEDBACK
 from portal.reports.termly import AUDIT_LABELS as TERMLY_UPDATES
 from portal.themes.services import AUDIT_LABELS as LEARNING_THEMES
@@ -27,4 +28,5 @@ ALL = {
     **CONSULTATION_OUTCOMES,
     **YOU_SAID_WE_DID,
     **TERMLY_UPDATES,
+    **SETTINGS,
 }

@@ -22,6 +22,7 @@ LINKS = [
     ("Termly updates", "reports_updates.manage", (roles.MANAGER,)),
     ("Users", "accounts_admin.users", (roles.ADMIN,)),
     ("Email outbox", "accounts_outbox.outbox", (roles.ADMIN,)),
+    ("Settings", "accounts_admin.portal_settings", (roles.ADMIN,)),
     ("Youth members", "accounts_admin.youth_members", (roles.MANAGER, roles.ADMIN)),
     ("Your account", "accounts.account", None),
 ]

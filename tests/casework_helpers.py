@@ -148,3 +148,23 @@ def events_for(reference: str, action: str | None = None) -> list[AuditEvent]:
 def sign_in(client, person) -> None:
     response = client.post("/sign-in", data={"email": person.email, "password": person.password})
     assert response.status_code == 302, "could not sign in"
+
+
+def answer_stage_1(case: Case | str, actor=None) -> Case:
+    """Send the stage 1 response through the casework services, as its handler would (any
+    staff member when it has none), so that the family can ask for stage 2. Call inside a
+    request context; the caller commits."""
+    from portal.accounts import roles
+    from portal.casework import services as casework_services
+
+    if isinstance(case, str):
+        case = db.session.scalar(db.select(Case).where(Case.reference == case))
+    actor = actor or case.caseworker or db.session.scalar(db.select(User).where(User.role == roles.MANAGER))
+    if actor is None:
+        from tests.factories import make_user
+
+        actor = db.session.get(User, make_user(roles.MANAGER).id)
+    if case.acknowledged_at is None:
+        casework_services.acknowledge(case, actor)
+    casework_services.record_outcome(case, actor, outcome="not_upheld", summary="We looked into what happened.")
+    return case

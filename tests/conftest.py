@@ -17,15 +17,18 @@ needs an app of its own (other settings at start-up, a route of its own) builds 
 import os
 import re
 from contextlib import contextmanager
+from datetime import date, datetime, time
 
 import flask_migrate
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask import current_app
 from flask_sqlalchemy.session import Session
 
 from config import database_url as normalise_database_url
 from portal import create_app
+from portal.core.time import LONDON
 from portal.extensions import db, limiter
 from portal.notifications.models import OutboxMessage
 from tests import demo_rows
@@ -304,3 +307,18 @@ def pytest_sessionfinish(session, exitstatus):
     if skipped:
         reporter.write_line(f"CI=true: {skipped} test(s) were skipped, and CI runs everything.", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture
+def frozen():
+    """Set the council's today: ``frozen(date(2026, 5, 1))``, at noon in London."""
+    travellers = []
+
+    def freeze(day: date):
+        traveller = time_machine.travel(datetime.combine(day, time(12), tzinfo=LONDON), tick=False)
+        traveller.start()
+        travellers.append(traveller)
+
+    yield freeze
+    for traveller in reversed(travellers):
+        traveller.stop()

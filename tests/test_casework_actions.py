@@ -13,7 +13,7 @@ import pytest
 
 from portal.casework import clocks, services
 from portal.casework.models import CaseOutcome, DeadlineChange, OmbudsmanReferral, ResponseTemplate
-from portal.core.calendar import add_working_days, receipt_day
+from portal.core.calendar import add_months, add_working_days, receipt_day
 from portal.core.models import AuditEvent
 from portal.core.time import london_today, utcnow
 from portal.extensions import db
@@ -118,33 +118,53 @@ def test_acknowledging_tells_the_family_and_starts_the_response_clock(app, clien
 # --- reply ------------------------------------------------------------------------------------
 
 
-def test_a_reply_reaches_the_family_page_and_email_and_ends_with_stage_2(app, client, desk, outbox):
+def respond(client, desk, summary="We looked into what happened."):
+    """Record the stage's response: the final answer that carries the route onwards."""
+    response = act(client, desk, "outcome", outcome_form({"outcome": "not_upheld", "summary": summary}))
+    assert response.status_code == 302
+
+
+def test_a_holding_reply_reaches_the_family_page_and_email_without_the_route_onwards(app, client, desk, outbox):
     acknowledge(client, desk)
     response = act(client, desk, "reply", {"body": "I have spoken to the taxi company today."})
     assert response.status_code == 302
 
     family_page = text(desk.family.get(desk.family_url))
     assert "I have spoken to the taxi company today." in family_page
-    assert "looked at again by someone else (stage 2)" in family_page
     email = outbox.last(FAMILY_EMAIL)
     assert email.subject == f"A reply about {desk.reference}"
-    assert "I have spoken to the taxi company today." in email.body
-    # The route onwards comes at the end of what the family reads.
     reply = email.body.split("Reference:")[0].strip()
-    assert reply.endswith("use the link to your case, or reply to us.")
+    # Nothing is final in a holding reply: no route onwards yet (Code 6.7).
+    assert reply.endswith("I have spoken to the taxi company today.")
+    assert "stage 2" not in reply
 
 
-def test_a_stage_2_reply_ends_with_the_ombudsman(app, client, desk, outbox):
+def test_the_stage_1_response_ends_with_stage_2_and_the_day_to_ask_by(app, client, desk, outbox):
+    acknowledge(client, desk)
+    respond(client, desk, "We looked at the taxi company's records.")
+    email = outbox.last(FAMILY_EMAIL)
+    response = email.body.split("Reference:")[0].strip()
+    assert "looked at again by someone else (stage 2)" in response
+    # Three months, the default an administrator can change.
+    ask_by = f"{add_months(london_today(), 3):%-d %B %Y}"
+    assert response.endswith(
+        f"Use the link to your case to ask by {ask_by}, or contact us after that and tell us why you are asking later."
+    )
+    assert "looked at again by someone else (stage 2)" in text(desk.family.get(desk.family_url))
+
+
+def test_a_stage_2_response_ends_with_the_ombudsman(app, client, desk, outbox):
     with app.app_context():
         reviewer = make_user("caseworker", team=TEAM, name="Ola Reviewer")
     acknowledge(client, desk)
+    respond(client, desk)
     assert desk.family.post(f"{desk.family_url}/escalate", data={"reason": ""}).status_code == 302
     assert case_of(app, desk).caseworker_id == reviewer.id
 
     reviewer_client = app.test_client()
     sign_in(reviewer_client, reviewer)
     act(reviewer_client, desk, "acknowledge", {"body": "I will review your complaint."})
-    act(reviewer_client, desk, "reply", {"body": "I have reviewed everything again."})
+    respond(reviewer_client, desk, "I have reviewed everything again.")
     email = outbox.last(FAMILY_EMAIL)
     assert "I have reviewed everything again." in email.body
     for words in ("This is the council's final response", "Ombudsman", "www.lgo.org.uk", "0300 061 0614"):
@@ -614,6 +634,7 @@ def test_a_transfer_needs_somewhere_to_go_and_a_reason(app, client, desk):
 
 def test_stage_2_cannot_be_transferred_to_the_stage_1_handler(app, client, desk):
     acknowledge(client, desk)
+    respond(client, desk)
     desk.family.post(f"{desk.family_url}/escalate", data={"reason": ""})
     assert case_of(app, desk).caseworker_id is None  # nobody else in the team
     response = act(
@@ -653,8 +674,10 @@ def test_marking_as_not_a_complaint_stops_the_clocks_and_tells_the_family(app, c
     assert "Acknowledge by" not in text(client.get(desk.url))
 
     email = outbox.last(FAMILY_EMAIL)
-    assert "not something the complaints procedure can deal with" in email.body
+    # Code 2.4: the reason and the Ombudsman's details.
+    assert "decided not to take it on as a complaint, because it is a matter with its own statutory route" in email.body
     assert "You can appeal to the SEND Tribunal." in email.body
+    assert "0300 061 0614" in email.body
     assert "You can appeal to the SEND Tribunal." in text(desk.family.get(desk.family_url))
 
 

@@ -3,10 +3,9 @@ within 10 (stage 1) or 20 (stage 2) of acknowledging, one extension per stage of
 20 working days with reasons and the Ombudsman's details, what is due next, whether it is
 overdue or due soon, and the history of every change shown on the case."""
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
-import time_machine
 
 from portal.casework import clocks, receivers, services
 from portal.casework.models import DeadlineChange
@@ -15,25 +14,19 @@ from portal.core.time import LONDON, london_today, utcnow
 from portal.extensions import db
 from portal.feedback import services as feedback_services
 from portal.feedback.models import CaseMessage
-from tests.casework_helpers import category_id, events_for, get_case, new_case, set_lead, sign_in, submit_case
+from tests.casework_helpers import (
+    answer_stage_1,
+    category_id,
+    events_for,
+    get_case,
+    new_case,
+    set_lead,
+    sign_in,
+    submit_case,
+)
 from tests.factories import get_user, make_user
 
 TEAM = "Travel Assist"
-
-
-@pytest.fixture
-def frozen():
-    """Set the council's today: ``frozen(date(2026, 5, 1))``, at noon in London."""
-    travellers = []
-
-    def freeze(day: date):
-        traveller = time_machine.travel(datetime.combine(day, time(12), tzinfo=LONDON), tick=False)
-        traveller.start()
-        travellers.append(traveller)
-
-    yield freeze
-    for traveller in reversed(travellers):
-        traveller.stop()
 
 
 @pytest.fixture
@@ -128,8 +121,9 @@ def test_stage_2_is_acknowledged_within_5_and_answered_within_20_working_days(ap
     with app.app_context():
         other = make_user("caseworker", team=TEAM)
     reference = acknowledged_on(app, date(2026, 4, 20), frozen, caseworker)
-    frozen(date(2026, 5, 1))  # the family asks for stage 2 on Friday 1 May 2026
+    frozen(date(2026, 5, 1))  # answered, and the family asks for stage 2, on Friday 1 May 2026
     with app.test_request_context():
+        answer_stage_1(get_case(reference))
         feedback_services.escalate(get_case(reference), "Nothing has changed.")
         db.session.commit()
         case = get_case(reference)
@@ -359,6 +353,7 @@ def test_escalation_adds_the_stage_2_clock_to_the_history(app, client, frozen, c
     reference = acknowledged_on(app, date(2026, 4, 20), frozen, caseworker)
     frozen(date(2026, 5, 1))
     with app.test_request_context():
+        answer_stage_1(get_case(reference))
         feedback_services.escalate(get_case(reference), None)
         db.session.commit()
     with app.app_context():

@@ -20,7 +20,7 @@ from portal.extensions import db
 from portal.feedback import services as feedback_services
 from portal.feedback.models import Case, Category
 from portal.themes.models import LearningTheme
-from tests.casework_helpers import submit_case
+from tests.casework_helpers import answer_stage_1, submit_case
 from tests.feedback_helpers import make_category
 from tests.query_counts import count_queries
 from tests.test_security import error_summary, page
@@ -437,6 +437,7 @@ def test_stage_2_case_cannot_go_to_its_stage_1_handler(app, client, manager, use
     second = users.make(roles.CASEWORKER, name="Second Handler", team="SENAR North")
     other = make_case(app, team_id=team_id(app, "SENAR North"), caseworker_id=second.id)
     with app.test_request_context():
+        answer_stage_1(db.session.get(Case, case.id))
         feedback_services.escalate(db.session.get(Case, case.id), None)
         db.session.commit()
     escalated = get_case(app, case.id)

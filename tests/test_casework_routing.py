@@ -19,6 +19,7 @@ from portal.extensions import db
 from portal.feedback import services as feedback_services
 from portal.feedback.models import Case
 from tests.casework_helpers import (
+    answer_stage_1,
     category_id,
     events_for,
     get_case,
@@ -304,7 +305,9 @@ def test_a_case_that_is_not_urgent_does_not_email_the_lead(app, transport, outbo
 
 
 def escalate(app, reference):
+    """The stage 1 handler answers; the family then asks for stage 2."""
     with app.test_request_context():
+        answer_stage_1(reference)
         feedback_services.escalate(get_case(reference), None)
         db.session.commit()
 

@@ -13,6 +13,7 @@ from portal.core import complaint_code
 from portal.core.complaint_code import STAGE_1, STAGE_2
 from portal.extensions import db
 from portal.feedback.models import Case
+from tests.casework_helpers import answer_stage_1
 from tests.feedback_helpers import make_category, submit, walk
 
 TERM = "autumn-2025"
@@ -81,8 +82,10 @@ def test_the_family_is_told_the_limits_of_the_code(app, client, outbox, changed_
     assert "then send a full reply within 12 working days of that" in confirmation
     assert "reply in full within 12 working days of that" in outbox.last("jo@example.org", "case_received").body
 
-    with app.app_context():
+    with app.test_request_context():
         reference = db.session.scalar(db.select(Case.reference))
+        answer_stage_1(reference)
+        db.session.commit()
     escalate = text_of(client.get(f"/my-cases/{reference}/escalate"))
     assert "acknowledge your request within 7 working days and reply in full within 23 working days" in escalate
     client.post(f"/my-cases/{reference}/escalate", data={"reason": ""})

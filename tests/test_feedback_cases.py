@@ -12,6 +12,7 @@ from portal.core.time import london_today, utcnow
 from portal.extensions import db
 from portal.feedback import services
 from portal.feedback.models import Attachment, Case, CaseAccessToken, CaseMessage, FileBlob
+from tests.casework_helpers import answer_stage_1
 from tests.feedback_helpers import COMPLAINT, make_category, submit, walk
 from tests.test_files import JPEG, PDF, PNG, docx_bytes
 
@@ -289,6 +290,9 @@ def test_internal_notes_never_reach_the_family(app, client, category_id):
 def test_parent_escalates_to_stage_2_without_a_reason(app, client, category_id, outbox):
     send_case(client, category_id)
     reference = reference_of(app, "jo@example.org")
+    with app.test_request_context():
+        answer_stage_1(reference)
+        db.session.commit()
     page = client.get(f"/my-cases/{reference}/escalate").get_data(as_text=True)
     assert "You do not need to give a reason" in page
     response = client.post(f"/my-cases/{reference}/escalate", data={"reason": ""})

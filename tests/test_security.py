@@ -345,6 +345,8 @@ ACCESS = {
     ("/admin/users/<int:user_id>", "POST"): only(roles.ADMIN, status=302),
     ("/admin/users/<int:user_id>/disable", "POST"): only(roles.ADMIN, status=302),
     ("/admin/users/<int:user_id>/enable", "POST"): only(roles.ADMIN, status=302),
+    ("/admin/settings", "GET"): only(roles.ADMIN, status=200),
+    ("/admin/settings", "POST"): only(roles.ADMIN, status=302),
     ("/manage/youth-members", "GET"): only(roles.MANAGER, roles.ADMIN, status=200),
     ("/manage/youth-members/<int:user_id>/approve", "POST"): only(roles.MANAGER, roles.ADMIN, status=302),
     ("/cases", "GET"): only(roles.CASEWORKER, roles.MANAGER, status=200),
@@ -463,6 +465,7 @@ POSTED = {
         "team": "",
     },
     "/admin/users/<int:user_id>": {"role": roles.CASEWORKER, "team": ""},
+    "/admin/settings": {"stage_2_request_months": "6"},
     # A function of the records made by casework_records() when the data names them.
     "/manage/cases": lambda made: {"cases": str(made["case_id"]), "caseworker": str(made["caseworker_id"])},
     "/manage/routing/categories/<int:category_id>": lambda made: {"team": str(made["other_team_id"])},

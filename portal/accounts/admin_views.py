@@ -1,14 +1,15 @@
-"""Staff pages about accounts: administrators manage users; managers approve youth members."""
+"""Staff pages about accounts and the portal: administrators manage users and the portal's
+settings; managers approve youth members."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from portal.accounts import roles, services
-from portal.accounts.forms import UserChangeForm, UserForm
+from portal.accounts.forms import SettingsForm, UserChangeForm, UserForm
 from portal.accounts.models import Team, User
 from portal.accounts.permissions import role_required
-from portal.core import audit
+from portal.core import audit, settings
 from portal.core.forms import form_page, whole_number
 from portal.extensions import db
 
@@ -110,6 +111,23 @@ def enable_user(user_id: int):
     db.session.commit()
     flash(f"{person.name}'s account is enabled.", "success")
     return redirect(url_for("accounts_admin.user", user_id=person.id))
+
+
+@bp.route("/admin/settings", methods=["GET", "POST"])
+@form_page
+@role_required(roles.ADMIN)
+def portal_settings():
+    form = SettingsForm(
+        data={"stage_2_request_months": settings.get(settings.STAGE_2_REQUEST_MONTHS)}
+        if request.method == "GET"
+        else None
+    )
+    if form.validate_on_submit():
+        settings.put(current_user, settings.STAGE_2_REQUEST_MONTHS, form.stage_2_request_months.data)
+        db.session.commit()
+        flash("Settings saved.", "success")
+        return redirect(url_for("accounts_admin.portal_settings"))
+    return render_template("accounts_admin/settings.html", form=form)
 
 
 @bp.route("/manage/youth-members")

@@ -11,7 +11,7 @@ from wtforms.validators import Email, InputRequired, Length, ValidationError
 
 from portal.accounts import roles
 from portal.accounts.passwords import password_problem
-from portal.core.forms import PortalForm
+from portal.core.forms import PortalForm, WholeNumberField
 
 EMAIL_REQUIRED = "Enter your email address"
 EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.org"
@@ -130,3 +130,16 @@ class UserChangeForm(PortalForm):
     role = UserForm.role
     team = UserForm.team
     submit = SubmitField("Save changes", widget=GovSubmitInput())
+
+
+class SettingsForm(PortalForm):
+    """The settings administrators change (portal.core.settings)."""
+
+    stage_2_request_months = WholeNumberField(
+        "How many months after the stage 1 response can a family ask for stage 2 from their case page?",
+        description="After that, their case page tells them how to ask by email or phone instead.",
+        noun="number of months",
+        least=1,
+        most=12,
+    )
+    submit = SubmitField("Save settings", widget=GovSubmitInput())

@@ -37,7 +37,7 @@ class AcknowledgeForm(PortalForm):
 class ReplyForm(PortalForm):
     body = _text(
         "Reply to the family",
-        "The route onwards (stage 2, or the Ombudsman) is added at the end for you.",
+        "A holding reply. The route onwards (stage 2, or the Ombudsman) goes with the response you record.",
         "Enter your reply",
     )
     evidence = FileField(

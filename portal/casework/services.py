@@ -8,8 +8,9 @@ from typing import NamedTuple
 
 from portal.casework import clocks, routing
 from portal.casework.models import CaseOutcome, OmbudsmanReferral, Remedy, ResponseTemplate
-from portal.core import audit
-from portal.core.complaint_code import STAGE_1, STAGE_2
+from portal.core import audit, settings
+from portal.core.calendar import add_months
+from portal.core.complaint_code import OMBUDSMAN_DETAILS, STAGE_1, STAGE_2
 from portal.core.files import CheckedFile
 from portal.core.links import public_url
 from portal.core.rules import RuleError
@@ -17,7 +18,7 @@ from portal.core.time import london_today, utcnow
 from portal.core.wording import render_family_text
 from portal.extensions import db
 from portal.feedback.models import ACKNOWLEDGED, AWAITING_FAMILY, CLOSED, RECEIVED, RESPONDED, Case, CaseMessage
-from portal.feedback.services import add_attachment
+from portal.feedback.services import add_attachment, stage_1_ended_on
 from portal.notifications.services import queue_email
 from portal.themes.models import LearningTheme
 
@@ -38,10 +39,7 @@ AUDIT_LABELS = {
     "case.ombudsman_recorded": "Ombudsman referral recorded",
 }
 
-OMBUDSMAN = (
-    "The Local Government and Social Care Ombudsman looks at complaints about councils for free. "
-    "Website: www.lgo.org.uk. Telephone: 0300 061 0614."
-)
+OMBUDSMAN = OMBUDSMAN_DETAILS
 
 NOT_COMPLAINT_REASONS = {
     "service_request": "A request for a service, which we will deal with as a request",
@@ -181,14 +179,17 @@ may_record_ombudsman = can_record_ombudsman  # its earlier name, for callers tha
 
 
 def route_onwards(case: Case) -> str:
-    """How the family can take it further: every reply ends with this."""
+    """How the family can take it further: every final response ends with this (Code 6.7).
+    Holding replies and requests for information do not: nothing is final in them yet."""
+    until = None
     if case.is_complaint and case.stage == STAGE_2:
         route = "ombudsman"
     elif case.is_complaint:
         route = "stage_2"
+        until = add_months(london_today(), settings.get(settings.STAGE_2_REQUEST_MONTHS))
     else:
         route = "complaint"
-    return _family_text("route_onwards", route=route)
+    return _family_text("route_onwards", route=route, until=until)
 
 
 def _message(case: Case, actor, body: str, *, internal: bool = False) -> CaseMessage:
@@ -210,10 +211,11 @@ def _email_family(case: Case, subject: str, body: str) -> None:
         )
 
 
-def _send_reply(case: Case, actor, body: str, files: Iterable[CheckedFile] = ()) -> CaseMessage:
+def _send_reply(case: Case, actor, body: str, files: Iterable[CheckedFile] = (), *, final: bool = False) -> CaseMessage:
     """Write and email the reply, once the caller has checked that it may be sent: a request
-    for information and a recorded response go out this way too."""
-    text = f"{body.strip()}\n\n{route_onwards(case)}"
+    for information and a recorded response go out this way too. A ``final`` response ends
+    with the route onwards."""
+    text = f"{body.strip()}\n\n{route_onwards(case)}" if final else body.strip()
     message = _message(case, actor, text)
     for checked in files:
         add_attachment(checked, case=case, message=message, from_family=False)
@@ -223,7 +225,8 @@ def _send_reply(case: Case, actor, body: str, files: Iterable[CheckedFile] = ())
 
 
 def reply(case: Case, actor, body: str, files: list[CheckedFile] = ()) -> CaseMessage:
-    """A reply the family sees on their case page and by email, ending with the route onwards."""
+    """A reply the family sees on their case page and by email: a holding reply, not the
+    stage's response, so it carries no route onwards (record_outcome sends that)."""
     _refuse(_reply_refusal(case))
     if not body.strip():
         raise ActionError("Enter your reply")
@@ -368,9 +371,27 @@ def record_outcome(
         remedies=promised,
         remedy_kinds=Remedy.KINDS,
     )
-    _send_reply(case, actor, text)
+    _send_reply(case, actor, text, final=True)
     audit.record(actor, "case.outcome_recorded", case, outcome=outcome, stage=case.stage)
     return record
+
+
+class AfterClosing(NamedTuple):
+    """What the family can still do once the case is closed, for the caseworker to confirm."""
+
+    unanswered: bool  # no response has been recorded at this stage
+    stage_2_until: date | None  # the last day to ask for stage 2 from the case page
+    ombudsman: bool  # the procedure is over: the Ombudsman is next
+
+
+def after_closing(case: Case) -> AfterClosing:
+    unanswered = case.responded_at is None
+    in_procedure = case.is_complaint and case.not_complaint_reason is None
+    until = None
+    if in_procedure and case.stage == STAGE_1:
+        ended = stage_1_ended_on(case) or london_today()
+        until = add_months(ended, settings.get(settings.STAGE_2_REQUEST_MONTHS))
+    return AfterClosing(unanswered, until, in_procedure and case.stage == STAGE_2)
 
 
 def close(case: Case, actor) -> None:
@@ -416,7 +437,7 @@ def mark_not_a_complaint(case: Case, actor, reason: str, signposting: str) -> No
     case.stage = None
     case.acknowledge_by = None
     case.respond_by = None
-    text = _family_text("not_a_complaint", signposting=signposting.strip())
+    text = _family_text("not_a_complaint", reason=reason, signposting=signposting.strip())
     _message(case, actor, text)
     _email_family(case, f"About {case.reference}", text)
     case.status = CLOSED

@@ -304,6 +304,8 @@ ACTIONS: dict[str, Action] = {
         lambda case, form: services.close(case, current_user),
         services.can_close,
         "Case closed.",
+        template="casework/close.html",
+        prepare=lambda form, case: {"after": services.after_closing(case)},
     ),
     "ombudsman": Action(
         "Record an Ombudsman referral",

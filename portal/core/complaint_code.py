@@ -10,3 +10,12 @@ STAGE_LABELS = {STAGE_1: "Stage 1", STAGE_2: "Stage 2"}
 ACKNOWLEDGE_DAYS = {STAGE_1: 5, STAGE_2: 5}
 RESPOND_DAYS = {STAGE_1: 10, STAGE_2: 20}
 MAX_EXTENSION_DAYS = {STAGE_1: 10, STAGE_2: 20}
+
+# Where a family goes when the council's procedure is done, or has let them down.
+OMBUDSMAN_NAME = "Local Government and Social Care Ombudsman"
+OMBUDSMAN_WEBSITE = "www.lgo.org.uk"
+OMBUDSMAN_PHONE = "0300 061 0614"
+OMBUDSMAN_DETAILS = (
+    f"The {OMBUDSMAN_NAME} looks at complaints about councils for free. "
+    f"Website: {OMBUDSMAN_WEBSITE}. Telephone: {OMBUDSMAN_PHONE}."
+)

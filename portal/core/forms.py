@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from flask import g
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.main import wtforms_errors
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovTextInput
 from wtforms import DateField, StringField
 from wtforms.validators import StopValidation
 
@@ -88,6 +88,37 @@ class DayField(DateField):
             self.data = date(int(parts[2]), int(parts[1]), int(parts[0]))
         except ValueError:
             raise ValueError(real) from None
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
+
+
+class WholeNumberField(StringField):
+    """A whole number in a text box, between ``least`` and ``most``, with the GOV.UK messages
+    ("Enter the number of months", "The number of months must be between 1 and 12"). What was
+    typed is kept to show again."""
+
+    def __init__(self, label, *, noun: str, least: int, most: int, **kwargs):
+        kwargs.setdefault("widget", GovTextInput())
+        super().__init__(label, **kwargs)
+        self.noun, self.least, self.most = noun, least, most
+
+    def process_formdata(self, valuelist):
+        typed = (valuelist[0] if valuelist else "").strip()
+        self.raw_data = [typed]
+        self.data = None
+        if not typed:
+            raise ValueError(f"Enter the {self.noun}")
+        number = whole_number(typed.replace(",", ""))
+        if number is None:
+            raise ValueError(f"The {self.noun} must be a whole number, like {self.least}")
+        if not self.least <= number <= self.most:
+            raise ValueError(f"The {self.noun} must be between {self.least} and {self.most}")
+        self.data = number
+
+    def _value(self):
+        return self.raw_data[0] if self.raw_data else ("" if self.data is None else str(self.data))
 
     def pre_validate(self, form):
         if self.process_errors:

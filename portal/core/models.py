@@ -22,3 +22,15 @@ class AuditEvent(db.Model):
     details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
 
     __table_args__ = (sa.Index("ix_audit_event_object", "object_type", "object_id"),)
+
+
+class Setting(db.Model):
+    """One setting that administrators change in the portal, such as how long families have to
+    ask for stage 2. Read through portal.core.settings, which knows every default."""
+
+    __tablename__ = "setting"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(60), unique=True)
+    value: Mapped[Any] = mapped_column(sa.JSON, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

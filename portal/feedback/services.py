@@ -3,15 +3,16 @@ case, replies and escalation. Plain functions; the caller commits."""
 
 import secrets
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal.accounts import roles
 from portal.accounts.services import normalise_email
-from portal.core import audit
-from portal.core.calendar import add_months
-from portal.core.complaint_code import STAGE_1, STAGE_2
+from portal.core import audit, settings
+from portal.core.calendar import add_months, add_working_days
+from portal.core.complaint_code import RESPOND_DAYS, STAGE_1, STAGE_2
 from portal.core.files import CheckedFile
 from portal.core.forms import canonical_text
 from portal.core.links import public_url
@@ -429,18 +430,88 @@ def set_learning_updates(case: Case, wanted: bool, user=None) -> None:
         )
 
 
+# --- asking for stage 2 (Code 5.7 to 5.9) ----------------------------------------------------
+# Where a stage 1 complaint stands, as the family's page explains it.
+STAGE_2_NOT_YET = "not_yet"  # stage 1 is still running, within its limits
+STAGE_2_OPEN = "open"  # answered (or closed): the family can ask, until the window ends
+STAGE_2_LATE = "late"  # no answer by the stage 1 limit: the family can ask, or go to the Ombudsman
+STAGE_2_WINDOW_PASSED = "window_passed"  # they can still ask, but not from the page
+
+
+class Stage2Request(NamedTuple):
+    """Whether and how the family can ask for stage 2. ``until``: the last day they can ask
+    from their case page (STAGE_2_OPEN, STAGE_2_WINDOW_PASSED), or the day stage 1 is due
+    (STAGE_2_NOT_YET)."""
+
+    state: str
+    until: date | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.state in (STAGE_2_OPEN, STAGE_2_LATE)
+
+
+def stage_1_due(case: Case) -> date | None:
+    """The last day for the stage 1 response: its deadline once acknowledged, otherwise the
+    latest it could be, had the acknowledgement come on its last day."""
+    if case.respond_by:
+        return case.respond_by
+    if case.acknowledge_by:
+        return add_working_days(case.acknowledge_by, RESPOND_DAYS[STAGE_1])
+    return None
+
+
+def stage_1_ended_on(case: Case) -> date | None:
+    """The day stage 1 ended: its response was sent, or, without one, the case was closed."""
+    ended = case.responded_at or case.closed_at
+    return ended.astimezone(LONDON).date() if ended else None
+
+
+def stage_2_request(case: Case, on: date | None = None) -> Stage2Request | None:
+    """How the family can take a stage 1 complaint to stage 2; None for anything else (other
+    feedback, a stage 2 complaint, or one taken out of the procedure)."""
+    if not (case.is_complaint and case.stage == STAGE_1 and case.not_complaint_reason is None):
+        return None
+    today = on or london_today()
+    ended = stage_1_ended_on(case)
+    if ended is not None:
+        until = add_months(ended, settings.get(settings.STAGE_2_REQUEST_MONTHS))
+        return Stage2Request(STAGE_2_OPEN if today <= until else STAGE_2_WINDOW_PASSED, until)
+    due = stage_1_due(case)
+    if due is not None and due < today:
+        return Stage2Request(STAGE_2_LATE)
+    return Stage2Request(STAGE_2_NOT_YET, due)
+
+
+def stage_2_overdue(case: Case, on: date | None = None) -> bool:
+    """The stage 2 response is late: the family need not wait to go to the Ombudsman."""
+    return bool(
+        case.is_complaint
+        and case.stage == STAGE_2
+        and case.is_open
+        and case.responded_at is None
+        and case.respond_by
+        and case.respond_by < (on or london_today())
+    )
+
+
 def can_escalate(case: Case) -> bool:
-    return case.is_complaint and case.stage == STAGE_1 and case.is_open
+    """Once the stage 1 response is sent, open or closed, for the months admins set; or when
+    stage 1 ran past its limit with no response. Never before."""
+    request = stage_2_request(case)
+    return request is not None and request.allowed
 
 
 def escalate(case: Case, reason: str | None, user=None) -> None:
-    """Move a complaint to stage 2 at the family's request. No reason is needed. The staff
-    side, listening for case_escalated, starts the stage 2 clock and finds a new handler."""
+    """Move a complaint to stage 2 at the family's request, reopening it if it was closed. No
+    reason is needed. The staff side, listening for case_escalated, starts the stage 2 clock
+    and finds a new handler."""
     if not can_escalate(case):
-        raise ValueError("only a stage 1 complaint can be escalated")
+        raise ValueError("this complaint cannot be taken to stage 2 from the case page now")
     case.stage = STAGE_2
     case.status = ESCALATED
     case.escalated_at = utcnow()
+    case.closed_at = None
     case.acknowledged_at = None
     case.responded_at = None
     body = render_family_text("feedback/messages/escalation.txt", reason=(reason or "").strip())

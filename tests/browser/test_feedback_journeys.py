@@ -11,12 +11,16 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
+from portal.accounts import roles
+from portal.accounts.models import User
+from portal.accounts.services import create_user
+from portal.casework import services as casework_services
 from portal.core.calendar import add_months, add_working_days, receipt_day
 from portal.core.time import format_day, london_today
 from portal.demo import seed_categories, seed_teams
 from portal.extensions import db
 from portal.feedback import services
-from portal.feedback.models import Category
+from portal.feedback.models import Case, Category
 
 pytestmark = pytest.mark.browser
 
@@ -327,21 +331,58 @@ def test_following_a_case_through_an_emailed_link(visitor, live_server, sent_com
     expect(conversation).to_contain_text("You")
     expect(conversation).to_contain_text("The taxi came today but was an hour late.")
 
-    visitor.click(page.get_by_role("button", name="Ask for a stage 2 review"))
-    expect(heading(page)).to_have_text("Ask for a stage 2 review")
-    page.get_by_label("Anything you want to tell us (optional)").fill("Nothing has changed.")
-    visitor.submit("Ask for a stage 2 review")
-
-    expect(page).to_have_url(live_server.url(f"/my-cases/{reference}"))
-    expect(page.get_by_role("alert", name="Success")).to_contain_text("You have asked for a stage 2 review")
-    expect(details).to_contain_text("Stage 2 review asked for (stage 2)")
-    expect(acknowledgement).to_contain_text(acknowledge_by)
-    expect(conversation.locator("li")).to_have_count(2)
-    expect(conversation).to_contain_text("Nothing has changed.")
+    # Stage 2 is not offered before the stage 1 response.
     expect(page.get_by_role("button", name="Ask for a stage 2 review")).to_have_count(0)
+    expect(page.get_by_text("We will send our stage 1 response")).to_be_visible()
 
     # The link worked once.
     response = visitor.goto(link)
     assert response.status == 404
     expect(heading(page)).to_have_text("This link has expired or has already been used")
     expect(page.get_by_role("link", name="Ask for a new link")).to_be_visible()
+
+
+def answer_and_close(live_server, reference: str) -> None:
+    """The caseworker's stage 1 response, then closing the case, through the casework services."""
+    with live_server.app.test_request_context():
+        case = db.session.scalar(db.select(Case).where(Case.reference == reference))
+        handler = db.session.get(
+            User,
+            create_user(
+                None, name="Sam Carter", email="sam.carter@example.org", role=roles.CASEWORKER, password=None
+            ).id,
+        )
+        casework_services.acknowledge(case, handler)
+        casework_services.record_outcome(
+            case, handler, outcome="not_upheld", summary="The taxi firm's log shows it came."
+        )
+        casework_services.close(case, handler)
+        db.session.commit()
+
+
+def test_a_family_takes_a_closed_case_to_stage_2(visitor, live_server, sent_complaint):
+    reference = sent_complaint
+    answer_and_close(live_server, reference)
+    page = visitor.page
+    visitor.goto("/track")
+    page.get_by_label("Reference number").fill(reference)
+    page.get_by_label("Email address or phone number").fill(EMAIL)
+    visitor.submit("Send me a link")
+    visitor.goto(live_server.link_in(live_server.last_email(EMAIL, "case_link")))
+
+    details = page.locator(".govuk-summary-list")
+    expect(details).to_contain_text("Closed (stage 1)")
+    expect(page.get_by_text("even though the case is closed")).to_be_visible()
+    visitor.click(page.get_by_role("button", name="Ask for a stage 2 review"))
+    expect(heading(page)).to_have_text("Ask for a stage 2 review")
+    page.get_by_label("Anything you want to tell us (optional)").fill("The taxi still does not come.")
+    visitor.submit("Ask for a stage 2 review")
+
+    expect(page).to_have_url(live_server.url(f"/my-cases/{reference}"))
+    expect(page.get_by_role("alert", name="Success")).to_contain_text("You have asked for a stage 2 review")
+    expect(details).to_contain_text("Stage 2 review asked for (stage 2)")
+    expect(page.locator(".twc-conversation")).to_contain_text("The taxi still does not come.")
+    expect(page.get_by_role("button", name="Ask for a stage 2 review")).to_have_count(0)
+    with live_server.app.app_context():
+        case = db.session.scalar(db.select(Case).where(Case.reference == reference))
+        assert (case.stage, case.closed_at) == (2, None)
