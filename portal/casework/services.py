@@ -8,8 +8,7 @@ from typing import NamedTuple
 
 from portal.casework import clocks, routing
 from portal.casework.models import CaseOutcome, OmbudsmanReferral, Remedy, ResponseTemplate
-from portal.core import audit, settings
-from portal.core.calendar import add_months
+from portal.core import audit
 from portal.core.complaint_code import OMBUDSMAN_DETAILS, STAGE_1, STAGE_2
 from portal.core.files import CheckedFile
 from portal.core.links import public_url
@@ -18,7 +17,7 @@ from portal.core.time import london_today, utcnow
 from portal.core.wording import render_family_text
 from portal.extensions import db
 from portal.feedback.models import ACKNOWLEDGED, AWAITING_FAMILY, CLOSED, RECEIVED, RESPONDED, Case, CaseMessage
-from portal.feedback.services import add_attachment, stage_1_ended_on
+from portal.feedback.services import add_attachment, stage_1_ended_on, stage_2_ask_by
 from portal.notifications.services import queue_email
 from portal.themes.models import LearningTheme
 
@@ -186,7 +185,7 @@ def route_onwards(case: Case) -> str:
         route = "ombudsman"
     elif case.is_complaint:
         route = "stage_2"
-        until = add_months(london_today(), settings.get(settings.STAGE_2_REQUEST_MONTHS))
+        until = stage_2_ask_by(london_today())
     else:
         route = "complaint"
     return _family_text("route_onwards", route=route, until=until)
@@ -389,8 +388,7 @@ def after_closing(case: Case) -> AfterClosing:
     in_procedure = case.is_complaint and case.not_complaint_reason is None
     until = None
     if in_procedure and case.stage == STAGE_1:
-        ended = stage_1_ended_on(case) or london_today()
-        until = add_months(ended, settings.get(settings.STAGE_2_REQUEST_MONTHS))
+        until = stage_2_ask_by(stage_1_ended_on(case) or london_today())
     return AfterClosing(unanswered, until, in_procedure and case.stage == STAGE_2)
 
 

@@ -467,6 +467,11 @@ def stage_1_ended_on(case: Case) -> date | None:
     return ended.astimezone(LONDON).date() if ended else None
 
 
+def stage_2_ask_by(stage_1_ended: date) -> date:
+    """The last day to ask for stage 2 from the case page: the months administrators set."""
+    return add_months(stage_1_ended, settings.get(settings.STAGE_2_REQUEST_MONTHS))
+
+
 def stage_2_request(case: Case, on: date | None = None) -> Stage2Request | None:
     """How the family can take a stage 1 complaint to stage 2; None for anything else (other
     feedback, a stage 2 complaint, or one taken out of the procedure)."""
@@ -475,7 +480,7 @@ def stage_2_request(case: Case, on: date | None = None) -> Stage2Request | None:
     today = on or london_today()
     ended = stage_1_ended_on(case)
     if ended is not None:
-        until = add_months(ended, settings.get(settings.STAGE_2_REQUEST_MONTHS))
+        until = stage_2_ask_by(ended)
         return Stage2Request(STAGE_2_OPEN if today <= until else STAGE_2_WINDOW_PASSED, until)
     due = stage_1_due(case)
     if due is not None and due < today:
