@@ -18,7 +18,7 @@ import pytest
 
 from portal.accounts import roles
 from portal.casework import views
-from portal.core.calendar import add_working_days
+from portal.core.calendar import add_months, add_working_days
 from portal.core.time import london_today, utcnow
 from portal.extensions import db
 from portal.feedback.models import Attachment, FileBlob
@@ -80,31 +80,41 @@ def family_case(app, world, state: str) -> str:
         contact_email=world.parent.email,
         acknowledge_by=add_working_days(today, 5),
     )
-    if state in ("acknowledged", "closed"):
+    if state in ("acknowledged", "closed", "answered"):
         fields |= dict(status=state, acknowledged_at=utcnow(), respond_by=add_working_days(today, 10))
+    if state == "answered":
+        fields |= dict(status="responded", responded_at=utcnow())
+    if state == "late":
+        fields |= dict(problem_known_on=add_months(today, -24))
     with app.app_context():
         return new_case(**fields)
 
 
-def fitting_state(name: str) -> str:
+def fitting_state(app, name: str) -> str:
     """A state in which the action is allowed, so that a missing check would show."""
     action = views.ACTIONS[name]
-    for state in ("received", "acknowledged", "closed"):
-        waiting = state == "received"
+    for state in ("received", "acknowledged", "closed", "answered", "late"):
+        waiting = state in ("received", "late")
         case = SimpleNamespace(
             status=state,
             is_open=state != "closed",
             stage=1,
             anonymous=False,
             is_complaint=True,
-            responded_at=None,
+            received_at=utcnow(),
+            responded_at=utcnow() if state == "answered" else None,
+            closed_at=None,
             extension_used=False,
             not_complaint_reason=None,
             acknowledged_at=None if waiting else utcnow(),
+            acknowledge_by=add_working_days(london_today(), 5),
             respond_by=None if waiting else utcnow().date(),
+            problem_known_on=add_months(london_today(), -24) if state == "late" else None,
+            late_decision=None,
         )
-        if action.allowed(case):
-            return state
+        with app.app_context():  # some rules read the administrators' settings
+            if action.allowed(case):
+                return state
     raise AssertionError(f"no state allows {name}")
 
 
@@ -112,6 +122,7 @@ def posted(app, name: str) -> dict:
     """What the action's form would send: enough to change the case if it got through."""
     with app.app_context():
         other_team = team_id(OTHER_TEAM)
+    today = london_today()
     data = {
         "acknowledge": {"body": "Thank you for your complaint."},
         "reply": {"body": "An update for you."},
@@ -132,6 +143,8 @@ def posted(app, name: str) -> dict:
         "close": {},
         "reopen": {"reason": "There is more to do."},
         "ombudsman": {"notified_on": ["2", "3", "2026"], "decision": "pending"},
+        "late-complaint": {"decision": "accept", "reason": "The family could not complain sooner."},
+        "stage-2-request": {"requested_on": [str(today.day), str(today.month), str(today.year)], "channel": "phone"},
     }
     assert set(data) == set(views.ACTIONS), "give each action here the data its form sends"
     return data[name]
@@ -171,7 +184,7 @@ def test_every_case_route_lets_in_the_team_and_managers_and_nobody_else(app, wor
     ]
     for name in views.ACTIONS:
         # A case of its own for each action, in a state that allows it.
-        own = family_case(app, world, fitting_state(name))
+        own = family_case(app, world, fitting_state(app, name))
         requests += [
             ("GET", f"/cases/{own}/{name}", None, own),
             ("POST", f"/cases/{own}/{name}", posted(app, name), own),
@@ -273,6 +286,7 @@ def test_every_rule_under_cases_is_for_caseworkers_and_managers_only(app):
     rules = [rule for rule in app.url_map.iter_rules() if rule.rule == "/cases" or rule.rule.startswith("/cases/")]
     assert {rule.rule for rule in rules} == {
         "/cases",
+        "/cases/new",
         "/cases/<reference>",
         "/cases/<reference>/files/<int:attachment_id>",
         "/cases/<reference>/<action_name>",

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from portal.accounts.models import User
 from portal.casework import clocks
 from portal.casework.models import CaseOutcome, DeadlineChange, Remedy
+from portal.core.calendar import add_working_days, receipt_day
 from portal.core.models import AuditEvent
 from portal.core.terms import recent_terms, term_of
 from portal.core.time import LONDON, london_today, utcnow
@@ -104,9 +105,22 @@ def assert_nothing_happened_in_the_future():
         assert db.session.scalar(sa.select(sa.func.max(column))) <= now, column
 
 
+def recorded_moments() -> dict[int, object]:
+    """When each case was recorded: as it arrived online, or when staff logged it (it may have
+    arrived by phone or letter days before)."""
+    rows = db.session.execute(
+        sa.select(AuditEvent.object_id, AuditEvent.occurred_at).where(
+            AuditEvent.object_type == "feedback_case", AuditEvent.action == "case.submitted"
+        )
+    )
+    return {int(object_id): moment for object_id, moment in rows}
+
+
 def assert_references_follow_arrival(cases):
+    """References are given in the order cases were recorded."""
     numbers = {}
-    for case in sorted(cases, key=lambda case: (case.received_at, case.id)):
+    recorded = recorded_moments()
+    for case in sorted(cases, key=lambda case: (recorded[case.id], case.id)):
         _, year, number = case.reference.split("-")
         numbers.setdefault(int(year), []).append(int(number))
     for year, taken in numbers.items():
@@ -129,6 +143,11 @@ def test_the_demo_has_cases_in_every_state_in_the_order_they_arrived(app, demo):
         assert_answered_and_escalated(cases)
         assert_every_term_has_each_kind(cases)
         assert_nothing_happened_in_the_future()
+        # A complaint made by phone, logged by staff after the call, its clocks running from the call.
+        phoned = next(case for case in cases if case.channel == "phone")
+        assert phoned.logged_by_id and phoned.acknowledge_by == add_working_days(
+            receipt_day(london_day(phoned.received_at)), 5
+        )
         # Families are invented, at example.org.
         assert all(case.contact_email.endswith("@example.org") for case in cases if case.contact_email)
         numbers = assert_references_follow_arrival(cases)
@@ -147,7 +166,12 @@ def assert_trail_matches(case):
         .where(AuditEvent.object_type == "feedback_case", AuditEvent.object_id == str(case.id))
         .order_by(AuditEvent.occurred_at, AuditEvent.id)
     ).all()
-    assert trail[0].action == "case.submitted" and trail[0].occurred_at == case.received_at
+    assert trail[0].action == "case.submitted"
+    if case.channel == "online":
+        assert trail[0].occurred_at == case.received_at
+    else:
+        # Logged by staff after it arrived; its clocks run from its arrival.
+        assert trail[0].occurred_at >= case.received_at and case.logged_by_id is not None
     moments = {(event.action, event.occurred_at) for event in trail}
     for change in clocks.history(case):
         assert ("case.deadline_changed", change.changed_at) in moments, case.submission_key

@@ -537,7 +537,7 @@ def test_figures_for_the_year_match_the_hand_counted_data(app, data):
     assert report.stage2_requested == expected["stage2"]
     assert {f.label: f.value for f in report.other_feedback} == expected["other"]
     assert report.not_taken_on_total == expected["not_taken_on"]
-    assert [f.value for f in report.not_taken_on] == [1, 1]
+    assert [f.value for f in report.not_taken_on] == [1, 1, 0]  # service request, own route, out of time
     assert {f.label: f.value for f in report.signposted} == {
         "An appeal to the SEND Tribunal (mediation advice first)": 1,
         "The NHS complaints procedure": 1,

@@ -174,7 +174,7 @@ def reset_token_for(app, person) -> str:
 def is_staff_rule(rule) -> bool:
     """Staff routes that take no case: the case pages under /cases/<reference> are checked
     case by case in tests/test_casework_access.py."""
-    return rule.rule == "/cases" or any(
+    return rule.rule in ("/cases", "/cases/new") or any(
         rule.rule == prefix or rule.rule.startswith(prefix + "/") for prefix in ("/admin", "/manage")
     )
 
@@ -350,6 +350,8 @@ ACCESS = {
     ("/manage/youth-members", "GET"): only(roles.MANAGER, roles.ADMIN, status=200),
     ("/manage/youth-members/<int:user_id>/approve", "POST"): only(roles.MANAGER, roles.ADMIN, status=302),
     ("/cases", "GET"): only(roles.CASEWORKER, roles.MANAGER, status=200),
+    ("/cases/new", "GET"): only(roles.CASEWORKER, roles.MANAGER, status=200),
+    ("/cases/new", "POST"): only(roles.CASEWORKER, roles.MANAGER, status=302),
     # Managers' casework pages (portal/casework/manage_views.py).
     ("/manage/cases", "GET"): only(roles.MANAGER, status=200),
     ("/manage/cases", "POST"): only(roles.MANAGER, status=302),
@@ -466,6 +468,15 @@ POSTED = {
     },
     "/admin/users/<int:user_id>": {"role": roles.CASEWORKER, "team": ""},
     "/admin/settings": {"stage_2_request_months": "6"},
+    "/cases/new": lambda made: {
+        "channel": "phone",
+        "received_on": ["1", "12", "2026"],
+        "kind": "compliment",
+        "worried": "no",
+        "category_id": str(made["category_id"]),
+        "what_happened": "Thank you for the new taxi.",
+        "reply": "no",
+    },
     # A function of the records made by casework_records() when the data names them.
     "/manage/cases": lambda made: {"cases": str(made["case_id"]), "caseworker": str(made["caseworker_id"])},
     "/manage/routing/categories/<int:category_id>": lambda made: {"team": str(made["other_team_id"])},
@@ -510,7 +521,7 @@ POSTED = {
     "/manage/updates/<term>": {"introduction": "An introduction", "priorities": "", "save": "Save draft"},
 }
 
-CASEWORK_PAGES = ("/manage/cases", "/manage/routing", "/manage/templates", "/manage/themes")
+CASEWORK_PAGES = ("/cases/new", "/manage/cases", "/manage/routing", "/manage/templates", "/manage/themes")
 CONSULTATION_PAGES = ("/manage/consultations",)
 # Pages about a consultation's answers need a closed one; writing questions needs a draft.
 ANSWER_PAGES = ("/moderation", "/results", "/answers/", "/export.csv", "/outcome")

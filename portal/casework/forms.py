@@ -12,8 +12,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal.casework.models import CaseOutcome, OmbudsmanReferral, Remedy
-from portal.casework.services import NOT_COMPLAINT_REASONS, RemedyRow
+from portal.casework.services import CHOSEN_NOT_COMPLAINT_REASONS, RemedyRow
 from portal.core.forms import DayField, PortalForm, strip_whitespace
+from portal.feedback.models import STAFF_CHANNELS
 
 
 def _text(label, description="", required=None, rows_max=10000):
@@ -164,7 +165,7 @@ class NotComplaintForm(PortalForm):
     reason = RadioField(
         "Why is this not a complaint?",
         description="The case leaves the complaints procedure and its clocks stop.",
-        choices=[SelectChoice(value, label) for value, label in NOT_COMPLAINT_REASONS.items()],
+        choices=[SelectChoice(value, label) for value, label in CHOSEN_NOT_COMPLAINT_REASONS.items()],
         widget=GovRadioInput(),
         validators=[InputRequired(message="Select why this is not a complaint")],
     )
@@ -172,6 +173,46 @@ class NotComplaintForm(PortalForm):
         "What should the family do instead?", "Sent to the family.", "Enter what the family should do instead"
     )
     submit = SubmitField("Send and close", widget=GovSubmitInput())
+
+
+class LateComplaintForm(PortalForm):
+    decision = RadioField(
+        "Will the council look at this complaint?",
+        description="The Code expects complaints within 12 months of the family knowing of the problem, "
+        "unless there is good reason to look at it now.",
+        choices=[
+            SelectChoice("accept", "Yes, there is good reason to look at it now"),
+            SelectChoice("refuse", "No, it is too late to look at it"),
+        ],
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select whether the council will look at this complaint")],
+    )
+    reason = _text(
+        "The reason for the decision",
+        "If the council will not look at it, this is sent to the family with the Ombudsman's details.",
+        "Enter the reason for the decision",
+    )
+    submit = SubmitField("Record the decision", widget=GovSubmitInput())
+
+
+class Stage2RequestForm(PortalForm):
+    requested_on = DayField(
+        "When did the family ask for stage 2?",
+        description="The stage 2 clock runs from this day. For example, the date of the call or the letter.",
+        noun="date the family asked",
+    )
+    channel = RadioField(
+        "How did they ask?",
+        choices=[SelectChoice(value, label) for value, label in STAFF_CHANNELS.items()],
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select how the family asked")],
+    )
+    what_they_said = _text(
+        "What did they say? (optional)",
+        "Why they are unhappy with the stage 1 response, in their words. The family sees this on their case page.",
+        rows_max=5000,
+    )
+    submit = SubmitField("Record the request", widget=GovSubmitInput())
 
 
 class OmbudsmanForm(PortalForm):

@@ -11,10 +11,10 @@ def on_case_submitted(case, actor=None, **_):
     routing.route(case, actor)
 
 
-def on_case_escalated(case, actor=None, **_):
+def on_case_escalated(case, actor=None, received=None, **_):
     # Stage 2 goes to someone other than the stage 1 handler.
     case.stage1_caseworker_id = case.stage1_caseworker_id or case.caseworker_id
-    clocks.start_stage(case, london_today(), actor)
+    clocks.start_stage(case, received or london_today(), actor)
     case.caseworker = None
     routing.route(case, actor)
 

@@ -9,14 +9,26 @@ from typing import NamedTuple
 from portal.casework import clocks, routing
 from portal.casework.models import CaseOutcome, OmbudsmanReferral, Remedy, ResponseTemplate
 from portal.core import audit
-from portal.core.complaint_code import OMBUDSMAN_DETAILS, STAGE_1, STAGE_2
+from portal.core.calendar import add_months
+from portal.core.complaint_code import LATE_COMPLAINT_MONTHS, OMBUDSMAN_DETAILS, STAGE_1, STAGE_2
 from portal.core.files import CheckedFile
 from portal.core.links import public_url
 from portal.core.rules import RuleError
-from portal.core.time import london_today, utcnow
+from portal.core.time import LONDON, london_today, utcnow
 from portal.core.wording import render_family_text
 from portal.extensions import db
-from portal.feedback.models import ACKNOWLEDGED, AWAITING_FAMILY, CLOSED, RECEIVED, RESPONDED, Case, CaseMessage
+from portal.feedback import services as feedback
+from portal.feedback.models import (
+    ACKNOWLEDGED,
+    AWAITING_FAMILY,
+    CLOSED,
+    LATE_ACCEPTED,
+    LATE_REFUSED,
+    RECEIVED,
+    RESPONDED,
+    Case,
+    CaseMessage,
+)
 from portal.feedback.services import add_attachment, stage_1_ended_on, stage_2_ask_by
 from portal.notifications.services import queue_email
 from portal.themes.models import LearningTheme
@@ -36,14 +48,20 @@ AUDIT_LABELS = {
     "case.reopened": "Reopened",
     "case.not_a_complaint": "Marked as not a complaint",
     "case.ombudsman_recorded": "Ombudsman referral recorded",
+    "case.late_accepted": "Taken on although made more than 12 months after the family knew",
 }
 
 OMBUDSMAN = OMBUDSMAN_DETAILS
 
+OUT_OF_TIME = "out_of_time"
 NOT_COMPLAINT_REASONS = {
     "service_request": "A request for a service, which we will deal with as a request",
     "other_route": "A matter with its own statutory route, such as an appeal to the SEND Tribunal",
+    OUT_OF_TIME: f"Made more than {LATE_COMPLAINT_MONTHS} months after the family knew of the problem (Code 2.2)",
 }
+# The reasons a caseworker chooses from when marking a case as not a complaint; a late
+# complaint is refused by its own decision (decide_late_complaint), which checks the dates.
+CHOSEN_NOT_COMPLAINT_REASONS = {key: label for key, label in NOT_COMPLAINT_REASONS.items() if key != OUT_OF_TIME}
 
 
 class ActionError(RuleError):
@@ -123,6 +141,14 @@ def _ombudsman_refusal(case: Case) -> str | None:
     return _first_refusal((through_the_procedure, "Only a complaint can be referred to the Ombudsman"))
 
 
+def _late_decision_refusal(case: Case) -> str | None:
+    return _first_refusal(
+        (made_late(case), f"Only a complaint made more than {LATE_COMPLAINT_MONTHS} months late needs this decision"),
+        (case.late_decision is None, "The decision on this late complaint has been made"),
+        (case.is_open and case.not_complaint_reason is None, "Reopen the case before deciding"),
+    )
+
+
 def can_acknowledge(case: Case) -> bool:
     return _acknowledge_refusal(case) is None
 
@@ -159,6 +185,10 @@ def can_mark_not_a_complaint(case: Case) -> bool:
 
 def can_close(case: Case) -> bool:
     return _close_refusal(case) is None
+
+
+def can_decide_late_complaint(case: Case) -> bool:
+    return _late_decision_refusal(case) is None
 
 
 def can_reopen(case: Case) -> bool:
@@ -441,6 +471,58 @@ def mark_not_a_complaint(case: Case, actor, reason: str, signposting: str) -> No
     case.status = CLOSED
     case.closed_at = utcnow()
     audit.record(actor, "case.not_a_complaint", case, reason=reason)
+
+
+# --- complaints made late (Code 2.2) -------------------------------------------------------
+
+
+def made_late(case: Case) -> bool:
+    """A complaint received more than 12 months after the family first knew of the problem."""
+    if not (case.is_complaint and case.problem_known_on):
+        return False
+    received = case.received_at.astimezone(LONDON).date()
+    return case.problem_known_on < add_months(received, -LATE_COMPLAINT_MONTHS)
+
+
+def late_decision_needed(case: Case) -> bool:
+    """Flagged for a decision: a late complaint nobody has yet accepted or refused."""
+    return can_decide_late_complaint(case)
+
+
+def decide_late_complaint(case: Case, actor, *, accept: bool, reason: str) -> None:
+    """Take a late complaint on, with the good reason for it; or refuse it, telling the family
+    why and that they can ask the Ombudsman to look at the decision."""
+    _refuse(_late_decision_refusal(case))
+    if not reason.strip():
+        raise ActionError("Enter the reason for the decision")
+    if accept:
+        case.late_decision = LATE_ACCEPTED
+        case.late_decision_reason = reason.strip()
+        audit.record(actor, "case.late_accepted", case)
+        add_note(case, actor, f"Taken on although made late: {reason.strip()}")
+        return
+    mark_not_a_complaint(case, actor, OUT_OF_TIME, reason)
+    case.late_decision = LATE_REFUSED
+    case.late_decision_reason = reason.strip()
+
+
+# --- stage 2 requests made to staff ---------------------------------------------------------
+
+can_log_stage_2_request = feedback.can_log_stage_2_request
+
+
+def log_stage_2_request(case: Case, actor, *, requested_on: date, channel: str, what_they_said: str) -> None:
+    """Record a stage 2 request the family made by phone, email, letter or in person."""
+    _refuse(None if can_log_stage_2_request(case) else "This complaint cannot go to stage 2 now")
+    received = case.received_at.astimezone(LONDON).date()
+    if requested_on > london_today():
+        raise ActionError("The date the family asked must be today or in the past", "requested_on")
+    if requested_on < received:
+        raise ActionError(
+            f"The date the family asked must be on or after the day the complaint arrived, {received:%-d %B %Y}",
+            "requested_on",
+        )
+    feedback.log_stage_2_request(case, actor, requested_on=requested_on, channel=channel, what_they_said=what_they_said)
 
 
 def ombudsman_referral(case: Case) -> OmbudsmanReferral | None:

@@ -19,7 +19,9 @@ from portal.core.models import AuditEvent
 from portal.core.rules import RuleError, show_on_form
 from portal.core.time import london_today
 from portal.extensions import db
+from portal.feedback.forms import StaffCaseForm
 from portal.feedback.models import STATUS_LABELS, Attachment, Case, CaseMessage, Category
+from portal.feedback.services import log_case
 from portal.themes.queries import active_themes
 
 bp = Blueprint("casework", __name__)
@@ -57,7 +59,40 @@ def workspace():
         today=london_today(),
         deadline_of=clocks.next_deadline,
         state_of=clocks.state,
+        late_decision_needed=services.late_decision_needed,
     )
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@form_page
+@staff_only
+def new_case():
+    """Log feedback a family gave by phone, letter, email, in person or through a councillor."""
+    form = StaffCaseForm()
+    form.category_id.choices = [
+        SelectChoice(str(category.id), category.name)
+        for category in db.session.scalars(db.select(Category).order_by(Category.position, Category.name))
+    ]
+    if form.validate_on_submit():
+        try:
+            logged = log_case(
+                form.answers(),
+                channel=form.channel.data,
+                received_on=form.received_on.data,
+                actor=current_user,
+                files=_files(form),
+            )
+        except FileRefused as refused:
+            db.session.rollback()
+            show_on_form(form, RuleError(str(refused), "evidence"))
+        else:
+            db.session.commit()
+            who = logged.caseworker.name if logged.caseworker else "the team's queue"
+            flash(f"{logged.reference} logged and routed to {who}.", "success")
+            if not access.can_see(logged, current_user):
+                return redirect(url_for("casework.workspace"))
+            return redirect(url_for("casework.case", reference=logged.reference))
+    return render_template("casework/new_case.html", form=form)
 
 
 def _timeline(case: Case) -> list[dict]:
@@ -106,6 +141,7 @@ def _case(reference: str) -> Case:
         db.joinedload(Case.category),
         db.joinedload(Case.caseworker),
         db.joinedload(Case.team),
+        db.joinedload(Case.logged_by),
     )
 
 
@@ -130,6 +166,7 @@ def case(reference: str):
         ).all(),
         status_label=STATUS_LABELS.get(found.status, found.status),
         ombudsman=services.ombudsman_referral(found),
+        late_decision_needed=services.late_decision_needed(found),
         actions=[(name, action) for name, action in ACTIONS.items() if action.allowed(found)],
     )
 
@@ -306,6 +343,29 @@ ACTIONS: dict[str, Action] = {
         "Case closed.",
         template="casework/close.html",
         prepare=lambda form, case: {"after": services.after_closing(case)},
+    ),
+    "late-complaint": Action(
+        "Decide on a late complaint",
+        forms.LateComplaintForm,
+        lambda case, form: services.decide_late_complaint(
+            case, current_user, accept=form.decision.data == "accept", reason=form.reason.data
+        ),
+        services.can_decide_late_complaint,
+        "Decision recorded.",
+        template="casework/late_complaint.html",
+    ),
+    "stage-2-request": Action(
+        "Record a stage 2 request",
+        forms.Stage2RequestForm,
+        lambda case, form: services.log_stage_2_request(
+            case,
+            current_user,
+            requested_on=form.requested_on.data,
+            channel=form.channel.data,
+            what_they_said=form.what_they_said.data,
+        ),
+        services.can_log_stage_2_request,
+        "Stage 2 request recorded. The stage 2 clock runs from the day the family asked.",
     ),
     "ombudsman": Action(
         "Record an Ombudsman referral",

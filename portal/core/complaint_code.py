@@ -11,6 +11,10 @@ ACKNOWLEDGE_DAYS = {STAGE_1: 5, STAGE_2: 5}
 RESPOND_DAYS = {STAGE_1: 10, STAGE_2: 20}
 MAX_EXTENSION_DAYS = {STAGE_1: 10, STAGE_2: 20}
 
+# Code 2.2: a complaint made this many months after the family knew of the problem needs a
+# decision, with reasons, on whether there is good reason to look at it now.
+LATE_COMPLAINT_MONTHS = 12
+
 # Where a family goes when the council's procedure is done, or has let them down.
 OMBUDSMAN_NAME = "Local Government and Social Care Ombudsman"
 OMBUDSMAN_WEBSITE = "www.lgo.org.uk"

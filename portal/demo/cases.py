@@ -11,7 +11,7 @@ from portal.core.time import LONDON, london_today, utcnow
 from portal.demo.accounts import PARENT_ACCOUNTS
 from portal.demo.plans import ACKNOWLEDGE, CLOSE, ESCALATE, FAMILY_REPLY, RESPOND, PlannedCase, Step
 from portal.extensions import db
-from portal.feedback.models import COMPLAINT, COMPLIMENT, QUESTION, SUGGESTION
+from portal.feedback.models import COMPLAINT, COMPLIMENT, PHONE, QUESTION, SUGGESTION
 from portal.themes.models import LearningTheme
 
 THEMES = [
@@ -272,6 +272,19 @@ CASES = [
         what="The annual review was the best we have had. Everyone listened to Arjun.",
         steps=[(ACKNOWLEDGE, 198, {}), (CLOSE, 190, {})],
     ),
+    dict(
+        key="demo-15",
+        # A phone call the team logged three days later: the clocks run from the call.
+        channel=PHONE,
+        days_ago=4,
+        logged_days_ago=1,
+        kind=COMPLAINT,
+        category="Annual reviews",
+        family=("m.khan@example.org", "Mariam Khan"),
+        child=("Yusuf", "Year 9", "Northfield Academy", "yes"),
+        what="Yusuf's annual review was in June. Nobody has sent us the amended plan and the school says it cannot change his support without it.",
+        outcome="The amended plan sent this month, and a date for it in writing.",
+    ),
 ]
 
 
@@ -334,11 +347,14 @@ def _answers(spec: dict) -> dict:
 
 def _plan(spec: dict) -> PlannedCase:
     family = spec["family"]
+    arrived = _at(_days_ago(spec))
     return PlannedCase(
         key=spec["key"],
         kind=spec["kind"],
         category=spec["category"],
-        received_at=_at(_days_ago(spec)),
+        received_at=_at(spec["logged_days_ago"]) if "logged_days_ago" in spec else arrived,
+        channel=spec.get("channel"),
+        arrived_on=arrived.date() if "channel" in spec else None,
         answers=_answers(spec),
         steps=[Step(action, _at(days_ago), details) for action, days_ago, details in spec.get("steps", [])],
         account=family[0] if family and family[0] in PARENT_ACCOUNTS else None,

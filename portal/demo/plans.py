@@ -33,7 +33,8 @@ class PlannedCase:
     """A case as a family sends it through the feedback journey, and what happens to it next.
 
     ``answers`` are the journey's answers but for the category, which is named in ``category``.
-    ``account`` is the email of the parent account it is sent from (signed in), if any."""
+    ``account`` is the email of the parent account it is sent from (signed in), if any.
+    ``received_at`` is when it was sent, or logged by staff."""
 
     key: str
     kind: str
@@ -43,6 +44,10 @@ class PlannedCase:
     steps: list[Step] = field(default_factory=list)
     account: str | None = None
     wants_updates: bool = False
+    # Feedback staff logged for the family (feedback.services.log_case): how it came, and the
+    # day it really arrived, which can be before ``received_at``, when it was logged.
+    channel: str | None = None
+    arrived_on: date | None = None
 
 
 def london_day(moment: datetime) -> date:

@@ -100,6 +100,8 @@ def _timeline(planned: list[PlannedCase]) -> list[tuple]:
 
 
 def _send(plan: PlannedCase, people: People) -> Underway:
+    if plan.channel:
+        return _log(plan, people)
     family = people.parents.get(plan.account) if plan.account else None
     draft = feedback.new_draft(family)
     draft.key = plan.key
@@ -108,6 +110,18 @@ def _send(plan: PlannedCase, people: People) -> Underway:
     if plan.wants_updates:
         feedback.set_learning_updates(case, True, family)
     return Underway(case, family)
+
+
+def _log(plan: PlannedCase, people: People) -> Underway:
+    """Feedback that came by phone, letter or email, logged by the demo manager."""
+    case = feedback.log_case(
+        {**plan.answers, "category_id": str(people.categories[plan.category])},
+        channel=plan.channel,
+        received_on=plan.arrived_on or plans.london_day(plan.received_at),
+        actor=people.manager,
+        key=plan.key,
+    )
+    return Underway(case, None)
 
 
 def _take(step: Step, underway: Underway, people: People) -> None:

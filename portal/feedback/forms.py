@@ -24,10 +24,13 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
+from wtforms.fields.core import UnboundField
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
-from portal.core.forms import PortalForm, strip_whitespace
+from portal.core.forms import DayField, PortalForm, strip_whitespace
+from portal.core.time import london_today
 from portal.feedback import journey
+from portal.feedback.models import STAFF_CHANNELS
 
 WHAT_HAPPENED_MAX = 5000
 OUTCOME_MAX = 2000
@@ -47,8 +50,15 @@ class StepForm(PortalForm):
 
     @classmethod
     def from_answers(cls, answers: dict, **kwargs):
-        """The form filled in with the draft's answers (on GET) or with what was sent (on POST)."""
-        return cls(data=answers, **kwargs)
+        """The form filled in with the draft's answers (on GET) or with what was sent (on POST).
+        Answers keep dates as ISO text; date fields want dates."""
+        data = dict(answers)
+        for name in dir(cls):
+            unbound = getattr(cls, name, None)
+            if isinstance(unbound, UnboundField) and issubclass(unbound.field_class, DateField):
+                value = data.get(name)
+                data[name] = date.fromisoformat(value) if isinstance(value, str) and value else None
+        return cls(data=data, **kwargs)
 
     def answers(self) -> dict:
         values = {}
@@ -126,11 +136,6 @@ class RouteForm(StepForm):
             field.errors = ["The date of the decision letter must be a real date, like 27 9 2026"]
         return valid
 
-    @classmethod
-    def from_answers(cls, answers, **kwargs):
-        value = answers.get("decision_letter_date")
-        return cls(data={"decision_letter_date": date.fromisoformat(value) if value else None}, **kwargs)
-
 
 class DetailsForm(StepForm):
     what_happened = TextAreaField(
@@ -154,12 +159,23 @@ class DetailsForm(StepForm):
             Length(max=OUTCOME_MAX, message=f"What you would like to happen must be {OUTCOME_MAX} characters or fewer"),
         ],
     )
+    problem_known_on = DayField(
+        "When did you first know about the problem? (optional)",
+        description="For example, 15 3 2026. If you are not sure of the day, give the first of the month.",
+        noun="date you first knew about the problem",
+        required=False,
+    )
 
     def __init__(self, *args, complaint: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if not complaint:
             del self.outcome_wanted
+            del self.problem_known_on
         self.complaint = complaint
+
+    def validate_problem_known_on(self, field):
+        if field.data and field.data > london_today():
+            raise ValidationError("The date you first knew about the problem must be today or in the past")
 
     def validate_outcome_wanted(self, field):
         if self.complaint and not field.data:
@@ -393,3 +409,113 @@ class ContinueForm(PortalForm):
     """A page whose only action is to go on (or to send)."""
 
     submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+# --- staff logging feedback that arrived another way ------------------------------------------
+
+
+class StaffCaseForm(
+    KindForm,
+    SafetyForm,
+    CategoryForm,
+    TriageForm,
+    RouteForm,
+    DetailsForm,
+    ChildForm,
+    ReplyForm,
+    ContactForm,
+    AdjustmentsForm,
+):
+    """Every question of the family's journey on one page, for staff taking feedback by phone,
+    letter, email or in person, with how and when it really arrived. The questions' rules are
+    the journey's own; answers to questions that do not apply (contact details for someone who
+    stays anonymous, the triage of a compliment) are not checked, and are dropped on saving."""
+
+    channel = RadioField(
+        "How did it reach the council?",
+        choices=[SelectChoice(value, label) for value, label in STAFF_CHANNELS.items()],
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select how it reached the council")],
+    )
+    received_on = DayField(
+        "When was it received?",
+        description="The day of the call, meeting or email, or the day the letter arrived. The Code's clocks run from this day.",
+        noun="date it was received",
+    )
+    decision_letter_date = DayField(
+        "When was the decision letter dated? (SEND Tribunal decisions only)",
+        description="For example, 27 9 2026. Leave this blank if the family does not know.",
+        noun="date of the decision letter",
+        required=False,
+    )
+    evidence = FileField(
+        "Attach a file (optional)",
+        description="For example, a scan of the letter. PDF, JPEG, PNG or Word (DOCX), up to 10MB.",
+        widget=GovFileInput(),
+    )
+    submit = SubmitField("Log and route the case", widget=GovSubmitInput())
+    marks: dict = {}
+
+    # Questions the family reads as "you" read for staff as "the family".
+    STAFF_LABELS = {
+        "kind": "What kind of feedback is it?",
+        "worried": "Is anyone worried that a child or young person is at risk of harm?",
+        "triage": "Is the complaint about one of these?",
+        "what_happened": "What happened, in the family's words",
+        "outcome_wanted": "What would they like to happen?",
+        "problem_known_on": "When did the family first know about the problem? (optional)",
+        "reply": "Does the family want a reply?",
+        "contact_name": "Full name of the person who got in touch",
+        "relationship": "Their relationship to the child or young person",
+        "preferred_contact": "How should we contact them?",
+        "adjustments": "Do they need any support from us? (optional)",
+    }
+    COMPLAINT_ONLY = ("triage", "decision_letter_date", "outcome_wanted", "problem_known_on")
+    REPLY_ONLY = (
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+        "relationship",
+        "preferred_contact",
+        "adjustments",
+        "interpreter_language",
+        "preferred_time",
+        "other_adjustments",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, complaint=True, **kwargs)
+        for name, text in self.STAFF_LABELS.items():
+            self[name].label.text = text
+        self.reply.choices = [SelectChoice("yes", "Yes"), SelectChoice("no", "No, they want to stay anonymous")]
+        if self.received_on.data is None and not self.is_submitted():
+            self.received_on.data = london_today()
+
+    def _not_asked(self) -> set[str]:
+        """The fields whose question does not apply to what was chosen on this page."""
+        answers = {"kind": self.kind.data, "reply": self.reply.data, "triage": self.triage.data}
+        skipped = set()
+        if not journey.is_complaint(answers):
+            skipped.update(self.COMPLAINT_ONLY)
+        elif answers["triage"] not in journey.TRIBUNAL_ROUTES:
+            skipped.add("decision_letter_date")
+        if not journey.wants_reply(answers):
+            skipped.update(self.REPLY_ONLY)
+        return skipped
+
+    def validate(self, extra_validators=None):
+        self.complaint = journey.is_complaint({"kind": self.kind.data})
+        super().validate(extra_validators)
+        for name in self._not_asked():
+            self[name].errors = []
+        return not any(field.errors for field in self)
+
+    def validate_received_on(self, field):
+        if field.data and field.data > london_today():
+            raise ValidationError("The date it was received must be today or in the past")
+
+    def answers(self) -> dict:
+        values = super().answers()
+        for name in ("channel", "received_on"):
+            values.pop(name, None)
+        return values

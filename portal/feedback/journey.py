@@ -88,6 +88,15 @@ STEP_BY_NAME = {step.name: step for step in STEPS}
 STEP_BY_SLUG = {step.slug: step for step in STEPS}
 
 
+# Answers that only record that a page was seen. Staff logging a case ask every question on
+# one page, so all of them are seen at once.
+SEEN_MARKS = ("urgent_seen", "route_seen", "child_seen", "adjustments_seen", "evidence_seen")
+
+
+def with_every_page_seen(answers: Answers) -> Answers:
+    return {**answers, **{mark: True for mark in SEEN_MARKS}}
+
+
 def applicable_steps(answers: Answers) -> list[Step]:
     return [step for step in STEPS if step.applies(answers)]
 

@@ -75,6 +75,31 @@ STATUS_LABELS = {
 }
 
 
+# --- how a case reached the council (Code 3.1 to 3.2: a complaint counts however it arrives) --
+
+ONLINE = "online"
+PHONE = "phone"
+LETTER = "letter"
+EMAIL = "email"
+IN_PERSON = "in_person"
+ELECTED_MEMBER = "elected_member"
+
+CHANNEL_LABELS = {
+    ONLINE: "Online form",
+    PHONE: "Phone call",
+    LETTER: "Letter",
+    EMAIL: "Email",
+    IN_PERSON: "In person",
+    ELECTED_MEMBER: "A councillor or MP's enquiry",
+}
+# The channels staff record for the family (everything but the form families fill in).
+STAFF_CHANNELS = {key: label for key, label in CHANNEL_LABELS.items() if key != ONLINE}
+
+# A decision on a complaint made more than 12 months after the family knew of the problem (Code 2.2).
+LATE_ACCEPTED = "accepted"
+LATE_REFUSED = "refused"
+
+
 class Case(db.Model):
     """One piece of feedback from a family: a complaint, compliment, suggestion or question."""
 
@@ -97,6 +122,10 @@ class Case(db.Model):
     decision_letter_date: Mapped[date | None] = mapped_column(sa.Date)
 
     what_happened: Mapped[str] = mapped_column(sa.Text)
+    # When the family first knew of the problem, if they said.
+    problem_known_on: Mapped[date | None] = mapped_column(sa.Date)
+    late_decision: Mapped[str | None] = mapped_column(sa.String(10))  # LATE_ACCEPTED or LATE_REFUSED
+    late_decision_reason: Mapped[str | None] = mapped_column(sa.Text)
     outcome_wanted: Mapped[str | None] = mapped_column(sa.Text)
 
     child_name: Mapped[str | None] = mapped_column(sa.String(60))
@@ -119,6 +148,10 @@ class Case(db.Model):
     team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("team.id", ondelete="SET NULL"), index=True)
     caseworker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
 
+    # How it arrived (CHANNEL_LABELS), and who logged it when staff took it by phone, letter...
+    channel: Mapped[str] = mapped_column(sa.String(20), default=ONLINE, server_default=ONLINE)
+    logged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    # When the council really received it: the clocks run from this day, not from data entry.
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     acknowledge_by: Mapped[date | None] = mapped_column(sa.Date)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -137,6 +170,7 @@ class Case(db.Model):
     team: Mapped[Team | None] = relationship()
     caseworker: Mapped[User | None] = relationship(foreign_keys=[caseworker_id])
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    logged_by: Mapped[User | None] = relationship(foreign_keys=[logged_by_id])
     messages: Mapped[list["CaseMessage"]] = relationship(
         back_populates="case", order_by="CaseMessage.id", cascade="all, delete-orphan"
     )
@@ -157,6 +191,10 @@ class Case(db.Model):
     @property
     def kind_label(self) -> str:
         return KIND_LABELS[self.kind]
+
+    @property
+    def channel_label(self) -> str:
+        return CHANNEL_LABELS.get(self.channel, self.channel)
 
     @hybrid_property
     def is_open(self) -> bool:

@@ -2,7 +2,8 @@
 case, replies and escalation. Plain functions; the caller commits."""
 
 import secrets
-from datetime import date, datetime, timedelta
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -25,6 +26,7 @@ from portal.feedback.models import (
     AWAITING_FAMILY,
     ESCALATED,
     RECEIVED,
+    STAFF_CHANNELS,
     Attachment,
     Case,
     CaseAccessToken,
@@ -42,6 +44,7 @@ MEDIATION_MONTHS = 2
 # What the audit log calls this module's actions (read by portal.audit_labels).
 AUDIT_LABELS = {
     "case.submitted": "Feedback received",
+    "case.stage_2_logged": "Staff recorded the family's request for stage 2",
     "case.family_replied": "The family replied",
     "case.escalated": "The family asked for a stage 2 review",
     "case.evidence_added": "The family added evidence",
@@ -206,25 +209,29 @@ def _text(answers: dict, key: str) -> str | None:
     return value.strip() or None if isinstance(value, str) else None
 
 
-def submit(draft: FeedbackDraft, user=None) -> Case:
-    """Turn a complete draft into a case, with its reference, evidence and acknowledgement
-    email. Only answers to questions that apply are kept. The staff side, listening for
-    case_submitted, starts the clocks and routes it before the email is written."""
-    answers = draft.answers
+def _received_at(day: date) -> datetime:
+    """When something received on ``day`` counts as arriving: now if today, else midday that day."""
+    if day >= london_today():
+        return utcnow()
+    return datetime.combine(day, time(12), tzinfo=LONDON)
+
+
+def _case_from_answers(answers: dict, *, key: str, received_on: date) -> Case:
+    """A new case from the feedback journey's answers, whoever typed them. Only answers to
+    questions that apply are kept."""
     if journey.first_incomplete(answers) is not None:
-        raise ValueError("the draft is not complete")
+        raise ValueError("the answers are not complete")
     complaint = journey.is_complaint(answers)
     reply = journey.wants_reply(answers)
     category = db.session.get(Category, int(answers["category_id"]))
-    received = london_today()
     adjustments = set(answers.get("adjustments") or []) if reply else set()
     letter = (
         answers.get("decision_letter_date") if complaint and answers.get("triage") in journey.TRIBUNAL_ROUTES else None
     )
-
-    case = Case(
-        reference=allocate_reference(received.year),
-        submission_key=draft.key,
+    known = answers.get("problem_known_on") if complaint else None
+    return Case(
+        reference=allocate_reference(received_on.year),
+        submission_key=key,
         kind=answers["kind"],
         category=category,
         team=category.team if category else None,
@@ -235,6 +242,7 @@ def submit(draft: FeedbackDraft, user=None) -> Case:
         decision_letter_date=date.fromisoformat(letter) if letter else None,
         what_happened=answers["what_happened"].strip(),
         outcome_wanted=_text(answers, "outcome_wanted") if complaint else None,
+        problem_known_on=date.fromisoformat(known) if known else None,
         child_name=_text(answers, "child_name"),
         child_year_group=_text(answers, "child_year_group"),
         child_setting=_text(answers, "child_setting"),
@@ -249,17 +257,15 @@ def submit(draft: FeedbackDraft, user=None) -> Case:
         interpreter_language=_text(answers, "interpreter_language") if "interpreter" in adjustments else None,
         preferred_time=_text(answers, "preferred_time") if "time" in adjustments else None,
         other_adjustments=_text(answers, "other_adjustments") if "other" in adjustments else None,
+        received_at=_received_at(received_on),
     )
-    if user is not None and getattr(user, "is_authenticated", False) and user.role == roles.PARENT:
-        case.user_id = user.id
-    db.session.add(case)
-    db.session.flush()
-    for attachment in draft_attachments(draft):
-        attachment.case_id = case.id
-        attachment.draft_id = None
-    draft.case_id = case.id
-    actor = user if getattr(user, "is_authenticated", False) else None
-    audit.record(actor, "case.submitted", case, kind=case.kind)
+
+
+def _receive(case: Case, actor, **email) -> None:
+    """Record and route a new case, then acknowledge receipt to the family by email. The staff
+    side, listening for case_submitted, starts the clocks and routes it before the email is
+    written."""
+    audit.record(actor, "case.submitted", case, kind=case.kind, channel=case.channel)
     signals.case_submitted.send(case, actor=actor)
     if case.contact_email:
         queue_email(
@@ -268,7 +274,54 @@ def submit(draft: FeedbackDraft, user=None) -> Case:
             "case_received",
             case=case,
             track_url=public_url("feedback_tracking.track"),
+            **email,
         )
+
+
+def submit(draft: FeedbackDraft, user=None) -> Case:
+    """Turn a complete draft into a case, with its reference, evidence and acknowledgement email."""
+    case = _case_from_answers(draft.answers, key=draft.key, received_on=london_today())
+    if user is not None and getattr(user, "is_authenticated", False) and user.role == roles.PARENT:
+        case.user_id = user.id
+    db.session.add(case)
+    db.session.flush()
+    for attachment in draft_attachments(draft):
+        attachment.case_id = case.id
+        attachment.draft_id = None
+    draft.case_id = case.id
+    _receive(case, user if getattr(user, "is_authenticated", False) else None)
+    return case
+
+
+def log_case(
+    answers: dict,
+    *,
+    channel: str,
+    received_on: date,
+    actor,
+    files: Iterable[CheckedFile] = (),
+    key: str | None = None,
+) -> Case:
+    """A case staff record for a family who got in touch another way (Code 3.1 to 3.2): by
+    phone, letter, email, in person or through a councillor or MP. Its clocks run from the
+    day it was really received. A family with an email address is sent the acknowledgement,
+    with a link that opens their case. ``key`` names where it came from, if the caller has a
+    name for it (the demo's planned cases do); otherwise it gets a new one."""
+    if channel not in STAFF_CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}")
+    if received_on > london_today():
+        raise ValueError("a case cannot be received in the future")
+    case = _case_from_answers(
+        journey.with_every_page_seen(answers), key=key or secrets.token_urlsafe(32), received_on=received_on
+    )
+    case.channel = channel
+    case.logged_by_id = actor.id
+    db.session.add(case)
+    db.session.flush()
+    for checked in files:
+        add_attachment(checked, case=case, from_family=True)
+    link = _new_case_link(case) if case.contact_email else None
+    _receive(case, actor, link=link, hours=LINK_HOURS)
     return case
 
 
@@ -321,22 +374,27 @@ def send_case_link(reference: str, contact: str) -> bool:
         return False
     # Whoever followed an older link (a shared or stolen device) loses the case now.
     access.end_grants(case)
+    queue_email(
+        case.contact_email,
+        f"Your link to case {case.reference}",
+        "case_link",
+        case=case,
+        link=_new_case_link(case),
+        hours=LINK_HOURS,
+    )
+    audit.record(None, "case.link_sent", case)
+    return True
+
+
+def _new_case_link(case: Case) -> str:
+    """A single-use link that opens the case, for LINK_HOURS."""
     token = secrets.token_urlsafe(32)
     db.session.add(
         CaseAccessToken(
             token_hash=access.hash_secret(token), case=case, expires_at=utcnow() + timedelta(hours=LINK_HOURS)
         )
     )
-    queue_email(
-        case.contact_email,
-        f"Your link to case {case.reference}",
-        "case_link",
-        case=case,
-        link=public_url("feedback_tracking.open_link", token=token),
-        hours=LINK_HOURS,
-    )
-    audit.record(None, "case.link_sent", case)
-    return True
+    return public_url("feedback_tracking.open_link", token=token)
 
 
 def use_case_link(token: str) -> Case | None:
@@ -508,22 +566,54 @@ def can_escalate(case: Case) -> bool:
 
 
 def escalate(case: Case, reason: str | None, user=None) -> None:
-    """Move a complaint to stage 2 at the family's request, reopening it if it was closed. No
-    reason is needed. The staff side, listening for case_escalated, starts the stage 2 clock
-    and finds a new handler."""
+    """Move a complaint to stage 2 at the family's request from their case page, reopening it
+    if it was closed. No reason is needed."""
     if not can_escalate(case):
         raise ValueError("this complaint cannot be taken to stage 2 from the case page now")
+    body = render_family_text("feedback/messages/escalation.txt", reason=(reason or "").strip())
+    actor = user if getattr(user, "is_authenticated", False) else None
+    audit.record(actor, "case.escalated", case)
+    _move_to_stage_2(case, body, actor, london_today())
+
+
+def can_log_stage_2_request(case: Case) -> bool:
+    """Staff can record a request for stage 2 the family made by phone, email or letter once
+    stage 1 has ended or run past its limit, even after the case page's window: the council
+    may still accept a late request."""
+    request = stage_2_request(case)
+    return request is not None and request.state != STAGE_2_NOT_YET
+
+
+def log_stage_2_request(case: Case, actor, *, requested_on: date, channel: str, what_they_said: str) -> None:
+    """A stage 2 request staff took by phone, email or letter, with the day it was really made:
+    the stage 2 clocks run from that day."""
+    if not can_log_stage_2_request(case):
+        raise ValueError("this complaint cannot be taken to stage 2 now")
+    if channel not in STAFF_CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}")
+    if requested_on > london_today() or requested_on < case.received_at.astimezone(LONDON).date():
+        raise ValueError("the request must be dated between the complaint's arrival and today")
+    body = render_family_text(
+        "feedback/messages/escalation_logged.txt",
+        channel=STAFF_CHANNELS[channel],
+        requested_on=requested_on,
+        reason=(what_they_said or "").strip(),
+    )
+    audit.record(actor, "case.stage_2_logged", case, channel=channel, requested_on=requested_on.isoformat())
+    _move_to_stage_2(case, body, actor, requested_on)
+
+
+def _move_to_stage_2(case: Case, body: str, actor, requested_on: date) -> None:
+    """The complaint goes to stage 2, reopened if it was closed. The staff side, listening for
+    case_escalated, starts the stage 2 clock from ``requested_on`` and finds a new handler."""
     case.stage = STAGE_2
     case.status = ESCALATED
     case.escalated_at = utcnow()
     case.closed_at = None
     case.acknowledged_at = None
     case.responded_at = None
-    body = render_family_text("feedback/messages/escalation.txt", reason=(reason or "").strip())
     db.session.add(CaseMessage(case=case, body=body, from_family=True))
-    actor = user if getattr(user, "is_authenticated", False) else None
-    audit.record(actor, "case.escalated", case)
-    signals.case_escalated.send(case, actor=actor)
+    signals.case_escalated.send(case, actor=actor, received=requested_on)
     if case.contact_email:
         queue_email(
             case.contact_email,

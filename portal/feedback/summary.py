@@ -57,6 +57,15 @@ def check_sections(
     ]
     if complaint:
         details.append(_row("What you would like to happen", answers.get("outcome_wanted"), "details"))
+        known = answers.get("problem_known_on")
+        details.append(
+            _row(
+                "When you first knew about the problem",
+                format_day(date.fromisoformat(known)) if known else None,
+                "details",
+                "when you first knew about the problem",
+            )
+        )
     ehc = {"yes": "Yes", "assessing": "Being assessed", "no": "No", "not_sure": "Not sure"}
     child = [
         _row("First name or initials", answers.get("child_name"), "child"),

@@ -92,3 +92,53 @@ def test_caseworker_answers_a_demo_case_and_the_parent_sees_it(browser, live_ser
     family_emails = [e for e in live_server.emails("parent2@example.org", "caseworker_reply") if e.status == "pending"]
     assert len(family_emails) == 3  # acknowledgement, reply, response
     assert all("Panel papers" not in (email.body or "") for email in live_server.emails())
+
+
+def test_a_caseworker_logs_a_phone_complaint_and_the_family_opens_it_from_the_email(
+    browser, live_server, visitor, demo_data
+):
+    page = visitor.page
+    visitor.sign_in("caseworker@example.org", PASSWORD)
+    visitor.goto("/cases")
+    visitor.follow("Log feedback received another way")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Log feedback received another way")
+
+    # Sent with a mistake first: the error is shown, and nothing typed is lost.
+    page.get_by_role("group", name="How did it reach the council?").get_by_label("Phone call").check()
+    page.get_by_role("group", name="What kind of feedback is it?").get_by_label("Make a complaint").check()
+    page.get_by_role("group", name="Is anyone worried").get_by_label("No").check()
+    page.get_by_role("group", name="What is it about?").get_by_label("Communication and named contact").check()
+    page.get_by_label("What happened, in the family's words").fill("Nobody has returned my calls since half term.")
+    visitor.submit("Log and route the case")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Select what your complaint is about")
+    expect(page.get_by_label("What happened, in the family's words")).to_have_value(
+        "Nobody has returned my calls since half term."
+    )
+
+    page.get_by_label("What would they like to happen?").fill("A named contact who calls back.")
+    page.get_by_role("group", name="Is the complaint about one of these?").get_by_label("None of these").check()
+    page.get_by_role("group", name="Does the family want a reply?").get_by_label("Yes").check()
+    page.get_by_label("Full name of the person who got in touch").fill("Dana Phone")
+    page.get_by_label("Email address").fill("dana.phone@example.org")
+    page.get_by_label("Their relationship to the child or young person").select_option("Parent")
+    page.get_by_role("group", name="How should we contact them?").get_by_label("Email").check()
+    visitor.submit("Log and route the case")
+
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("logged and routed to")
+    expect(page.get_by_text("Phone call, logged by")).to_be_visible()
+    reference = page.get_by_role("heading", level=1).inner_text().split()[0]
+
+    email = live_server.emails("dana.phone@example.org", "case_received")[-1]
+    link = next(word for word in email.body.split() if "/track/open/" in word)
+    family_context = browser.new_context(base_url=live_server.base_url)
+    try:
+        from tests.browser.conftest import Visitor
+
+        family = Visitor(family_context.new_page(), live_server)
+        family.goto(link)
+        expect(family.page.get_by_role("heading", level=1)).to_have_text(
+            "Your complaint about communication and named contact"
+        )
+        expect(family.page.get_by_text(reference).first).to_be_visible()
+    finally:
+        family_context.close()
