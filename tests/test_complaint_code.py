@@ -43,7 +43,8 @@ HOW_WE_COUNT = [
     "of acknowledging it",
     "stage 2: acknowledge within 7 working days of the family asking, and respond within 23 working days of "
     "acknowledging it",
-    "a response can be extended once, by up to 11 working days at stage 1 and 21 at stage 2",
+    "where more time is needed, a response can be extended by no more than 11 working days at stage 1 and 21 at "
+    "stage 2 without good reason",
 ]
 
 

@@ -715,7 +715,7 @@ def test_the_page_shows_the_hand_counted_figures_in_tables(client, data):
         "Stage 2 acknowledged within 5 working days": ["50%"],
         "Stage 2 responded to by the deadline": ["0%"],
     }
-    assert found["Response deadlines extended"] == {"Stage 1": ["1", "1", "1"], "Stage 2": ["1", "1", "0"]}
+    assert found["Response deadlines extended"] == {"Stage 1": ["1", "0", "1", "1"], "Stage 2": ["1", "0", "1", "0"]}
     assert found["Responses by learning theme"] == {COMMUNICATION: ["2"], TIMELINESS: ["2"], RELIABILITY: ["1"]}
     assert found["What was promised to put things right"]["A policy or practice changed"] == ["3", "1"]
     assert "3 changes to a policy or practice were promised; 1 was made by 31 March 2026" in shown.text

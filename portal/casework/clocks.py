@@ -1,12 +1,16 @@
 """The Complaint Handling Code's clocks, in working days: each stage is acknowledged, then
-answered, within the limits in portal/core/complaint_code.py, with at most one extension.
-Every change of a deadline is kept, with its reason, as a DeadlineChange.
+answered, within the limits in portal/core/complaint_code.py. A response deadline can be
+extended more than once, each time with its reason; the Code allows no more than 10 working
+days (stage 1) or 20 (stage 2) in all "without good reason", so going past that needs a
+manager's approval (Code 5.5 and 6.4). Every change of a deadline is kept, with its reason, as
+a DeadlineChange.
 """
 
 from datetime import date
 
 import sqlalchemy as sa
 
+from portal.accounts import roles
 from portal.casework.models import DeadlineChange
 from portal.core import audit
 from portal.core.calendar import add_working_days, receipt_day, working_days_between
@@ -26,7 +30,7 @@ class ClockError(RuleError):
     """A change the Code does not allow, in words for the caseworker."""
 
 
-def _set(case, clock: str, new: date | None, reason: str, actor) -> None:
+def _set(case, clock: str, new: date | None, reason: str, actor, **extension) -> None:
     field = "acknowledge_by" if clock == ACKNOWLEDGE else "respond_by"
     old = getattr(case, field)
     setattr(case, field, new)
@@ -39,6 +43,7 @@ def _set(case, clock: str, new: date | None, reason: str, actor) -> None:
             new_date=new,
             reason=reason,
             changed_by_id=getattr(actor, "id", None),
+            **extension,
         )
     )
     audit.record(
@@ -82,7 +87,7 @@ def acknowledge(case, actor) -> date:
 
 
 def extension_refusal(case) -> str | None:
-    """Why the stage's one extension cannot be used now, in words for the caseworker; None
+    """Why the response deadline cannot be extended now, in words for the caseworker; None
     when it can. An extension moves a response deadline that is still running."""
     if not case.is_open or case.stage is None:
         return "Only an open complaint's response deadline can be extended"
@@ -90,8 +95,6 @@ def extension_refusal(case) -> str | None:
         return "Acknowledge the case before extending its response deadline"
     if case.responded_at is not None:
         return "The response has been sent, so there is no deadline left to extend"
-    if case.extension_used:
-        return f"The stage {case.stage} deadline has already been extended once, which is all the Code allows"
     return None
 
 
@@ -99,19 +102,56 @@ def can_extend(case) -> bool:
     return extension_refusal(case) is None
 
 
+def extended_days(case) -> int:
+    """Working days the response deadline has been extended by at the case's current stage."""
+    return db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(DeadlineChange.extension_days), 0)).where(
+            DeadlineChange.case_id == case.id,
+            DeadlineChange.stage == case.stage,
+            DeadlineChange.extension_days.is_not(None),
+        )
+    )
+
+
+def beyond_code_limit(case, working_days: int) -> bool:
+    """Whether extending by ``working_days`` more takes the stage past the Code's limit."""
+    return extended_days(case) + working_days > MAX_EXTENSION_DAYS[case.stage]
+
+
 def extend(case, working_days: int, reason: str, actor) -> date:
-    """Use the stage's one extension. The reason goes to the family (see services.extend)."""
+    """Extend the response deadline, with the reason that goes to the family (see
+    services.extend). Within the Code's limit any caseworker may; beyond it, the extension is
+    a manager's to approve, and is recorded as approved by them."""
     refusal = extension_refusal(case)
     if refusal:
         raise ClockError(refusal)
     stage = case.stage
-    if not 1 <= working_days <= MAX_EXTENSION_DAYS[stage]:
-        raise ClockError(f"A stage {stage} extension must be between 1 and {MAX_EXTENSION_DAYS[stage]} working days")
+    if working_days < 1:
+        raise ClockError("An extension must be at least 1 working day", "working_days")
     if not reason.strip():
-        raise ClockError("Enter the reason for the extension")
+        raise ClockError("Enter the reason for the extension", "reason")
+    beyond = beyond_code_limit(case, working_days)
+    if beyond and getattr(actor, "role", None) != roles.MANAGER:
+        limit, used = MAX_EXTENSION_DAYS[stage], extended_days(case)
+        raise ClockError(
+            f"The Code allows no more than {limit} working days of extension at stage {stage} without good reason, "
+            f"and {used} {'has' if used == 1 else 'have'} been used. Going further needs a manager's approval: "
+            "ask a manager to make this extension",
+            "working_days",
+        )
     due = add_working_days(case.respond_by, working_days)
     case.extension_used = True
-    _set(case, RESPOND, due, f"Extended by {working_days} working days: {reason.strip()}", actor)
+    approval = " Approved by a manager, beyond the Code's limit." if beyond else ""
+    _set(
+        case,
+        RESPOND,
+        due,
+        f"Extended by {working_days} working days: {reason.strip()}{approval}",
+        actor,
+        extension_days=working_days,
+        beyond_code_limit=beyond,
+        approved_by_id=actor.id if beyond else None,
+    )
     return due
 
 

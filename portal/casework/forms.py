@@ -5,15 +5,14 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSelect,
     GovSubmitInput,
     GovTextArea,
-    GovTextInput,
 )
-from wtforms import FileField, IntegerField, RadioField, SelectField, SelectMultipleField, SubmitField, TextAreaField
+from wtforms import FileField, RadioField, SelectField, SelectMultipleField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal.casework.models import CaseOutcome, OmbudsmanReferral, Remedy
 from portal.casework.services import CHOSEN_NOT_COMPLAINT_REASONS, RemedyRow
-from portal.core.forms import DayField, PortalForm, strip_whitespace
+from portal.core.forms import DayField, PortalForm, WholeNumberField, strip_whitespace
 from portal.feedback.models import STAFF_CHANNELS
 
 
@@ -62,10 +61,12 @@ class RequestInformationForm(PortalForm):
 
 
 class ExtendForm(PortalForm):
-    working_days = IntegerField(
+    working_days = WholeNumberField(
         "How many more working days?",
-        widget=GovTextInput(),
-        validators=[InputRequired(message="Enter the number of working days")],
+        noun="number of working days",
+        least=1,
+        most=65,
+        description="The new date goes to the family with the reason and the Ombudsman's details.",
     )
     reason = _text(
         "Why do you need more time?",

@@ -39,8 +39,13 @@ class DeadlineChange(db.Model):
     reason: Mapped[str] = mapped_column(sa.Text)
     changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # For an extension: by how many working days, and whether it took the stage past the
+    # Code's limit, which needs a manager's approval (Code 5.5 and 6.4).
+    extension_days: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    beyond_code_limit: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
 
-    changed_by: Mapped[User | None] = relationship()
+    changed_by: Mapped[User | None] = relationship(foreign_keys=[changed_by_id])
 
 
 outcome_theme = sa.Table(

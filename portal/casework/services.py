@@ -304,11 +304,13 @@ def request_information(case: Case, actor, body: str) -> CaseMessage:
 
 
 def extend(case: Case, actor, working_days: int, reason: str) -> date:
-    """The stage's one extension; the family is told why, with the Ombudsman's details."""
+    """Extend the response deadline (clocks.extend has the Code's rules); the family is told
+    the new date and why, with the Ombudsman's details."""
+    beyond = clocks.beyond_code_limit(case, working_days) if clocks.can_extend(case) else False
     due = clocks.extend(case, working_days, reason, actor)
     text = _family_text("extension", reason=reason.strip(), due=due)
     _message(case, actor, text)
-    audit.record(actor, "case.extended", case, working_days=working_days)
+    audit.record(actor, "case.extended", case, working_days=working_days, beyond_code_limit=beyond)
     _email_family(case, f"We need more time: {case.reference}", text)
     return due
 

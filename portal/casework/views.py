@@ -309,7 +309,9 @@ ACTIONS: dict[str, Action] = {
         forms.ExtendForm,
         lambda case, form: services.extend(case, current_user, form.working_days.data, form.reason.data),
         services.can_extend,
-        "Deadline extended. The family has been told why.",
+        "Deadline extended. The family has been told the new date and why.",
+        template="casework/extend.html",
+        prepare=lambda form, case: {"extended": clocks.extended_days(case)},
     ),
     "outcome": Action(
         "Record the response",

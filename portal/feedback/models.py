@@ -159,7 +159,7 @@ class Case(db.Model):
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Whether the one extension the Code allows at the current stage has been used.
+    # Whether the response deadline has been extended at the current stage.
     extension_used: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Who handled stage 1: stage 2 must go to someone else.
     stage1_caseworker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
