@@ -36,13 +36,14 @@ def category_id(name: str, team: str) -> int:
 
 
 def set_lead(team: str, person) -> None:
-    db.session.get(Team, team_id(team)).lead_id = person.id
+    db.session.get(Team, team_id(team)).lead_id = person.id if person else None
     db.session.commit()
 
 
-def settings(person, *, capacity: int | None = None, accepting: bool = True) -> None:
+def settings(person, *, capacity: int | None = None, accepting: bool = True, stage_2: bool = False) -> None:
     row = db.session.get(CaseworkerSettings, person.id) or CaseworkerSettings(user_id=person.id)
     row.accepting_new_cases = accepting
+    row.handles_stage_2 = stage_2
     if capacity is not None:
         row.capacity = capacity
     db.session.add(row)

@@ -32,8 +32,10 @@ def make_user(
     approved: bool = True,
     disabled: bool = False,
     team: str | None = None,
+    stage_2: bool = False,
 ) -> Person:
-    """Create a user and commit. Call inside an app context."""
+    """Create a user and commit. Call inside an app context. ``stage_2``: a caseworker who
+    reviews complaints at stage 2."""
     number = next(_numbers)
     email = email or f"{role}{number}@example.org"
     name = name or f"Test {role.title()} {number}"
@@ -50,6 +52,11 @@ def make_user(
         user.approved_at = None
     if disabled:
         user.disabled_at = utcnow()
+    if stage_2:
+        from portal.casework.models import CaseworkerSettings
+
+        db.session.flush()
+        db.session.add(CaseworkerSettings(user_id=user.id, handles_stage_2=True))
     db.session.commit()
     return Person(user.id, user.email, user.name, role, password or "")
 

@@ -155,7 +155,7 @@ def test_the_stage_1_response_ends_with_stage_2_and_the_day_to_ask_by(app, clien
 
 def test_a_stage_2_response_ends_with_the_ombudsman(app, client, desk, outbox):
     with app.app_context():
-        reviewer = make_user("caseworker", team=TEAM, name="Ola Reviewer")
+        reviewer = make_user("caseworker", team=TEAM, name="Ola Reviewer", stage_2=True)
     acknowledge(client, desk)
     respond(client, desk)
     assert desk.family.post(f"{desk.family_url}/escalate", data={"reason": ""}).status_code == 302

@@ -121,7 +121,7 @@ def test_the_response_clock_runs_from_the_acknowledgement_not_the_receipt(app, f
 
 def test_stage_2_is_acknowledged_within_5_and_answered_within_20_working_days(app, frozen, caseworker):
     with app.app_context():
-        other = make_user("caseworker", team=TEAM)
+        other = make_user("caseworker", team=TEAM, stage_2=True)
     reference = acknowledged_on(app, date(2026, 4, 20), frozen, caseworker)
     frozen(date(2026, 5, 1))  # answered, and the family asks for stage 2, on Friday 1 May 2026
     with app.test_request_context():

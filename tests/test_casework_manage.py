@@ -108,10 +108,10 @@ def settings_of(app, person) -> CaseworkerSettings | None:
         return settings
 
 
-def set_routing(client, person, *, team: int, accepting: str = "yes", capacity="40"):
+def set_routing(client, person, *, team: int, accepting: str = "yes", capacity="40", stage_2: str = "no"):
     return client.post(
         f"/manage/routing/caseworkers/{person.id}",
-        data={"team": str(team), "accepting": accepting, "capacity": str(capacity)},
+        data={"team": str(team), "accepting": accepting, "capacity": str(capacity), "stage_2": stage_2},
     )
 
 
@@ -299,6 +299,24 @@ def test_capacity_of_0_and_200_are_allowed(app, client, manager, users):
         assert settings_of(app, person).capacity == value
 
 
+def test_a_manager_marks_a_caseworker_to_review_stage_2_and_the_routing_page_says_so(app, client, manager, users):
+    north = team_id(app, "SENAR North")
+    person = users.make(roles.CASEWORKER, team="SENAR North", name="Senior Caseworker")
+    form = text_of(client.get(f"/manage/routing/caseworkers/{person.id}"))
+    assert "Do they review complaints at stage 2?" in form
+    assert set_routing(client, person, team=north, accepting="no", stage_2="yes").status_code == 302
+    assert settings_of(app, person).handles_stage_2 is True
+    with app.app_context():
+        changed = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "caseworker.stage_2_changed"))
+        assert (changed.actor_id, changed.details["new"]) == (manager.id, True)
+    # Not taking new cases, but reviewing stage 2: the only "Yes" in their row is the stage 2 column.
+    html = client.get("/manage/routing").get_data(as_text=True)
+    row = next(part for part in html.split("<tr")[1:] if "Senior Caseworker" in part)
+    assert re.findall(r">(Yes|No)<", row) == ["No", "Yes"]
+    refused = set_routing(client, person, team=north, stage_2="")
+    assert "Select whether they review complaints at stage 2" in text_of(refused)
+
+
 def test_saving_unchanged_settings_records_nothing_but_makes_the_row(app, client, manager, users):
     north = team_id(app, "SENAR North")
     person = users.make(roles.CASEWORKER, team="SENAR North")
@@ -434,7 +452,7 @@ def test_stage_2_case_cannot_go_to_its_stage_1_handler(app, client, manager, use
     first = users.make(roles.CASEWORKER, name="First Handler", team="SENAR North")
     case = send_case(app, category)
     assert case.caseworker_id == first.id
-    second = users.make(roles.CASEWORKER, name="Second Handler", team="SENAR North")
+    second = users.make(roles.CASEWORKER, name="Second Handler", team="SENAR North", stage_2=True)
     other = make_case(app, team_id=team_id(app, "SENAR North"), caseworker_id=second.id)
     with app.test_request_context():
         answer_stage_1(db.session.get(Case, case.id))

@@ -312,33 +312,81 @@ def escalate(app, reference):
         db.session.commit()
 
 
-def test_stage_2_goes_to_someone_other_than_the_stage_1_handler(app, transport):
-    first, second = caseworkers(app, 2)
-    give_open_cases(app, second, 3)  # the stage 1 handler is the least loaded, and still passed over
+def test_stage_2_goes_to_a_stage_2_handler_other_than_the_stage_1_handler(app, transport):
+    (first,) = caseworkers(app, 1)
+    with app.app_context():
+        ordinary = make_user("caseworker", team=TEAM)
+        reviewer = make_user("caseworker", team=TEAM, stage_2=True, name="Ola Reviewer")
+        elsewhere = make_user("caseworker", team="SENAR North", stage_2=True)
+    give_open_cases(app, ordinary, 2)
+    give_open_cases(app, reviewer, 3)  # busier than the others, and still chosen
     reference = submit_case(app, transport)
     assert handler_of(app, reference) == first.id
     escalate(app, reference)
     with app.app_context():
         case = get_case(reference)
         assert case.stage == 2
-        assert case.caseworker_id == second.id
+        assert case.caseworker_id == reviewer.id  # the team's own stage 2 handler, not one elsewhere
         assert case.stage1_caseworker_id == first.id
+        assert elsewhere.id != case.caseworker_id and ordinary.id != case.caseworker_id
     assert assignment_reasons(app, reference)[-1] == (
         "case.assigned",
-        second.id,
-        "the team's caseworker with the fewest open cases",
+        reviewer.id,
+        "the stage 2 handler with the fewest open cases",
     )
 
 
-def test_stage_2_does_not_return_to_the_stage_1_handler_through_continuity(app, transport):
-    first, second = caseworkers(app, 2)
-    reference = submit_case(app, transport)
-    # The same family's other case is with the stage 1 handler too.
+def test_a_stage_2_handler_never_reviews_their_own_stage_1_answer(app, transport):
     with app.app_context():
-        new_case(team=TEAM, caseworker=first, contact_email="jo@example.org")
-    give_open_cases(app, second, 3)
+        handler = make_user("caseworker", team=TEAM, stage_2=True)
+        other = make_user("caseworker", team="SENAR North", stage_2=True)
+    give_open_cases(app, other, 5)
+    reference = submit_case(app, transport)
+    assert handler_of(app, reference) == handler.id
+    # The same family's other case is with the stage 1 handler too: continuity does not apply.
+    with app.app_context():
+        new_case(team=TEAM, caseworker=handler, contact_email="jo@example.org")
     escalate(app, reference)
-    assert handler_of(app, reference) == second.id
+    assert handler_of(app, reference) == other.id
+
+
+def test_without_a_stage_2_handler_the_teams_lead_then_a_manager_reviews_it(app, transport):
+    caseworkers(app, 2)
+    with app.app_context():
+        lead = make_user("manager", name="Team Lead")
+        busy = make_user("manager", name="Busy Manager")
+        quiet = make_user("manager", name="Quiet Manager")
+    give_open_cases(app, busy, 1)
+    with app.app_context():
+        set_lead(TEAM, lead)
+    first = submit_case(app, transport)
+    escalate(app, first)
+    assert handler_of(app, first) == lead.id
+    with app.app_context():
+        case = get_case(first)
+        assert case.team.name == TEAM  # a manager reviewing it leaves it in the team
+        set_lead(TEAM, None)
+    second = submit_case(app, transport, contact_email="sam@example.org")
+    escalate(app, second)
+    # With no lead, the manager with the fewest open cases (the lead and the busy one hold one each).
+    assert handler_of(app, second) == quiet.id
+    assert assignment_reasons(app, second)[-1][2] == "stage 2: the manager with the fewest open cases"
+
+
+def test_stage_2_cannot_be_given_by_hand_to_a_caseworker_who_does_not_review(app, transport):
+    first, ordinary = caseworkers(app, 2)
+    with app.app_context():
+        manager = make_user("manager")
+    reference = submit_case(app, transport)
+    escalate(app, reference)
+    with app.app_context():
+        case = get_case(reference)
+        with pytest.raises(routing.AssignmentError, match="goes to a manager or a stage 2 handler"):
+            routing.assign(case, db.session.get(User, ordinary.id), "by hand")
+        db.session.rollback()
+        routing.assign(get_case(reference), db.session.get(User, manager.id), "by hand")
+        db.session.commit()
+        assert get_case(reference).caseworker_id == manager.id
 
 
 def test_stage_2_waits_in_the_queue_when_only_the_stage_1_handler_could_take_it(app, transport):

@@ -181,7 +181,7 @@ def test_families_cannot_log_cases_for_others(app, staff):
 def test_staff_record_a_stage_2_request_made_by_phone_with_its_real_date(app, outbox, staff, frozen):
     reference = new_reference(log(staff))
     with app.app_context():
-        make_user(roles.CASEWORKER, team=TEAM, name="Ola Reviewer")
+        make_user(roles.CASEWORKER, team=TEAM, name="Ola Reviewer", stage_2=True)
     client = staff["client"]
     # Not before the stage 1 response.
     assert "Record a stage 2 request" not in words(client.get(f"/cases/{reference}"))

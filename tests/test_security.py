@@ -484,6 +484,7 @@ POSTED = {
         "team": str(made["other_team_id"]),
         "accepting": "no",
         "capacity": "12",
+        "stage_2": "yes",
     },
     "/manage/routing/teams/<int:team_id>": lambda made: {"lead": str(made["lead_id"])},
     "/manage/templates/new": {"name": "New template", "body": "Dear {family_name}"},

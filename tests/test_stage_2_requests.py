@@ -34,7 +34,7 @@ def complaint(app, frozen, outbox):
     with app.app_context():
         category = category_id("Home-to-school transport", TEAM)
         handler = make_user(roles.CASEWORKER, team=TEAM, name="Sam Carter")
-        make_user(roles.CASEWORKER, team=TEAM, name="Ola Reviewer")
+        make_user(roles.CASEWORKER, team=TEAM, name="Ola Reviewer", stage_2=True)
     reference = submit_case(app, category)
     return {"reference": reference, "handler": handler}
 
@@ -136,7 +136,12 @@ def test_a_closed_case_can_be_taken_to_stage_2_and_reopens_with_a_new_handler(ap
         assert (case.stage, case.status, case.closed_at) == (2, "escalated", None)
         assert case.caseworker.name == "Ola Reviewer"
         assert case.acknowledge_by is not None and case.respond_by is None
-    assert outbox.last("jo@example.org", "case_escalated")
+    # The family sees who is reviewing it at once, by name, on the page and in the email.
+    assert "Reviewing it at stage 2 Ola Reviewer" in words(family.get(f"/my-cases/{reference}"))
+    assert (
+        "Ola Reviewer, who has not worked on your complaint, will review it"
+        in outbox.last("jo@example.org", "case_escalated").body
+    )
 
 
 def test_the_window_ends_after_three_months_and_the_page_says_how_to_ask_anyway(app, outbox, frozen, complaint):

@@ -73,6 +73,14 @@ class CaseworkerRoutingForm(PortalForm):
         not_a_number="Enter the capacity as a whole number, like 40",
         validators=[NumberRange(min=0, max=MAX_CAPACITY, message=f"Capacity must be between 0 and {MAX_CAPACITY}")],
     )
+    stage_2 = RadioField(
+        "Do they review complaints at stage 2?",
+        description="A stage 2 review goes to a senior officer: a caseworker marked here, or a manager. "
+        "Never to whoever handled the complaint at stage 1.",
+        choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select whether they review complaints at stage 2")],
+    )
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 

@@ -104,6 +104,7 @@ def edit_caseworker(caseworker_id: int):
             "team": str(person.team_id or ""),
             "accepting": "yes" if settings is None or settings.accepting_new_cases else "no",
             "capacity": settings.capacity if settings else CaseworkerSettings.DEFAULT_CAPACITY,
+            "stage_2": "yes" if settings is not None and settings.handles_stage_2 else "no",
         }
         if request.method == "GET"
         else None
@@ -117,6 +118,7 @@ def edit_caseworker(caseworker_id: int):
                 team=_chosen(teams, form.team.data),
                 accepting=form.accepting.data == "yes",
                 capacity=form.capacity.data,
+                handles_stage_2=form.stage_2.data == "yes",
             )
         except management.ManageError as problem:
             db.session.rollback()

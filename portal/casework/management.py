@@ -22,6 +22,7 @@ AUDIT_LABELS = {
     "category.team_changed": "Category moved to another team",
     "caseworker.taking_cases_changed": "Taking new cases changed",
     "caseworker.capacity_changed": "Capacity changed",
+    "caseworker.stage_2_changed": "Handling stage 2 reviews changed",
     "team.lead_changed": "Team lead changed",
     "response_template.created": "Response template created",
     "response_template.changed": "Response template changed",
@@ -63,9 +64,12 @@ def settings_of(caseworker: User) -> CaseworkerSettings | None:
     return db.session.get(CaseworkerSettings, caseworker.id)
 
 
-def set_caseworker_routing(actor, caseworker: User, *, team: Team, accepting: bool, capacity: int) -> bool:
-    """A caseworker's team, whether they take new cases, and how many open cases they can hold.
-    The settings row is made the first time anything is saved. Returns whether anything changed."""
+def set_caseworker_routing(
+    actor, caseworker: User, *, team: Team, accepting: bool, capacity: int, handles_stage_2: bool | None = None
+) -> bool:
+    """A caseworker's team, whether they take new cases, how many open cases they can hold, and
+    whether they review complaints at stage 2 (None: leave as it is). The settings row is made
+    the first time anything is saved. Returns whether anything changed."""
     if caseworker.role != roles.CASEWORKER:
         raise ManageError(f"{caseworker.name} is not a caseworker")
     if not 0 <= capacity <= MAX_CAPACITY:
@@ -88,6 +92,12 @@ def set_caseworker_routing(actor, caseworker: User, *, team: Team, accepting: bo
     if old_capacity != capacity:
         audit.record(actor, "caseworker.capacity_changed", caseworker, old=old_capacity, new=capacity)
         settings.capacity = capacity
+        changed = True
+    if handles_stage_2 is not None and bool(settings.handles_stage_2) != handles_stage_2:
+        audit.record(
+            actor, "caseworker.stage_2_changed", caseworker, old=bool(settings.handles_stage_2), new=handles_stage_2
+        )
+        settings.handles_stage_2 = handles_stage_2
         changed = True
     return changed
 

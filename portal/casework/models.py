@@ -20,6 +20,8 @@ class CaseworkerSettings(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
     accepting_new_cases: Mapped[bool] = mapped_column(default=True)
     capacity: Mapped[int] = mapped_column(default=DEFAULT_CAPACITY)
+    # A senior caseworker who may take stage 2 reviews (managers always may).
+    handles_stage_2: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     user: Mapped[User] = relationship()
 

@@ -43,6 +43,7 @@ class Load:
     overdue: int
     capacity: int
     accepting: bool
+    handles_stage_2: bool = False
 
     @property
     def at_capacity(self) -> bool:
@@ -90,6 +91,7 @@ def workload(on: date | None = None) -> list[Load]:
             sa.func.coalesce(per_caseworker.c.overdue, 0).label("overdue"),
             sa.func.coalesce(CaseworkerSettings.capacity, CaseworkerSettings.DEFAULT_CAPACITY).label("capacity"),
             sa.func.coalesce(CaseworkerSettings.accepting_new_cases, sa.true()).label("accepting"),
+            sa.func.coalesce(CaseworkerSettings.handles_stage_2, sa.false()).label("handles_stage_2"),
         )
         .outerjoin(Team, Team.id == User.team_id)
         .outerjoin(CaseworkerSettings, CaseworkerSettings.user_id == User.id)
@@ -103,7 +105,14 @@ def workload(on: date | None = None) -> list[Load]:
         .order_by(Team.name.is_(None), Team.name, User.name, User.id)
     )
     return [
-        Load(**{**row._asdict(), "active": bool(row.active), "accepting": bool(row.accepting)})
+        Load(
+            **{
+                **row._asdict(),
+                "active": bool(row.active),
+                "accepting": bool(row.accepting),
+                "handles_stage_2": bool(row.handles_stage_2),
+            }
+        )
         for row in db.session.execute(query)
     ]
 

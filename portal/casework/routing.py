@@ -6,6 +6,10 @@
    their capacity.
 3. Otherwise the team's queue, for a manager to assign.
 
+A stage 2 review goes to a named senior officer instead, never the stage 1 handler: a caseworker
+marked as a stage 2 handler (the case's team's first) with the fewest open cases under capacity,
+otherwise the team's lead, otherwise the manager with the fewest open cases.
+
 The team's row is locked while choosing (on SQLite, the database's write lock), so that app
 servers routing at the same moment take turns: no case is assigned twice and load stays balanced.
 """
@@ -110,6 +114,49 @@ def continuity_caseworker(case: Case, exclude: set[int] = frozenset()) -> User |
     return db.session.scalars(query).first()
 
 
+def may_handle_stage_2(person: User) -> bool:
+    """Managers, and caseworkers marked as stage 2 handlers, while their account is active."""
+    if not person.is_active:
+        return False
+    if person.role == roles.MANAGER:
+        return True
+    settings = db.session.get(CaseworkerSettings, person.id)
+    return person.role == roles.CASEWORKER and bool(settings and settings.handles_stage_2)
+
+
+def stage_2_officer(case: Case, exclude: set[int] = frozenset()) -> tuple[User, str] | tuple[None, None]:
+    """Who reviews the complaint at stage 2, and why them (see the module's docstring)."""
+    counts = open_case_counts()
+    load = sa.func.coalesce(counts.c.open_cases, 0)
+    handlers = (
+        _available_caseworkers().where(sa.func.coalesce(CaseworkerSettings.handles_stage_2, sa.false())).subquery()
+    )
+    query = (
+        sa.select(User)
+        .join(handlers, handlers.c.id == User.id)
+        .outerjoin(counts, counts.c.caseworker_id == User.id)
+        .where(load < handlers.c.capacity, User.id.not_in(exclude))
+        .order_by(sa.case((User.team_id == case.team_id, 0), else_=1), load, User.id)
+        .limit(1)
+    )
+    found = db.session.scalars(query).first()
+    if found is not None:
+        return found, "the stage 2 handler with the fewest open cases"
+    lead = case.team.lead if case.team is not None else None
+    if lead is not None and lead.is_active and lead.id not in exclude:
+        return lead, "stage 2: the team's lead manager"
+    manager = db.session.scalars(
+        sa.select(User)
+        .outerjoin(counts, counts.c.caseworker_id == User.id)
+        .where(User.role == roles.MANAGER, User.disabled_at.is_(None), User.id.not_in(exclude))
+        .order_by(load, User.id)
+        .limit(1)
+    ).first()
+    if manager is not None:
+        return manager, "stage 2: the manager with the fewest open cases"
+    return None, None
+
+
 def _lock_team(team_id: int | None) -> None:
     """Make routers for the same team take turns until they commit.
 
@@ -129,13 +176,19 @@ def _lock_team(team_id: int | None) -> None:
 def assign(case: Case, caseworker: User | None, reason: str, actor=None, *, team: Team | None = None) -> None:
     """Give the case to ``caseworker`` (or, with None, to ``team``'s queue), recording why."""
     if caseworker is not None:
-        if caseworker.role != roles.CASEWORKER or not caseworker.is_active:
+        if case.stage == STAGE_2:
+            if caseworker.id == case.stage1_caseworker_id:
+                raise AssignmentError(f"{caseworker.name} handled stage 1, so someone else must handle stage 2")
+            if not may_handle_stage_2(caseworker):
+                raise AssignmentError(
+                    f"{caseworker.name} cannot take a stage 2 review: it goes to a manager or a stage 2 handler"
+                )
+        elif caseworker.role != roles.CASEWORKER or not caseworker.is_active:
             raise AssignmentError(f"{caseworker.name} is not an active caseworker")
-        if case.stage == STAGE_2 and caseworker.id == case.stage1_caseworker_id:
-            raise AssignmentError(f"{caseworker.name} handled stage 1, so someone else must handle stage 2")
     old = case.caseworker_id
     case.caseworker = caseworker
-    if caseworker is not None and caseworker.team_id:
+    # A case follows its caseworker's team; a manager reviewing stage 2 leaves it where it is.
+    if caseworker is not None and caseworker.role == roles.CASEWORKER and caseworker.team_id:
         case.team_id = caseworker.team_id
     elif team is not None:
         case.team = team
@@ -154,8 +207,15 @@ def route(case: Case, actor=None) -> User | None:
     """Find the case a named caseworker, or leave it in the team's queue. Returns who."""
     exclude = {case.stage1_caseworker_id} if case.stage == STAGE_2 and case.stage1_caseworker_id else set()
     _lock_team(case.team_id)
-    caseworker = continuity_caseworker(case, exclude)
-    if caseworker is not None:
+    if case.stage == STAGE_2:
+        caseworker, why = stage_2_officer(case, exclude)
+        if caseworker is not None:
+            assign(case, caseworker, why, actor)
+        else:
+            audit.record(
+                actor, "case.queued", case, team=case.team_id, reason="no stage 2 officer: in the team's queue"
+            )
+    elif (caseworker := continuity_caseworker(case, exclude)) is not None:
         assign(case, caseworker, "continuity: the family's existing caseworker", actor)
     elif case.team_id is not None and (caseworker := least_loaded(case.team_id, exclude)) is not None:
         assign(case, caseworker, "the team's caseworker with the fewest open cases", actor)

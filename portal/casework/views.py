@@ -13,6 +13,7 @@ from portal.accounts.permissions import role_required
 from portal.casework import access, clocks, forms, queries, services
 from portal.casework.models import CaseOutcome, ResponseTemplate
 from portal.core import audit
+from portal.core.complaint_code import STAGE_2
 from portal.core.files import FileRefused, check_uploaded, download_response
 from portal.core.forms import form_page, whole_number
 from portal.core.models import AuditEvent
@@ -219,8 +220,10 @@ def _prepare_acknowledge(form, case):
 
 
 def _prepare_transfer(form, case):
+    # A stage 2 review can go to a manager too (routing.assign says who may take it).
+    allowed = (roles.CASEWORKER, roles.MANAGER) if case.stage == STAGE_2 else (roles.CASEWORKER,)
     caseworkers = db.session.scalars(
-        db.select(User).where(User.role == roles.CASEWORKER, User.disabled_at.is_(None)).order_by(User.name)
+        db.select(User).where(User.role.in_(allowed), User.disabled_at.is_(None)).order_by(User.name)
     ).all()
     teams = db.session.scalars(db.select(Team).order_by(Team.name)).all()
     form.caseworker.choices = [SelectChoice("", "None")] + [

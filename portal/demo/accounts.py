@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from portal.accounts import roles
 from portal.accounts.models import Team, User
 from portal.accounts.services import create_user, find_user_by_email
+from portal.casework.models import CaseworkerSettings
 from portal.extensions import db
 from portal.feedback.models import Category
 
@@ -37,6 +38,8 @@ ACCOUNTS = [
     ("admin@example.org", "Chris Morgan", roles.ADMIN, None),
 ]
 PARENT_ACCOUNTS = {email for email, _, role, _ in ACCOUNTS if role == roles.PARENT}
+# A senior caseworker who reviews complaints at stage 2 (besides the managers).
+STAGE_2_HANDLERS = {"caseworker2@example.org"}
 MANAGER = "manager@example.org"
 
 # Caseworkers who handle the cases of the teams the demo accounts do not cover. They were invited
@@ -73,6 +76,9 @@ def seed_accounts(password: str, teams: dict[str, Team]) -> list[tuple[User, boo
         created = user is None
         if created:
             user = create_user(None, name=name, email=email, role=role, team=teams.get(team_name), password=password)
+            if email in STAGE_2_HANDLERS:
+                db.session.flush()
+                db.session.add(CaseworkerSettings(user_id=user.id, handles_stage_2=True))
         accounts.append((user, created))
     return accounts
 

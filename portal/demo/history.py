@@ -283,7 +283,7 @@ def _plan_complaint(rng: random.Random, case: PlannedCase, scenario: str | None)
     escalate_draw, escalate_after = rng.random(), rng.randint(2, 20)
     escalation_reason = rng.choice(words.ESCALATION_REASONS)
     second = _draw_stage(rng, 2)
-    other_handler_draw, triage_draw = rng.random(), rng.random()
+    hour_draw, triage_draw = rng.random(), rng.random()
 
     if scenario is not None:
         not_taken_on = scenario == "not_a_complaint"
@@ -302,9 +302,9 @@ def _plan_complaint(rng: random.Random, case: PlannedCase, scenario: str | None)
     if not _escalates(scenario, first["finding"], escalate_draw):
         _close_after(rng, case, responded, first["close_after"])
         return
-    # The family asks for stage 2, at any hour; someone who did not handle stage 1 takes it.
-    escalated = responded + timedelta(days=escalate_after, hours=int(other_handler_draw * 10))
-    case.steps.append(Step(ESCALATE, escalated, {"reason": escalation_reason, "draw": other_handler_draw}))
+    # The family asks for stage 2, at any hour; a senior officer who did not handle stage 1 takes it.
+    escalated = responded + timedelta(days=escalate_after, hours=int(hour_draw * 10))
+    case.steps.append(Step(ESCALATE, escalated, {"reason": escalation_reason}))
     responded = _plan_stage(rng, case, 2, escalated, second)
     _close_after(rng, case, responded, second["close_after"])
 

@@ -15,8 +15,7 @@ RESPOND = "respond"  # outcome (complaints), summary, remedies [(kind, descripti
 CLOSE = "close"
 NOT_A_COMPLAINT = "not_a_complaint"  # reason, signposting
 FAMILY_REPLY = "family_reply"  # body
-# reason (optional); draw: which other caseworker a manager gives it to if routing finds nobody
-ESCALATE = "escalate"
+ESCALATE = "escalate"  # reason (optional)
 
 
 @dataclass

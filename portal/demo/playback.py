@@ -30,8 +30,6 @@ from portal.feedback.models import Case, Category
 from portal.notifications.models import SENT, OutboxMessage
 from portal.themes.models import LearningTheme
 
-STAGE_2_TRANSFER = "stage 2 review by someone who did not handle stage 1"
-
 
 @dataclass(frozen=True)
 class People:
@@ -164,14 +162,8 @@ def _family_reply(underway: Underway, details: dict, people: People) -> None:
 
 
 def _escalate(underway: Underway, details: dict, people: People) -> None:
-    """The family asks for stage 2; if routing finds nobody who did not handle stage 1, the
-    manager gives it to someone else."""
-    case = underway.case
-    feedback.escalate(case, details.get("reason"), underway.family)
-    others = [person for person in people.caseworkers if person.id != case.stage1_caseworker_id]
-    if case.caseworker is None and others and people.manager is not None:
-        chosen = others[int(details.get("draw", 0) * len(others))]
-        casework.transfer(case, people.manager, caseworker=chosen, reason=STAGE_2_TRANSFER)
+    """The family asks for stage 2; routing names a senior officer who did not handle stage 1."""
+    feedback.escalate(underway.case, details.get("reason"), underway.family)
 
 
 ACTIONS: dict[str, Callable[[Underway, dict, People], None]] = {

@@ -28,7 +28,7 @@ def demo_data(live_server, demo_snapshot):
         stage2 = db.session.scalar(db.select(Case).where(Case.submission_key == "demo-05"))
         found = {"stage2": stage2.reference, "stage1_handler": stage2.stage1_caseworker_id}
     found["newcomer"] = live_server.make_user(
-        roles.CASEWORKER, name="Nia Newcomer", email="nia.newcomer@example.org", team="SENAR South"
+        roles.CASEWORKER, name="Nia Newcomer", email="nia.newcomer@example.org", team="SENAR South", stage_2=True
     )
     return found
 
