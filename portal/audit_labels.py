@@ -2,6 +2,7 @@
 package declares its own AUDIT_LABELS; this is the one place they are put together."""
 
 from portal.accounts.services import AUDIT_LABELS as ACCOUNTS
+from portal.casework.handover import AUDIT_LABELS as CASEWORK_HANDOVER
 from portal.casework.management import AUDIT_LABELS as CASEWORK_MANAGEMENT
 from portal.casework.services import AUDIT_LABELS as CASEWORK
 from portal.consultations.answering import AUDIT_LABELS as CONSULTATION_ANSWERS
@@ -20,6 +21,7 @@ ALL = {
     **FEEDBACK,
     **CASEWORK,
     **CASEWORK_MANAGEMENT,
+    **CASEWORK_HANDOVER,
     **LEARNING_THEMES,
     **CONSULTATION_AUTHORING,
     **CONSULTATION_ANSWERS,

@@ -18,6 +18,7 @@ import pytest
 
 from portal.accounts import roles
 from portal.casework import views
+from portal.casework.models import CaseOutcome, Remedy
 from portal.core.calendar import add_months, add_working_days
 from portal.core.time import london_today, utcnow
 from portal.extensions import db
@@ -80,19 +81,27 @@ def family_case(app, world, state: str) -> str:
         contact_email=world.parent.email,
         acknowledge_by=add_working_days(today, 5),
     )
-    if state in ("acknowledged", "closed", "answered"):
+    if state in ("acknowledged", "closed", "answered", "promised"):
         fields |= dict(status=state, acknowledged_at=utcnow(), respond_by=add_working_days(today, 10))
-    if state == "answered":
+    if state in ("answered", "promised"):
         fields |= dict(status="responded", responded_at=utcnow())
     if state == "late":
         fields |= dict(problem_known_on=add_months(today, -24))
     with app.app_context():
-        return new_case(**fields)
+        reference = new_case(**fields)
+        if state == "promised":  # answered with a promise still to keep
+            outcome = CaseOutcome(case=get_case(reference), stage=1, outcome="upheld", summary="Sorry.")
+            outcome.remedies.append(Remedy(kind="apology", description="An apology", due_on=today))
+            db.session.add(outcome)
+            db.session.commit()
+        return reference
 
 
 def fitting_state(app, name: str) -> str:
     """A state in which the action is allowed, so that a missing check would show."""
     action = views.ACTIONS[name]
+    if name == "remedy":  # its rule reads the case's promises from the database
+        return "promised"
     for state in ("received", "acknowledged", "closed", "answered", "late"):
         waiting = state in ("received", "late")
         case = SimpleNamespace(
@@ -111,6 +120,7 @@ def fitting_state(app, name: str) -> str:
             respond_by=None if waiting else utcnow().date(),
             problem_known_on=add_months(london_today(), -24) if state == "late" else None,
             late_decision=None,
+            about_staff_id=None,
         )
         with app.app_context():  # some rules read the administrators' settings
             if action.allowed(case):
@@ -118,11 +128,14 @@ def fitting_state(app, name: str) -> str:
     raise AssertionError(f"no state allows {name}")
 
 
-def posted(app, name: str) -> dict:
+def posted(app, world, name: str, reference: str) -> dict:
     """What the action's form would send: enough to change the case if it got through."""
     with app.app_context():
         other_team = team_id(OTHER_TEAM)
-    today = london_today()
+        remedy = db.session.scalar(
+            db.select(Remedy.id).join(CaseOutcome).where(CaseOutcome.case_id == get_case(reference).id)
+        )
+        today = london_today()
     data = {
         "acknowledge": {"body": "Thank you for your complaint."},
         "reply": {"body": "An update for you."},
@@ -143,6 +156,8 @@ def posted(app, name: str) -> dict:
         "close": {},
         "reopen": {"reason": "There is more to do."},
         "ombudsman": {"notified_on": ["2", "3", "2026"], "decision": "pending"},
+        "remedy": {"remedy": str(remedy), "what": "done", "on": [str(today.day), str(today.month), str(today.year)]},
+        "about-staff": {"person": str(world.handler.id), "reason": "The family says the caseworker was rude."},
         "late-complaint": {"decision": "accept", "reason": "The family could not complain sooner."},
         "stage-2-request": {"requested_on": [str(today.day), str(today.month), str(today.year)], "channel": "phone"},
     }
@@ -187,7 +202,7 @@ def test_every_case_route_lets_in_the_team_and_managers_and_nobody_else(app, wor
         own = family_case(app, world, fitting_state(app, name))
         requests += [
             ("GET", f"/cases/{own}/{name}", None, own),
-            ("POST", f"/cases/{own}/{name}", posted(app, name), own),
+            ("POST", f"/cases/{own}/{name}", posted(app, world, name, own), own),
         ]
 
     problems = []
@@ -350,6 +365,7 @@ def test_each_queue_holds_the_right_cases(app, client, desk):
         "due_soon": [desk.mine_due_soon],
         "overdue": [desk.colleagues_overdue],
         "open": [desk.mine, desk.mine_due_soon, desk.colleagues_overdue, desk.unassigned, desk.stage_2, desk.question],
+        "remedies": [],  # nothing promised on these (tests/test_remedies.py has the overdue ones)
         "closed": [desk.closed],
     }
     for queue, references in expected.items():

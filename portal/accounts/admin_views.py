@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from portal.accounts import roles, services
+from portal.accounts import roles, services, signals
 from portal.accounts.forms import SettingsForm, UserChangeForm, UserForm
 from portal.accounts.models import Team, User
 from portal.accounts.permissions import role_required
@@ -88,7 +88,13 @@ def user(user_id: int):
             db.session.commit()
             flash("Changes saved.", "success")
             return redirect(url_for("accounts_admin.user", user_id=person.id))
-    return render_template("accounts_admin/user.html", person=person, form=form, events=audit.history(person))
+    return render_template(
+        "accounts_admin/user.html",
+        person=person,
+        form=form,
+        events=audit.history(person),
+        holdings=signals.what_they_hold(person) if person.is_active else [],
+    )
 
 
 @bp.route("/admin/users/<int:user_id>/disable", methods=["POST"])
@@ -97,9 +103,11 @@ def disable_user(user_id: int):
     person = _get_user(user_id)
     if person.id == current_user.id:
         abort(400, "You cannot disable your own account.")
+    held = len(signals.what_they_hold(person))
     services.disable_user(current_user, person)
     db.session.commit()
-    flash(f"{person.name}'s account is disabled and they have been signed out everywhere.", "success")
+    handed_over = f" Their {held} open {'case has' if held == 1 else 'cases have'} been handed over." if held else ""
+    flash(f"{person.name}'s account is disabled and they have been signed out everywhere.{handed_over}", "success")
     return redirect(url_for("accounts_admin.user", user_id=person.id))
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from flask import current_app
 
-from portal.accounts import roles
+from portal.accounts import roles, signals
 from portal.accounts.models import AccountToken, SignedInSession, Team, User
 from portal.accounts.passwords import hash_password, needs_rehash, verify_password
 from portal.core import audit
@@ -313,12 +313,14 @@ def update_user(actor: User, user: User, *, role: str, team: Team | None) -> Non
 
 
 def disable_user(actor: User, user: User) -> None:
-    """Disable the account; every session it has stops working on the next request."""
+    """Disable the account; every session it has stops working on the next request. What the
+    person held (a caseworker's open cases) is handed over in the same transaction."""
     if user.disabled_at is None:
         user.disabled_at = utcnow()
         end_all_sessions(user)
         void_links(user)
         audit.record(actor, "user.disabled", user)
+        signals.user_disabled.send(user, actor=actor)
 
 
 def enable_user(actor: User, user: User) -> None:

@@ -1,5 +1,6 @@
-"""Which cases a member of staff may see: caseworkers their team's (and their own), managers all.
-Everything else answers 404, so nobody learns that a reference exists."""
+"""Which cases a member of staff may see: caseworkers their team's (and their own), managers all,
+and nobody a complaint about themselves. Everything else answers 404, so nobody learns that a
+reference exists."""
 
 import sqlalchemy as sa
 from flask import abort
@@ -12,14 +13,16 @@ CASE_STAFF = (roles.CASEWORKER, roles.MANAGER)
 
 
 def visible_to(user):
-    """A SQL condition selecting the cases ``user`` may see."""
+    """A SQL condition selecting the cases ``user`` may see. Nobody sees a complaint about
+    themselves (Code 5.4), whatever their role."""
+    not_about_them = sa.or_(Case.about_staff_id.is_(None), Case.about_staff_id != user.id)
     if user.role == roles.MANAGER:
-        return sa.true()
+        return not_about_them
     if user.role == roles.CASEWORKER:
         conditions = [Case.caseworker_id == user.id]
         if user.team_id is not None:
             conditions.append(Case.team_id == user.team_id)
-        return sa.or_(*conditions)
+        return sa.and_(sa.or_(*conditions), not_about_them)
     return sa.false()
 
 

@@ -176,6 +176,48 @@ class NotComplaintForm(PortalForm):
     submit = SubmitField("Send and close", widget=GovSubmitInput())
 
 
+class RemedyUpdateForm(PortalForm):
+    remedy = RadioField(
+        "Which promise is this about?",
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select the remedy to update")],
+    )
+    what = RadioField(
+        "What has happened?",
+        choices=[SelectChoice("done", "It has been done"), SelectChoice("changed", "It has changed")],
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select whether it has been done or has changed")],
+    )
+    on = DayField("When was it done?", description="Only if it has been done.", noun="date it was done", required=False)
+    new_due_on = DayField(
+        "The new date it will be done by (optional)",
+        description="Only if it has changed.",
+        noun="new date",
+        required=False,
+    )
+    note = _text(
+        "What should the family know?",
+        "Sent to the family with the update. Needed if it has changed: say what and why.",
+        rows_max=5000,
+    )
+    submit = SubmitField("Send the update", widget=GovSubmitInput())
+
+
+class AboutStaffForm(PortalForm):
+    person = SelectField(
+        "Who is the complaint about?",
+        description="They will no longer see this case, and it cannot be given to them.",
+        widget=GovSelect(),
+        validators=[InputRequired(message="Select the member of staff the complaint is about")],
+    )
+    reason = _text(
+        "What does the complaint say about them?",
+        "An internal note: the family does not see it.",
+        "Enter what the complaint says about them",
+    )
+    submit = SubmitField("Mark the complaint", widget=GovSubmitInput())
+
+
 class LateComplaintForm(PortalForm):
     decision = RadioField(
         "Will the council look at this complaint?",

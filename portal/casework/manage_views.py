@@ -4,6 +4,7 @@ call portal.casework.management (the rules), portal.themes.services (the themes'
 oversight (the lists), commit and render. The theme pages are here, not in portal.themes, because
 their list counts the case outcomes tagged with each theme."""
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -12,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from portal.accounts import roles
 from portal.accounts.models import Team, User
 from portal.accounts.permissions import role_required
-from portal.casework import clocks, management, oversight
+from portal.casework import access, clocks, management, oversight
 from portal.casework import manage_forms as forms
 from portal.casework.models import CaseworkerSettings, ResponseTemplate, outcome_theme
 from portal.core.forms import form_page, whole_number
@@ -372,7 +373,11 @@ def _move(form, targets: dict[str, oversight.Load], chosen: dict) -> tuple[objec
         return None, {}
     caseworker = db.session.get(User, load.id)
     ticked = sorted(set(form.cases.data))
-    found = db.session.scalars(db.select(Case).where(Case.id.in_(ticked), Case.is_open).order_by(Case.reference)).all()
+    found = db.session.scalars(
+        db.select(Case)
+        .where(Case.id.in_(ticked), Case.is_open, access.visible_to(current_user))
+        .order_by(Case.reference)
+    ).all()
     if len(found) != len(ticked):
         gone = len(ticked) - len(found)
         form.cases.errors.append(
@@ -433,8 +438,11 @@ def cases():
             return done
 
     teams = _teams()
-    condition = oversight.list_condition(
-        chosen["show"], team=chosen.get("team", ""), caseworker_id=chosen.get("caseworker"), on=today
+    condition = sa.and_(
+        oversight.list_condition(
+            chosen["show"], team=chosen.get("team", ""), caseworker_id=chosen.get("caseworker"), on=today
+        ),
+        access.visible_to(current_user),
     )
     page = oversight.cases_page(condition, chosen.get("page", 1))
     team_name = None
@@ -447,7 +455,7 @@ def cases():
         form=form,
         loads=loads,
         queues=oversight.team_queues(teams, today),
-        counts=oversight.list_counts(today),
+        counts=oversight.list_counts(today, access.visible_to(current_user)),
         lists=oversight.LISTS,
         chosen=chosen,
         whose=whose,

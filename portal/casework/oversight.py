@@ -12,6 +12,7 @@ from portal.accounts import roles
 from portal.accounts.models import Team, User
 from portal.casework import clocks
 from portal.casework.models import CaseworkerSettings
+from portal.casework.services import remedy_overdue_sql
 from portal.core.complaint_code import STAGE_2, STAGE_LABELS
 from portal.core.forms import whole_number
 from portal.core.paging import Paged, clamp_page
@@ -25,6 +26,7 @@ LISTS = {
     "unassigned": "Unassigned",
     "overdue": "Overdue",
     "stage2": STAGE_LABELS[STAGE_2],
+    "remedies": "Remedies overdue",
 }
 
 
@@ -175,6 +177,8 @@ def list_condition(name: str, *, team: str = "", caseworker_id: int | None = Non
         return clocks.next_deadline_sql() < on
     if name == "stage2":
         return sa.and_(Case.is_open, Case.stage == STAGE_2)
+    if name == "remedies":
+        return remedy_overdue_sql(on)
     condition = sa.and_(Case.is_open, Case.caseworker_id.is_(None))
     if team == "none":
         condition = sa.and_(condition, Case.team_id.is_(None))
@@ -183,9 +187,10 @@ def list_condition(name: str, *, team: str = "", caseworker_id: int | None = Non
     return condition
 
 
-def list_counts(on: date | None = None) -> dict[str, int]:
-    """How many cases each fixed list holds, in one query."""
-    columns = [sa.func.count(sa.case((list_condition(name, on=on), 1))).label(name) for name in LISTS]
+def list_counts(on: date | None = None, visible=None) -> dict[str, int]:
+    """How many cases each fixed list holds, of those ``visible`` (a condition), in one query."""
+    visible = sa.true() if visible is None else visible
+    columns = [sa.func.count(sa.case((sa.and_(list_condition(name, on=on), visible), 1))).label(name) for name in LISTS]
     return dict(db.session.execute(sa.select(*columns).select_from(Case)).one()._mapping)
 
 

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from portal.accounts import roles
 from portal.casework import clocks
 from portal.casework.access import visible_to
+from portal.casework.services import remedy_overdue_sql
 from portal.core.complaint_code import STAGES
 from portal.core.forms import whole_number
 from portal.core.time import london_today
@@ -20,6 +21,7 @@ QUEUES = {
     "due_soon": "Due soon",
     "overdue": "Overdue",
     "open": "All open",
+    "remedies": "Remedies overdue",
     "closed": "Closed",
 }
 PER_PAGE = 25
@@ -70,6 +72,8 @@ def queue_condition(queue: str, user, on=None):
         return deadline < on
     if queue == "closed":
         return Case.status == CLOSED
+    if queue == "remedies":
+        return remedy_overdue_sql(on)
     return Case.is_open
 
 

@@ -1,6 +1,8 @@
-"""The staff side's answers to what families do (see portal.feedback.signals)."""
+"""The staff side's answers to what families do (see portal.feedback.signals), and to an
+account being disabled (portal.accounts.signals)."""
 
-from portal.casework import clocks, routing
+from portal.accounts import signals as account_signals
+from portal.casework import clocks, handover, routing
 from portal.core.time import LONDON, london_today
 from portal.feedback import signals
 
@@ -19,6 +21,16 @@ def on_case_escalated(case, actor=None, received=None, **_):
     routing.route(case, actor)
 
 
+def on_user_disabled(user, actor=None, **_):
+    handover.hand_over_open_cases(user, actor)
+
+
+def open_cases_held(user, **_) -> list[str]:
+    return [handover.describe(case) for case in handover.open_cases_of(user)]
+
+
 def connect() -> None:
     signals.case_submitted.connect(on_case_submitted)
     signals.case_escalated.connect(on_case_escalated)
+    account_signals.user_disabled.connect(on_user_disabled)
+    account_signals.holdings.connect(open_cases_held)

@@ -176,6 +176,8 @@ def _lock_team(team_id: int | None) -> None:
 def assign(case: Case, caseworker: User | None, reason: str, actor=None, *, team: Team | None = None) -> None:
     """Give the case to ``caseworker`` (or, with None, to ``team``'s queue), recording why."""
     if caseworker is not None:
+        if caseworker.id == case.about_staff_id:
+            raise AssignmentError(f"The complaint is about {caseworker.name}, so they cannot handle it")
         if case.stage == STAGE_2:
             if caseworker.id == case.stage1_caseworker_id:
                 raise AssignmentError(f"{caseworker.name} handled stage 1, so someone else must handle stage 2")
@@ -206,6 +208,8 @@ def assign(case: Case, caseworker: User | None, reason: str, actor=None, *, team
 def route(case: Case, actor=None) -> User | None:
     """Find the case a named caseworker, or leave it in the team's queue. Returns who."""
     exclude = {case.stage1_caseworker_id} if case.stage == STAGE_2 and case.stage1_caseworker_id else set()
+    if case.about_staff_id:
+        exclude.add(case.about_staff_id)
     _lock_team(case.team_id)
     if case.stage == STAGE_2:
         caseworker, why = stage_2_officer(case, exclude)

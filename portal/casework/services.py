@@ -3,9 +3,10 @@ log, writes any email to the family through the outbox, and leaves the commit to
 
 import re
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime, time
 from typing import NamedTuple
 
+from portal.accounts import roles
 from portal.casework import clocks, routing
 from portal.casework.models import CaseOutcome, OmbudsmanReferral, Remedy, ResponseTemplate
 from portal.core import audit
@@ -49,6 +50,9 @@ AUDIT_LABELS = {
     "case.not_a_complaint": "Marked as not a complaint",
     "case.ombudsman_recorded": "Ombudsman referral recorded",
     "case.late_accepted": "Taken on although made more than 12 months after the family knew",
+    "case.about_staff": "Marked as a complaint about a member of staff",
+    "case.remedy_done": "A promised remedy was done",
+    "case.remedy_changed": "A promised remedy changed",
 }
 
 OMBUDSMAN = OMBUDSMAN_DETAILS
@@ -189,6 +193,17 @@ def can_close(case: Case) -> bool:
 
 def can_decide_late_complaint(case: Case) -> bool:
     return _late_decision_refusal(case) is None
+
+
+def _about_staff_refusal(case: Case) -> str | None:
+    return _first_refusal(
+        (case.is_complaint, "Only a complaint can be about a member of staff"),
+        (case.about_staff_id is None, "This complaint is already marked as about a member of staff"),
+    )
+
+
+def can_mark_about_staff(case: Case) -> bool:
+    return _about_staff_refusal(case) is None
 
 
 def can_reopen(case: Case) -> bool:
@@ -473,6 +488,91 @@ def mark_not_a_complaint(case: Case, actor, reason: str, signposting: str) -> No
     case.status = CLOSED
     case.closed_at = utcnow()
     audit.record(actor, "case.not_a_complaint", case, reason=reason)
+
+
+# --- following remedies through to the end (Code 6.6) ----------------------------------------
+
+
+def outstanding_remedies(case: Case) -> list[Remedy]:
+    """What was promised on this case and is not done yet, soonest due first."""
+    return db.session.scalars(
+        db.select(Remedy)
+        .join(CaseOutcome, CaseOutcome.id == Remedy.outcome_id)
+        .where(CaseOutcome.case_id == case.id, Remedy.done_at.is_(None))
+        .order_by(Remedy.due_on.is_(None), Remedy.due_on, Remedy.id)
+    ).all()
+
+
+def remedy_overdue_sql(on: date | None = None):
+    """A SQL condition on Case: something promised on it was due before ``on`` and is not done.
+    Open or closed: remedies are often due after a case is closed."""
+    return (
+        db.select(Remedy.id)
+        .join(CaseOutcome, CaseOutcome.id == Remedy.outcome_id)
+        .where(CaseOutcome.case_id == Case.id, Remedy.done_at.is_(None), Remedy.due_on < (on or london_today()))
+        .exists()
+    )
+
+
+def can_update_remedy(case: Case) -> bool:
+    """Something promised is still to do (open or closed, and the family can be told)."""
+    return not case.anonymous and bool(outstanding_remedies(case))
+
+
+def update_remedy(
+    case: Case, actor, remedy_id: int | None, *, done: bool, on: date | None, note: str, new_due_on: date | None
+) -> Remedy:
+    """Record that a promised remedy was done (on a day, today or before), or that it changed
+    (what changed, and any new date). The family is told either way."""
+    remedy = next((item for item in outstanding_remedies(case) if item.id == remedy_id), None)
+    if remedy is None:
+        raise ActionError("Select the remedy to update", "remedy")
+    note = (note or "").strip()
+    if done:
+        if on is None:
+            raise ActionError("Enter the date it was done", "on")
+        if on > london_today():
+            raise ActionError("The date it was done must be today or in the past", "on")
+        remedy.done_at = utcnow() if on == london_today() else datetime.combine(on, time(12), tzinfo=LONDON)
+        audit.record(actor, "case.remedy_done", case, remedy=remedy.id, done_on=on.isoformat())
+    else:
+        if not note:
+            raise ActionError("Enter what has changed, for the family", "note")
+        if new_due_on is not None and new_due_on < london_today():
+            raise ActionError("The new date must be today or later", "new_due_on")
+        old = remedy.due_on
+        remedy.due_on = new_due_on or remedy.due_on
+        audit.record(
+            actor,
+            "case.remedy_changed",
+            case,
+            remedy=remedy.id,
+            old=old.isoformat() if old else None,
+            new=remedy.due_on.isoformat() if remedy.due_on else None,
+        )
+    text = _family_text("remedy_update", remedy=remedy, done=done, on=on, note=note, remedy_kinds=Remedy.KINDS)
+    _message(case, actor, text)
+    _email_family(case, f"An update on what we promised: {case.reference}", text)
+    return remedy
+
+
+# --- a complaint about a member of staff (Code 5.4) ------------------------------------------
+
+
+def mark_about_staff(case: Case, actor, person, reason: str) -> None:
+    """The complaint is about ``person``: from now on they cannot see it or be given it, and if
+    they have it, it goes to someone else by the routing rules."""
+    _refuse(_about_staff_refusal(case))
+    if person is None or person.role not in (roles.CASEWORKER, roles.MANAGER):
+        raise ActionError("Select the member of staff the complaint is about", "person")
+    if not reason.strip():
+        raise ActionError("Enter what the complaint says about them", "reason")
+    case.about_staff_id = person.id
+    audit.record(actor, "case.about_staff", case, person=person.id)
+    add_note(case, actor, f"This complaint is about {person.name}: {reason.strip()}")
+    if case.caseworker_id == person.id:
+        case.caseworker = None
+        routing.route(case, actor)
 
 
 # --- complaints made late (Code 2.2) -------------------------------------------------------

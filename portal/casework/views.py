@@ -143,6 +143,7 @@ def _case(reference: str) -> Case:
         db.joinedload(Case.caseworker),
         db.joinedload(Case.team),
         db.joinedload(Case.logged_by),
+        db.joinedload(Case.about_staff),
     )
 
 
@@ -168,6 +169,7 @@ def case(reference: str):
         status_label=STATUS_LABELS.get(found.status, found.status),
         ombudsman=services.ombudsman_referral(found),
         late_decision_needed=services.late_decision_needed(found),
+        today=london_today(),
         actions=[(name, action) for name, action in ACTIONS.items() if action.allowed(found)],
     )
 
@@ -267,6 +269,30 @@ def _run_transfer(case, form):
     services.transfer(case, current_user, caseworker=caseworker, team=team, reason=form.reason.data)
 
 
+def _prepare_remedy(form, case):
+    form.remedy.choices = [
+        SelectChoice(
+            str(remedy.id),
+            remedy.description + (f" (due {remedy.due_on:%-d %B %Y})" if remedy.due_on else ""),
+        )
+        for remedy in services.outstanding_remedies(case)
+    ]
+    return {}
+
+
+def _prepare_about_staff(form, case):
+    staff = db.session.scalars(
+        db.select(User)
+        .where(User.role.in_((roles.CASEWORKER, roles.MANAGER)), User.disabled_at.is_(None))
+        .order_by(User.name)
+    ).all()
+    form.person.choices = [SelectChoice("", "Choose a member of staff")] + [
+        SelectChoice(str(person.id), person.name + (f" ({person.team.name})" if person.team else ""))
+        for person in staff
+    ]
+    return {}
+
+
 def _prepare_ombudsman(form, case):
     referral = services.ombudsman_referral(case)
     if request.method == "GET" and referral is not None:
@@ -348,6 +374,32 @@ ACTIONS: dict[str, Action] = {
         "Case closed.",
         template="casework/close.html",
         prepare=lambda form, case: {"after": services.after_closing(case)},
+    ),
+    "remedy": Action(
+        "Update a promised remedy",
+        forms.RemedyUpdateForm,
+        lambda case, form: services.update_remedy(
+            case,
+            current_user,
+            whole_number(form.remedy.data),
+            done=form.what.data == "done",
+            on=form.on.data,
+            note=form.note.data,
+            new_due_on=form.new_due_on.data,
+        ),
+        services.can_update_remedy,
+        "Update recorded and sent to the family.",
+        prepare=_prepare_remedy,
+    ),
+    "about-staff": Action(
+        "Mark as about a member of staff",
+        forms.AboutStaffForm,
+        lambda case, form: services.mark_about_staff(
+            case, current_user, db.session.get(User, whole_number(form.person.data) or 0), form.reason.data
+        ),
+        services.can_mark_about_staff,
+        "Marked. That member of staff can no longer see or be given this case.",
+        prepare=_prepare_about_staff,
     ),
     "late-complaint": Action(
         "Decide on a late complaint",

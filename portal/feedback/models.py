@@ -161,6 +161,8 @@ class Case(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Whether the response deadline has been extended at the current stage.
     extension_used: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # A member of staff the complaint is about (Code 5.4): they may not see or be given the case.
+    about_staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     # Who handled stage 1: stage 2 must go to someone else.
     stage1_caseworker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     # Set when a complaint turned out not to be one: "service_request" or "other_route".
@@ -171,6 +173,7 @@ class Case(db.Model):
     caseworker: Mapped[User | None] = relationship(foreign_keys=[caseworker_id])
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     logged_by: Mapped[User | None] = relationship(foreign_keys=[logged_by_id])
+    about_staff: Mapped[User | None] = relationship(foreign_keys=[about_staff_id])
     messages: Mapped[list["CaseMessage"]] = relationship(
         back_populates="case", order_by="CaseMessage.id", cascade="all, delete-orphan"
     )
