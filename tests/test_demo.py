@@ -143,6 +143,15 @@ def test_the_demo_has_cases_in_every_state_in_the_order_they_arrived(app, demo):
         assert_answered_and_escalated(cases)
         assert_every_term_has_each_kind(cases)
         assert_nothing_happened_in_the_future()
+        # A promise kept, and one now late.
+        remedies = db.session.scalars(sa.select(Remedy)).all()
+        assert any(remedy.done_at for remedy in remedies)
+        assert any(not remedy.done_at and remedy.due_on and remedy.due_on < london_today() for remedy in remedies)
+        # A closed stage 1 complaint of the demo parent's, answered this month: they can still ask for stage 2.
+        assert any(
+            case.contact_email == "parent@example.org" and not case.is_open and feedback_services.can_escalate(case)
+            for case in cases
+        )
         # A complaint made by phone, logged by staff after the call, its clocks running from the call.
         phoned = next(case for case in cases if case.channel == "phone")
         assert phoned.logged_by_id and phoned.acknowledge_by == add_working_days(

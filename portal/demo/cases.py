@@ -9,7 +9,16 @@ from portal.casework.models import CaseOutcome, ResponseTemplate
 from portal.core.calendar import is_working_day
 from portal.core.time import LONDON, london_today, utcnow
 from portal.demo.accounts import PARENT_ACCOUNTS
-from portal.demo.plans import ACKNOWLEDGE, CLOSE, ESCALATE, FAMILY_REPLY, RESPOND, PlannedCase, Step
+from portal.demo.plans import (
+    ACKNOWLEDGE,
+    CLOSE,
+    ESCALATE,
+    FAMILY_REPLY,
+    REMEDY_DONE,
+    RESPOND,
+    PlannedCase,
+    Step,
+)
 from portal.extensions import db
 from portal.feedback.models import COMPLAINT, COMPLIMENT, PHONE, QUESTION, SUGGESTION
 from portal.themes.models import LearningTheme
@@ -109,8 +118,14 @@ CASES = [
                         "Timeliness of EHC assessments and plans",
                         "Communication and keeping families informed",
                     ],
+                    # Due dates as days ago: the apology was sent in time, the plan is now late.
+                    "remedies": [
+                        ("apology", "A written apology from the head of service", 10),
+                        ("service_provided", "Ellie's amended plan issued", 4),
+                    ],
                 },
             ),
+            (REMEDY_DONE, 11, {"description": "A written apology from the head of service"}),
         ],
     ),
     dict(
@@ -273,6 +288,30 @@ CASES = [
         steps=[(ACKNOWLEDGE, 198, {}), (CLOSE, 190, {})],
     ),
     dict(
+        key="demo-16",
+        # Answered within the last month and closed: the family can still ask for stage 2.
+        days_ago=27,
+        kind=COMPLAINT,
+        category="Communication and named contact",
+        family=("parent@example.org", "Priya Shah"),
+        child=("Arjun", "Year 4", "Riverside Primary School", "yes"),
+        what="I rang the SEN team five times about Arjun's transition to Year 5 and nobody called me back.",
+        outcome="A named contact who calls back, and a meeting about the transition.",
+        steps=[
+            (ACKNOWLEDGE, 25, {}),
+            (
+                RESPOND,
+                14,
+                {
+                    "outcome": CaseOutcome.NOT_UPHELD,
+                    "summary": "Dear Ms Shah, our records show three of your calls, and each was returned within two working days. A transition meeting is booked for next month at Riverside Primary School.",
+                    "themes": ["Communication and keeping families informed"],
+                },
+            ),
+            (CLOSE, 12, {}),
+        ],
+    ),
+    dict(
         key="demo-15",
         # A phone call the team logged three days later: the clocks run from the call.
         channel=PHONE,
@@ -345,6 +384,17 @@ def _answers(spec: dict) -> dict:
     return {key: value for key, value in answers.items() if value is not None}
 
 
+def _dated(details: dict) -> dict:
+    """A step's details with each remedy's due date turned from days ago into a date."""
+    if "remedies" not in details:
+        return details
+    today = london_today()
+    return {
+        **details,
+        "remedies": [(kind, what, today - timedelta(days=due)) for kind, what, due in details["remedies"]],
+    }
+
+
 def _plan(spec: dict) -> PlannedCase:
     family = spec["family"]
     arrived = _at(_days_ago(spec))
@@ -356,7 +406,7 @@ def _plan(spec: dict) -> PlannedCase:
         channel=spec.get("channel"),
         arrived_on=arrived.date() if "channel" in spec else None,
         answers=_answers(spec),
-        steps=[Step(action, _at(days_ago), details) for action, days_ago, details in spec.get("steps", [])],
+        steps=[Step(action, _at(days_ago), _dated(details)) for action, days_ago, details in spec.get("steps", [])],
         account=family[0] if family and family[0] in PARENT_ACCOUNTS else None,
     )
 

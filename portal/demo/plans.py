@@ -16,6 +16,7 @@ CLOSE = "close"
 NOT_A_COMPLAINT = "not_a_complaint"  # reason, signposting
 FAMILY_REPLY = "family_reply"  # body
 ESCALATE = "escalate"  # reason (optional)
+REMEDY_DONE = "remedy_done"  # description: of the promise kept; note (optional)
 
 
 @dataclass

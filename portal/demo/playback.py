@@ -21,6 +21,7 @@ import time_machine
 from portal.accounts import roles
 from portal.accounts.models import User
 from portal.casework import services as casework
+from portal.core.time import utcnow
 from portal.demo import plans
 from portal.demo.accounts import MANAGER
 from portal.demo.plans import PlannedCase, Step
@@ -166,6 +167,23 @@ def _escalate(underway: Underway, details: dict, people: People) -> None:
     feedback.escalate(underway.case, details.get("reason"), underway.family)
 
 
+def _remedy_done(underway: Underway, details: dict, people: People) -> None:
+    promise = next(
+        remedy
+        for remedy in casework.outstanding_remedies(underway.case)
+        if remedy.description == details["description"]
+    )
+    casework.update_remedy(
+        underway.case,
+        underway.staff(people),
+        promise.id,
+        done=True,
+        on=plans.london_day(utcnow()),
+        note=details.get("note", ""),
+        new_due_on=None,
+    )
+
+
 ACTIONS: dict[str, Callable[[Underway, dict, People], None]] = {
     plans.ACKNOWLEDGE: _acknowledge,
     plans.REPLY: _reply,
@@ -175,6 +193,7 @@ ACTIONS: dict[str, Callable[[Underway, dict, People], None]] = {
     plans.NOT_A_COMPLAINT: _not_a_complaint,
     plans.FAMILY_REPLY: _family_reply,
     plans.ESCALATE: _escalate,
+    plans.REMEDY_DONE: _remedy_done,
 }
 
 
