@@ -137,7 +137,7 @@ def posted(app, world, name: str, reference: str) -> dict:
         )
         today = london_today()
     data = {
-        "acknowledge": {"body": "Thank you for your complaint."},
+        "acknowledge": {"body": "Thank you for your complaint.", "understanding": "The taxi.", "outcome": "A taxi."},
         "reply": {"body": "An update for you."},
         "note": {"body": "An internal note."},
         "request-information": {"body": "Which days?"},

@@ -64,8 +64,15 @@ def act(client, desk, name, data=None, **kwargs):
     return client.post(f"{desk.url}/{name}", data=data or {}, **kwargs)
 
 
+ACKNOWLEDGEMENT = {
+    "body": "Thank you. I am looking into this.",
+    "understanding": "The taxi has not come for three weeks.",
+    "outcome": "A reliable taxi.",
+}
+
+
 def acknowledge(client, desk):
-    response = act(client, desk, "acknowledge", {"body": "Thank you. I am looking into this."})
+    response = act(client, desk, "acknowledge", ACKNOWLEDGEMENT)
     assert response.status_code == 302
 
 
@@ -95,8 +102,26 @@ def test_acknowledging_tells_the_family_and_starts_the_response_clock(app, clien
     # The message is written for the caseworker to check, with the date the family can expect.
     assert "I am Sam Carter and I will be your named contact" in form
     assert f"We will send you a full response by {due:%-d %B %Y}" in form
+    # The understanding of the complaint and of the outcome wanted start as the family's words (Code 5.2).
+    with app.app_context():
+        case = get_case(desk.reference)
+        family_words, outcome_words = case.what_happened, case.outcome_wanted
+    assert f">{family_words}</textarea>" in form and f">{outcome_words}</textarea>" in form
+    # Without them the acknowledgement cannot go.
+    refused = act(client, desk, "acknowledge", {"body": "Dear Jo", "understanding": "", "outcome": ""})
+    assert "Enter what you understand the complaint to be" in text(refused)
+    assert "Enter what the family would like to happen" in text(refused)
 
-    response = act(client, desk, "acknowledge", {"body": "Dear Jo, I have your complaint and I am on it. Sam"})
+    response = act(
+        client,
+        desk,
+        "acknowledge",
+        {
+            "body": "Dear Jo, I have your complaint and I am on it. Sam",
+            "understanding": "1. The taxi did not come for three weeks. 2. Nobody told you.",
+            "outcome": "A reliable taxi, and a call when it is late.",
+        },
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == desk.url
 
@@ -107,6 +132,13 @@ def test_acknowledging_tells_the_family_and_starts_the_response_clock(app, clien
     email = outbox.last(FAMILY_EMAIL, "caseworker_reply")
     assert email.subject == f"We are looking into {desk.reference}"
     assert "I have your complaint and I am on it" in email.body
+    assert (
+        "What we understand your complaint to be:\n1. The taxi did not come for three weeks. 2. Nobody told you."
+        in email.body
+    )
+    assert "What you would like to happen:\nA reliable taxi, and a call when it is late." in email.body
+    assert "If we have got any of this wrong, or missed something, reply and tell us." in email.body
+    assert case_of(app, desk).complaint_understood.startswith("1. The taxi")
 
     family_page = visible(desk.family.get(desk.family_url))
     assert "I have your complaint and I am on it" in family_page
@@ -865,7 +897,7 @@ def test_an_anonymous_complaint_is_answered_without_a_reply_to_anyone(app, clien
 @pytest.mark.parametrize(
     "name, data, action",
     [
-        ("acknowledge", {"body": "Thank you."}, "case.acknowledged"),
+        ("acknowledge", ACKNOWLEDGEMENT, "case.acknowledged"),
         ("reply", {"body": "An update."}, "case.replied"),
         ("note", {"body": "A note."}, "case.note_added"),
         ("request-information", {"body": "Which days?"}, "case.information_requested"),
@@ -901,3 +933,50 @@ def test_every_action_is_recorded_in_the_audit_log(app, client, desk, name, data
         new = db.session.scalars(db.select(AuditEvent).where(AuditEvent.id > before)).all()
         assert action in [event.action for event in new]
         assert all(event.actor_id == desk.caseworker.id for event in new)
+
+
+def test_the_response_has_the_codes_parts_and_is_previewed_before_it_is_sent(app, client, desk, outbox):
+    """Code 6.7: the stage, the complaint as understood, the decision with reasons, the remedy,
+    anything still to do and how to escalate; the caseworker sees it before it goes."""
+    acknowledge(client, desk)
+    page = text(client.get(f"{desk.url}/outcome"))
+    # The complaint as understood at the acknowledgement is offered again.
+    assert ">The taxi has not come for three weeks.</textarea>" in page
+    assert "Our decision on each point, with the reasons" in page
+    emails, outcomes = len(outbox.messages()), count_of(app, CaseOutcome)
+    typed = outcome_form(
+        {
+            "outcome": "partly_upheld",
+            "complaint": "1. The taxi did not come. 2. Nobody told you.",
+            "summary": "1. Upheld: the driver was ill. 2. Not upheld: the school was told.",
+            "still_to_do": "The new contract starts in April; we will write when it does.",
+            "remedy-0-kind": "apology",
+            "remedy-0-description": "A written apology",
+            "preview": "Preview the response",
+        }
+    )
+    preview = act(client, desk, "outcome", typed)
+    shown = visible(preview)
+    assert preview.status_code == 200 and "What the family will get" in shown
+    for part in (
+        "Stage 1 response",
+        "Your complaint, as we understand it: 1. The taxi did not come. 2. Nobody told you.",
+        "Our finding: your complaint is partly upheld.",
+        "Our decision, and the reasons for it: 1. Upheld: the driver was ill.",
+        "What we will do to put things right: - An apology: A written apology",
+        "Still to do: The new contract starts in April",
+        "ask for your complaint to be looked at again by someone else (stage 2)",
+    ):
+        assert part in shown, part
+    # Nothing saved or sent, and everything typed is still in the form.
+    assert (len(outbox.messages()), count_of(app, CaseOutcome)) == (emails, outcomes)
+    assert ">The new contract starts in April; we will write when it does.</textarea>" in text(preview)
+
+    del typed["preview"]
+    assert act(client, desk, "outcome", typed).status_code == 302
+    email = outbox.last(FAMILY_EMAIL).body
+    assert "Your complaint, as we understand it:\n1. The taxi did not come." in email
+    assert "Still to do:\nThe new contract starts in April" in email
+    with app.app_context():
+        recorded = db.session.scalars(db.select(CaseOutcome)).all()[-1]
+        assert recorded.still_to_do.startswith("The new contract")

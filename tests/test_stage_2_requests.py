@@ -54,7 +54,13 @@ def family_page(app, outbox, reference):
 def answer(app, complaint, *, close=False):
     staff = caseworker_client(app, complaint["handler"])
     url = f"/cases/{complaint['reference']}"
-    assert staff.post(f"{url}/acknowledge", data={"body": "We are looking into it."}).status_code == 302
+    assert (
+        staff.post(
+            f"{url}/acknowledge",
+            data={"body": "We are looking into it.", "understanding": "The taxi.", "outcome": "A taxi."},
+        ).status_code
+        == 302
+    )
     form = {"outcome": "not_upheld", "summary": "We checked the taxi records."}
     for index in range(3):
         form |= {f"remedy-{index}-kind": "", f"remedy-{index}-description": "", f"remedy-{index}-due_on": ["", "", ""]}
@@ -86,7 +92,10 @@ def test_after_the_stage_1_limit_with_no_response_the_family_may_escalate_or_go_
 ):
     reference = complaint["reference"]
     staff = caseworker_client(app, complaint["handler"])
-    staff.post(f"/cases/{reference}/acknowledge", data={"body": "We are looking into it."})
+    staff.post(
+        f"/cases/{reference}/acknowledge",
+        data={"body": "We are looking into it.", "understanding": "The taxi.", "outcome": "A taxi."},
+    )
     with app.app_context():
         respond_by = get_case(reference).respond_by
     frozen(respond_by)

@@ -31,6 +31,18 @@ class AcknowledgeForm(PortalForm):
     body = _text(
         "Message to the family", "Sent by email and shown on their case page.", "Enter the message to the family"
     )
+    # A complaint's acknowledgement sets out the council's understanding (Code 5.2, 6.2); the
+    # page removes these two for other feedback.
+    understanding = _text(
+        "What we understand the complaint to be",
+        "In plain words, each point the family raised. Sent after the message above: check it, or edit it.",
+        "Enter what you understand the complaint to be",
+    )
+    outcome = _text(
+        "What the family would like to happen",
+        "As you understand it. Sent with the acknowledgement.",
+        "Enter what the family would like to happen",
+    )
     submit = SubmitField("Acknowledge and send", widget=GovSubmitInput())
 
 
@@ -84,10 +96,20 @@ class OutcomeForm(PortalForm):
         widget=GovRadioInput(),
         validators=[Optional()],
     )
+    complaint = _text(
+        "The complaint, as we understand it",
+        "From the acknowledgement. Each point the family raised: the response answers each one.",
+        rows_max=5000,
+    )
     summary = _text(
         "Your response",
         "Address each point the family raised and say what will happen. Sent to the family.",
         "Enter the response to send to the family",
+    )
+    still_to_do = _text(
+        "Anything still to do (optional)",
+        "What is not finished yet, who is doing it and by when. Sent to the family.",
+        rows_max=2000,
     )
     themes = SelectMultipleField(
         "What can the council learn from this? (optional)",
@@ -96,6 +118,7 @@ class OutcomeForm(PortalForm):
         coerce=int,
         validators=[Optional()],
     )
+    preview = SubmitField("Preview the response", widget=GovSubmitInput())
     submit = SubmitField("Record and send response", widget=GovSubmitInput())
 
 

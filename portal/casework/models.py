@@ -74,6 +74,8 @@ class CaseOutcome(db.Model):
     stage: Mapped[int | None] = mapped_column(sa.SmallInteger)  # one of complaint_code.STAGES
     outcome: Mapped[str | None] = mapped_column(sa.String(20))  # one of LABELS
     summary: Mapped[str] = mapped_column(sa.Text)
+    # Anything not finished when the response went (Code 6.7): said to the family in it.
+    still_to_do: Mapped[str | None] = mapped_column(sa.Text)
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

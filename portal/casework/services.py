@@ -286,14 +286,24 @@ def add_note(case: Case, actor, body: str) -> CaseMessage:
     return message
 
 
-def acknowledge(case: Case, actor, body: str | None = None) -> None:
+def acknowledge(
+    case: Case, actor, body: str | None = None, *, understanding: str | None = None, outcome: str | None = None
+) -> None:
+    """Acknowledge the case. For a complaint, the message sets out the council's understanding
+    of it and of the outcome the family wants (Code 5.2, 6.2), as the caseworker confirmed or
+    edited them; without them, the family's own words are restated."""
     _refuse(_acknowledge_refusal(case))
+    if case.is_complaint and case.stage:
+        case.complaint_understood = (understanding or "").strip() or case.what_happened
+        case.outcome_understood = (outcome or "").strip() or case.outcome_wanted
     due = clocks.acknowledge(case, actor) if case.stage else None
     if case.stage is None:
         case.acknowledged_at = utcnow()
     case.status = ACKNOWLEDGED
     audit.record(actor, "case.acknowledged", case)
     text = body.strip() if body and body.strip() else default_acknowledgement(case, actor, due)
+    if case.is_complaint and case.stage:
+        text = _family_text("understanding", letter=text, case=case)
     _message(case, actor, text)
     _email_family(case, f"We are looking into {case.reference}", text)
 
@@ -375,6 +385,62 @@ def _promised(rows: Iterable[RemedyRow | tuple]) -> list[RemedyRow]:
     return promised
 
 
+def _checked_response(
+    case: Case, outcome: str | None, summary: str, remedies: Iterable[RemedyRow | tuple]
+) -> tuple[str | None, list[RemedyRow]]:
+    """The finding and the promises, once the response may be recorded as typed."""
+    _refuse(_record_outcome_refusal(case))
+    promised = _promised(remedies)
+    if not summary.strip():
+        raise ActionError("Enter the response to send to the family")
+    if not asks_for_finding(case):
+        return None, []
+    if outcome not in CaseOutcome.LABELS:
+        raise ActionError("Select whether the complaint is upheld, partly upheld or not upheld")
+    return outcome, promised
+
+
+def _response_text(
+    case: Case, outcome: str | None, summary: str, promised: list[RemedyRow], complaint: str, still_to_do: str
+) -> str:
+    """The stage response in the Code's parts (6.7): the stage, the complaint as understood, the
+    finding and the decision with its reasons, the remedy, anything still to do. The route
+    onwards, how to escalate, follows it (_send_reply)."""
+    return _family_text(
+        "outcome",
+        stage=case.stage if asks_for_finding(case) else None,
+        complaint=complaint,
+        finding=CaseOutcome.LABELS[outcome] if outcome else None,
+        summary=summary.strip(),
+        remedies=promised,
+        remedy_kinds=Remedy.KINDS,
+        still_to_do=still_to_do,
+    )
+
+
+def _complaint_as_understood(case: Case, complaint: str | None) -> str:
+    if not asks_for_finding(case):
+        return ""
+    return (complaint or "").strip() or case.complaint_understood or case.what_happened
+
+
+def preview_outcome(
+    case: Case,
+    *,
+    outcome: str | None,
+    summary: str,
+    remedies: Iterable[RemedyRow | tuple] = (),
+    complaint: str | None = None,
+    still_to_do: str | None = None,
+) -> str:
+    """The response exactly as the family would get it, route onwards included; nothing saved."""
+    outcome, promised = _checked_response(case, outcome, summary, remedies)
+    text = _response_text(
+        case, outcome, summary, promised, _complaint_as_understood(case, complaint), (still_to_do or "").strip()
+    )
+    return f"{text.strip()}\n\n{route_onwards(case)}"
+
+
 def record_outcome(
     case: Case,
     actor,
@@ -383,25 +449,28 @@ def record_outcome(
     summary: str,
     remedies: Iterable[RemedyRow | tuple[str, str, date | None]] = (),
     theme_ids: list[int] = (),
+    complaint: str | None = None,
+    still_to_do: str | None = None,
 ) -> CaseOutcome:
-    """The stage response: the finding (complaints only), what was promised and by when,
-    and the learning themes. The summary goes to the family with the route onwards."""
-    _refuse(_record_outcome_refusal(case))
-    promised = _promised(remedies)
-    if not summary.strip():
-        raise ActionError("Enter the response to send to the family")
-    if asks_for_finding(case):
-        if outcome not in CaseOutcome.LABELS:
-            raise ActionError("Select whether the complaint is upheld, partly upheld or not upheld")
-        record = CaseOutcome(
-            case=case, stage=case.stage or STAGE_1, outcome=outcome, summary=summary.strip(), recorded_by_id=actor.id
-        )
-        for row in promised:
-            record.remedies.append(Remedy(kind=row.kind, description=row.description, due_on=row.due_on))
-    else:
-        # No finding and no remedies, but the learning themes count as evidence all the same.
-        outcome, promised = None, []
-        record = CaseOutcome(case=case, stage=None, outcome=None, summary=summary.strip(), recorded_by_id=actor.id)
+    """The stage response: the complaint as understood, the finding (complaints only), what was
+    promised and by when, anything still to do, and the learning themes. It goes to the family
+    with the route onwards."""
+    outcome, promised = _checked_response(case, outcome, summary, remedies)
+    complaint = _complaint_as_understood(case, complaint)
+    still_to_do = (still_to_do or "").strip()
+    record = CaseOutcome(
+        case=case,
+        stage=(case.stage or STAGE_1) if asks_for_finding(case) else None,
+        outcome=outcome,
+        summary=summary.strip(),
+        still_to_do=still_to_do or None,
+        recorded_by_id=actor.id,
+    )
+    # No finding and no remedies for other feedback, but its learning themes count all the same.
+    for row in promised:
+        record.remedies.append(Remedy(kind=row.kind, description=row.description, due_on=row.due_on))
+    if complaint:
+        case.complaint_understood = complaint
     record.themes = (
         db.session.scalars(db.select(LearningTheme).where(LearningTheme.id.in_(list(theme_ids)))).all()
         if theme_ids
@@ -410,14 +479,7 @@ def record_outcome(
     db.session.add(record)
     case.responded_at = utcnow()
     case.status = RESPONDED
-    text = _family_text(
-        "outcome",
-        finding=CaseOutcome.LABELS[outcome] if outcome else None,
-        summary=summary.strip(),
-        remedies=promised,
-        remedy_kinds=Remedy.KINDS,
-    )
-    _send_reply(case, actor, text, final=True)
+    _send_reply(case, actor, _response_text(case, outcome, summary, promised, complaint, still_to_do), final=True)
     audit.record(actor, "case.outcome_recorded", case, outcome=outcome, stage=case.stage)
     return record
 

@@ -198,6 +198,8 @@ class Action:
     done: str
     template: str = "casework/action.html"
     prepare: Callable | None = None
+    # For a form with a "preview" button: the text the family would get, nothing saved.
+    preview: Callable | None = None
 
 
 def _files(form) -> list:
@@ -218,6 +220,12 @@ def _prepare_reply(form, case):
 def _prepare_acknowledge(form, case):
     if request.method == "GET" and not form.body.data:
         form.body.data = services.draft_acknowledgement(case, current_user)
+    if not (case.is_complaint and case.stage):
+        del form.understanding
+        del form.outcome
+    elif request.method == "GET":
+        form.understanding.data = case.complaint_understood or case.what_happened
+        form.outcome.data = case.outcome_understood or case.outcome_wanted
     return {}
 
 
@@ -245,22 +253,31 @@ def _remedy_rows() -> list[forms.RemedyRowForm]:
 def _prepare_outcome(form, case):
     form.themes.choices = [SelectChoice(theme.id, theme.name) for theme in active_themes()]
     if services.asks_for_finding(case):
+        form.summary.label.text = "Our decision on each point, with the reasons"
+        if request.method == "GET":
+            form.complaint.data = case.complaint_understood or case.what_happened
         return {"remedies": _remedy_rows()}
     del form.outcome
+    del form.complaint
     return {"remedies": []}
 
 
-def _run_outcome(case, form):
-    # The finding is asked only when services.asks_for_finding: otherwise the field is deleted.
+def _response_as_typed(form) -> dict:
+    # The finding and the complaint are asked only when services.asks_for_finding: otherwise
+    # their fields are deleted.
     finding = getattr(form, "outcome", None)
-    services.record_outcome(
-        case,
-        current_user,
+    complaint = getattr(form, "complaint", None)
+    return dict(
         outcome=finding.data if finding is not None else None,
         summary=form.summary.data,
         remedies=[row.as_typed() for row in _remedy_rows()],
-        theme_ids=form.themes.data or [],
+        complaint=complaint.data if complaint is not None else None,
+        still_to_do=form.still_to_do.data,
     )
+
+
+def _run_outcome(case, form):
+    services.record_outcome(case, current_user, theme_ids=form.themes.data or [], **_response_as_typed(form))
 
 
 def _run_transfer(case, form):
@@ -305,7 +322,13 @@ ACTIONS: dict[str, Action] = {
     "acknowledge": Action(
         "Acknowledge",
         forms.AcknowledgeForm,
-        lambda case, form: services.acknowledge(case, current_user, form.body.data),
+        lambda case, form: services.acknowledge(
+            case,
+            current_user,
+            form.body.data,
+            understanding=getattr(form, "understanding", None) and form.understanding.data,
+            outcome=getattr(form, "outcome", None) and form.outcome.data,
+        ),
         services.can_acknowledge,
         "Acknowledged. The family has been told.",
         prepare=_prepare_acknowledge,
@@ -350,6 +373,7 @@ ACTIONS: dict[str, Action] = {
         "Response recorded and sent.",
         template="casework/outcome.html",
         prepare=_prepare_outcome,
+        preview=lambda case, form: services.preview_outcome(case, **_response_as_typed(form)),
     ),
     "transfer": Action(
         "Transfer the case",
@@ -456,21 +480,36 @@ def action(reference: str, action_name: str):
     form = action.form()
     extra = action.prepare(form, found) if action.prepare else {}
     if form.validate_on_submit():
-        try:
-            action.run(found, form)
-        except RuleError as refused:
-            db.session.rollback()
-            found = _case(reference)
-            show_on_form(form, refused)
-        except FileRefused as refused:
-            db.session.rollback()
-            found = _case(reference)
-            show_on_form(form, RuleError(str(refused), "evidence"))
+        if action.preview is not None and request.form.get("preview"):
+            # Show the family's text under the form, with everything typed kept; nothing saved.
+            try:
+                extra["preview"] = action.preview(found, form)
+            except RuleError as refused:
+                show_on_form(form, refused)
         else:
-            db.session.commit()
-            flash(action.done, "success")
-            if not access.can_see(found, current_user):
-                # Transferred out of the caseworker's reach: back to their cases, not a 404.
-                return redirect(url_for("casework.workspace"))
-            return redirect(url_for("casework.case", reference=found.reference))
+            done = _run(action, found, form)
+            if done is not None:
+                return done
+            found = _case(reference)
     return render_template(action.template, case=found, form=form, action=action, action_name=action_name, **extra)
+
+
+def _run(action: Action, found: Case, form):
+    """Take the action and commit, then go back to the case; on a refusal, roll back, put the
+    reason on the form and return None."""
+    try:
+        action.run(found, form)
+    except RuleError as refused:
+        db.session.rollback()
+        show_on_form(form, refused)
+        return None
+    except FileRefused as refused:
+        db.session.rollback()
+        show_on_form(form, RuleError(str(refused), "evidence"))
+        return None
+    db.session.commit()
+    flash(action.done, "success")
+    if not access.can_see(found, current_user):
+        # Transferred out of the caseworker's reach: back to their cases, not a 404.
+        return redirect(url_for("casework.workspace"))
+    return redirect(url_for("casework.case", reference=found.reference))

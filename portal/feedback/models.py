@@ -122,6 +122,10 @@ class Case(db.Model):
     decision_letter_date: Mapped[date | None] = mapped_column(sa.Date)
 
     what_happened: Mapped[str] = mapped_column(sa.Text)
+    # The council's understanding of the complaint and of the outcome wanted, as the caseworker
+    # set them out when acknowledging it (Code 5.2, 6.2), and as each response restates them.
+    complaint_understood: Mapped[str | None] = mapped_column(sa.Text)
+    outcome_understood: Mapped[str | None] = mapped_column(sa.Text)
     # When the family first knew of the problem, if they said.
     problem_known_on: Mapped[date | None] = mapped_column(sa.Date)
     late_decision: Mapped[str | None] = mapped_column(sa.String(10))  # LATE_ACCEPTED or LATE_REFUSED

@@ -75,7 +75,7 @@ def test_caseworker_answers_a_demo_case_and_the_parent_sees_it(browser, live_ser
 
     visitor.follow("Record the response")
     page.get_by_role("group", name="What is your finding?").get_by_label("Upheld", exact=True).check()
-    page.get_by_label("Your response").fill(
+    page.get_by_label("Our decision on each point, with the reasons").fill(
         "We are sorry the decision was late. The panel met on Tuesday and agreed to assess Grace."
     )
     page.locator("#remedy-0-kind").select_option("apology")
