@@ -157,6 +157,7 @@ def posted(app, world, name: str, reference: str) -> dict:
         "reopen": {"reason": "There is more to do."},
         "ombudsman": {"notified_on": ["2", "3", "2026"], "decision": "pending"},
         "remedy": {"remedy": str(remedy), "what": "done", "on": [str(today.day), str(today.month), str(today.year)]},
+        "support": {"which": "new", "kind": "advocate", "status": "requested", "review_on": ["", "", ""]},
         "about-staff": {"person": str(world.handler.id), "reason": "The family says the caseworker was rude."},
         "late-complaint": {"decision": "accept", "reason": "The family could not complain sooner."},
         "stage-2-request": {"requested_on": [str(today.day), str(today.month), str(today.year)], "channel": "phone"},
@@ -365,6 +366,7 @@ def test_each_queue_holds_the_right_cases(app, client, desk):
         "due_soon": [desk.mine_due_soon],
         "overdue": [desk.colleagues_overdue],
         "open": [desk.mine, desk.mine_due_soon, desk.colleagues_overdue, desk.unassigned, desk.stage_2, desk.question],
+        "support": [],  # nobody asked for an interpreter (tests/test_adjustments.py)
         "remedies": [],  # nothing promised on these (tests/test_remedies.py has the overdue ones)
         "closed": [desk.closed],
     }

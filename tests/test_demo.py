@@ -143,6 +143,11 @@ def test_the_demo_has_cases_in_every_state_in_the_order_they_arrived(app, demo):
         assert_answered_and_escalated(cases)
         assert_every_term_has_each_kind(cases)
         assert_nothing_happened_in_the_future()
+        # An interpreter asked for and not yet arranged, on an open case: a task in the queue.
+        assert any(
+            case.is_open and any(item.kind == "interpreter" and item.status == "requested" for item in case.adjustments)
+            for case in cases
+        )
         # A promise kept, and one now late.
         remedies = db.session.scalars(sa.select(Remedy)).all()
         assert any(remedy.done_at for remedy in remedies)

@@ -23,7 +23,9 @@ def category_id(app):
 
 def only_case(app) -> Case:
     with app.app_context():
-        cases = db.session.scalars(db.select(Case).options(db.joinedload(Case.team))).all()
+        cases = db.session.scalars(
+            db.select(Case).options(db.joinedload(Case.team), db.selectinload(Case.adjustments))
+        ).all()
         assert len(cases) == 1, f"{len(cases)} cases"
         db.session.expunge_all()
         return cases[0]
@@ -120,7 +122,10 @@ def test_guest_completes_a_complaint(app, client, category_id, outbox):
     assert case.acknowledge_by.strftime("%-d %B %Y") in page
     assert "Travel Assist team" in page
     assert (case.stage, case.status, case.kind) == (1, "received", "complaint")
-    assert case.needs_easy_read and not case.urgent and not case.anonymous
+    assert [(item.kind, item.status) for item in case.adjustments] == [("easy_read", "requested")]
+    assert not case.urgent and not case.anonymous
+    # The confirmation says what support was asked for and where it has got to.
+    assert "Support you asked for" in page and "Easy read letters and emails" in page
 
     email = outbox.last("jo@example.org", "case_received")
     assert case.reference in email.subject

@@ -26,7 +26,7 @@ from portal.core.calendar import add_working_days, receipt_day
 from portal.core.time import LONDON, london_today
 from portal.extensions import db
 from portal.feedback import services as feedback_services
-from portal.feedback.models import Case, CaseMessage
+from portal.feedback.models import Adjustment, Case, CaseMessage
 from portal.reports import periods
 from portal.reports.complaints import complaints_report
 from portal.reports.periods import FinancialYear
@@ -175,7 +175,7 @@ def complaint(
         contact_name=f"Zebedee Quillfeather {number}",
         contact_email=f"zebedee.quillfeather{number}@example.org",
         contact_phone="07700 900461",
-        other_adjustments="Please use Xylophone-friendly large print",
+        adjustments=[Adjustment(kind=Adjustment.OTHER, detail="Please use Xylophone-friendly large print")],
         caseworker_id=staff_id,
     )
     db.session.add(case)

@@ -13,7 +13,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from portal.casework.models import CaseOutcome, OmbudsmanReferral, Remedy
 from portal.casework.services import CHOSEN_NOT_COMPLAINT_REASONS, RemedyRow
 from portal.core.forms import DayField, PortalForm, WholeNumberField, strip_whitespace
-from portal.feedback.models import STAFF_CHANNELS
+from portal.feedback.models import STAFF_CHANNELS, Adjustment
 
 
 def _text(label, description="", required=None, rows_max=10000):
@@ -197,6 +197,39 @@ class NotComplaintForm(PortalForm):
         "What should the family do instead?", "Sent to the family.", "Enter what the family should do instead"
     )
     submit = SubmitField("Send and close", widget=GovSubmitInput())
+
+
+NEW_ADJUSTMENT = "new"
+
+
+class AdjustmentForm(PortalForm):
+    which = RadioField(
+        "Which support is this about?",
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select the support to update, or something new")],
+    )
+    kind = SelectField(
+        "What kind of support? (for something new)",
+        choices=[SelectChoice("", "Choose one")]
+        + [SelectChoice(key, label) for key, label in Adjustment.KINDS.items()],
+        widget=GovSelect(),
+        validators=[Optional()],
+    )
+    detail = _text("Details (optional)", "For example, the language, or when and how to contact them.", rows_max=1000)
+    status = RadioField(
+        "Where has it got to?",
+        choices=[SelectChoice(key, label) for key, label in Adjustment.STATUSES.items()],
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select whether it is asked for, arranged or not possible")],
+    )
+    reason = _text("Why is it not possible?", "Only if it is not possible. Sent to the family.", rows_max=2000)
+    review_on = DayField(
+        "When should it be looked at again? (optional)",
+        description="For example, before the next meeting.",
+        noun="review date",
+        required=False,
+    )
+    submit = SubmitField("Save", widget=GovSubmitInput())
 
 
 class RemedyUpdateForm(PortalForm):

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from portal.accounts import roles
 from portal.casework import clocks
 from portal.casework.access import visible_to
-from portal.casework.services import remedy_overdue_sql
+from portal.casework.services import adjustment_to_arrange_sql, remedy_overdue_sql
 from portal.core.complaint_code import STAGES
 from portal.core.forms import whole_number
 from portal.core.time import london_today
@@ -21,6 +21,7 @@ QUEUES = {
     "due_soon": "Due soon",
     "overdue": "Overdue",
     "open": "All open",
+    "support": "Support to arrange",
     "remedies": "Remedies overdue",
     "closed": "Closed",
 }
@@ -74,6 +75,8 @@ def queue_condition(queue: str, user, on=None):
         return Case.status == CLOSED
     if queue == "remedies":
         return remedy_overdue_sql(on)
+    if queue == "support":
+        return adjustment_to_arrange_sql()
     return Case.is_open
 
 

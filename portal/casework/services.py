@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from datetime import date, datetime, time
 from typing import NamedTuple
 
+import sqlalchemy as sa
+
 from portal.accounts import roles
 from portal.casework import clocks, routing
 from portal.casework.models import CaseOutcome, OmbudsmanReferral, Remedy, ResponseTemplate
@@ -27,6 +29,7 @@ from portal.feedback.models import (
     LATE_REFUSED,
     RECEIVED,
     RESPONDED,
+    Adjustment,
     Case,
     CaseMessage,
 )
@@ -51,6 +54,7 @@ AUDIT_LABELS = {
     "case.ombudsman_recorded": "Ombudsman referral recorded",
     "case.late_accepted": "Taken on although made more than 12 months after the family knew",
     "case.about_staff": "Marked as a complaint about a member of staff",
+    "case.adjustment_recorded": "Support for the family recorded",
     "case.remedy_done": "A promised remedy was done",
     "case.remedy_changed": "A promised remedy changed",
 }
@@ -616,6 +620,66 @@ def update_remedy(
     _message(case, actor, text)
     _email_family(case, f"An update on what we promised: {case.reference}", text)
     return remedy
+
+
+# --- reasonable adjustments (Code 5.6) -------------------------------------------------------
+
+
+def adjustment_to_arrange_sql():
+    """A SQL condition on Case: open, with an interpreter or easy read still to arrange."""
+    return sa.and_(
+        Case.is_open,
+        db.select(Adjustment.id)
+        .where(
+            Adjustment.case_id == Case.id,
+            Adjustment.kind.in_(Adjustment.TASKS),
+            Adjustment.status == Adjustment.REQUESTED,
+        )
+        .exists(),
+    )
+
+
+def record_adjustment(
+    case: Case,
+    actor,
+    adjustment_id: int | None,
+    *,
+    kind: str | None,
+    detail: str | None,
+    status: str,
+    reason: str | None,
+    review_on: date | None,
+) -> Adjustment:
+    """Add support the family asked for (``adjustment_id`` None), or update one: arranged, or
+    not possible with the reason, which the family is told, and when to look at it again."""
+    if adjustment_id is None:
+        if kind not in Adjustment.KINDS:
+            raise ActionError("Select what kind of support it is", "kind")
+        adjustment = Adjustment(case=case, kind=kind, status=Adjustment.REQUESTED)
+        db.session.add(adjustment)
+    else:
+        adjustment = next((item for item in case.adjustments if item.id == adjustment_id), None)
+        if adjustment is None:
+            raise ActionError("Select the support to update", "which")
+    if status not in Adjustment.STATUSES:
+        raise ActionError("Select whether it is asked for, arranged or not possible", "status")
+    reason = (reason or "").strip()
+    if status == Adjustment.NOT_POSSIBLE and not reason:
+        raise ActionError("Enter why it is not possible, for the family", "reason")
+    if review_on is not None and review_on < london_today():
+        raise ActionError("The review date must be today or later", "review_on")
+    changed_status = adjustment.status != status
+    adjustment.detail = (detail or "").strip() or adjustment.detail
+    adjustment.status = status
+    adjustment.reason = reason if status == Adjustment.NOT_POSSIBLE else None
+    adjustment.review_on = review_on
+    db.session.flush()
+    audit.record(actor, "case.adjustment_recorded", case, kind=adjustment.kind, status=status)
+    if changed_status and status != Adjustment.REQUESTED and not case.anonymous:
+        text = _family_text("adjustment", adjustment=adjustment)
+        _message(case, actor, text)
+        _email_family(case, f"The support you asked for: {case.reference}", text)
+    return adjustment
 
 
 # --- a complaint about a member of staff (Code 5.4) ------------------------------------------

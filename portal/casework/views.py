@@ -144,6 +144,7 @@ def _case(reference: str) -> Case:
         db.joinedload(Case.team),
         db.joinedload(Case.logged_by),
         db.joinedload(Case.about_staff),
+        db.selectinload(Case.adjustments),
     )
 
 
@@ -286,6 +287,17 @@ def _run_transfer(case, form):
     services.transfer(case, current_user, caseworker=caseworker, team=team, reason=form.reason.data)
 
 
+def _prepare_support(form, case):
+    form.which.choices = [
+        SelectChoice(
+            str(item.id),
+            item.label + (f": {item.detail}" if item.detail else "") + f" ({item.status.replace('_', ' ')})",
+        )
+        for item in case.adjustments
+    ] + [SelectChoice(forms.NEW_ADJUSTMENT, "Something new the family has asked for")]
+    return {}
+
+
 def _prepare_remedy(form, case):
     form.remedy.choices = [
         SelectChoice(
@@ -398,6 +410,23 @@ ACTIONS: dict[str, Action] = {
         "Case closed.",
         template="casework/close.html",
         prepare=lambda form, case: {"after": services.after_closing(case)},
+    ),
+    "support": Action(
+        "Record support the family needs",
+        forms.AdjustmentForm,
+        lambda case, form: services.record_adjustment(
+            case,
+            current_user,
+            None if form.which.data == forms.NEW_ADJUSTMENT else whole_number(form.which.data),
+            kind=form.kind.data,
+            detail=form.detail.data,
+            status=form.status.data,
+            reason=form.reason.data,
+            review_on=form.review_on.data,
+        ),
+        lambda case: case.is_open,
+        "Support recorded.",
+        prepare=_prepare_support,
     ),
     "remedy": Action(
         "Update a promised remedy",

@@ -334,8 +334,10 @@ class ContactForm(StepForm):
 
 ADJUSTMENTS = {
     "easy_read": "Easy read letters and emails",
+    "large_print": "Large print letters",
     "interpreter": "An interpreter or information in another language",
     "time": "Contact at a particular time",
+    "advocate": "An advocate to help me take part",
     "other": "Something else",
 }
 

@@ -143,10 +143,6 @@ class Case(db.Model):
     contact_phone: Mapped[str | None] = mapped_column(sa.String(30))
     relationship_to_child: Mapped[str | None] = mapped_column(sa.String(60))
     preferred_contact: Mapped[str | None] = mapped_column(sa.String(10))
-    needs_easy_read: Mapped[bool] = mapped_column(default=False)
-    interpreter_language: Mapped[str | None] = mapped_column(sa.String(60))
-    preferred_time: Mapped[str | None] = mapped_column(sa.String(120))
-    other_adjustments: Mapped[str | None] = mapped_column(sa.Text)
 
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
     team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("team.id", ondelete="SET NULL"), index=True)
@@ -184,6 +180,9 @@ class Case(db.Model):
     attachments: Mapped[list["Attachment"]] = relationship(
         back_populates="case", order_by="Attachment.id", cascade="all, delete-orphan"
     )
+    adjustments: Mapped[list["Adjustment"]] = relationship(
+        back_populates="case", order_by="Adjustment.id", cascade="all, delete-orphan"
+    )
 
     __table_args__ = (sa.CheckConstraint(sa.column("kind").in_(tuple(KIND_LABELS)), name="kind_known"),)
 
@@ -207,6 +206,57 @@ class Case(db.Model):
     def is_open(self) -> bool:
         """Not closed: in Python for one case, and in SQL for a query's WHERE."""
         return self.status != CLOSED
+
+
+class Adjustment(db.Model):
+    """Support a family needs to take part (Code 5.6): asked for at intake or later, kept by staff
+    as arranged, or not possible with the reason, and looked at again on its review date."""
+
+    __tablename__ = "adjustment"
+
+    INTERPRETER = "interpreter"
+    EASY_READ = "easy_read"
+    LARGE_PRINT = "large_print"
+    CONTACT = "contact"
+    ADVOCATE = "advocate"
+    OTHER = "other"
+    KINDS = {
+        INTERPRETER: "An interpreter or information in another language",
+        EASY_READ: "Easy read letters and emails",
+        LARGE_PRINT: "Large print letters",
+        CONTACT: "Contact in a particular way or at a particular time",
+        ADVOCATE: "An advocate",
+        OTHER: "Something else",
+    }
+    # These must be arranged before the family can take part: a task in the caseworker's queue.
+    TASKS = (INTERPRETER, EASY_READ)
+
+    REQUESTED = "requested"
+    ARRANGED = "arranged"
+    NOT_POSSIBLE = "not_possible"
+    STATUSES = {REQUESTED: "Asked for", ARRANGED: "Arranged", NOT_POSSIBLE: "Not possible"}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("feedback_case.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))  # one of KINDS
+    # The language, the time, what exactly: as the family or staff wrote it.
+    detail: Mapped[str | None] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(20), default=REQUESTED)  # one of STATUSES
+    # Why it is not possible, told to the family.
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    review_on: Mapped[date | None] = mapped_column(sa.Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="adjustments")
+
+    @property
+    def label(self) -> str:
+        return self.KINDS.get(self.kind, self.kind)
+
+    @property
+    def is_task(self) -> bool:
+        return self.kind in self.TASKS and self.status == self.REQUESTED
 
 
 class CaseMessage(db.Model):

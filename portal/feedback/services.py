@@ -27,6 +27,7 @@ from portal.feedback.models import (
     ESCALATED,
     RECEIVED,
     STAFF_CHANNELS,
+    Adjustment,
     Attachment,
     Case,
     CaseAccessToken,
@@ -253,12 +254,29 @@ def _case_from_answers(answers: dict, *, key: str, received_on: date) -> Case:
         contact_phone=_text(answers, "contact_phone") if reply else None,
         relationship_to_child=_text(answers, "relationship") if reply else None,
         preferred_contact=_text(answers, "preferred_contact") if reply else None,
-        needs_easy_read="easy_read" in adjustments,
-        interpreter_language=_text(answers, "interpreter_language") if "interpreter" in adjustments else None,
-        preferred_time=_text(answers, "preferred_time") if "time" in adjustments else None,
-        other_adjustments=_text(answers, "other_adjustments") if "other" in adjustments else None,
+        adjustments=_adjustments_asked_for(answers, adjustments),
         received_at=_received_at(received_on),
     )
+
+
+# Each support choice in the journey, the kind of adjustment it asks for, and the answer that details it.
+ADJUSTMENT_ANSWERS = {
+    "easy_read": (Adjustment.EASY_READ, None),
+    "large_print": (Adjustment.LARGE_PRINT, None),
+    "interpreter": (Adjustment.INTERPRETER, "interpreter_language"),
+    "time": (Adjustment.CONTACT, "preferred_time"),
+    "advocate": (Adjustment.ADVOCATE, None),
+    "other": (Adjustment.OTHER, "other_adjustments"),
+}
+
+
+def _adjustments_asked_for(answers: dict, chosen: set[str]) -> list[Adjustment]:
+    """The support the family asked for in the journey (Code 5.6), each waiting to be arranged."""
+    asked = []
+    for choice, (kind, detail) in ADJUSTMENT_ANSWERS.items():
+        if choice in chosen:
+            asked.append(Adjustment(kind=kind, detail=_text(answers, detail) if detail else None))
+    return asked
 
 
 def _receive(case: Case, actor, **email) -> None:
