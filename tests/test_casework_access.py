@@ -157,6 +157,7 @@ def posted(app, world, name: str, reference: str) -> dict:
         "reopen": {"reason": "There is more to do."},
         "ombudsman": {"notified_on": ["2", "3", "2026"], "decision": "pending"},
         "remedy": {"remedy": str(remedy), "what": "done", "on": [str(today.day), str(today.month), str(today.year)]},
+        "procedure": {"procedure": "childrens_social_care", "reason": "It is about short breaks."},
         "support": {"which": "new", "kind": "advocate", "status": "requested", "review_on": ["", "", ""]},
         "about-staff": {"person": str(world.handler.id), "reason": "The family says the caseworker was rude."},
         "late-complaint": {"decision": "accept", "reason": "The family could not complain sooner."},
@@ -198,7 +199,9 @@ def test_every_case_route_lets_in_the_team_and_managers_and_nobody_else(app, wor
         ("GET", f"/cases/{reference}", None, None),
         ("GET", f"/cases/{reference}/files/{evidence_on(app, reference)}", None, None),
     ]
-    for name in views.ACTIONS:
+    for name, action in views.ACTIONS.items():
+        if action.roles and visitor in LET_IN and world.people[visitor].role not in action.roles:
+            continue  # a manager's action: see the test below
         # A case of its own for each action, in a state that allows it.
         own = family_case(app, world, fitting_state(app, name))
         requests += [
@@ -296,6 +299,19 @@ def test_an_unknown_action_is_not_found(app, world):
     client = client_for(app, world, TEAM_CASEWORKER)
     assert client.get(f"/cases/{reference}/delete-everything").status_code == 404
     assert client.post(f"/cases/{reference}/delete-everything").status_code == 404
+
+
+def test_a_managers_action_is_refused_to_a_caseworker_and_changes_nothing(app, world):
+    client = client_for(app, world, TEAM_CASEWORKER)
+    for name, action in views.ACTIONS.items():
+        if not action.roles or roles.CASEWORKER in action.roles:
+            continue
+        own = family_case(app, world, fitting_state(app, name))
+        assert f"/cases/{own}/{name}" not in client.get(f"/cases/{own}").get_data(as_text=True)
+        before = snapshot(app)
+        response = client.post(f"/cases/{own}/{name}", data=posted(app, world, name, own))
+        assert response.status_code == 302 and urlsplit(response.location).path == f"/cases/{own}", name
+        assert snapshot(app) == before, name
 
 
 def test_every_rule_under_cases_is_for_caseworkers_and_managers_only(app):

@@ -148,6 +148,8 @@ def test_the_demo_has_cases_in_every_state_in_the_order_they_arrived(app, demo):
             case.is_open and any(item.kind == "interpreter" and item.status == "requested" for item in case.adjustments)
             for case in cases
         )
+        # A social care complaint at stage 2 of the statutory children's procedure.
+        assert any(case.procedure == "childrens_social_care" and case.stage == 2 and case.is_open for case in cases)
         # A promise kept, and one now late.
         remedies = db.session.scalars(sa.select(Remedy)).all()
         assert any(remedy.done_at for remedy in remedies)

@@ -12,11 +12,11 @@ import sqlalchemy as sa
 
 from portal.accounts import roles
 from portal.casework.models import DeadlineChange
-from portal.core import audit
+from portal.core import audit, procedures
 from portal.core.calendar import add_working_days, receipt_day, working_days_between
-from portal.core.complaint_code import ACKNOWLEDGE_DAYS, MAX_EXTENSION_DAYS, RESPOND_DAYS, STAGE_1
+from portal.core.complaint_code import STAGE_1
 from portal.core.rules import RuleError
-from portal.core.time import london_today, utcnow
+from portal.core.time import LONDON, london_today, utcnow
 from portal.extensions import db
 
 DUE_SOON_WORKING_DAYS = 2
@@ -57,32 +57,71 @@ def _set(case, clock: str, new: date | None, reason: str, actor, **extension) ->
 
 
 def start_stage(case, received: date, actor=None) -> None:
-    """Set the acknowledgement clock for the case's current stage, from the day it arrived."""
-    stage = case.stage or STAGE_1
-    due = add_working_days(receipt_day(received), ACKNOWLEDGE_DAYS[stage])
+    """Set the clocks of the case's current stage, from the day it arrived: the acknowledgement's
+    and, where the procedure counts the response from the start (the regulations do), the
+    response's too."""
+    rules = procedures.stage_of(case)
+    start = receipt_day(received)
     case.extension_used = False
     case.respond_by = None
     _set(
         case,
         ACKNOWLEDGE,
-        due,
-        f"Stage {stage} received: acknowledge within {ACKNOWLEDGE_DAYS[stage]} working days",
+        add_working_days(start, rules.acknowledge_days),
+        f"Stage {rules.number} received: acknowledge within {rules.acknowledge_days} working days",
         actor,
     )
+    if rules.respond_from == procedures.FROM_RECEIPT:
+        _set(
+            case,
+            RESPOND,
+            add_working_days(start, rules.respond_days),
+            f"{rules.name}: respond within {rules.respond_days} working days of the start ({rules.citation})",
+            actor,
+        )
+
+
+def stage_started_on(case) -> date:
+    """The day the case's current stage began: it arrived, or the family asked for this stage."""
+    started = case.escalated_at if (case.stage or STAGE_1) > STAGE_1 and case.escalated_at else case.received_at
+    return started.astimezone(LONDON).date()
+
+
+def apply_procedure(case, actor, why: str) -> None:
+    """Set the current stage's deadlines again by its procedure's rules (after the case moved
+    to another procedure), from the day the stage began, keeping any extension agreed."""
+    rules = procedures.stage_of(case)
+    start = receipt_day(stage_started_on(case))
+    if case.acknowledged_at is None:
+        _set(case, ACKNOWLEDGE, add_working_days(start, rules.acknowledge_days), why, actor)
+    extended = extended_days(case)
+    if rules.respond_from == procedures.FROM_RECEIPT:
+        _set(case, RESPOND, add_working_days(start, rules.respond_days + extended), why, actor)
+    elif case.acknowledged_at is not None:
+        acknowledged = receipt_day(case.acknowledged_at.astimezone(LONDON).date())
+        _set(case, RESPOND, add_working_days(acknowledged, rules.respond_days + extended), why, actor)
+    else:
+        case.respond_by = None
 
 
 def response_due(case, on: date | None = None) -> date:
-    """When the response would be due if the case were acknowledged ``on`` (today)."""
-    return add_working_days(receipt_day(on or london_today()), RESPOND_DAYS[case.stage or STAGE_1])
+    """When the response would be due if the case were acknowledged ``on`` (today); for a
+    procedure that counts from the start of the stage, the deadline already running."""
+    rules = procedures.stage_of(case)
+    if rules.respond_from == procedures.FROM_RECEIPT and case.respond_by:
+        return case.respond_by
+    return add_working_days(receipt_day(on or london_today()), rules.respond_days)
 
 
 def acknowledge(case, actor) -> date:
-    """Record the acknowledgement; the response clock starts from today. Whether the case may
-    be acknowledged is services.can_acknowledge's to say."""
-    stage = case.stage or STAGE_1
+    """Record the acknowledgement; under the Code the response clock starts from today.
+    Whether the case may be acknowledged is services.can_acknowledge's to say."""
+    rules = procedures.stage_of(case)
     case.acknowledged_at = utcnow()
+    if rules.respond_from == procedures.FROM_RECEIPT and case.respond_by:
+        return case.respond_by
     due = response_due(case)
-    _set(case, RESPOND, due, f"Acknowledged: respond within {RESPOND_DAYS[stage]} working days", actor)
+    _set(case, RESPOND, due, f"Acknowledged: respond within {rules.respond_days} working days", actor)
     return due
 
 
@@ -114,8 +153,8 @@ def extended_days(case) -> int:
 
 
 def beyond_code_limit(case, working_days: int) -> bool:
-    """Whether extending by ``working_days`` more takes the stage past the Code's limit."""
-    return extended_days(case) + working_days > MAX_EXTENSION_DAYS[case.stage]
+    """Whether extending by ``working_days`` more takes the stage past its procedure's limit."""
+    return extended_days(case) + working_days > procedures.stage_of(case).extension_days
 
 
 def extend(case, working_days: int, reason: str, actor) -> date:
@@ -131,8 +170,16 @@ def extend(case, working_days: int, reason: str, actor) -> date:
     if not reason.strip():
         raise ClockError("Enter the reason for the extension", "reason")
     beyond = beyond_code_limit(case, working_days)
+    rules = procedures.stage_of(case)
+    if beyond and rules.extension_is_a_limit:
+        used = extended_days(case)
+        raise ClockError(
+            f"{rules.name} can take no more than {rules.longest} working days in all ({rules.citation}), "
+            f"so it can be extended by {rules.extension_days - used} more at most",
+            "working_days",
+        )
     if beyond and getattr(actor, "role", None) != roles.MANAGER:
-        limit, used = MAX_EXTENSION_DAYS[stage], extended_days(case)
+        limit, used = rules.extension_days, extended_days(case)
         raise ClockError(
             f"The Code allows no more than {limit} working days of extension at stage {stage} without good reason, "
             f"and {used} {'has' if used == 1 else 'have'} been used. Going further needs a manager's approval: "

@@ -12,6 +12,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from portal.casework.models import CaseOutcome, OmbudsmanReferral, Remedy
 from portal.casework.services import CHOSEN_NOT_COMPLAINT_REASONS, RemedyRow
+from portal.core import procedures
 from portal.core.forms import DayField, PortalForm, WholeNumberField, strip_whitespace
 from portal.feedback.models import STAFF_CHANNELS, Adjustment
 
@@ -200,6 +201,19 @@ class NotComplaintForm(PortalForm):
 
 
 NEW_ADJUSTMENT = "new"
+
+
+class ProcedureForm(PortalForm):
+    procedure = RadioField(
+        "Which procedure should this complaint follow?",
+        choices=[SelectChoice(key, label) for key, label in procedures.LABELS.items()],
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select a complaints procedure")],
+    )
+    reason = _text(
+        "Why?", "Recorded in the case history. The family is told which procedure it now follows.", "Enter why"
+    )
+    submit = SubmitField("Change the procedure", widget=GovSubmitInput())
 
 
 class AdjustmentForm(PortalForm):

@@ -14,6 +14,7 @@ from wtforms.validators import (
 )
 
 from portal.casework.management import MAX_CAPACITY, placeholder_problem
+from portal.core import procedures
 from portal.core.forms import PortalForm, strip_whitespace, whole_number
 
 
@@ -46,6 +47,14 @@ class CategoryTeamForm(PortalForm):
         description="New cases in this category go to this team's caseworkers. Cases already open stay where they are.",
         widget=GovRadioInput(),
         validators=[InputRequired(message="Select the team that handles this category")],
+    )
+    procedure = RadioField(
+        "Which complaints procedure do its complaints follow?",
+        description="Complaints about social care for disabled children follow the statutory children's procedure. "
+        "New complaints follow the one chosen here; a manager can change a case's procedure, with a reason.",
+        choices=[SelectChoice(key, label) for key, label in procedures.LABELS.items()],
+        widget=GovRadioInput(),
+        validators=[Optional()],
     )
     submit = SubmitField("Save", widget=GovSubmitInput())
 

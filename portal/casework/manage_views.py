@@ -16,6 +16,7 @@ from portal.accounts.permissions import role_required
 from portal.casework import access, clocks, management, oversight
 from portal.casework import manage_forms as forms
 from portal.casework.models import CaseworkerSettings, ResponseTemplate, outcome_theme
+from portal.core import procedures
 from portal.core.forms import form_page, whole_number
 from portal.core.rules import RuleError, show_on_form
 from portal.core.time import london_today
@@ -68,6 +69,7 @@ def routing():
         caseworkers=loads,
         teams=teams,
         members=members,
+        procedure_labels=procedures.LABELS,
     )
 
 
@@ -78,15 +80,21 @@ def edit_category(category_id: int):
     category = db.get_or_404(Category, category_id)
     teams = _teams()
     form = forms.CategoryTeamForm(
-        data={"team": str(category.team_id)} if request.method == "GET" and category.team_id else None
+        data={"team": str(category.team_id or ""), "procedure": category.procedure} if request.method == "GET" else None
     )
     form.team.label.text = f"Which team handles \u201c{category.name}\u201d?"
     form.team.choices = _team_choices(teams)
     if form.validate_on_submit():
         team = _chosen(teams, form.team.data)
-        if management.set_category_team(current_user, category, team):
-            db.session.commit()
+        moved = management.set_category_team(current_user, category, team)
+        if form.procedure.data and management.set_category_procedure(current_user, category, form.procedure.data):
+            flash(
+                f"New complaints about \u201c{category.name}\u201d follow the {procedures.LABELS[category.procedure]}.",
+                "success",
+            )
+        if moved:
             flash(f"New cases about \u201c{category.name}\u201d now go to {team.name}.", "success")
+        db.session.commit()
         return redirect(url_for("casework_manage.routing", _anchor="categories"))
     return render_template("casework_manage/edit_category.html", form=form, category=category, teams=teams)
 

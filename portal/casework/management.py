@@ -11,7 +11,7 @@ from portal.accounts import roles
 from portal.accounts.models import Team, User
 from portal.casework import routing
 from portal.casework.models import CaseworkerSettings, ResponseTemplate
-from portal.core import audit
+from portal.core import audit, procedures
 from portal.core.names import name_taken
 from portal.core.rules import RuleError
 from portal.extensions import db
@@ -20,6 +20,7 @@ from portal.feedback.models import Case, Category
 # What the audit log calls this module's actions (read by portal.audit_labels).
 AUDIT_LABELS = {
     "category.team_changed": "Category moved to another team",
+    "category.procedure_changed": "Category's complaints procedure changed",
     "caseworker.taking_cases_changed": "Taking new cases changed",
     "caseworker.capacity_changed": "Capacity changed",
     "caseworker.stage_2_changed": "Handling stage 2 reviews changed",
@@ -57,6 +58,17 @@ def set_category_team(actor, category: Category, team: Team) -> bool:
         return False
     audit.record(actor, "category.team_changed", category, old=category.team_id, new=team.id)
     category.team = team
+    return True
+
+
+def set_category_procedure(actor, category: Category, procedure: str) -> bool:
+    """The complaints procedure the category's new complaints follow (core.procedures)."""
+    if procedure not in procedures.PROCEDURES:
+        raise ManageError("Select a complaints procedure", "procedure")
+    if category.procedure == procedure:
+        return False
+    audit.record(actor, "category.procedure_changed", category, old=category.procedure, new=procedure)
+    category.procedure = procedure
     return True
 
 

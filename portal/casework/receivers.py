@@ -14,11 +14,12 @@ def on_case_submitted(case, actor=None, **_):
 
 
 def on_case_escalated(case, actor=None, received=None, **_):
-    # Stage 2 goes to someone other than the stage 1 handler.
-    case.stage1_caseworker_id = case.stage1_caseworker_id or case.caseworker_id
+    # Each later stage goes to someone who handled none of the stages before.
+    previous = case.caseworker_id
+    case.stage1_caseworker_id = case.stage1_caseworker_id or previous
     clocks.start_stage(case, received or london_today(), actor)
     case.caseworker = None
-    routing.route(case, actor)
+    routing.route(case, actor, also_exclude={previous} if previous else set())
 
 
 def on_user_disabled(user, actor=None, **_):

@@ -178,7 +178,7 @@ def assign(case: Case, caseworker: User | None, reason: str, actor=None, *, team
     if caseworker is not None:
         if caseworker.id == case.about_staff_id:
             raise AssignmentError(f"The complaint is about {caseworker.name}, so they cannot handle it")
-        if case.stage == STAGE_2:
+        if (case.stage or 1) >= STAGE_2:
             if caseworker.id == case.stage1_caseworker_id:
                 raise AssignmentError(f"{caseworker.name} handled stage 1, so someone else must handle stage 2")
             if not may_handle_stage_2(caseworker):
@@ -205,13 +205,16 @@ def assign(case: Case, caseworker: User | None, reason: str, actor=None, *, team
     )
 
 
-def route(case: Case, actor=None) -> User | None:
-    """Find the case a named caseworker, or leave it in the team's queue. Returns who."""
-    exclude = {case.stage1_caseworker_id} if case.stage == STAGE_2 and case.stage1_caseworker_id else set()
+def route(case: Case, actor=None, also_exclude: set[int] = frozenset()) -> User | None:
+    """Find the case a named caseworker, or leave it in the team's queue. Returns who.
+    ``also_exclude``: people who may not have it (whoever handled the stage before)."""
+    later_stage = (case.stage or 1) >= STAGE_2
+    exclude = {case.stage1_caseworker_id} if later_stage and case.stage1_caseworker_id else set()
+    exclude |= set(also_exclude)
     if case.about_staff_id:
         exclude.add(case.about_staff_id)
     _lock_team(case.team_id)
-    if case.stage == STAGE_2:
+    if later_stage:
         caseworker, why = stage_2_officer(case, exclude)
         if caseworker is not None:
             assign(case, caseworker, why, actor)

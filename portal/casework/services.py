@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from portal.accounts import roles
 from portal.casework import clocks, routing
 from portal.casework.models import CaseOutcome, OmbudsmanReferral, Remedy, ResponseTemplate
-from portal.core import audit
+from portal.core import audit, procedures
 from portal.core.calendar import add_months
-from portal.core.complaint_code import LATE_COMPLAINT_MONTHS, OMBUDSMAN_DETAILS, STAGE_1, STAGE_2
+from portal.core.complaint_code import LATE_COMPLAINT_MONTHS, OMBUDSMAN_DETAILS, STAGE_1
 from portal.core.files import CheckedFile
 from portal.core.links import public_url
 from portal.core.rules import RuleError
@@ -33,7 +33,7 @@ from portal.feedback.models import (
     Case,
     CaseMessage,
 )
-from portal.feedback.services import add_attachment, stage_1_ended_on, stage_2_ask_by
+from portal.feedback.services import add_attachment, next_stage_ask_by, stage_ended_on
 from portal.notifications.services import queue_email
 from portal.themes.models import LearningTheme
 
@@ -55,6 +55,7 @@ AUDIT_LABELS = {
     "case.late_accepted": "Taken on although made more than 12 months after the family knew",
     "case.about_staff": "Marked as a complaint about a member of staff",
     "case.adjustment_recorded": "Support for the family recorded",
+    "case.procedure_changed": "The complaints procedure changed",
     "case.remedy_done": "A promised remedy was done",
     "case.remedy_changed": "A promised remedy changed",
 }
@@ -229,15 +230,17 @@ may_record_ombudsman = can_record_ombudsman  # its earlier name, for callers tha
 def route_onwards(case: Case) -> str:
     """How the family can take it further: every final response ends with this (Code 6.7).
     Holding replies and requests for information do not: nothing is final in them yet."""
-    until = None
-    if case.is_complaint and case.stage == STAGE_2:
+    until, following = None, None
+    procedure = procedures.procedure_of(case)
+    if case.is_complaint and (case.stage or STAGE_1) >= procedure.last_stage:
         route = "ombudsman"
     elif case.is_complaint:
-        route = "stage_2"
-        until = stage_2_ask_by(london_today())
+        route = "next_stage"
+        until = next_stage_ask_by(case, london_today())
+        following = procedure.stage((case.stage or STAGE_1) + 1)
     else:
         route = "complaint"
-    return _family_text("route_onwards", route=route, until=until)
+    return _family_text("route_onwards", route=route, until=until, following=following)
 
 
 def _message(case: Case, actor, body: str, *, internal: bool = False) -> CaseMessage:
@@ -492,17 +495,18 @@ class AfterClosing(NamedTuple):
     """What the family can still do once the case is closed, for the caseworker to confirm."""
 
     unanswered: bool  # no response has been recorded at this stage
-    stage_2_until: date | None  # the last day to ask for stage 2 from the case page
+    next_stage_until: date | None  # the last day to ask for the next stage from the case page
     ombudsman: bool  # the procedure is over: the Ombudsman is next
 
 
 def after_closing(case: Case) -> AfterClosing:
     unanswered = case.responded_at is None
-    in_procedure = case.is_complaint and case.not_complaint_reason is None
+    in_procedure = bool(case.is_complaint and case.stage and case.not_complaint_reason is None)
+    last = in_procedure and case.stage >= procedures.procedure_of(case).last_stage
     until = None
-    if in_procedure and case.stage == STAGE_1:
-        until = stage_2_ask_by(stage_1_ended_on(case) or london_today())
-    return AfterClosing(unanswered, until, in_procedure and case.stage == STAGE_2)
+    if in_procedure and not last:
+        until = next_stage_ask_by(case, stage_ended_on(case) or london_today())
+    return AfterClosing(unanswered, until, last)
 
 
 def close(case: Case, actor) -> None:
@@ -622,6 +626,37 @@ def update_remedy(
     return remedy
 
 
+# --- the procedure a complaint follows -------------------------------------------------------
+
+
+def can_change_procedure(case: Case) -> bool:
+    return bool(case.is_complaint and case.stage and case.is_open and case.not_complaint_reason is None)
+
+
+def change_procedure(case: Case, actor, procedure: str, reason: str) -> None:
+    """Move an open complaint to another procedure (a manager's decision, with the reason): its
+    current stage's deadlines are set again by the new rules, and the family is told."""
+    if getattr(actor, "role", None) != roles.MANAGER:
+        raise ActionError("Only a manager can change the procedure a complaint follows")
+    _refuse(None if can_change_procedure(case) else "Only an open complaint can change procedure")
+    if procedure not in procedures.PROCEDURES:
+        raise ActionError("Select a complaints procedure", "procedure")
+    if procedure == (case.procedure or procedures.CODE):
+        raise ActionError("The complaint already follows that procedure", "procedure")
+    if not reason.strip():
+        raise ActionError("Enter why the complaint should follow this procedure", "reason")
+    old = case.procedure
+    case.procedure = procedure
+    chosen = procedures.procedure_of(case)
+    case.stage = min(case.stage, chosen.last_stage)
+    clocks.apply_procedure(case, actor, f"Now follows the {chosen.name}: {reason.strip()}")
+    audit.record(actor, "case.procedure_changed", case, old=old, new=procedure)
+    add_note(case, actor, f"Procedure changed to the {chosen.name}: {reason.strip()}")
+    text = _family_text("procedure_changed", case=case, procedure=chosen, stage=chosen.stage(case.stage))
+    _message(case, actor, text)
+    _email_family(case, f"How we will handle your complaint: {case.reference}", text)
+
+
 # --- reasonable adjustments (Code 5.6) -------------------------------------------------------
 
 
@@ -736,12 +771,12 @@ def decide_late_complaint(case: Case, actor, *, accept: bool, reason: str) -> No
 
 # --- stage 2 requests made to staff ---------------------------------------------------------
 
-can_log_stage_2_request = feedback.can_log_stage_2_request
+can_log_next_stage_request = feedback.can_log_next_stage_request
 
 
-def log_stage_2_request(case: Case, actor, *, requested_on: date, channel: str, what_they_said: str) -> None:
+def log_next_stage_request(case: Case, actor, *, requested_on: date, channel: str, what_they_said: str) -> None:
     """Record a stage 2 request the family made by phone, email, letter or in person."""
-    _refuse(None if can_log_stage_2_request(case) else "This complaint cannot go to stage 2 now")
+    _refuse(None if can_log_next_stage_request(case) else "This complaint cannot go to its next stage now")
     received = case.received_at.astimezone(LONDON).date()
     if requested_on > london_today():
         raise ActionError("The date the family asked must be today or in the past", "requested_on")
@@ -750,7 +785,9 @@ def log_stage_2_request(case: Case, actor, *, requested_on: date, channel: str, 
             f"The date the family asked must be on or after the day the complaint arrived, {received:%-d %B %Y}",
             "requested_on",
         )
-    feedback.log_stage_2_request(case, actor, requested_on=requested_on, channel=channel, what_they_said=what_they_said)
+    feedback.log_next_stage_request(
+        case, actor, requested_on=requested_on, channel=channel, what_they_said=what_they_said
+    )
 
 
 def ombudsman_referral(case: Case) -> OmbudsmanReferral | None:

@@ -12,7 +12,7 @@ from portal.accounts.models import Team, User
 from portal.accounts.permissions import role_required
 from portal.casework import access, clocks, forms, queries, services
 from portal.casework.models import CaseOutcome, ResponseTemplate
-from portal.core import audit
+from portal.core import audit, procedures
 from portal.core.complaint_code import STAGE_2
 from portal.core.files import FileRefused, check_uploaded, download_response
 from portal.core.forms import form_page, whole_number
@@ -170,8 +170,9 @@ def case(reference: str):
         status_label=STATUS_LABELS.get(found.status, found.status),
         ombudsman=services.ombudsman_referral(found),
         late_decision_needed=services.late_decision_needed(found),
+        procedure=procedures.procedure_of(found),
         today=london_today(),
-        actions=[(name, action) for name, action in ACTIONS.items() if action.allowed(found)],
+        actions=[(name, action) for name, action in ACTIONS.items() if action.open_to(found, current_user)],
     )
 
 
@@ -201,6 +202,11 @@ class Action:
     prepare: Callable | None = None
     # For a form with a "preview" button: the text the family would get, nothing saved.
     preview: Callable | None = None
+    # Who may take it, when not every case worker may.
+    roles: tuple[str, ...] | None = None
+
+    def open_to(self, case: Case, person) -> bool:
+        return self.allowed(case) and (self.roles is None or person.role in self.roles)
 
 
 def _files(form) -> list:
@@ -411,6 +417,14 @@ ACTIONS: dict[str, Action] = {
         template="casework/close.html",
         prepare=lambda form, case: {"after": services.after_closing(case)},
     ),
+    "procedure": Action(
+        "Change the complaints procedure",
+        forms.ProcedureForm,
+        lambda case, form: services.change_procedure(case, current_user, form.procedure.data, form.reason.data),
+        services.can_change_procedure,
+        "Procedure changed. The family has been told.",
+        roles=(roles.MANAGER,),
+    ),
     "support": Action(
         "Record support the family needs",
         forms.AdjustmentForm,
@@ -467,14 +481,14 @@ ACTIONS: dict[str, Action] = {
     "stage-2-request": Action(
         "Record a stage 2 request",
         forms.Stage2RequestForm,
-        lambda case, form: services.log_stage_2_request(
+        lambda case, form: services.log_next_stage_request(
             case,
             current_user,
             requested_on=form.requested_on.data,
             channel=form.channel.data,
             what_they_said=form.what_they_said.data,
         ),
-        services.can_log_stage_2_request,
+        services.can_log_next_stage_request,
         "Stage 2 request recorded. The stage 2 clock runs from the day the family asked.",
     ),
     "ombudsman": Action(
@@ -503,7 +517,7 @@ def action(reference: str, action_name: str):
     if action is None:
         abort(404)
     found = _case(reference)
-    if not action.allowed(found):
+    if not action.open_to(found, current_user):
         flash(f"You cannot {action.title[0].lower() + action.title[1:]} for this case now.", "info")
         return redirect(url_for("casework.case", reference=found.reference))
     form = action.form()

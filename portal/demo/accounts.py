@@ -7,6 +7,7 @@ from portal.accounts import roles
 from portal.accounts.models import Team, User
 from portal.accounts.services import create_user, find_user_by_email
 from portal.casework.models import CaseworkerSettings
+from portal.core import procedures
 from portal.extensions import db
 from portal.feedback.models import Category
 
@@ -61,11 +62,16 @@ def seed_teams() -> dict[str, Team]:
     return existing
 
 
+# Categories whose complaints follow another procedure than the Code.
+PROCEDURES = {"Short breaks and social care": procedures.CHILDRENS_SOCIAL_CARE}
+
+
 def seed_categories(teams: dict[str, Team]) -> None:
     existing = set(db.session.scalars(db.select(Category.name)))
     for position, (name, team_name) in enumerate(CATEGORIES):
         if name not in existing:
-            db.session.add(Category(name=name, team=teams[team_name], position=position))
+            procedure = PROCEDURES.get(name, procedures.CODE)
+            db.session.add(Category(name=name, team=teams[team_name], position=position, procedure=procedure))
 
 
 def seed_accounts(password: str, teams: dict[str, Team]) -> list[tuple[User, bool]]:

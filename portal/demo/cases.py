@@ -312,6 +312,31 @@ CASES = [
         ],
     ),
     dict(
+        key="demo-17",
+        # Social care for a disabled child: the statutory children's procedure, now at stage 2,
+        # an investigation with an independent person.
+        days_ago=34,
+        kind=COMPLAINT,
+        category="Short breaks and social care",
+        family=("k.osei@example.org", "Kwame Osei"),
+        child=("Ama", "Year 7", "Hillside Academy", "yes"),
+        what="Ama's short breaks were stopped in September without a review or any letter to us.",
+        outcome="The short breaks restarted, and a review of how the decision was made.",
+        steps=[
+            (ACKNOWLEDGE, 33, {}),
+            (
+                RESPOND,
+                22,
+                {
+                    "outcome": CaseOutcome.NOT_UPHELD,
+                    "summary": "Dear Mr Osei, the short breaks provider ended the placement; we have asked them to explain why in writing.",
+                    "themes": ["Short breaks and respite"],
+                },
+            ),
+            (ESCALATE, 12, {"reason": "Nobody has looked at whether the decision was right."}),
+        ],
+    ),
+    dict(
         key="demo-15",
         # A phone call the team logged three days later: the clocks run from the call.
         channel=PHONE,

@@ -5,6 +5,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import Team, User
+from portal.core.procedures import CODE
 from portal.core.time import UTCDateTime, utcnow
 from portal.extensions import db
 
@@ -19,6 +20,8 @@ class Category(db.Model):
     name: Mapped[str] = mapped_column(sa.String(100), unique=True)
     position: Mapped[int] = mapped_column(default=0)
     team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("team.id", ondelete="SET NULL"))
+    # The complaints procedure its complaints follow (a key of core.procedures.PROCEDURES).
+    procedure: Mapped[str] = mapped_column(sa.String(30), default=CODE, server_default=CODE)
 
     team: Mapped[Team | None] = relationship()
 
@@ -112,8 +115,11 @@ class Case(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(12))  # one of KIND_LABELS
     category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("category.id", ondelete="SET NULL"), index=True)
     status: Mapped[str] = mapped_column(sa.String(20))  # one of STATUS_LABELS
-    # One of complaint_code.STAGES for a complaint; None for other feedback.
+    # The stage of its procedure a complaint is at (1, 2, ...); None for other feedback.
     stage: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    # The complaints procedure it follows (core.procedures), chosen by its category at intake
+    # and changed by a manager with a reason; None for other feedback.
+    procedure: Mapped[str | None] = mapped_column(sa.String(30))
     urgent: Mapped[bool] = mapped_column(default=False)
     # The family asked to be told when the council publishes a change this feedback is evidence for.
     wants_learning_updates: Mapped[bool] = mapped_column(default=False, server_default=sa.false())

@@ -11,9 +11,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal.accounts import roles
 from portal.accounts.services import normalise_email
-from portal.core import audit, settings
+from portal.core import audit, procedures, settings
 from portal.core.calendar import add_months, add_working_days
-from portal.core.complaint_code import RESPOND_DAYS, STAGE_1, STAGE_2
+from portal.core.complaint_code import STAGE_1
 from portal.core.files import CheckedFile
 from portal.core.forms import canonical_text
 from portal.core.links import public_url
@@ -238,6 +238,7 @@ def _case_from_answers(answers: dict, *, key: str, received_on: date) -> Case:
         team=category.team if category else None,
         status=RECEIVED,
         stage=STAGE_1 if complaint else None,
+        procedure=(category.procedure if category else procedures.CODE) if complaint else None,
         urgent=answers.get("worried") == "yes",
         triage_route=journey.ROUTE_OF_TRIAGE.get(answers.get("triage")) if complaint else None,
         decision_letter_date=date.fromisoformat(letter) if letter else None,
@@ -506,69 +507,79 @@ def set_learning_updates(case: Case, wanted: bool, user=None) -> None:
         )
 
 
-# --- asking for stage 2 (Code 5.7 to 5.9) ----------------------------------------------------
-# Where a stage 1 complaint stands, as the family's page explains it.
-STAGE_2_NOT_YET = "not_yet"  # stage 1 is still running, within its limits
-STAGE_2_OPEN = "open"  # answered (or closed): the family can ask, until the window ends
-STAGE_2_LATE = "late"  # no answer by the stage 1 limit: the family can ask, or go to the Ombudsman
-STAGE_2_WINDOW_PASSED = "window_passed"  # they can still ask, but not from the page
+# --- asking for the next stage (Code 5.7 to 5.9; Regulations 17 and 19) -----------------------
+# Where a complaint stands, as the family's page explains it.
+NEXT_NOT_YET = "not_yet"  # the stage is still running, within its limits
+NEXT_OPEN = "open"  # answered (or closed): the family can ask, until the window ends
+NEXT_LATE = "late"  # no answer by the stage's limit: the family can ask, or go to the Ombudsman
+NEXT_WINDOW_PASSED = "window_passed"  # they can still ask, but not from the page
 
 
-class Stage2Request(NamedTuple):
-    """Whether and how the family can ask for stage 2. ``until``: the last day they can ask
-    from their case page (STAGE_2_OPEN, STAGE_2_WINDOW_PASSED), or the day stage 1 is due
-    (STAGE_2_NOT_YET)."""
+class NextStageRequest(NamedTuple):
+    """Whether and how the family can take a complaint to the next stage of its procedure.
+    ``until``: the last day they can ask from their case page (NEXT_OPEN, NEXT_WINDOW_PASSED),
+    or the day the current stage's response is due (NEXT_NOT_YET). ``stage``: the next stage."""
 
     state: str
+    stage: procedures.Stage
     until: date | None = None
 
     @property
     def allowed(self) -> bool:
-        return self.state in (STAGE_2_OPEN, STAGE_2_LATE)
+        return self.state in (NEXT_OPEN, NEXT_LATE)
 
 
-def stage_1_due(case: Case) -> date | None:
-    """The last day for the stage 1 response: its deadline once acknowledged, otherwise the
+def stage_due(case: Case) -> date | None:
+    """The last day for the current stage's response: its deadline once set, otherwise the
     latest it could be, had the acknowledgement come on its last day."""
     if case.respond_by:
         return case.respond_by
     if case.acknowledge_by:
-        return add_working_days(case.acknowledge_by, RESPOND_DAYS[STAGE_1])
+        return add_working_days(case.acknowledge_by, procedures.stage_of(case).respond_days)
     return None
 
 
-def stage_1_ended_on(case: Case) -> date | None:
-    """The day stage 1 ended: its response was sent, or, without one, the case was closed."""
+def stage_ended_on(case: Case) -> date | None:
+    """The day the current stage ended: its response was sent, or, without one, the case was closed."""
     ended = case.responded_at or case.closed_at
     return ended.astimezone(LONDON).date() if ended else None
 
 
-def stage_2_ask_by(stage_1_ended: date) -> date:
-    """The last day to ask for stage 2 from the case page: the months administrators set."""
-    return add_months(stage_1_ended, settings.get(settings.STAGE_2_REQUEST_MONTHS))
+def next_stage_ask_by(case: Case, stage_ended: date) -> date:
+    """The last day to ask for the next stage from the case page: the working days the
+    procedure sets, or else the months administrators set."""
+    within = procedures.procedure_of(case).next_stage_within_working_days
+    if within is not None:
+        return add_working_days(stage_ended, within)
+    return add_months(stage_ended, settings.get(settings.STAGE_2_REQUEST_MONTHS))
 
 
-def stage_2_request(case: Case, on: date | None = None) -> Stage2Request | None:
-    """How the family can take a stage 1 complaint to stage 2; None for anything else (other
-    feedback, a stage 2 complaint, or one taken out of the procedure)."""
-    if not (case.is_complaint and case.stage == STAGE_1 and case.not_complaint_reason is None):
+def next_stage_request(case: Case, on: date | None = None) -> NextStageRequest | None:
+    """How the family can take a complaint to its procedure's next stage; None for anything else
+    (other feedback, a complaint at its last stage, or one taken out of the procedure)."""
+    procedure = procedures.procedure_of(case)
+    if not (case.is_complaint and case.stage and case.not_complaint_reason is None):
         return None
+    if case.stage >= procedure.last_stage:
+        return None
+    following = procedure.stage(case.stage + 1)
     today = on or london_today()
-    ended = stage_1_ended_on(case)
+    ended = stage_ended_on(case)
     if ended is not None:
-        until = stage_2_ask_by(ended)
-        return Stage2Request(STAGE_2_OPEN if today <= until else STAGE_2_WINDOW_PASSED, until)
-    due = stage_1_due(case)
+        until = next_stage_ask_by(case, ended)
+        return NextStageRequest(NEXT_OPEN if today <= until else NEXT_WINDOW_PASSED, following, until)
+    due = stage_due(case)
     if due is not None and due < today:
-        return Stage2Request(STAGE_2_LATE)
-    return Stage2Request(STAGE_2_NOT_YET, due)
+        return NextStageRequest(NEXT_LATE, following)
+    return NextStageRequest(NEXT_NOT_YET, following, due)
 
 
-def stage_2_overdue(case: Case, on: date | None = None) -> bool:
-    """The stage 2 response is late: the family need not wait to go to the Ombudsman."""
+def final_stage_overdue(case: Case, on: date | None = None) -> bool:
+    """The last stage's response is late: the family need not wait to go to the Ombudsman."""
     return bool(
         case.is_complaint
-        and case.stage == STAGE_2
+        and case.stage
+        and case.stage >= procedures.procedure_of(case).last_stage
         and case.is_open
         and case.responded_at is None
         and case.respond_by
@@ -577,35 +588,39 @@ def stage_2_overdue(case: Case, on: date | None = None) -> bool:
 
 
 def can_escalate(case: Case) -> bool:
-    """Once the stage 1 response is sent, open or closed, for the months admins set; or when
-    stage 1 ran past its limit with no response. Never before."""
-    request = stage_2_request(case)
+    """Once the stage's response is sent, open or closed, for as long as the procedure allows;
+    or when the stage ran past its limit with no response. Never before."""
+    request = next_stage_request(case)
     return request is not None and request.allowed
 
 
 def escalate(case: Case, reason: str | None, user=None) -> None:
-    """Move a complaint to stage 2 at the family's request from their case page, reopening it
-    if it was closed. No reason is needed."""
+    """Move a complaint to its next stage at the family's request from their case page,
+    reopening it if it was closed. No reason is needed."""
     if not can_escalate(case):
-        raise ValueError("this complaint cannot be taken to stage 2 from the case page now")
-    body = render_family_text("feedback/messages/escalation.txt", reason=(reason or "").strip())
+        raise ValueError("this complaint cannot be taken to its next stage from the case page now")
+    body = render_family_text(
+        "feedback/messages/escalation.txt",
+        reason=(reason or "").strip(),
+        stage=procedures.procedure_of(case).stage(case.stage + 1),
+    )
     actor = user if getattr(user, "is_authenticated", False) else None
     audit.record(actor, "case.escalated", case)
-    _move_to_stage_2(case, body, actor, london_today())
+    _move_to_next_stage(case, body, actor, london_today())
 
 
-def can_log_stage_2_request(case: Case) -> bool:
-    """Staff can record a request for stage 2 the family made by phone, email or letter once
-    stage 1 has ended or run past its limit, even after the case page's window: the council
-    may still accept a late request."""
-    request = stage_2_request(case)
-    return request is not None and request.state != STAGE_2_NOT_YET
+def can_log_next_stage_request(case: Case) -> bool:
+    """Staff can record a request for the next stage the family made by phone, email or letter
+    once the stage has ended or run past its limit, even after the case page's window: the
+    council may still accept a late request."""
+    request = next_stage_request(case)
+    return request is not None and request.state != NEXT_NOT_YET
 
 
-def log_stage_2_request(case: Case, actor, *, requested_on: date, channel: str, what_they_said: str) -> None:
+def log_next_stage_request(case: Case, actor, *, requested_on: date, channel: str, what_they_said: str) -> None:
     """A stage 2 request staff took by phone, email or letter, with the day it was really made:
     the stage 2 clocks run from that day."""
-    if not can_log_stage_2_request(case):
+    if not can_log_next_stage_request(case):
         raise ValueError("this complaint cannot be taken to stage 2 now")
     if channel not in STAFF_CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
@@ -613,18 +628,20 @@ def log_stage_2_request(case: Case, actor, *, requested_on: date, channel: str, 
         raise ValueError("the request must be dated between the complaint's arrival and today")
     body = render_family_text(
         "feedback/messages/escalation_logged.txt",
+        stage=procedures.procedure_of(case).stage(case.stage + 1),
         channel=STAFF_CHANNELS[channel],
         requested_on=requested_on,
         reason=(what_they_said or "").strip(),
     )
     audit.record(actor, "case.stage_2_logged", case, channel=channel, requested_on=requested_on.isoformat())
-    _move_to_stage_2(case, body, actor, requested_on)
+    _move_to_next_stage(case, body, actor, requested_on)
 
 
-def _move_to_stage_2(case: Case, body: str, actor, requested_on: date) -> None:
-    """The complaint goes to stage 2, reopened if it was closed. The staff side, listening for
-    case_escalated, starts the stage 2 clock from ``requested_on`` and finds a new handler."""
-    case.stage = STAGE_2
+def _move_to_next_stage(case: Case, body: str, actor, requested_on: date) -> None:
+    """The complaint goes to its next stage, reopened if it was closed. The staff side,
+    listening for case_escalated, starts the stage's clock from ``requested_on`` and finds a
+    new handler."""
+    case.stage = case.stage + 1
     case.status = ESCALATED
     case.escalated_at = utcnow()
     case.closed_at = None
@@ -635,11 +652,11 @@ def _move_to_stage_2(case: Case, body: str, actor, requested_on: date) -> None:
     if case.contact_email:
         queue_email(
             case.contact_email,
-            f"Your stage 2 request: {case.reference}",
+            f"Your stage {case.stage} request: {case.reference}",
             "case_escalated",
             case=case,
         )
-    _tell_caseworker(case, f"{case.reference}: the family has asked for a stage 2 review")
+    _tell_caseworker(case, f"{case.reference}: the family has asked for stage {case.stage}")
 
 
 def _tell_caseworker(case: Case, subject: str) -> None:

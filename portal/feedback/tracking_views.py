@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from portal.accounts import roles
 from portal.accounts.permissions import role_required
-from portal.core.complaint_code import ACKNOWLEDGE_DAYS, STAGE_2
+from portal.core import procedures
 from portal.core.files import FileRefused, download_response
 from portal.core.forms import form_page
 from portal.extensions import db, limiter
@@ -81,8 +81,9 @@ def _render_case(case, reply_form=None, status=200):
             messages=services.public_messages(case),
             form=reply_form or ReplyForm(),
             status_label=STATUS_LABELS.get(case.status, case.status),
-            stage_2=services.stage_2_request(case),
-            stage_2_late=services.stage_2_overdue(case),
+            next_stage=services.next_stage_request(case),
+            final_stage_late=services.final_stage_overdue(case),
+            procedure=procedures.procedure_of(case),
             mediation_deadline=services.mediation_deadline(case.decision_letter_date),
             updates_form=LearningUpdatesForm(data={"wanted": "no" if case.wants_learning_updates else "yes"}),
         ),
@@ -124,16 +125,19 @@ def escalate(reference: str):
     case = _case_or_404(reference)
     if not services.can_escalate(case):
         return redirect(url_for("feedback_tracking.case", reference=case.reference))
+    following = services.next_stage_request(case).stage
     form = EscalateForm()
+    form.submit.label.text = f"Ask for a stage {following.number} review"
     if form.validate_on_submit():
         services.escalate(case, form.reason.data, current_user)
         db.session.commit()
+        stage = procedures.stage_of(case)
         flash(
-            f"You have asked for a stage 2 review. We will acknowledge it within {ACKNOWLEDGE_DAYS[STAGE_2]} working days.",
+            f"You have asked for a stage {stage.number} review. We will acknowledge it within {stage.acknowledge_days} working days.",
             "success",
         )
         return redirect(url_for("feedback_tracking.case", reference=case.reference))
-    return render_template("feedback_tracking/escalate.html", case=case, form=form)
+    return render_template("feedback_tracking/escalate.html", case=case, form=form, following=following)
 
 
 @bp.route("/my-cases/<reference>/close-access", methods=["POST"])
