@@ -54,7 +54,7 @@ def answer(app, reference, person):
         db.session.commit()
 
 
-def test_stage_1_is_local_resolution_in_10_working_days_from_receipt(app, social_care, frozen):
+def test_stage_1_is_local_resolution_in_10_working_days_from_receipt(app, outbox, social_care, frozen):
     reference = social_care["reference"]
     with app.app_context():
         case = get_case(reference)
@@ -67,6 +67,9 @@ def test_stage_1_is_local_resolution_in_10_working_days_from_receipt(app, social
         services.acknowledge(get_case(reference), get_user(social_care["handler"]))
         db.session.commit()
         assert get_case(reference).respond_by == date(2026, 3, 16)
+    # An advocate is offered to the child or young person.
+    acknowledgement = outbox.last("jo@example.org", "caseworker_reply").body
+    assert "A child or young person can have an advocate, free of charge" in acknowledgement
 
 
 def test_stage_1_can_take_20_working_days_and_no_more_whoever_asks(app, social_care):
@@ -177,3 +180,35 @@ def test_a_manager_chooses_the_procedure_for_a_category(app, frozen):
     reference = submit_case(app, category)
     with app.app_context():
         assert get_case(reference).procedure == CHILDRENS_SOCIAL_CARE
+
+
+def test_the_annual_report_counts_the_childrens_procedure_apart_from_the_code(app, client, social_care, frozen):
+    from datetime import datetime
+
+    from portal.core.time import LONDON
+    from portal.reports.complaints import complaints_report
+    from portal.reports.periods import year_of
+
+    reference = social_care["reference"]
+    answer(app, reference, social_care["handler"])
+    with app.app_context():
+        code_complaint = submit_case(app, category_id("Home-to-school transport", "Travel Assist"))
+        assert get_case(code_complaint).procedure == CODE
+    with app.test_request_context():
+        report = complaints_report(year_of(MONDAY), now=datetime(2026, 3, 31, tzinfo=LONDON))
+        # The Code's figures hold only the Code's complaint.
+        assert report.complaints_received == 1
+        assert report.outcomes_total(1) == 0
+        (childrens,) = report.other_procedures
+        assert childrens.name == "Children's social care statutory procedure" and childrens.received == 1
+        assert [(stage.name, stage.asked_for, stage.responses) for stage in childrens.stages] == [
+            ("Stage 1: local resolution", None, 1),
+            ("Stage 2: an investigation with an independent person", 0, 0),
+            ("Stage 3: a review panel", 0, 0),
+        ]
+        rows = report.figures()
+        assert ("Children's social care statutory procedure", "Complaints received", "", 1) in rows
+    frozen(date(2026, 3, 3))  # the report counts up to now: the response was sent yesterday
+    page = words(client.get("/reports/complaints?year=2025"))
+    assert "Complaints under other procedures" in page
+    assert "Stage 1: local resolution: responses sent 1" in page

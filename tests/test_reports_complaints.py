@@ -883,4 +883,4 @@ def test_the_report_issues_the_same_number_of_queries_however_many_complaints(ap
         assert complaints_report(FinancialYear(2025)).complaints_received == 60
     many = {path: count_queries(app, client, path) for path in paths}
     assert many == few
-    assert max(few.values()) <= 9, few
+    assert max(few.values()) <= 10, few  # a fixed number, whatever the number of complaints

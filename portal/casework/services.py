@@ -310,7 +310,7 @@ def acknowledge(
     audit.record(actor, "case.acknowledged", case)
     text = body.strip() if body and body.strip() else default_acknowledgement(case, actor, due)
     if case.is_complaint and case.stage:
-        text = _family_text("understanding", letter=text, case=case)
+        text = _family_text("understanding", letter=text, case=case, procedure=procedures.procedure_of(case))
     _message(case, actor, text)
     _email_family(case, f"We are looking into {case.reference}", text)
 

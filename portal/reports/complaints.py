@@ -49,6 +49,7 @@ import sqlalchemy as sa
 from portal.casework.clocks import ACKNOWLEDGE, RESPOND
 from portal.casework.models import CaseOutcome, DeadlineChange, OmbudsmanReferral, Remedy, outcome_theme
 from portal.casework.services import NOT_COMPLAINT_REASONS
+from portal.core import procedures
 from portal.core.complaint_code import ACKNOWLEDGE_DAYS, MAX_EXTENSION_DAYS, STAGE_1, STAGE_2, STAGE_LABELS, STAGES
 from portal.core.time import LONDON, london_midnight, utcnow
 from portal.extensions import db
@@ -153,6 +154,23 @@ class RemedyFigure:
 
 
 @dataclass
+class StageFigures:
+    name: str
+    asked_for: int | None  # None for the first stage: complaints start there
+    responses: int
+
+
+@dataclass
+class ProcedureFigures:
+    """A procedure other than the Code, counted on its own with its own stages."""
+
+    name: str
+    citation: str
+    received: int
+    stages: list[StageFigures]
+
+
+@dataclass
 class ComplaintsReport:
     period: Period
     as_of: datetime  # the moment the figures describe: the end of the period, or now
@@ -168,6 +186,7 @@ class ComplaintsReport:
     extensions: dict[int, int] = field(default_factory=dict)
     # Of those, the ones that took the stage past the Code's limit, each approved by a manager.
     extensions_beyond_limit: dict[int, int] = field(default_factory=dict)
+    other_procedures: list[ProcedureFigures] = field(default_factory=list)
     themes: list[Figure] = field(default_factory=list)
     remedies: list[RemedyFigure] = field(default_factory=list)
     ombudsman: list[Figure] = field(default_factory=list)
@@ -220,7 +239,17 @@ class ComplaintsReport:
             *self._timescale_rows(),
             *self._extension_and_ombudsman_rows(),
             *self._learning_rows(),
+            *self._other_procedure_rows(),
         ]
+
+    def _other_procedure_rows(self):
+        """Each other procedure's complaints, apart from the Code's."""
+        for procedure in self.other_procedures:
+            yield (procedure.name, "Complaints received", "", procedure.received)
+            for stage in procedure.stages:
+                if stage.asked_for is not None:
+                    yield (procedure.name, "Asked for", stage.name, stage.asked_for)
+                yield (procedure.name, "Responses sent", stage.name, stage.responses)
 
     def _volume_rows(self):
         """Volumes and complaints not taken on."""
@@ -355,6 +384,12 @@ def _calendar(period: Period):
     )
 
 
+def _under_the_code():
+    """Complaints that follow the Complaint Handling Code: the report's stages, limits and
+    wording are the Code's. Other procedures are counted on their own (_other_procedures)."""
+    return sa.or_(Case.procedure.is_(None), Case.procedure == procedures.CODE)
+
+
 def _volumes(report: ComplaintsReport, start: datetime, end: datetime) -> None:
     received = _between(Case.received_at, start, end)
     escalated = _between(Case.escalated_at, start, end)
@@ -366,7 +401,7 @@ def _volumes(report: ComplaintsReport, start: datetime, end: datetime) -> None:
         )
         .select_from(Case)
         .outerjoin(Category, Category.id == Case.category_id)
-        .where(Case.kind == COMPLAINT, sa.or_(received, escalated))
+        .where(Case.kind == COMPLAINT, _under_the_code(), sa.or_(received, escalated))
         .group_by(Category.id, Category.name, Category.position)
         .order_by(Category.id.is_(None), Category.position, Category.name)
     ).all()
@@ -409,7 +444,8 @@ def _outcomes(report: ComplaintsReport, start: datetime, end: datetime) -> None:
             sa.func.count(CaseOutcome.id).label("responses"),
             _count(~has_theme).label("without_theme"),
         )
-        .where(_between(CaseOutcome.recorded_at, start, end), CaseOutcome.outcome.is_not(None))
+        .join(Case, Case.id == CaseOutcome.case_id)
+        .where(_between(CaseOutcome.recorded_at, start, end), CaseOutcome.outcome.is_not(None), _under_the_code())
         .group_by(CaseOutcome.stage, CaseOutcome.outcome)
     ).all()
     counts = {(row.stage, row.outcome): row.responses for row in rows}
@@ -461,7 +497,7 @@ def _stage_clocks(start: datetime, end: datetime):
     Only stages that were under way at some moment in [start, end) are read: a stage that
     began after the end, or was over (closed, or escalated) before the start, has nothing
     to count, so years of older cases cost nothing."""
-    in_procedure = sa.and_(Case.kind == COMPLAINT, Case.not_complaint_reason.is_(None))
+    in_procedure = sa.and_(Case.kind == COMPLAINT, Case.not_complaint_reason.is_(None), _under_the_code())
 
     def history(clock: str, column, *, first: bool = False):
         change = sa.select(column).where(
@@ -584,16 +620,67 @@ def _extensions(report: ComplaintsReport, start: datetime, end: datetime) -> Non
             sa.func.count(DeadlineChange.id).label("extensions"),
             _count(DeadlineChange.beyond_code_limit.is_(True)).label("beyond"),
         )
+        .join(Case, Case.id == DeadlineChange.case_id)
         .where(
             DeadlineChange.clock == RESPOND,
             DeadlineChange.old_date.is_not(None),
             _between(DeadlineChange.changed_at, start, end),
+            _under_the_code(),
         )
         .group_by(DeadlineChange.stage)
     ).all()
     counts = {row.stage: row for row in rows}
     report.extensions = {stage: counts[stage].extensions if stage in counts else 0 for stage in STAGES}
     report.extensions_beyond_limit = {stage: counts[stage].beyond if stage in counts else 0 for stage in STAGES}
+
+
+def _other_procedures(report: ComplaintsReport, start: datetime, end: datetime) -> None:
+    """Complaints under another procedure than the Code (the statutory children's procedure):
+    received, asked for each later stage (by the day of the latest request), and responses sent
+    at each stage, in the period. One query."""
+    other = sa.and_(Case.kind == COMPLAINT, sa.not_(_under_the_code()))
+    received = _between(Case.received_at, start, end)
+    escalated = _between(Case.escalated_at, start, end)
+    arrivals = (
+        sa.select(
+            Case.procedure.label("procedure"),
+            Case.stage.label("stage"),
+            _count(received).label("received"),
+            _count(escalated).label("asked"),
+            sa.literal(0).label("responses"),
+        )
+        .where(other, sa.or_(received, escalated))
+        .group_by(Case.procedure, Case.stage)
+    )
+    answers = (
+        sa.select(
+            Case.procedure,
+            CaseOutcome.stage,
+            sa.literal(0),
+            sa.literal(0),
+            sa.func.count(CaseOutcome.id),
+        )
+        .join(Case, Case.id == CaseOutcome.case_id)
+        .where(other, _between(CaseOutcome.recorded_at, start, end))
+        .group_by(Case.procedure, CaseOutcome.stage)
+    )
+    rows = db.session.execute(sa.union_all(arrivals, answers)).all()
+    report.other_procedures = []
+    for key, procedure in procedures.PROCEDURES.items():
+        if key == procedures.CODE:
+            continue
+        mine = [row for row in rows if row.procedure == key]
+        stages = [
+            StageFigures(
+                stage.name,
+                sum(row.asked for row in mine if row.stage == stage.number) if stage.number > 1 else None,
+                sum(row.responses for row in mine if row.stage == stage.number),
+            )
+            for stage in procedure.stages
+        ]
+        report.other_procedures.append(
+            ProcedureFigures(procedure.name, procedure.citation, sum(row.received for row in mine), stages)
+        )
 
 
 def _ombudsman(report: ComplaintsReport, start: datetime, end: datetime) -> None:
@@ -679,6 +766,7 @@ SECTIONS = {
     "timescales": _timescales,
     "extensions": _extensions,
     "ombudsman": _ombudsman,
+    "other_procedures": _other_procedures,
 }
 
 
@@ -686,7 +774,7 @@ def complaints_report(
     period: Period, now: datetime | None = None, sections: Iterable[str] | None = None
 ) -> ComplaintsReport:
     """The figures for ``period``, as things stood at its end (or now, for the period in
-    progress): eight queries for the whole report, whatever the number of cases.
+    progress): nine queries for the whole report, whatever the number of cases.
 
     ``sections`` names the parts wanted (keys of SECTIONS; all of them by default). The parts
     left out keep their empty defaults, so ``figures()`` is only for a whole report."""

@@ -59,7 +59,7 @@ AUDIT_LABELS = {
 
 TEXT_FIELDS = ("introduction", "priorities")
 # The parts of the complaints report a termly update shows.
-REPORT_SECTIONS = ("volumes", "outcomes", "timescales", "extensions")
+REPORT_SECTIONS = ("volumes", "outcomes", "timescales", "extensions", "other_procedures")
 
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
