@@ -97,13 +97,15 @@ def register_templates(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
 
     from portal import navigation
-    from portal.core import complaint_code
+    from portal.core import complaint_code, procedures
     from portal.core.forms import error_summary_params
     from portal.core.time import format_date, format_datetime, format_day
 
     app.add_template_global(error_summary_params)
     # The Code's stages and limits, read by every page, email and report that states them.
     app.add_template_global(complaint_code, "complaint_code")
+    # The rules of the stage a case is at, under its own procedure (core.procedures).
+    app.add_template_global(procedures.stage_of, "procedure_stage")
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_day, "long_date")

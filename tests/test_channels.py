@@ -194,6 +194,10 @@ def test_staff_record_a_stage_2_request_made_by_phone_with_its_real_date(app, ou
     form = {"requested_on": day(called), "channel": "phone", "what_they_said": "The taxi still does not come."}
     refused = client.post(f"/cases/{reference}/stage-2-request", data={**form, "requested_on": day(date(2026, 3, 2))})
     assert "The date the family asked must be on or after the day the complaint arrived, 5 March 2026" in words(refused)
+    before_response = client.post(
+        f"/cases/{reference}/stage-2-request", data={**form, "requested_on": day(date(2026, 3, 9))}
+    )
+    assert "must be on or after the stage 1 response, 10 March 2026" in words(before_response)
     assert client.post(f"/cases/{reference}/stage-2-request", data=form).status_code == 302
     with app.app_context():
         case = get_case(reference)

@@ -107,6 +107,9 @@ def test_three_stages_then_the_ombudsman(app, outbox, social_care, frozen):
         case = get_case(reference)
         assert case.stage == 2 and case.caseworker_id == social_care["reviewer"].id
         assert case.respond_by == add_working_days(date(2026, 3, 9), 25)
+    asked = outbox.last("jo@example.org", "case_escalated").body
+    assert "at stage 2 (stage 2: an investigation with an independent person)" in asked
+    assert "within 25 working days of your request (up to 65 if it is complicated" in asked
     with app.test_request_context():
         case = get_case(reference)
         services.acknowledge(case, get_user(social_care["reviewer"]))

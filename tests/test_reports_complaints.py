@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from portal.casework import clocks, services
 from portal.casework.models import CaseOutcome, DeadlineChange, OmbudsmanReferral, Remedy
-from portal.core.calendar import add_working_days, receipt_day
+from portal.core.calendar import add_working_days, receipt_day, working_days_between
 from portal.core.time import LONDON, london_today
 from portal.extensions import db
 from portal.feedback import services as feedback_services
@@ -122,6 +122,8 @@ def _stage(
                 old_date=old,
                 new_date=new,
                 reason="Extension reason Brackenbury: the family's records were late",
+                # A response deadline moved from an earlier one is an extension, as clocks.extend records it.
+                extension_days=working_days_between(old, new) if clock == "respond" and old else None,
                 changed_by_id=staff_id,
                 changed_at=when or case.received_at,
             )

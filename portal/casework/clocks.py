@@ -94,7 +94,8 @@ def apply_procedure(case, actor, why: str) -> None:
     start = receipt_day(stage_started_on(case))
     if case.acknowledged_at is None:
         _set(case, ACKNOWLEDGE, add_working_days(start, rules.acknowledge_days), why, actor)
-    extended = extended_days(case)
+    # Extensions already agreed carry over, but never past what the new procedure allows.
+    extended = min(extended_days(case), rules.extension_days)
     if rules.respond_from == procedures.FROM_RECEIPT:
         _set(case, RESPOND, add_working_days(start, rules.respond_days + extended), why, actor)
     elif case.acknowledged_at is not None:
@@ -175,7 +176,7 @@ def extend(case, working_days: int, reason: str, actor) -> date:
         used = extended_days(case)
         raise ClockError(
             f"{rules.name} can take no more than {rules.longest} working days in all ({rules.citation}), "
-            f"so it can be extended by {rules.extension_days - used} more at most",
+            f"so it can be extended by {max(0, rules.extension_days - used)} more at most",
             "working_days",
         )
     if beyond and getattr(actor, "role", None) != roles.MANAGER:

@@ -70,7 +70,8 @@ def send_reminders(on=None) -> dict[str, int]:
     sent = _already_sent("overdue", overdue)
     for case, deadline, clock in overdue:
         lead: User | None = case.team.lead if case.team else None
-        if lead is not None and lead.is_active and _once(case, "overdue", clock, deadline, sent):
+        about_them = lead is not None and lead.id == case.about_staff_id  # Code 5.4: never to them
+        if lead is not None and lead.is_active and not about_them and _once(case, "overdue", clock, deadline, sent):
             queue_email(
                 lead.email,
                 f"Overdue since {deadline:%-d %B}: {case.reference}",

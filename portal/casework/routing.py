@@ -143,7 +143,7 @@ def stage_2_officer(case: Case, exclude: set[int] = frozenset()) -> tuple[User, 
     if found is not None:
         return found, "the stage 2 handler with the fewest open cases"
     lead = case.team.lead if case.team is not None else None
-    if lead is not None and lead.is_active and lead.id not in exclude:
+    if lead is not None and lead.id not in exclude and lead.role == roles.MANAGER and may_handle_stage_2(lead):
         return lead, "stage 2: the team's lead manager"
     manager = db.session.scalars(
         sa.select(User)
@@ -239,7 +239,8 @@ def route(case: Case, actor=None, also_exclude: set[int] = frozenset()) -> User 
 def notify_team_lead(case: Case) -> None:
     team = db.session.get(Team, case.team_id) if case.team_id else None
     lead = team.lead if team else None
-    if lead is not None and lead.is_active:
+    # Never to the person a complaint is about (Code 5.4).
+    if lead is not None and lead.is_active and lead.id != case.about_staff_id:
         queue_email(
             lead.email,
             f"Urgent case {case.reference}",

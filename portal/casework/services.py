@@ -585,8 +585,8 @@ def remedy_overdue_sql(on: date | None = None):
 
 
 def can_update_remedy(case: Case) -> bool:
-    """Something promised is still to do (open or closed, and the family can be told)."""
-    return not case.anonymous and bool(outstanding_remedies(case))
+    """Something promised is still to do, open or closed (an anonymous family is not told)."""
+    return bool(outstanding_remedies(case))
 
 
 def update_remedy(
@@ -621,7 +621,7 @@ def update_remedy(
             new=remedy.due_on.isoformat() if remedy.due_on else None,
         )
     text = _family_text("remedy_update", remedy=remedy, done=done, on=on, note=note, remedy_kinds=Remedy.KINDS)
-    _message(case, actor, text)
+    _message(case, actor, text, internal=case.anonymous)
     _email_family(case, f"An update on what we promised: {case.reference}", text)
     return remedy
 
@@ -775,7 +775,7 @@ can_log_next_stage_request = feedback.can_log_next_stage_request
 
 
 def log_next_stage_request(case: Case, actor, *, requested_on: date, channel: str, what_they_said: str) -> None:
-    """Record a stage 2 request the family made by phone, email, letter or in person."""
+    """Record a request for the next stage the family made by phone, email, letter or in person."""
     _refuse(None if can_log_next_stage_request(case) else "This complaint cannot go to its next stage now")
     received = case.received_at.astimezone(LONDON).date()
     if requested_on > london_today():
@@ -783,6 +783,12 @@ def log_next_stage_request(case: Case, actor, *, requested_on: date, channel: st
     if requested_on < received:
         raise ActionError(
             f"The date the family asked must be on or after the day the complaint arrived, {received:%-d %B %Y}",
+            "requested_on",
+        )
+    ended = stage_ended_on(case)
+    if ended is not None and requested_on < ended:
+        raise ActionError(
+            f"The date the family asked must be on or after the stage {case.stage} response, {ended:%-d %B %Y}",
             "requested_on",
         )
     feedback.log_next_stage_request(

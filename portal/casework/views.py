@@ -237,8 +237,8 @@ def _prepare_acknowledge(form, case):
 
 
 def _prepare_transfer(form, case):
-    # A stage 2 review can go to a manager too (routing.assign says who may take it).
-    allowed = (roles.CASEWORKER, roles.MANAGER) if case.stage == STAGE_2 else (roles.CASEWORKER,)
+    # A review at stage 2 or later can go to a manager too (routing.assign says who may take it).
+    allowed = (roles.CASEWORKER, roles.MANAGER) if (case.stage or 1) >= STAGE_2 else (roles.CASEWORKER,)
     caseworkers = db.session.scalars(
         db.select(User).where(User.role.in_(allowed), User.disabled_at.is_(None)).order_by(User.name)
     ).all()
@@ -381,7 +381,7 @@ ACTIONS: dict[str, Action] = {
         services.can_extend,
         "Deadline extended. The family has been told the new date and why.",
         template="casework/extend.html",
-        prepare=lambda form, case: {"extended": clocks.extended_days(case)},
+        prepare=lambda form, case: {"extended": clocks.extended_days(case), "rules": procedures.stage_of(case)},
     ),
     "outcome": Action(
         "Record the response",

@@ -643,7 +643,7 @@ def _move_to_next_stage(case: Case, body: str, actor, requested_on: date) -> Non
     new handler."""
     case.stage = case.stage + 1
     case.status = ESCALATED
-    case.escalated_at = utcnow()
+    case.escalated_at = _received_at(requested_on)
     case.closed_at = None
     case.acknowledged_at = None
     case.responded_at = None

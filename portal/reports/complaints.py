@@ -536,7 +536,7 @@ def _stage_clocks(start: datetime, end: datetime):
             DeadlineChange.case_id == Case.id,
             DeadlineChange.stage == STAGE_1,
             DeadlineChange.clock == RESPOND,
-            DeadlineChange.old_date.is_not(None),
+            DeadlineChange.extension_days.is_not(None),
         ),
     ).where(in_procedure, Case.stage == STAGE_2, Case.received_at < end, Case.escalated_at >= start)
     return sa.union_all(current, stage1_of_escalated).subquery("stage_clocks")
@@ -611,9 +611,9 @@ def _timescales(report: ComplaintsReport, start: datetime, end: datetime) -> Non
 
 
 def _extensions(report: ComplaintsReport, start: datetime, end: datetime) -> None:
-    """A response deadline moved from an earlier one is an extension (the first response
-    deadline of a stage, set as the case is acknowledged, replaces none). Those that took the
-    stage past the Code's limit are counted again on their own."""
+    """Extensions as clocks.extend records them (with their working days): not the first
+    response deadline of a stage, nor one set again when a case changed procedure. Those that
+    took the stage past the Code's limit are counted again on their own."""
     rows = db.session.execute(
         sa.select(
             DeadlineChange.stage,
@@ -623,7 +623,7 @@ def _extensions(report: ComplaintsReport, start: datetime, end: datetime) -> Non
         .join(Case, Case.id == DeadlineChange.case_id)
         .where(
             DeadlineChange.clock == RESPOND,
-            DeadlineChange.old_date.is_not(None),
+            DeadlineChange.extension_days.is_not(None),
             _between(DeadlineChange.changed_at, start, end),
             _under_the_code(),
         )
