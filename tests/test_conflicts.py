@@ -98,3 +98,25 @@ def test_only_a_complaint_can_be_marked(app):
     assert about(client, reference, person).headers["Location"] == f"/cases/{reference}"
     with app.app_context():
         assert get_case(reference).about_staff_id is None
+
+
+def test_an_urgent_alert_never_goes_to_the_lead_the_complaint_is_about(app, outbox):
+    from tests.casework_helpers import set_lead
+
+    with app.app_context():
+        category = category_id("Home-to-school transport", TEAM)
+        make_user(roles.CASEWORKER, team=TEAM)
+        lead = make_user(roles.MANAGER, name="Lee Lead")
+        set_lead(TEAM, lead)
+    reference = submit_case(app, category, worried="yes")
+    assert outbox.messages(lead.email, "urgent_case")  # told about an urgent case in the team
+    with app.app_context():
+        other = make_user(roles.MANAGER)
+    assert about(signed_in(app, other), reference, lead).status_code == 302
+    with app.test_request_context():
+        from portal.casework import routing
+
+        before = len(outbox.messages(lead.email, "urgent_case"))
+        routing.notify_team_lead(get_case(reference))
+        db.session.commit()
+    assert len(outbox.messages(lead.email, "urgent_case")) == before

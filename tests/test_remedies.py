@@ -137,3 +137,32 @@ def test_overdue_remedies_show_in_the_queue_and_on_the_managers_page_even_when_c
     assert link not in client.get("/cases?queue=remedies").get_data(as_text=True)
     later(promised, frozen, date(2026, 3, 10) + timedelta(days=30))
     assert link in client.get("/cases?queue=remedies").get_data(as_text=True)  # the review is late now
+
+
+def test_a_remedy_on_anonymous_feedback_can_be_marked_done_without_writing_to_anyone(app, outbox, frozen):
+    frozen(MONDAY)
+    with app.app_context():
+        category = category_id("Home-to-school transport", TEAM)
+        person = make_user(roles.CASEWORKER, team=TEAM)
+    reference = submit_case(app, category, reply="no")
+    with app.test_request_context():
+        case = get_case(reference)
+        services.acknowledge(case, get_user(person))
+        services.record_outcome(
+            case,
+            get_user(person),
+            outcome="upheld",
+            summary="Noted.",
+            remedies=[("apology", "A public apology", MONDAY)],
+        )
+        db.session.commit()
+        (remedy,) = services.outstanding_remedies(get_case(reference))
+    emails = len(outbox.messages())
+    client = app.test_client()
+    sign_in(client, person)
+    assert "Update a promised remedy" in words(client.get(f"/cases/{reference}"))
+    done = {"remedy": str(remedy.id), "what": "done", "on": ["2", "3", "2026"], "note": ""}
+    assert client.post(f"/cases/{reference}/remedy", data=done).status_code == 302
+    with app.app_context():
+        assert services.outstanding_remedies(get_case(reference)) == []
+    assert len(outbox.messages()) == emails  # nobody to write to
