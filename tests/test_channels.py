@@ -184,12 +184,12 @@ def test_staff_record_a_stage_2_request_made_by_phone_with_its_real_date(app, ou
         make_user(roles.CASEWORKER, team=TEAM, name="Ola Reviewer", stage_2=True)
     client = staff["client"]
     # Not before the stage 1 response.
-    assert "Record a stage 2 request" not in words(client.get(f"/cases/{reference}"))
+    assert "Record a request for the next stage" not in words(client.get(f"/cases/{reference}"))
     with app.test_request_context():
         answer_stage_1(reference)
         db.session.commit()
     later(staff, frozen, date(2026, 3, 20))
-    assert "Record a stage 2 request" in words(client.get(f"/cases/{reference}"))
+    assert "Record a request for the next stage" in words(client.get(f"/cases/{reference}"))
     called = date(2026, 3, 18)
     form = {"requested_on": day(called), "channel": "phone", "what_they_said": "The taxi still does not come."}
     refused = client.post(f"/cases/{reference}/stage-2-request", data={**form, "requested_on": day(date(2026, 3, 2))})

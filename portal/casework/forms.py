@@ -310,7 +310,7 @@ class LateComplaintForm(PortalForm):
 
 class Stage2RequestForm(PortalForm):
     requested_on = DayField(
-        "When did the family ask for stage 2?",
+        "When did the family ask for the next stage?",
         description="The stage 2 clock runs from this day. For example, the date of the call or the letter.",
         noun="date the family asked",
     )

@@ -479,7 +479,7 @@ ACTIONS: dict[str, Action] = {
         template="casework/late_complaint.html",
     ),
     "stage-2-request": Action(
-        "Record a stage 2 request",
+        "Record a request for the next stage",
         forms.Stage2RequestForm,
         lambda case, form: services.log_next_stage_request(
             case,
@@ -489,7 +489,7 @@ ACTIONS: dict[str, Action] = {
             what_they_said=form.what_they_said.data,
         ),
         services.can_log_next_stage_request,
-        "Stage 2 request recorded. The stage 2 clock runs from the day the family asked.",
+        "Request recorded. The next stage's clock runs from the day the family asked.",
     ),
     "ombudsman": Action(
         "Record an Ombudsman referral",
