@@ -83,6 +83,9 @@ class Config:
     SIGNED_IN_SESSION_HOURS = 12
     # A family following a case without an account loses it after this long without a visit.
     CASE_ACCESS_IDLE_HOURS = int(os.environ.get("CASE_ACCESS_IDLE_HOURS", "4"))
+    # How long the single-use link in each email about a case opens it (a week: a family may
+    # read the email days later). The link /track sends on request lasts a day.
+    CASE_EMAIL_LINK_HOURS = int(os.environ.get("CASE_EMAIL_LINK_HOURS", str(7 * 24)))
     WTF_CSRF_TIME_LIMIT = 4 * 60 * 60
 
     # argon2 parameters (argon2.profiles): RFC 9106's low-memory choice, about 50 ms a hash.

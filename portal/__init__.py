@@ -109,6 +109,10 @@ def register_templates(app: Flask) -> None:
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_day, "long_date")
+    from portal.core.wording import in_sentence
+
+    # Category, theme and procedure names inside a sentence, their capitals kept.
+    app.add_template_filter(in_sentence, "in_sentence")
     from markupsafe import Markup
 
     app.add_template_filter(

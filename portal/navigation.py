@@ -28,6 +28,21 @@ LINKS = [
 ]
 
 
+# Where each role lands after signing in, when no page asked for it: the page they came to use.
+HOME_FOR_ROLE = {
+    roles.PARENT: "feedback_tracking.my_cases",
+    roles.YOUTH: "consultations.board",
+    roles.CASEWORKER: "casework.workspace",
+    roles.MANAGER: "casework_manage.cases",
+    roles.ADMIN: "accounts_admin.users",
+}
+
+
+def home_for(user) -> str:
+    """The address of ``user``'s own starting page ("Your account" for a role with none)."""
+    return url_for(HOME_FOR_ROLE.get(user.role, "accounts.account"))
+
+
 # A link also marked active on these other pages (a section whose pages share no one prefix).
 ACTIVE_UNDER = {
     "casework_manage.cases": ("/manage/routing", "/manage/templates", "/manage/themes"),

@@ -1,6 +1,7 @@
 """Registering, confirming an email address, signing in and out, resetting a password,
 and what administrators and managers do with accounts."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -145,11 +146,36 @@ def test_only_youth_members_can_be_approved(app, client, auth, users):
 # --- signing in and out ----------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("role", "lands_on", "heading"),
+    [
+        ("parent", "/my-cases", "Your cases"),
+        ("youth", "/consultations", "Have your say"),
+        ("caseworker", "/cases", "Cases"),
+        ("manager", "/manage/cases", "Manage cases"),
+        ("admin", "/admin/users", "Users"),
+    ],
+)
+def test_each_role_lands_on_its_own_page_after_signing_in(client, auth, users, role, lands_on, heading):
+    response = auth.sign_in(users.make(role))
+    assert response.location == lands_on
+    page = client.get(lands_on)
+    assert page.status_code == 200
+    assert re.search(rf"<h1[^>]*>\s*{heading}", page.get_data(as_text=True))
+    # Coming back to the sign-in page while signed in goes to the same place.
+    assert client.get("/sign-in").location == lands_on
+
+
+def test_a_page_that_asked_for_sign_in_wins_over_the_landing_page(client, auth, users):
+    response = auth.sign_in(users.make("caseworker"), query_string={"next": "/account"})
+    assert response.location == "/account"
+
+
 def test_sign_in_and_out(client, auth, users):
     person = users.make("parent", name="Priya Shah")
     response = auth.sign_in(person)
     assert response.status_code == 302
-    assert response.headers["Location"] == "/account"
+    assert response.headers["Location"] == "/my-cases"
     assert "Priya Shah" in client.get("/account").get_data(as_text=True)
 
     signed_out = auth.sign_out()

@@ -137,7 +137,7 @@ def test_acknowledging_tells_the_family_and_starts_the_response_clock(app, clien
         in email.body
     )
     assert "What you would like to happen:\nA reliable taxi, and a call when it is late." in email.body
-    assert "If we have got any of this wrong, or missed something, reply and tell us." in email.body
+    assert "If we have got any of this wrong, or missed something, send us a message and tell us." in email.body
     assert case_of(app, desk).complaint_understood.startswith("1. The taxi")
 
     family_page = visible(desk.family.get(desk.family_url))

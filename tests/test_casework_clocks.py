@@ -90,14 +90,17 @@ def test_feedback_sent_late_on_friday_evening_in_summer_counts_as_received_on_mo
         assert get_case(reference).acknowledge_by == date(2026, 6, 15)
 
 
-def test_a_submitted_complaint_gets_its_acknowledgement_clock_and_a_compliment_gets_none(app, category):
+def test_a_submitted_complaint_gets_its_acknowledgement_clock_and_a_compliment_only_its_reply_target(app, category):
     complaint = submit_case(app, category)
     compliment = submit_case(app, category, kind="compliment", contact_email="kind@example.org")
     with app.app_context():
         received = get_case(complaint).received_at.astimezone(LONDON).date()
         assert get_case(complaint).acknowledge_by == add_working_days(clocks.receipt_day(received), 5)
         assert get_case(compliment).acknowledge_by is None
-        assert clocks.next_deadline(get_case(compliment)) is None
+        assert clocks.next_deadline(get_case(compliment)) == (
+            clocks.RESPOND,
+            add_working_days(clocks.receipt_day(received), 10),
+        )
 
 
 def test_stage_1_response_is_due_10_working_days_from_acknowledgement(app, frozen, caseworker):

@@ -186,7 +186,7 @@ def test_routing_page_shows_categories_caseworkers_and_teams(app, client, manage
     text = text_of(client.get("/manage/routing"))
     assert "Home-to-school transport Travel Assist" in text
     assert "Casey Worker Travel Assist Yes 0 40" in text
-    assert "Travel Assist No lead 1" in text
+    assert "Travel Assist No lead None: families reply through their case page 1" in text
 
 
 def test_a_caseworker_not_taking_cases_gets_no_new_case(app, client, manager, users):

@@ -1,6 +1,8 @@
 """The public co-production board at /consultations: reading it, answering a consultation
-(drafts, sending, locking), the youth forum's collective voice, moderation as the public sees
-it, "I agree" and comments, and a fixed number of queries on the public pages."""
+(drafts, checking the answers before sending them, sending, locking), the youth forum's
+collective voice, moderation as the public sees it (and as a comment's author sees their own
+comment while it waits), how long checking usually takes, "I agree" (and taking it back) and
+comments, and a fixed number of queries on the public pages."""
 
 import re
 from datetime import timedelta
@@ -57,12 +59,34 @@ def full_answers(info: dict, **extra) -> dict:
         field(info, m.CHOOSE_SEVERAL): [option(info, m.CHOOSE_SEVERAL, 0), option(info, m.CHOOSE_SEVERAL, 2)],
         field(info, m.SCALE): "4",
         "visibility": m.PUBLIC,
-        "send": "Send answers",
+        "check": "Continue",
     } | extra
 
 
 def answer_path(info: dict, voice: str | None = None) -> str:
     return f"/consultations/{info['slug']}/answer" + (f"?voice={voice}" if voice else "")
+
+
+def check_path(info: dict, voice: str | None = None) -> str:
+    return f"/consultations/{info['slug']}/answer/check" + (f"?voice={voice}" if voice else "")
+
+
+def send_from_check_page(client, info: dict, voice: str | None = None, **kwargs):
+    """Press "Send answers" on the check-your-answers page, as it is shown now."""
+    shown = client.get(check_path(info, voice))
+    assert shown.status_code == 200, shown.status_code
+    return client.post(
+        check_path(info, voice), data={"saved_at": page(shown).value_of("saved_at"), "send": "Send answers"}, **kwargs
+    )
+
+
+def send_answers(client, info: dict, data: dict | None = None, voice: str | None = None, **kwargs):
+    """Answers sent the way a person sends them: "Continue" on the questions, then "Send
+    answers" on the check-your-answers page. Returns the page a refusal showed instead."""
+    checked = client.post(answer_path(info, voice), data=full_answers(info) if data is None else data)
+    if checked.status_code != 302 or not checked.location.endswith(check_path(info, voice)):
+        return checked
+    return send_from_check_page(client, info, voice, **kwargs)
 
 
 def all_responses(app) -> list[m.Response]:
@@ -293,7 +317,7 @@ def test_everyone_audience_takes_parents_and_youth_members(app, users):
         client = signed_in_client(app, person)
         assert "Answer this consultation" in text_of(client.get(f"/consultations/{info['slug']}"))
         assert client.get(answer_path(info)).status_code == 200
-        assert client.post(answer_path(info), data=full_answers(info)).status_code == 302
+        assert send_answers(client, info).status_code == 302
     sent = all_responses(app)
     assert sorted(r.author_id for r in sent) == sorted(p.id for p in people)
     assert all(not r.is_draft for r in sent)
@@ -333,8 +357,8 @@ def test_no_answers_before_opening_or_after_closing(app, client, parent, state, 
     response = client.get(answer_path(info))
     assert response.status_code == 200
     assert words in text_of(response)
-    for button in ({"send": "Send answers"}, {"save": "Save and finish later"}):
-        response = client.post(answer_path(info), data=full_answers(info, send=None) | button)
+    for button in ({"check": "Continue"}, {"save": "Save and finish later"}):
+        response = client.post(answer_path(info), data=full_answers(info, check=None) | button)
         assert response.status_code == 200
         assert words in text_of(response)
     assert count(app, m.Response) == 0
@@ -377,7 +401,8 @@ def test_the_answer_page_asks_every_question_with_the_safeguarding_warning(app, 
         if name == field(info, m.SCALE)
     } == {"1", "2", "3", "4", "5"}
     assert textarea(response, field(info, m.FREE_TEXT)) == ""
-    assert "Send answers" in text and "Save and finish later" in text
+    assert "Continue" in text and "Save and finish later" in text
+    assert "you can check your answers before you send them" in text
 
 
 def test_save_a_draft_then_finish_it_later(app, client, parent):
@@ -404,7 +429,7 @@ def test_save_a_draft_then_finish_it_later(app, client, parent):
     assert textarea(again, field(info, m.FREE_TEXT)) == "Half a thought"
     assert checked_values(again, "visibility") == {m.PUBLIC}
 
-    response = client.post(answer_path(info), data=full_answers(info), follow_redirects=True)
+    response = send_answers(client, info, follow_redirects=True)
     assert "A moderator will check them before they appear on the board" in text_of(response)
     assert "Sent, waiting for moderation" in text_of(response)
     [sent] = all_responses(app)
@@ -421,7 +446,7 @@ def test_save_a_draft_then_finish_it_later(app, client, parent):
 
 def test_sent_answers_are_locked(app, client, parent):
     info = consultation(app)
-    client.post(answer_path(info), data=full_answers(info))
+    send_answers(client, info)
     response = client.get(answer_path(info))
     assert response.status_code == 200
     text = text_of(response)
@@ -430,11 +455,14 @@ def test_sent_answers_are_locked(app, client, parent):
     assert 'name="send"' not in response.get_data(as_text=True)
 
     before = all_responses(app)
-    for button in ({"send": "Send answers"}, {"save": "Save and finish later"}):
+    for button in ({"check": "Continue"}, {"save": "Save and finish later"}):
         client.post(
             answer_path(info),
-            data=full_answers(info, send=None, **{field(info, m.FREE_TEXT): "Changed my mind"}) | button,
+            data=full_answers(info, check=None, **{field(info, m.FREE_TEXT): "Changed my mind"}) | button,
         )
+    # The check page of sent answers only shows them; sending them again does nothing.
+    assert f"You answered on {format_day(london_today())}" in text_of(client.get(check_path(info)))
+    assert client.post(check_path(info), data={"send": "Send answers"}).status_code == 200
     after = all_responses(app)
     assert [a.text for a in after[0].answers] == [a.text for a in before[0].answers]
     assert len(events(app, "consultation.response_submitted")) == 1
@@ -462,7 +490,7 @@ def test_sending_checks_required_questions_and_keeps_what_was_typed(app, client,
     assert count(app, m.Response) == 0
 
     # Saving for later checks nothing.
-    data.pop("send")
+    data.pop("check")
     assert client.post(answer_path(info), data=data | {"save": "Save and finish later"}).status_code == 302
     assert all_responses(app)[0].is_draft
 
@@ -477,7 +505,7 @@ def test_too_long_an_answer_is_refused_even_as_a_draft(app, client, parent):
     assert count(app, m.Response) == 0
 
     # Sending says everything that is wrong at once.
-    response = client.post(answer_path(info), data={field(info, m.FREE_TEXT): "x" * 5001, "send": "Send answers"})
+    response = client.post(answer_path(info), data={field(info, m.FREE_TEXT): "x" * 5001, "check": "Continue"})
     summary = error_summary(response)
     assert "5000 characters or fewer" in summary and "Select who can see your answers" in summary
     assert "Enter your answer" not in summary
@@ -496,7 +524,7 @@ def test_too_long_an_answer_is_refused_even_as_a_draft(app, client, parent):
 def test_what_waits_for_moderation(app, users, role, visibility, moderation, words):
     info = consultation(app)
     client = signed_in_client(app, users.make(role))
-    response = client.post(answer_path(info), data=full_answers(info, visibility=visibility), follow_redirects=True)
+    response = send_answers(client, info, full_answers(info, visibility=visibility), follow_redirects=True)
     assert words in text_of(response)
     [sent] = all_responses(app)
     assert sent.moderation == moderation and sent.visibility == visibility and sent.submitted_at is not None
@@ -537,16 +565,13 @@ def test_youth_members_can_answer_for_the_forum_when_asked(app, users, client):
     forum_page = member.get(answer_path(info, "forum"))
     assert "for the youth forum as a whole" in text_of(forum_page)
     assert "The youth forum (collective response)" in text_of(forum_page)
-    assert (
-        member.post(
-            answer_path(info, "forum"), data=full_answers(info, **{field(info, m.FREE_TEXT): "We agreed on CAN."})
-        ).status_code
-        == 302
-    )
-    assert (
-        member.post(answer_path(info), data=full_answers(info, **{field(info, m.FREE_TEXT): "I like CAN."})).status_code
-        == 302
-    )
+    forum_answers = full_answers(info, **{field(info, m.FREE_TEXT): "We agreed on CAN."})
+    assert member.post(answer_path(info, "forum"), data=forum_answers).location.endswith(check_path(info, "forum"))
+    checking = text_of(member.get(check_path(info, "forum")))
+    assert "Check the youth forum’s answers before sending them" in checking and "We agreed on CAN." in checking
+    assert send_from_check_page(member, info, "forum").status_code == 302
+    own_answers = full_answers(info, **{field(info, m.FREE_TEXT): "I like CAN."})
+    assert send_answers(member, info, own_answers).status_code == 302
     forum, own = sorted(all_responses(app), key=lambda r: r.voice)
     assert (forum.voice, own.voice) == (m.FORUM_VOICE, m.OWN_VOICE)
     assert forum.moderation == m.PENDING
@@ -564,7 +589,7 @@ def test_the_youth_forum_gives_one_collective_answer(app, users):
     first = signed_in_client(app, users.make(roles.YOUTH))
     second = signed_in_client(app, users.make(roles.YOUTH))
     saved = full_answers(info, **{field(info, m.FREE_TEXT): "We are still agreeing."})
-    del saved["send"]
+    del saved["check"]
     assert first.post(answer_path(info, "forum"), data={**saved, "save": "Save and finish later"}).status_code == 302
 
     refused = second.post(
@@ -576,11 +601,9 @@ def test_the_youth_forum_gives_one_collective_answer(app, users):
     assert [r.voice for r in all_responses(app)] == [m.FORUM_VOICE]
     # Each member still has their own voice.
     assert (
-        second.post(
-            answer_path(info), data=full_answers(info, **{field(info, m.FREE_TEXT): "My own view."})
-        ).status_code
-        == 302
+        send_answers(second, info, full_answers(info, **{field(info, m.FREE_TEXT): "My own view."})).status_code == 302
     )
+    assert all_responses(app)[-1].voice == m.OWN_VOICE and not all_responses(app)[-1].is_draft
 
 
 def test_an_answer_with_characters_that_only_look_like_numbers_is_not_a_server_error(app, users):
@@ -766,8 +789,9 @@ def test_comments_wait_for_a_moderator(app, users):
     assert response.status_code == 302
     assert response.location.endswith(f"#response-{response_id}")
     text = text_of(client.get(response.location))
-    assert "Your comment will appear on the board after a moderator checks it" in text
-    assert "Same for us." not in text
+    assert "A moderator will check your comment before it appears on the board, usually within 2 working days" in text
+    assert "Until then only you can see it" in text
+    assert "Same for us." not in text_of(app.test_client().get(f"/consultations/{info['slug']}"))
     with app.app_context():
         comment = db.session.scalar(sa.select(m.Comment))
         assert comment.moderation == m.PENDING and comment.author_id == commenter.id
@@ -884,7 +908,8 @@ def test_every_board_page_keeps_the_security_headers_and_no_inline_styles(app, u
     response_id = make_response(app, info, author)
     youth = signed_in_client(app, users.make(roles.YOUTH))
     parent = signed_in_client(app, users.make(roles.PARENT))
-    youth.post(answer_path(info, "forum"), data=full_answers(info))
+    send_answers(youth, info, voice="forum")
+    parent.post(answer_path(info), data=full_answers(info))
     pages = [
         app.test_client().get("/consultations"),
         app.test_client().get(f"/consultations/{info['slug']}"),
@@ -893,10 +918,11 @@ def test_every_board_page_keeps_the_security_headers_and_no_inline_styles(app, u
         youth.get(answer_path(info, "forum")),  # sent: read only
         youth.get(answer_path(closed)),
         youth.get(comment_path(info, response_id)),
-        youth.post(answer_path(info), data={field(info, m.FREE_TEXT): "x" * 5001, "send": "Send answers"}),
+        youth.post(answer_path(info), data={field(info, m.FREE_TEXT): "x" * 5001, "check": "Continue"}),
+        parent.get(check_path(info)),
         parent.get(answer_path(info, "forum")),  # 403
     ]
-    assert [p.status_code for p in pages] == [200] * 8 + [403]
+    assert [p.status_code for p in pages] == [200] * 9 + [403]
     for shown in pages:
         check_page_headers(shown)
         title = page(shown).title.split(" – ")[0].removeprefix("Error: ")
@@ -940,3 +966,337 @@ def test_a_member_can_ask_to_hear_about_changes_their_answers_help_to_make(app, 
     assert re.search(r'name="learning_updates"[^>]*checked', page)
     with app.app_context():
         assert db.session.scalar(db.select(m.Response.wants_learning_updates)) is True
+
+
+# --- checking the answers before sending them ------------------------------------------------
+
+
+def change_links(response) -> list[str]:
+    """The Change links on a check-your-answers page, in order, as (href, what they change)."""
+    html = response.get_data(as_text=True)
+    return [
+        (href, page_of_html(hidden))
+        for href, hidden in re.findall(
+            r'<a class="govuk-link" href="([^"]+)">\s*Change<span class="govuk-visually-hidden">(.*?)</span>',
+            html,
+            re.S,
+        )
+    ]
+
+
+def test_continue_shows_the_answers_to_check_and_sends_nothing_yet(app, client, parent):
+    info = consultation(app)
+    response = client.post(answer_path(info), data=full_answers(info))
+    assert response.status_code == 302 and response.location.endswith(check_path(info))
+    assert count(app, m.Response) == 1 and all_responses(app)[0].is_draft
+    assert events(app, "consultation.response_submitted") == []
+
+    shown = client.get(check_path(info))
+    assert shown.status_code == 200
+    text = text_of(shown)
+    assert page(shown).title.startswith("Check your answers before sending them")
+    assert ">Check your answers before sending them</h1>" in shown.get_data(as_text=True)
+    for words in (
+        "What do you think? CAN sounds kinder.",
+        "Which name do you prefer? CAN",
+        "Where should the new name appear? Letters Schools",
+        "How much does the name matter to you? 4 out of 5",
+        "Who can see your answers Everyone (public)",
+        "Email me about changes my answers helped to bring about No",
+        "Once you send your answers, you cannot change them.",
+        "under your first name, “Priya”",
+    ):
+        assert words in text, words
+    # One Change link for each question and each choice, to the place on the questions page.
+    assert change_links(shown) == [
+        (f"{answer_path(info)}#{field(info, m.FREE_TEXT)}", "your answer to “What do you think?”"),
+        (f"{answer_path(info)}#{field(info, m.CHOOSE_ONE)}", "your answer to “Which name do you prefer?”"),
+        (f"{answer_path(info)}#{field(info, m.CHOOSE_SEVERAL)}", "your answer to “Where should the new name appear?”"),
+        (f"{answer_path(info)}#{field(info, m.SCALE)}", "your answer to “How much does the name matter to you?”"),
+        (f"{answer_path(info)}#visibility", "who can see your answers"),
+        (
+            f"{answer_path(info)}#learning_updates",
+            "whether we email you about changes your answers helped to bring about",
+        ),
+    ]
+    questions = client.get(answer_path(info)).get_data(as_text=True)
+    for href, _ in change_links(shown):
+        assert f'id="{href.split("#")[1]}"' in questions, href
+    assert f'href="{answer_path(info)}"' in shown.get_data(as_text=True)  # the back link
+
+
+def test_going_back_and_forth_loses_nothing_then_send_sends_what_was_checked(app, client, parent):
+    info = consultation(app)
+    client.post(answer_path(info), data=full_answers(info))
+
+    # "Change" leads back to the questions with everything as it was typed.
+    again = client.get(answer_path(info))
+    assert textarea(again, field(info, m.FREE_TEXT)) == "CAN sounds kinder.\nIt is about what we can do."
+    assert checked_values(again, field(info, m.CHOOSE_ONE)) == {option(info, m.CHOOSE_ONE, 1)}
+    assert checked_values(again, field(info, m.CHOOSE_SEVERAL)) == {
+        option(info, m.CHOOSE_SEVERAL, 0),
+        option(info, m.CHOOSE_SEVERAL, 2),
+    }
+    assert checked_values(again, field(info, m.SCALE)) == {"4"}
+    assert checked_values(again, "visibility") == {m.PUBLIC}
+
+    # One answer changed, one optional answer taken out, and on to check again.
+    changed = full_answers(info, **{field(info, m.CHOOSE_ONE): option(info, m.CHOOSE_ONE, 2), field(info, m.SCALE): ""})
+    assert client.post(answer_path(info), data=changed).location.endswith(check_path(info))
+    text = text_of(client.get(check_path(info)))
+    assert "Which name do you prefer? Something else" in text
+    assert "How much does the name matter to you? Not answered" in text
+    assert "CAN sounds kinder." in text
+
+    response = send_from_check_page(client, info, follow_redirects=True)
+    assert "Your answers have been sent" in text_of(response)
+    assert "Sent, waiting for moderation" in text_of(response)
+    [sent] = all_responses(app)
+    assert not sent.is_draft and sent.visibility == m.PUBLIC and sent.moderation == m.PENDING
+    answers = {answer.question_id: answer for answer in sent.answers}
+    assert [o.id for o in answers[info["questions"][m.CHOOSE_ONE]["id"]].choices] == [option_id(info, m.CHOOSE_ONE, 2)]
+    assert info["questions"][m.SCALE]["id"] not in answers
+    assert answers[info["questions"][m.FREE_TEXT]["id"]].text == "CAN sounds kinder.\nIt is about what we can do."
+    assert len(events(app, "consultation.response_submitted")) == 1
+
+
+def option_id(info: dict, kind: str, index: int) -> int:
+    return info["questions"][kind]["options"][index]
+
+
+def test_answers_changed_in_another_tab_are_shown_again_not_sent_unseen(app, client, parent):
+    info = consultation(app)
+    client.post(answer_path(info), data=full_answers(info))
+    first_tab = client.get(check_path(info))
+    stale = page(first_tab).value_of("saved_at")
+
+    # Meanwhile, in another tab, the words change.
+    client.post(answer_path(info), data=full_answers(info, **{field(info, m.FREE_TEXT): "Second thoughts."}))
+    response = client.post(check_path(info), data={"saved_at": stale, "send": "Send answers"})
+    assert response.status_code == 200
+    text = text_of(response)
+    assert "Your answers changed after this page was opened" in text and "Second thoughts." in text
+    assert all_responses(app)[0].is_draft
+
+    send_from_check_page(client, info)
+    [sent] = all_responses(app)
+    assert not sent.is_draft and [a.text for a in sent.answers if a.text] == ["Second thoughts."]
+
+
+def test_the_check_page_needs_saved_complete_answers_to_send(app, client, parent):
+    info = consultation(app)
+    # Nothing saved yet: back to the questions.
+    response = client.get(check_path(info))
+    assert response.status_code == 302 and response.location.endswith(answer_path(info))
+
+    # Saved for later without the required answer: the questions, with what is missing.
+    client.post(answer_path(info), data={field(info, m.CHOOSE_ONE): option(info, m.CHOOSE_ONE, 0), "save": "Save"})
+    for response in (client.get(check_path(info)), client.post(check_path(info), data={"send": "Send answers"})):
+        assert response.status_code == 200
+        assert page(response).title.startswith("Error: ")
+        assert "Enter your answer to “What do you think?”" in error_summary(response)
+        assert f'action="{answer_path(info)}"' in response.get_data(as_text=True)
+        assert checked_values(response, field(info, m.CHOOSE_ONE)) == {option(info, m.CHOOSE_ONE, 0)}
+    assert all_responses(app)[0].is_draft
+
+
+def test_answers_cannot_be_sent_from_the_check_page_once_closed(app, client, parent):
+    info = consultation(app)
+    client.post(answer_path(info), data=full_answers(info))
+    shown = client.get(check_path(info))
+    update(app, m.Consultation, info["id"], closes_on=london_today() - timedelta(days=1))
+    response = client.post(
+        check_path(info), data={"saved_at": page(shown).value_of("saved_at"), "send": "Send answers"}
+    )
+    assert response.status_code == 200 and "This consultation has closed" in text_of(response)
+    assert all_responses(app)[0].is_draft
+    assert events(app, "consultation.response_submitted") == []
+
+
+def test_an_expired_check_page_is_shown_again_and_sends_nothing(csrf_app):
+    from tests.factories import make_user
+    from tests.test_security import csrf_token_from, sign_in_with_token
+
+    with csrf_app.app_context():
+        person = make_user(roles.PARENT)
+    info = consultation(csrf_app)
+    client = csrf_app.test_client()
+    sign_in_with_token(client, person)
+    token = csrf_token_from(client.get(answer_path(info)))
+    client.post(answer_path(info), data=full_answers(info, csrf_token=token))
+    shown = client.get(check_path(info))
+    response = client.post(
+        check_path(info), data={"saved_at": page(shown).value_of("saved_at"), "send": "Send answers", "csrf_token": "x"}
+    )
+    assert response.status_code == 400
+    assert "timed out" in text_of(response) and "CAN sounds kinder." in text_of(response)
+    assert all_responses(csrf_app)[0].is_draft
+
+
+# --- a comment waiting to be checked, as its author sees it ----------------------------------
+
+
+def comment_on_page(response, comment_id: int) -> str | None:
+    """What the board shows of one comment, or None when it is not there."""
+    html = response.get_data(as_text=True)
+    match = re.search(rf'<li[^>]*id="comment-{comment_id}".*?</li>', html, re.S)
+    return page_of_html(match.group(0)) if match else None
+
+
+def test_a_youth_member_sees_their_own_comment_waiting_to_be_checked_and_nobody_else_does(app, users):
+    info = consultation(app)
+    answer_author = users.make(roles.PARENT)
+    response_id = make_response(app, info, answer_author, text="Transport was late every day.")
+    youth = signed_in_client(app, users.make(roles.YOUTH))
+    youth.post(comment_path(info, response_id), data={"body": "Same at my school."})
+    with app.app_context():
+        comment_id = db.session.scalar(sa.select(m.Comment.id))
+
+    mine = youth.get(f"/consultations/{info['slug']}")
+    shown = comment_on_page(mine, comment_id)
+    assert shown is not None and "Same at my school." in shown
+    assert "Waiting to be checked" in shown and "Only you can see it until a moderator checks it" in shown
+    html = mine.get_data(as_text=True)
+    assert re.search(r'<strong class="govuk-tag[^"]*">\s*Waiting to be checked\s*</strong>', html)
+
+    manager = signed_in_client(app, users.make(roles.MANAGER))
+    for other in (
+        app.test_client(),
+        signed_in_client(app, answer_author),
+        signed_in_client(app, users.make(roles.YOUTH)),
+        manager,
+    ):
+        seen = other.get(f"/consultations/{info['slug']}")
+        assert comment_on_page(seen, comment_id) is None
+        assert "Same at my school." not in text_of(seen) and "Waiting to be checked" not in text_of(seen)
+
+    # Approved: on the board for everyone, with no tag. Hidden: gone, for its author too.
+    update(app, m.Comment, comment_id, moderation=m.APPROVED)
+    approved = comment_on_page(youth.get(f"/consultations/{info['slug']}"), comment_id)
+    assert "Same at my school." in approved and "Waiting to be checked" not in approved
+    assert "Same at my school." in text_of(app.test_client().get(f"/consultations/{info['slug']}"))
+    update(app, m.Comment, comment_id, moderation=m.HIDDEN)
+    assert comment_on_page(youth.get(f"/consultations/{info['slug']}"), comment_id) is None
+
+
+# --- taking back "I agree" -------------------------------------------------------------------
+
+
+def take_back_path(info, response_id) -> str:
+    return f"/consultations/{info['slug']}/responses/{response_id}/take-back-agreement"
+
+
+def test_i_agree_can_be_taken_back_and_the_count_follows(app, users):
+    info = consultation(app)
+    response_id = make_response(app, info, users.make(roles.PARENT), text="More caseworkers please.")
+    signed_in_client(app, users.make(roles.PARENT)).post(agree_path(info, response_id))
+    reader = signed_in_client(app, users.make(roles.YOUTH))
+    reader.post(agree_path(info, response_id))
+
+    agreed = reader.get(f"/consultations/{info['slug']}")
+    html = agreed.get_data(as_text=True)
+    assert "2 people agree, including you" in text_of(agreed)
+    assert f'action="{take_back_path(info, response_id)}"' in html
+    assert f'action="{agree_path(info, response_id)}"' not in html
+    assert "Take back my agreement with" in text_of(agreed)
+
+    response = reader.post(take_back_path(info, response_id))
+    assert response.status_code == 302
+    assert response.location.endswith(f"/consultations/{info['slug']}#response-{response_id}")
+    after = reader.get(response.location)
+    assert "You have taken back your agreement" in text_of(after)
+    assert "1 person agrees" in text_of(after) and "including you" not in text_of(after)
+    assert f'action="{agree_path(info, response_id)}"' in after.get_data(as_text=True)
+    assert agreements(app, response_id) == 1  # the other person still agrees
+
+    # Pressing it again changes nothing; agreeing again counts again.
+    again = reader.post(take_back_path(info, response_id), follow_redirects=True)
+    assert again.status_code == 200 and "nothing to take back" in text_of(again)
+    assert agreements(app, response_id) == 1
+    reader.post(agree_path(info, response_id))
+    assert agreements(app, response_id) == 2
+
+
+def test_taking_back_follows_the_rules_for_agreeing(app, users, client):
+    info = consultation(app, audience=m.PARENTS)
+    author = users.make(roles.PARENT)
+    response_id = make_response(app, info, author)
+    pending = make_response(app, info, users.make(roles.PARENT), moderation=m.PENDING)
+    person = users.make(roles.PARENT)
+    parent = signed_in_client(app, person)
+    parent.post(agree_path(info, response_id))
+    assert agreements(app, response_id) == 1
+
+    assert client.post(take_back_path(info, response_id)).status_code == 302  # to sign in
+    assert signed_in_client(app, users.make(roles.YOUTH)).post(take_back_path(info, response_id)).status_code == 403
+    assert signed_in_client(app, users.make(roles.MANAGER)).post(take_back_path(info, response_id)).status_code == 403
+    assert parent.post(take_back_path(info, pending)).status_code == 404
+    assert parent.post(take_back_path(consultation(app, title="Another one"), response_id)).status_code == 404
+    assert parent.get(take_back_path(info, response_id)).status_code == 405
+    assert agreements(app, response_id) == 1
+
+    update(app, m.Consultation, info["id"], closes_on=london_today() - timedelta(days=1))
+    closed = parent.post(take_back_path(info, response_id), follow_redirects=True)
+    assert "You can no longer agree or comment" in text_of(closed)
+    assert agreements(app, response_id) == 1
+    assert f'action="{take_back_path(info, response_id)}"' not in closed.get_data(as_text=True)
+
+
+def test_taking_back_needs_the_pages_csrf_token(csrf_app):
+    from tests.factories import make_user
+    from tests.test_security import csrf_token_from, sign_in_with_token
+
+    with csrf_app.app_context():
+        author, reader = make_user(roles.PARENT), make_user(roles.PARENT)
+    info = consultation(csrf_app)
+    response_id = make_response(csrf_app, info, author)
+    client = csrf_app.test_client()
+    sign_in_with_token(client, reader)
+    token = csrf_token_from(client.get(f"/consultations/{info['slug']}"))
+    client.post(agree_path(info, response_id), data={"csrf_token": token})
+    assert agreements(csrf_app, response_id) == 1
+
+    assert client.post(take_back_path(info, response_id)).status_code == 400
+    assert agreements(csrf_app, response_id) == 1
+    token = csrf_token_from(client.get(f"/consultations/{info['slug']}"))
+    assert client.post(take_back_path(info, response_id), data={"csrf_token": token}).status_code == 302
+    assert agreements(csrf_app, response_id) == 0
+
+
+# --- how long checking takes -----------------------------------------------------------------
+
+
+def test_the_board_and_each_consultation_say_how_long_checking_usually_takes(app, users):
+    from portal.consultations.moderation import USUAL_CHECK_WORKING_DAYS
+
+    info = consultation(app)
+    response_id = make_response(app, info, users.make(roles.PARENT))
+    member = signed_in_client(app, users.make(roles.YOUTH))
+    pages = ("/consultations", f"/consultations/{info['slug']}", comment_path(info, response_id))
+
+    assert USUAL_CHECK_WORKING_DAYS == 2
+    for path in pages:
+        text = text_of(member.get(path))
+        assert (
+            "We check every answer and comment before it is shown on the board, usually within 2 working days." in text
+        ), path
+    member.post(answer_path(info), data=full_answers(info))
+    assert "usually within 2 working days" in text_of(member.get(check_path(info)))
+
+    # One setting changes every page, and what people are told once they have sent something.
+    app.config["CONSULTATION_CHECK_WORKING_DAYS"] = 5
+    for path in (*pages, check_path(info)):
+        text = text_of(member.get(path))
+        assert "usually within 5 working days" in text and "2 working days" not in text, path
+    commented = member.post(comment_path(info, response_id), data={"body": "Me too."}, follow_redirects=True)
+    assert "A moderator will check your comment before it appears on the board, usually within 5 working days" in (
+        text_of(commented)
+    )
+    sent = send_from_check_page(member, info, follow_redirects=True)
+    assert "before they appear on the board, usually within 5 working days" in text_of(sent)
+
+    app.config["CONSULTATION_CHECK_WORKING_DAYS"] = 1
+    assert "usually within 1 working day." in text_of(member.get("/consultations"))
+    for nonsense in ("soon", 0, None):
+        app.config["CONSULTATION_CHECK_WORKING_DAYS"] = nonsense
+        assert "usually within 2 working days." in text_of(member.get("/consultations"))

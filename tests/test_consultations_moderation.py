@@ -7,6 +7,7 @@ to show what moderation changes for the public.
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -552,15 +553,15 @@ def test_results_count_in_the_database_and_draw_each_chart_beside_a_table(app, c
     # A chart for each: an image with a text alternative, bars sized by SVG attributes, no inline style.
     assert html.count('role="img"') == 3
     assert (
-        '<title id="chart-{}-title">Bar chart of the answers to “Which name do you prefer?”: '
-        "SEND, 1 (33%); CAN, 2 (67%); Something else, 0 (0%).</title>".format(info[m.CHOOSE_ONE])
+        '<span id="chart-{}-title" hidden>Bar chart of the answers to “Which name do you prefer?”: '
+        "SEND, 1 (33%); CAN, 2 (67%); Something else, 0 (0%).</span>".format(info[m.CHOOSE_ONE])
     ) in html
     assert f'aria-labelledby="chart-{info[m.CHOOSE_ONE]}-title"' in html
-    # SEND then CAN: bars a third and two thirds of the longest possible bar.
-    assert (
-        '<rect x="0" y="24" width="140.0" height="22"' in html
-        and '<rect x="0" y="76" width="280.0" height="22"' in html
+    # SEND then CAN: bars a third and two thirds of the chart's width (everyone who answered).
+    chart = re.search(
+        rf'<div class="twc-bar-chart"[^>]*id="chart-{info[m.CHOOSE_ONE]}-chart".*?</div>\s*</div>\s*</div>', html, re.S
     )
+    assert re.findall(r'<svg [^>]*width="([\d.]+%)"', chart.group(0)) == ["33.3%", "66.7%", "0.0%"]
     assert page(response).inline_styles == 0
     # Free-text answers from every submitted response, private ones too.
     assert text.count("The new name is better") == 3

@@ -32,11 +32,11 @@ from portal.accounts import roles
 from portal.consultations import models as m
 from portal.core.calendar import add_working_days
 from portal.core.time import london_today
-from portal.extensions import limiter
+from portal.extensions import db, limiter
 from portal.yousaid.models import IN_PROGRESS
-from tests.casework_helpers import new_case, set_lead
+from tests.casework_helpers import answer_stage_1, new_case, set_lead
 from tests.conftest import clear_tables, make_app
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, get_user, make_user
 from tests.feedback_helpers import make_category, submit, walk
 from tests.test_consultations_moderation import OUTCOME, consultation, decide, respond
 from tests.test_yousaid_entries import make_case, make_entry, make_theme
@@ -50,10 +50,22 @@ LINK_IN_TEMPLATE = re.compile(r"https?://|\{\{[^}]*(link|url|href)[^}]*\}\}", re
 TEAM = "Travel Assist"
 
 
+INCLUDE = re.compile(r"""\{%-?\s*include\s+["']emails/([^"']+)["']""")
+
+
+def _carries_a_link(path) -> bool:
+    """Whether the template, or one it includes, writes out a link."""
+    text = path.read_text(encoding="utf-8")
+    return bool(LINK_IN_TEMPLATE.search(text)) or any(
+        _carries_a_link(EMAIL_TEMPLATES / name) for name in INCLUDE.findall(text)
+    )
+
+
 def kinds_with_links() -> set[str]:
-    """Every email template whose text contains a link."""
+    """Every kind of email (a template not named with a leading _, which are the parts
+    others include) whose text contains a link."""
     return {
-        path.stem for path in EMAIL_TEMPLATES.glob("*.txt") if LINK_IN_TEMPLATE.search(path.read_text(encoding="utf-8"))
+        path.stem for path in EMAIL_TEMPLATES.glob("*.txt") if not path.stem.startswith("_") and _carries_a_link(path)
     }
 
 
@@ -198,6 +210,22 @@ def caseworker_replying_to_the_family(env):
     assert response.status_code == 302
 
 
+@scenario("case_escalated")
+def family_asking_for_stage_2_from_their_case_page(env):
+    with env.app.test_request_context():
+        caseworker = make_user(roles.CASEWORKER, team=TEAM)
+        make_user(roles.MANAGER, team=TEAM)
+        reference = new_case(
+            team=TEAM, caseworker=caseworker, contact_email="jo@example.org", acknowledge_by=london_today()
+        )
+        answer_stage_1(reference, get_user(caseworker))
+        db.session.commit()
+    family = env.users.make(roles.PARENT, email="jo@example.org")
+    assert env.auth.sign_in(family).status_code == 302
+    response = env.client.post(f"/my-cases/{reference}/escalate", data={"reason": "The taxi still does not come."})
+    assert response.status_code == 302
+
+
 @scenario("consultation_approved")
 def moderator_approving_a_public_response(env):
     info = consultation(env.app)
@@ -299,7 +327,8 @@ def test_every_kind_of_email_with_a_link_has_a_scenario():
     kinds = kinds_with_links()
     # The finder itself works: these are known to carry links, these known not to.
     assert {"password_reset", "case_received", "consultation_approved", "youth_approved"} <= kinds
-    assert not {"caseworker_update", "consultation_hidden", "case_escalated"} & kinds
+    assert "case_escalated" in kinds  # through the footer it includes
+    assert not {"caseworker_update", "consultation_hidden"} & kinds
     missing = kinds - set(SCENARIOS)
     assert not missing, f"emails with a link and no forged-host scenario in this module: {sorted(missing)}"
     assert set(SCENARIOS) <= {path.stem for path in EMAIL_TEMPLATES.glob("*.txt")}

@@ -178,9 +178,15 @@ def test_track_emails_a_single_use_link_that_opens_the_case(app, client, categor
     assert "Your complaint about home-to-school transport" in page
     assert "We will acknowledge it by" in page
 
+    # The same browser tapping it again goes straight to the case it already follows.
+    assert family.get(link).headers["Location"] == f"/my-cases/{reference}"
+    # Anyone else is sent to ask for a new link, with the reference filled in: never a dead end.
     later = app.test_client()
     again = later.get(link)
-    assert again.status_code == 404
+    assert again.headers["Location"] == f"/track?reference={reference}"
+    asked = later.get(again.headers["Location"]).get_data(as_text=True)
+    assert "That link has been used or has expired" in asked
+    assert f'value="{reference}"' in asked
     assert later.get(f"/my-cases/{reference}").status_code == 404
 
 
@@ -212,10 +218,12 @@ def test_an_expired_link_does_not_open_the_case(app, client, category_id, outbox
     app.test_client().post("/track", data={"reference": reference, "contact": "jo@example.org"})
     link = outbox.link_in(outbox.last("jo@example.org", "case_link"))
     with app.app_context():
-        token = db.session.scalar(db.select(CaseAccessToken))
+        token = db.session.scalars(db.select(CaseAccessToken).order_by(CaseAccessToken.id.desc())).first()
         token.expires_at = utcnow() - timedelta(minutes=1)
         db.session.commit()
-    assert app.test_client().get(link).status_code == 404
+    other = app.test_client()
+    assert other.get(link).headers["Location"] == f"/track?reference={reference}"
+    assert other.get(f"/my-cases/{reference}").status_code == 404
 
 
 def test_parent_replies_with_evidence_and_the_caseworker_is_told(app, client, category_id, outbox, users):

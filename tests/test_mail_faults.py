@@ -41,7 +41,8 @@ class MailServer:
 
     def body_for(self, recipient: str) -> str:
         (email,) = [email for recipients, email in self.recorder.received if recipients == [recipient]]
-        return email.get_payload(decode=True).decode()
+        (plain,) = [piece for piece in email.walk() if piece.get_content_type() == "text/plain"]
+        return plain.get_payload(decode=True).decode()
 
 
 @pytest.fixture

@@ -71,6 +71,12 @@ def queue(app, count=1, template="password_reset"):
         db.session.commit()
 
 
+def part(email, subtype: str = "plain") -> str:
+    """The text of the email's text/<subtype> part."""
+    (found,) = [piece for piece in email.walk() if piece.get_content_type() == f"text/{subtype}"]
+    return found.get_payload(decode=True).decode()
+
+
 def statuses(app):
     with app.app_context():
         return db.session.execute(
@@ -98,7 +104,11 @@ def test_outbox_send_delivers_over_smtp_and_marks_sent(app, runner, smtp_server)
     first = server.received[0][1]
     assert first["Subject"] == "Message 0"
     assert first["From"] == app.config["MAIL_DEFAULT_SENDER"]
-    assert "Dear Mo Parent" in first.get_payload(decode=True).decode()
+    assert first.get_content_type() == "multipart/alternative"
+    assert "Dear Mo Parent" in part(first)
+    # The HTML part says the same, with its address as a working link.
+    assert "Dear Mo Parent" in part(first, "html")
+    assert '<a href="http://x/y">http://x/y</a>' in part(first, "html")
     assert statuses(app) == [("sent", 1), ("sent", 1)]
 
     # Running again sends nothing twice.
@@ -232,7 +242,7 @@ def test_a_password_reset_request_reaches_the_mail_server(app, client, runner, s
     runner.invoke(args=["outbox", "send"])
     ((recipients, message),) = server.received
     assert recipients == [person.email]
-    assert "/reset-password/" in message.get_payload(decode=True).decode()
+    assert "/reset-password/" in part(message)
 
 
 # --- a message that cannot be built ----------------------------------------------------------

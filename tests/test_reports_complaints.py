@@ -757,25 +757,26 @@ def test_ombudsman_referrals_count_in_the_year_the_council_heard_of_them(app, cl
     assert got[("Ombudsman", "Complaints the council heard had gone to the Ombudsman", "Not decided yet")] == "1"
 
 
-def test_charts_are_svg_drawn_with_attributes_and_match_their_tables(client, data):
+def test_charts_are_drawn_with_attributes_and_match_their_tables(client, data):
     html = client.get("/reports/complaints?year=2025").get_data(as_text=True)
     figure = re.search(r'<figure[^>]*id="received-by-category".*?</figure>', html, re.S).group(0)
-    svg = re.search(r"<svg.*?</svg>", figure, re.S).group(0)
-    assert 'role="img"' in svg and 'aria-labelledby="received-by-category-title"' in svg
-    assert re.search(r'<title id="received-by-category-title">Bar chart: Complaints received, by category', svg)
-    assert "style" not in svg
-    bars = [float(width) for width in re.findall(r'<rect [^>]*width="([\d.]+)"', svg)]
+    chart, table = figure.split('<div class="twc-scroll-region"', 1)
+    assert 'role="img"' in chart and 'aria-labelledby="received-by-category-title"' in chart
+    assert re.search(r'<span id="received-by-category-title" hidden>Bar chart: Complaints received, by category', chart)
+    assert "style" not in chart
+    # Each bar is an SVG as wide as its share of the chart; the words are text beside it.
+    bars = [float(width) for width in re.findall(r'<svg [^>]*width="([\d.]+)%"', chart)]
     assert len(bars) == 3
     # Reviews 3, assessment 4, transport 5: bar lengths in proportion, the longest full width.
-    assert bars[2] == max(bars)
+    assert bars[2] == max(bars) == 100
     assert bars[0] / bars[2] == pytest.approx(3 / 5) and bars[1] / bars[2] == pytest.approx(4 / 5)
-    labels = re.findall(r'font-weight="bold"[^>]*>([^<]+)</text>', svg)
+    labels = re.findall(r'class="twc-bar-chart__value">([^<]+)<', chart)
     assert labels == ["3", "4", "5"]
-    assert "<table" in figure.split("</svg>", 1)[1]
+    assert "<table" in table
     # Percentages are drawn against 100%.
-    on_time = re.search(r'<figure[^>]*id="on-time".*?</svg>', html, re.S).group(0)
-    widths = [float(width) for width in re.findall(r'<rect [^>]*width="([\d.]+)"', on_time)]
-    assert widths[0] == pytest.approx(544 * 0.89, abs=0.1) and widths[3] == 0
+    on_time = re.search(r'<figure[^>]*id="on-time".*?</figure>', html, re.S).group(0)
+    widths = [float(width) for width in re.findall(r'<svg [^>]*width="([\d.]+)%"', on_time)]
+    assert widths[0] == pytest.approx(89) and widths[3] == 0
 
 
 def test_a_year_with_no_complaints_says_so_instead_of_drawing_empty_charts(client, data):
@@ -885,4 +886,4 @@ def test_the_report_issues_the_same_number_of_queries_however_many_complaints(ap
         assert complaints_report(FinancialYear(2025)).complaints_received == 60
     many = {path: count_queries(app, client, path) for path in paths}
     assert many == few
-    assert max(few.values()) <= 10, few  # a fixed number, whatever the number of complaints
+    assert max(few.values()) <= 11, few  # a fixed number, whatever the number of complaints

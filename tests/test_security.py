@@ -360,6 +360,8 @@ ACCESS = {
     ("/manage/routing/categories/<int:category_id>", "POST"): only(roles.MANAGER, status=302),
     ("/manage/routing/caseworkers/<int:caseworker_id>", "GET"): only(roles.MANAGER, status=200),
     ("/manage/routing/caseworkers/<int:caseworker_id>", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/routing/targets", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/routing/targets", "POST"): only(roles.MANAGER, status=302),
     ("/manage/routing/teams/<int:team_id>", "GET"): only(roles.MANAGER, status=200),
     ("/manage/routing/teams/<int:team_id>", "POST"): only(roles.MANAGER, status=302),
     ("/manage/templates", "GET"): only(roles.MANAGER, status=200),
@@ -487,6 +489,7 @@ POSTED = {
         "stage_2": "yes",
     },
     "/manage/routing/teams/<int:team_id>": lambda made: {"lead": str(made["lead_id"])},
+    "/manage/routing/targets": lambda made: {"question": "10", "suggestion": "20", "compliment": "10"},
     "/manage/templates/new": {"name": "New template", "body": "Dear {family_name}"},
     "/manage/templates/<int:template_id>": {"name": "Changed template", "body": "Hello {family_name}"},
     "/manage/themes/new": {"name": "New theme"},
@@ -1104,7 +1107,7 @@ def test_registering_a_taken_email_looks_the_same_and_tells_the_owner(app, users
 def test_sign_in_does_not_redirect_to_another_site(auth, users, target):
     response = auth.sign_in(users.make(), query_string={"next": target})
     assert response.status_code == 302
-    assert response.location == "/account"
+    assert response.location == "/my-cases"
 
 
 def test_sign_in_with_a_backslash_next_stays_on_the_site(auth, users):

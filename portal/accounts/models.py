@@ -18,6 +18,8 @@ class Team(db.Model):
     name: Mapped[str] = mapped_column(sa.String(100), unique=True)
     # The manager told at once about urgent cases and about overdue ones.
     lead_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL", use_alter=True))
+    # The team's own email address: families' emails about its cases say to reply there.
+    mailbox: Mapped[str | None] = mapped_column(sa.String(254))
 
     members: Mapped[list["User"]] = relationship(back_populates="team", foreign_keys="User.team_id")
     lead: Mapped["User | None"] = relationship(foreign_keys=[lead_id])

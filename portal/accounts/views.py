@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
+from portal import navigation
 from portal.accounts import services
 from portal.accounts.forms import ForgottenPasswordForm, RegisterForm, ResetPasswordForm, SignInForm
 from portal.accounts.models import AccountToken
@@ -65,7 +66,7 @@ def _sign_in(user) -> None:
 )
 def sign_in():
     if current_user.is_authenticated:
-        return redirect(url_for("accounts.account"))
+        return redirect(_safe_next(request.args.get("next")) or navigation.home_for(current_user))
     form = SignInForm()
     unconfirmed = False
     if form.validate_on_submit():
@@ -79,7 +80,7 @@ def sign_in():
         else:
             _sign_in(user)
             db.session.commit()
-            return redirect(_safe_next(request.args.get("next")) or url_for("accounts.account"))
+            return redirect(_safe_next(request.args.get("next")) or navigation.home_for(user))
     return render_template("accounts/sign_in.html", form=form, unconfirmed=unconfirmed)
 
 

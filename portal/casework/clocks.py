@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from portal.accounts import roles
 from portal.casework.models import DeadlineChange
-from portal.core import audit, procedures
+from portal.core import audit, procedures, settings
 from portal.core.calendar import add_working_days, receipt_day, working_days_between
 from portal.core.complaint_code import STAGE_1
 from portal.core.rules import RuleError
@@ -79,6 +79,14 @@ def start_stage(case, received: date, actor=None) -> None:
             f"{rules.name}: respond within {rules.respond_days} working days of the start ({rules.citation})",
             actor,
         )
+
+
+def start_target(case, received: date) -> None:
+    """Set the reply target of feedback that is not a complaint (a question, a suggestion, a
+    compliment): the working days managers set for its kind, from the day it arrived. It is
+    the council's own promise, not a procedure's, so it has no stages and no extensions."""
+    days = settings.reply_target_days(case.kind)
+    case.respond_by = add_working_days(receipt_day(received), days) if days else None
 
 
 def stage_started_on(case) -> date:
@@ -204,9 +212,12 @@ def extend(case, working_days: int, reason: str, actor) -> date:
 
 
 def next_deadline(case) -> tuple[str, date] | None:
-    """The clock running now, and when it runs out; None for a case without clocks or closed."""
-    if not case.is_open or case.stage is None:
+    """The clock running now, and when it runs out; None for a case without clocks or closed.
+    Feedback that is not a complaint has one clock, its reply target."""
+    if not case.is_open:
         return None
+    if case.stage is None:
+        return (RESPOND, case.respond_by) if case.respond_by and case.responded_at is None else None
     if case.acknowledged_at is None and case.acknowledge_by:
         return ACKNOWLEDGE, case.acknowledge_by
     if case.responded_at is None and case.respond_by:
@@ -245,7 +256,8 @@ def next_deadline_sql():
     from portal.feedback.models import CLOSED, Case
 
     return sa.case(
-        (sa.or_(Case.status == CLOSED, Case.stage.is_(None)), sa.null()),
+        (Case.status == CLOSED, sa.null()),
+        (Case.stage.is_(None), sa.case((Case.responded_at.is_(None), Case.respond_by), else_=sa.null())),
         (Case.acknowledged_at.is_(None), Case.acknowledge_by),
         (Case.responded_at.is_(None), Case.respond_by),
         else_=sa.null(),
@@ -255,4 +267,4 @@ def next_deadline_sql():
 def running_clock_sql():
     from portal.feedback.models import Case
 
-    return sa.case((Case.acknowledged_at.is_(None), ACKNOWLEDGE), else_=RESPOND)
+    return sa.case((sa.and_(Case.stage.is_not(None), Case.acknowledged_at.is_(None)), ACKNOWLEDGE), else_=RESPOND)

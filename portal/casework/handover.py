@@ -6,11 +6,10 @@ import sqlalchemy as sa
 
 from portal.casework import routing
 from portal.core import audit
-from portal.core.links import public_url
 from portal.core.wording import render_family_text
 from portal.extensions import db
 from portal.feedback.models import Case, CaseMessage
-from portal.notifications.services import queue_email
+from portal.feedback.services import email_family
 
 AUDIT_LABELS = {"case.handed_over": "Handed over: the caseworker's account was disabled"}
 
@@ -47,12 +46,4 @@ def _tell_family(case: Case) -> None:
         return
     text = render_family_text("casework/messages/new_contact.txt", case=case)
     db.session.add(CaseMessage(case=case, body=text))
-    if case.contact_email:
-        queue_email(
-            case.contact_email,
-            f"Your new named contact for {case.reference}",
-            "caseworker_reply",
-            case=case,
-            body=text,
-            link=public_url("feedback_tracking.track"),
-        )
+    email_family(case, f"Your new named contact for {case.reference}", "caseworker_reply", body=text)

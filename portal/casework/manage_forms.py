@@ -5,6 +5,7 @@ from wtforms import IntegerField, RadioField, SelectField, SelectMultipleField, 
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
+    Email,
     InputRequired,
     Length,
     NumberRange,
@@ -93,15 +94,58 @@ class CaseworkerRoutingForm(PortalForm):
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 
+MAX_TARGET_DAYS = 60
+
+
+def _target_field(kind: str, example: int) -> WholeNumberField:
+    return WholeNumberField(
+        f"{kind.capitalize()}s",
+        description=f"Working days to answer a {kind}, counted from the day it arrives.",
+        widget=GovTextInput(),
+        required=f"Enter the working days to answer a {kind}",
+        not_a_number=f"Enter the working days as a whole number, like {example}",
+        validators=[
+            NumberRange(
+                min=1, max=MAX_TARGET_DAYS, message=f"Enter a number of working days from 1 to {MAX_TARGET_DAYS}"
+            )
+        ],
+    )
+
+
+class ReplyTargetsForm(PortalForm):
+    """The working days to answer feedback that is not a complaint (complaints follow their
+    procedure's clocks). One field per kind, named as the kind."""
+
+    question = _target_field("question", 10)
+    suggestion = _target_field("suggestion", 20)
+    compliment = _target_field("compliment", 10)
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+
 NO_LEAD = "none"
 
 
-class TeamLeadForm(PortalForm):
+class TeamForm(PortalForm):
     lead = RadioField(
         "Who leads this team?",
         description="The team lead is emailed at once about the team's urgent cases and about overdue ones.",
         widget=GovRadioInput(),
         validators=[InputRequired(message="Select the team's lead, or no lead")],
+    )
+    mailbox = StringField(
+        "The team's email address (optional)",
+        description="Families' emails about the team's cases say they can reply to it, and replies go there. "
+        "Leave it empty and the emails tell families to reply through their case page instead.",
+        widget=GovTextInput(),
+        filters=[strip_whitespace],
+        validators=[
+            Optional(),
+            Length(max=254, message="The email address must be 254 characters or fewer"),
+            Email(
+                message="Enter an email address in the correct format, like senar.north@example.org",
+                check_deliverability=False,
+            ),
+        ],
     )
     submit = SubmitField("Save", widget=GovSubmitInput())
 

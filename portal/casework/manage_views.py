@@ -16,7 +16,7 @@ from portal.accounts.permissions import role_required
 from portal.casework import access, clocks, management, oversight
 from portal.casework import manage_forms as forms
 from portal.casework.models import CaseworkerSettings, ResponseTemplate, outcome_theme
-from portal.core import procedures
+from portal.core import procedures, settings
 from portal.core.forms import form_page, whole_number
 from portal.core.rules import RuleError, show_on_form
 from portal.core.time import london_today
@@ -70,7 +70,26 @@ def routing():
         teams=teams,
         members=members,
         procedure_labels=procedures.LABELS,
+        targets={kind: settings.reply_target_days(kind) for kind in settings.REPLY_TARGET_DAYS},
     )
+
+
+@bp.route("/routing/targets", methods=["GET", "POST"])
+@form_page
+@managers_only
+def reply_targets():
+    """The working days families are promised an answer in, for each kind that is not a complaint."""
+    kinds = list(settings.REPLY_TARGET_DAYS)
+    form = forms.ReplyTargetsForm(
+        data={kind: settings.reply_target_days(kind) for kind in kinds} if request.method == "GET" else None
+    )
+    if form.validate_on_submit():
+        for kind in kinds:
+            settings.put(current_user, settings.REPLY_TARGET_DAYS[kind], form[kind].data)
+        db.session.commit()
+        flash("Reply targets saved. They apply to feedback that arrives from now on.", "success")
+        return redirect(url_for("casework_manage.routing", _anchor="targets"))
+    return render_template("casework_manage/reply_targets.html", form=form, kinds=kinds)
 
 
 @bp.route("/routing/categories/<int:category_id>", methods=["GET", "POST"])
@@ -156,8 +175,10 @@ def edit_team(team_id: int):
     managers = db.session.scalars(
         db.select(User).where(User.role == roles.MANAGER, User.disabled_at.is_(None)).order_by(User.name, User.id)
     ).all()
-    form = forms.TeamLeadForm(
-        data={"lead": str(team.lead_id) if team.lead_id else forms.NO_LEAD} if request.method == "GET" else None
+    form = forms.TeamForm(
+        data={"lead": str(team.lead_id) if team.lead_id else forms.NO_LEAD, "mailbox": team.mailbox or ""}
+        if request.method == "GET"
+        else None
     )
     form.lead.label.text = f"Who leads {team.name}?"
     form.lead.choices = [SelectChoice(str(person.id), person.name) for person in managers] + [
@@ -165,9 +186,11 @@ def edit_team(team_id: int):
     ]
     if form.validate_on_submit():
         lead = None if form.lead.data == forms.NO_LEAD else next(p for p in managers if str(p.id) == form.lead.data)
-        if management.set_team_lead(current_user, team, lead):
+        changed = management.set_team_lead(current_user, team, lead)
+        changed = management.set_team_mailbox(current_user, team, form.mailbox.data) or changed
+        if changed:
             db.session.commit()
-            flash(f"{lead.name} now leads {team.name}." if lead else f"{team.name} has no lead now.", "success")
+            flash(f"{team.name} saved.", "success")
         return redirect(url_for("casework_manage.routing", _anchor="teams"))
     return render_template("casework_manage/edit_team.html", form=form, team=team)
 

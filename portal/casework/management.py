@@ -25,6 +25,7 @@ AUDIT_LABELS = {
     "caseworker.capacity_changed": "Capacity changed",
     "caseworker.stage_2_changed": "Handling stage 2 reviews changed",
     "team.lead_changed": "Team lead changed",
+    "team.mailbox_changed": "Team email address changed",
     "response_template.created": "Response template created",
     "response_template.changed": "Response template changed",
     "response_template.deleted": "Response template deleted",
@@ -123,6 +124,16 @@ def set_team_lead(actor, team: Team, lead: User | None) -> bool:
         return False
     audit.record(actor, "team.lead_changed", team, old=team.lead_id, new=new)
     team.lead = lead
+    return True
+
+
+def set_team_mailbox(actor, team: Team, mailbox: str | None) -> bool:
+    """The address families are told to reply to about the team's cases (None: no replies)."""
+    mailbox = (mailbox or "").strip().lower() or None
+    if team.mailbox == mailbox:
+        return False
+    audit.record(actor, "team.mailbox_changed", team, old=team.mailbox, new=mailbox)
+    team.mailbox = mailbox
     return True
 
 

@@ -8,8 +8,11 @@ from portal.feedback import signals
 
 
 def on_case_submitted(case, actor=None, **_):
+    received = case.received_at.astimezone(LONDON).date()
     if case.is_complaint:
-        clocks.start_stage(case, case.received_at.astimezone(LONDON).date(), actor)
+        clocks.start_stage(case, received, actor)
+    else:
+        clocks.start_target(case, received)
     routing.route(case, actor)
 
 

@@ -15,7 +15,6 @@ from portal.core import audit, procedures
 from portal.core.calendar import add_months
 from portal.core.complaint_code import LATE_COMPLAINT_MONTHS, OMBUDSMAN_DETAILS, STAGE_1
 from portal.core.files import CheckedFile
-from portal.core.links import public_url
 from portal.core.rules import RuleError
 from portal.core.time import LONDON, london_today, utcnow
 from portal.core.wording import render_family_text
@@ -34,7 +33,6 @@ from portal.feedback.models import (
     CaseMessage,
 )
 from portal.feedback.services import add_attachment, next_stage_ask_by, stage_ended_on
-from portal.notifications.services import queue_email
 from portal.themes.models import LearningTheme
 
 # What the audit log calls this module's actions (read by portal.audit_labels).
@@ -251,15 +249,7 @@ def _message(case: Case, actor, body: str, *, internal: bool = False) -> CaseMes
 
 def _email_family(case: Case, subject: str, body: str) -> None:
     """Send the family the message text itself. Never used for internal notes."""
-    if case.contact_email and not case.anonymous:
-        queue_email(
-            case.contact_email,
-            subject,
-            "caseworker_reply",
-            case=case,
-            body=body,
-            link=public_url("feedback_tracking.track"),
-        )
+    feedback.email_family(case, subject, "caseworker_reply", body=body)
 
 
 def _send_reply(case: Case, actor, body: str, files: Iterable[CheckedFile] = (), *, final: bool = False) -> CaseMessage:
@@ -281,6 +271,10 @@ def reply(case: Case, actor, body: str, files: list[CheckedFile] = ()) -> CaseMe
     _refuse(_reply_refusal(case))
     if not body.strip():
         raise ActionError("Enter your reply")
+    if not case.is_complaint and case.responded_at is None:
+        # A question, suggestion or compliment is answered by its first reply: its target is met.
+        case.responded_at = utcnow()
+        case.status = RESPONDED
     return _send_reply(case, actor, body, files)
 
 

@@ -3,7 +3,8 @@
 Who may answer (the audience, approved youth members), when (only while open), in which voice
 (their own, or the youth forum's collective voice when the consultation allows it), what a
 draft and a sent response may still change (a sent response is locked; after closing, so is a
-draft), what moderation a sent response waits for, and "I agree" and comments on the board.
+draft), what moderation a sent response waits for, and "I agree" (given and taken back) and
+comments on the board.
 Plain functions: they take what they need, never the request; they record audit events and
 leave the commit to the caller.
 """
@@ -249,6 +250,20 @@ def missing_answers(consultation: Consultation, answers: dict) -> list[Question]
     ]
 
 
+def saved_answers(response: Response) -> dict:
+    """A saved response's answers as submit() and save_draft() take them: by question id,
+    the words, the point on the scale, or the chosen option ids."""
+    values = {}
+    for answer in response.answers:
+        if answer.text is not None:
+            values[answer.question_id] = answer.text
+        elif answer.scale is not None:
+            values[answer.question_id] = answer.scale
+        else:
+            values[answer.question_id] = [option.id for option in answer.choices]
+    return values
+
+
 def _write_answers(response: Response, consultation: Consultation, answers: dict) -> None:
     existing = {answer.question_id: answer for answer in response.answers}
     for question in consultation.questions:
@@ -398,6 +413,16 @@ def agree(consultation: Consultation, response: Response, user, today: date | No
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     result = db.session.execute(
         insert(Agreement).values(response_id=response.id, user_id=user.id, created_at=utcnow()).on_conflict_do_nothing()
+    )
+    return result.rowcount == 1
+
+
+def take_back_agreement(consultation: Consultation, response: Response, user, today: date | None = None) -> bool:
+    """Take back an "I agree" with ``response``, under the same rules as giving it. True if
+    one was taken back now, False if the person did not agree (or had already taken it back)."""
+    check_may_react(consultation, response, user, today or london_today())
+    result = db.session.execute(
+        sa.delete(Agreement).where(Agreement.response_id == response.id, Agreement.user_id == user.id)
     )
     return result.rowcount == 1
 

@@ -14,6 +14,7 @@ from portal.consultations.models import (
     CLOSED,
     OPEN,
     OUTCOME_PUBLISHED,
+    PENDING,
     PUBLIC,
     UPCOMING,
     Agreement,
@@ -121,7 +122,8 @@ def _board_order():
 
 def public_responses(consultation: Consultation, page: int = 1, viewer=None) -> ResponsesPage:
     """The page ``page`` of the consultation's answers on the board, oldest first, with their
-    answers, approved comments, the number of "I agree"s and which of them ``viewer`` agrees
+    answers, approved comments (and ``viewer``'s own comments still waiting for a moderator,
+    which nobody else sees), the number of "I agree"s and which of them ``viewer`` agrees
     with. A fixed number of queries."""
     condition = sa.and_(Response.consultation_id == consultation.id, on_board_condition())
     total = db.session.scalar(sa.select(sa.func.count(Response.id)).where(condition)) or 0
@@ -142,9 +144,13 @@ def public_responses(consultation: Consultation, page: int = 1, viewer=None) -> 
     if not ids:
         return result
 
+    signed_in = viewer is not None and viewer.is_authenticated
+    shown = Comment.moderation == APPROVED
+    if signed_in:
+        shown = sa.or_(shown, sa.and_(Comment.moderation == PENDING, Comment.author_id == viewer.id))
     for comment in db.session.scalars(
         sa.select(Comment)
-        .where(Comment.response_id.in_(ids), Comment.moderation == APPROVED)
+        .where(Comment.response_id.in_(ids), shown)
         .options(joinedload(Comment.author))
         .order_by(Comment.created_at, Comment.id)
     ):
@@ -157,7 +163,7 @@ def public_responses(consultation: Consultation, page: int = 1, viewer=None) -> 
             .group_by(Agreement.response_id)
         ).all()
     )
-    if viewer is not None and viewer.is_authenticated:
+    if signed_in:
         result.agreed = set(
             db.session.scalars(
                 sa.select(Agreement.response_id).where(Agreement.response_id.in_(ids), Agreement.user_id == viewer.id)

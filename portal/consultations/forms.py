@@ -1,5 +1,6 @@
 """Forms for the public board: answering a consultation (built from its questions when the
-page is asked for) and commenting on an answer."""
+page is asked for), sending the answers from the check-your-answers page, and commenting on
+an answer."""
 
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
@@ -8,7 +9,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
     GovSubmitInput,
 )
-from wtforms import BooleanField, RadioField, SelectMultipleField, SubmitField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectMultipleField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -55,7 +56,8 @@ def _label(question: Question) -> str:
 
 def _field_for(question: Question):
     """The field for one question. None is required here: "Save and finish later" keeps
-    whatever is there; "Send answers" checks the required ones (answering.submit)."""
+    whatever is there; "Continue" checks the required ones before the answers are shown to
+    be checked, and answering.submit checks them again when they are sent."""
     if question.kind == FREE_TEXT:
         return TextAreaField(
             _label(question),
@@ -96,8 +98,9 @@ def _field_for(question: Question):
 
 
 class AnswerForm(PortalForm):
-    """Every question of one consultation, who can see the answers, and two buttons. Made by
-    answer_form(), which adds a field per question."""
+    """Every question of one consultation, who can see the answers, and two buttons: on to
+    check the answers, or save them to finish later. Made by answer_form(), which adds a
+    field per question."""
 
     questions: list[Question] = []
 
@@ -118,8 +121,9 @@ class AnswerForm(PortalForm):
         return values
 
     @property
-    def sending(self) -> bool:
-        return bool(self.send.data)
+    def checking(self) -> bool:
+        """Whether the person pressed "Continue" (on to check the answers before sending)."""
+        return bool(self.check.data)
 
     def show_missing(self, missing: list[Question], visibility_missing: bool) -> None:
         """Put "answer this" next to each required question left empty (and the visibility),
@@ -149,7 +153,7 @@ def answer_form(questions: list[Question], **kwargs) -> AnswerForm:
         description="We publish what we changed each term in “You said, we did”. You can stop these emails at any time.",
         widget=GovCheckboxInput(),
     )
-    attributes["send"] = SubmitField("Send answers", widget=GovSubmitInput())
+    attributes["check"] = SubmitField("Continue", widget=GovSubmitInput())
     attributes["save"] = SubmitField("Save and finish later", widget=GovSubmitInput())
     form_class = type("ConsultationAnswerForm", (AnswerForm,), attributes)
     form_class.questions = list(questions)
@@ -175,6 +179,14 @@ def _answer_value(question: Question, answer: Answer):
         return str(answer.scale) if answer.scale else None
     ids = [str(option.id) for option in answer.choices]
     return ids if question.kind == CHOOSE_SEVERAL else (ids[0] if ids else None)
+
+
+class SendAnswersForm(PortalForm):
+    """The button on the check-your-answers page. ``saved_at`` is when the answers shown were
+    saved, so answers changed meanwhile (in another tab) are shown again, not sent unseen."""
+
+    saved_at = HiddenField()
+    send = SubmitField("Send answers", widget=GovSubmitInput())
 
 
 class CommentForm(PortalForm):

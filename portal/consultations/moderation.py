@@ -23,6 +23,25 @@ from portal.core.time import utcnow
 from portal.extensions import db
 from portal.notifications.services import queue_email
 
+# --- how long a post waits ------------------------------------------------------------------
+
+# How many working days a post usually waits for a moderator: the one number every page of the
+# board tells people to expect. A council promising something else sets
+# CONSULTATION_CHECK_WORKING_DAYS in its configuration.
+USUAL_CHECK_WORKING_DAYS = 2
+
+
+def usual_check_working_days(config) -> int:
+    """The working days a post usually waits, from ``config`` when it holds a sensible number
+    (a whole number of at least one), USUAL_CHECK_WORKING_DAYS otherwise."""
+    value = config.get("CONSULTATION_CHECK_WORKING_DAYS", USUAL_CHECK_WORKING_DAYS)
+    try:
+        days = int(value)
+    except (TypeError, ValueError):
+        return USUAL_CHECK_WORKING_DAYS
+    return days if days >= 1 else USUAL_CHECK_WORKING_DAYS
+
+
 # --- decisions -------------------------------------------------------------------------------
 
 APPROVE = "approve"

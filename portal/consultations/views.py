@@ -1,17 +1,18 @@
 """The public co-production board at /consultations, and answering it.
 
 Anyone may read the board and each consultation; signed-in parents and youth forum members in
-a consultation's audience answer it, say "I agree" and comment. Thin views: they parse the
+a consultation's audience answer it (checking their answers on a page of their own before
+sending them), say "I agree" (and take it back) and comment. Thin views: they parse the
 request, call portal.consultations.answering (the rules) or board (the queries), commit and
 render. Drafts are never public: their addresses answer 404.
 """
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.accounts import roles
 from portal.accounts.permissions import role_required
-from portal.consultations import answering
+from portal.consultations import answering, moderation
 from portal.consultations import board as queries
 from portal.consultations import forms as answer_forms
 from portal.consultations.models import APPROVED, FORUM_VOICE, OWN_VOICE, PUBLIC, STATE_LABELS, Consultation, first_name
@@ -48,6 +49,20 @@ def _response_url(response) -> str:
         url_for("consultations.consultation", slug=response.consultation.slug, page=page if page > 1 else None)
         + f"#response-{response.id}"
     )
+
+
+@bp.context_processor
+def shared():
+    return {"check_days": _check_days()}
+
+
+def _check_days() -> int:
+    """How many working days a post usually waits for a moderator (one setting, read here)."""
+    return moderation.usual_check_working_days(current_app.config)
+
+
+def _working_days(days: int) -> str:
+    return f"{days} working day" if days == 1 else f"{days} working days"
 
 
 def _common(consultation: Consultation, today) -> dict:
@@ -116,25 +131,40 @@ def _public_hint(user, voice: str) -> str:
 def _sent_message(response) -> str:
     if response.moderation == APPROVED:
         return "Your answers have been sent. They are private: only council staff can read them."
+    usually = f"usually within {_working_days(_check_days())}"
     if response.visibility == PUBLIC:
-        return "Your answers have been sent. A moderator will check them before they appear on the board."
+        return f"Your answers have been sent. A moderator will check them before they appear on the board, {usually}."
     return (
         "Your answers have been sent. They are private: only council staff can read them, "
-        "once a moderator has checked them."
+        f"once a moderator has checked them ({usually})."
     )
 
 
-@bp.route("/<slug>/answer", methods=["GET", "POST"])
-@form_page
-@members_only
-def answer(slug: str):
-    consultation = _published_or_404(slug)
-    voice = _voice_or_404(consultation)
-    today = london_today()
+def _answer_url(consultation: Consultation, voice: str) -> str:
+    return url_for("consultations.answer", slug=consultation.slug, voice=voice if voice != OWN_VOICE else None)
+
+
+def _check_url(consultation: Consultation, voice: str) -> str:
+    return url_for("consultations.check", slug=consultation.slug, voice=voice if voice != OWN_VOICE else None)
+
+
+def _answer_page(page: dict, form, voice: str):
+    return render_template(
+        "consultations/answer.html",
+        **page,
+        form=form,
+        public_hint=_public_hint(current_user, voice),
+        form_action=_answer_url(page["consultation"], voice),
+    )
+
+
+def _answering_page(consultation: Consultation, voice: str, today):
+    """What the answer and check pages share: the audience check, the person's response, and
+    the page's words; or the page to show instead (not for you, sent already, not open)."""
     try:
         answering.check_audience(consultation, current_user, voice)
     except answering.NotForYou as refused:
-        return _not_for_you(consultation, str(refused))
+        return None, None, _not_for_you(consultation, str(refused))
 
     response = answering.find_response(consultation, current_user, voice)
     page = {
@@ -145,12 +175,29 @@ def answer(slug: str):
     }
     if response is not None and not response.is_draft:
         # Sent answers are locked: shown, never changed.
-        return render_template("consultations/answered.html", **page, answers=queries.answers_by_question(response))
+        return (
+            page,
+            response,
+            render_template("consultations/answered.html", **page, answers=queries.answers_by_question(response)),
+        )
     closed = answering.not_open_reason(consultation, today)
     if closed:
         # Nothing is saved, whatever was sent; a draft is shown as it was kept.
         answers = queries.answers_by_question(response) if response is not None else {}
-        return render_template("consultations/not_open.html", **page, reason=closed, answers=answers)
+        return page, response, render_template("consultations/not_open.html", **page, reason=closed, answers=answers)
+    return page, response, None
+
+
+@bp.route("/<slug>/answer", methods=["GET", "POST"])
+@form_page
+@members_only
+def answer(slug: str):
+    consultation = _published_or_404(slug)
+    voice = _voice_or_404(consultation)
+    today = london_today()
+    page, response, instead = _answering_page(consultation, voice, today)
+    if instead is not None:
+        return instead
 
     form = answer_forms.answer_form(
         consultation.questions,
@@ -159,21 +206,13 @@ def answer(slug: str):
     if form.validate_on_submit():
         answers = form.answers()
         visibility = form.visibility.data or None
-        back = url_for("consultations.consultation", slug=consultation.slug) + "#your-answers"
+        if form.checking:
+            missing = answering.missing_answers(consultation, answers)
+            if missing or not visibility:
+                # Say at once everything that stops the answers being sent; nothing is saved.
+                form.show_missing(missing, not visibility)
+                return _answer_page(page, form, voice)
         try:
-            if form.sending:
-                sent = answering.submit(
-                    consultation,
-                    current_user,
-                    answers,
-                    voice=voice,
-                    visibility=visibility,
-                    wants_learning_updates=form.learning_updates.data,
-                    today=today,
-                )
-                db.session.commit()
-                flash(_sent_message(sent), "success")
-                return redirect(back)
             answering.save_draft(
                 consultation,
                 current_user,
@@ -183,23 +222,82 @@ def answer(slug: str):
                 wants_learning_updates=form.learning_updates.data,
                 today=today,
             )
-            db.session.commit()
-            flash(f"Your answers are saved. You can finish them until {format_day(consultation.closes_on)}.", "success")
-            return redirect(back)
-        except answering.Incomplete as incomplete:  # raised before anything is written
-            form.show_missing(incomplete.missing, incomplete.visibility_missing)
         except answering.Refused as refused:
             # Sent from another tab, or closed, since this page was opened.
             db.session.rollback()
             flash(str(refused), "info")
-            return redirect(
-                url_for("consultations.answer", slug=consultation.slug, voice=voice if voice != OWN_VOICE else None)
-            )
-    elif form.is_submitted() and form.sending and "csrf_token" not in form.errors:
+            return redirect(_answer_url(consultation, voice))
+        db.session.commit()
+        if form.checking:
+            # Kept as a draft, so going back and forth between the two pages loses nothing.
+            return redirect(_check_url(consultation, voice))
+        flash(f"Your answers are saved. You can finish them until {format_day(consultation.closes_on)}.", "success")
+        return redirect(url_for("consultations.consultation", slug=consultation.slug) + "#your-answers")
+    if form.is_submitted() and form.checking and "csrf_token" not in form.errors:
         # Say at once everything that stops the answers being sent, not one problem at a time.
         form.show_missing(answering.missing_answers(consultation, form.answers()), not form.visibility.data)
+    return _answer_page(page, form, voice)
+
+
+@bp.route("/<slug>/answer/check", methods=["GET", "POST"])
+@form_page
+@members_only
+def check(slug: str):
+    """Check your answers before sending them: what was saved, each with a way back to change
+    it, and the one button that sends them for good."""
+    consultation = _published_or_404(slug)
+    voice = _voice_or_404(consultation)
+    today = london_today()
+    page, response, instead = _answering_page(consultation, voice, today)
+    if instead is not None:
+        return instead
+    if response is None:
+        return redirect(_answer_url(consultation, voice))
+
+    answers = answering.saved_answers(response)
+    missing = answering.missing_answers(consultation, answers)
+    if missing:
+        # Saved for later with questions still to answer: the questions, with what is missing.
+        form = answer_forms.answer_form(
+            consultation.questions, formdata=None, data=answer_forms.draft_data(response, consultation.questions)
+        )
+        form.show_missing(missing, False)
+        return _answer_page(page, form, voice)
+
+    saved_at = response.updated_at.isoformat()
+    form = answer_forms.SendAnswersForm()
+    if form.validate_on_submit():
+        if form.saved_at.data != saved_at:
+            flash("Your answers changed after this page was opened, perhaps in another tab. Check them again.", "info")
+        else:
+            try:
+                sent = answering.submit(
+                    consultation,
+                    current_user,
+                    answers,
+                    voice=voice,
+                    visibility=response.visibility,
+                    wants_learning_updates=response.wants_learning_updates,
+                    today=today,
+                )
+            except (answering.Incomplete, answering.Refused) as refused:
+                # Changed, sent or closed by another request since this page was shown.
+                db.session.rollback()
+                if isinstance(refused, answering.Refused):
+                    flash(str(refused), "info")
+                return redirect(_answer_url(consultation, voice))
+            db.session.commit()
+            flash(_sent_message(sent), "success")
+            return redirect(url_for("consultations.consultation", slug=consultation.slug) + "#your-answers")
+    form.saved_at.data = saved_at
     return render_template(
-        "consultations/answer.html", **page, form=form, public_hint=_public_hint(current_user, voice)
+        "consultations/check.html",
+        **page,
+        form=form,
+        answers=queries.answers_by_question(response),
+        field_name=answer_forms.field_name,
+        change_url=_answer_url(consultation, voice),
+        public_hint=_public_hint(current_user, voice),
     )
 
 
@@ -227,9 +325,32 @@ def agree(slug: str, response_id: int):
         return redirect(_response_url(response))
     db.session.commit()
     if counted:
-        flash("Thank you. You agree with this answer.", "success")
+        flash(
+            "Thank you. You agree with this answer. You can take your agreement back while the consultation is open.",
+            "success",
+        )
     else:
         flash("You already agree with this.", "info")
+    return redirect(_response_url(response))
+
+
+@bp.route("/<slug>/responses/<int:response_id>/take-back-agreement", methods=["POST"])
+@members_only
+def take_back_agreement(slug: str, response_id: int):
+    consultation = _published_or_404(slug)
+    response = _on_board_or_404(consultation, response_id)
+    try:
+        taken_back = answering.take_back_agreement(consultation, response, current_user)
+    except answering.NotForYou as refused:
+        return _not_for_you(consultation, str(refused))
+    except answering.Refused as refused:
+        flash(str(refused), "info")
+        return redirect(_response_url(response))
+    db.session.commit()
+    if taken_back:
+        flash("You have taken back your agreement. You no longer agree with this answer.", "success")
+    else:
+        flash("You do not agree with this answer, so there was nothing to take back.", "info")
     return redirect(_response_url(response))
 
 
@@ -252,7 +373,11 @@ def comment(slug: str, response_id: int):
     if form.validate_on_submit():
         answering.add_comment(consultation, response, current_user, form.body.data, today)
         db.session.commit()
-        flash("Thank you. Your comment will appear on the board after a moderator checks it.", "success")
+        flash(
+            "Thank you. A moderator will check your comment before it appears on the board, usually within "
+            f"{_working_days(_check_days())}. Until then only you can see it.",
+            "success",
+        )
         return redirect(_response_url(response))
     return render_template(
         "consultations/comment.html",

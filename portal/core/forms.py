@@ -6,8 +6,9 @@ from datetime import date, timedelta
 
 from flask import g
 from flask_wtf import FlaskForm
+from govuk_frontend_wtf.gov_form_base import GovFormBase
 from govuk_frontend_wtf.main import wtforms_errors
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovDateInput, GovRadioInput, GovTextInput
 from wtforms import DateField, StringField
 from wtforms.validators import StopValidation
 
@@ -56,13 +57,71 @@ def example_day(days_ahead: int) -> str:
     return f"{day.day} {day.month} {day.year}"
 
 
+# An HTML attribute the GOV.UK macros leave out altogether (a ``False`` would still print it).
+LEFT_OUT = {"value": None, "optional": True}
+
+
+def is_required(field) -> bool:
+    """Whether the person must answer ``field``: it has a DataRequired or InputRequired validator
+    (both set the "required" flag), it is a date that may not be left empty, or a whole number
+    (which is never optional)."""
+    if isinstance(field, DayField):
+        return field.required
+    return bool(field.flags.required) or isinstance(field, WholeNumberField)
+
+
+def marked_required(field, render_kw: dict) -> dict:
+    """What to render a required field with so that assistive technology announces it as
+    required: ``aria-required="true"`` on each box a person answers in (every radio of a group;
+    each of a date's three boxes).
+
+    It replaces the HTML ``required`` attribute the GOV.UK widgets add. Forms here are sent with
+    ``novalidate`` and checked by the server, so ``required`` only adds what gets in the way:
+    screen readers announce an untouched empty box as "invalid", and browsers show their own
+    "Please fill in this field" tip, which does not match the page's error messages. Optional
+    fields say "(optional)" in their labels instead, the GOV.UK way. A group of checkboxes is
+    left alone: no single box in it is required."""
+    widget = field.widget
+    if not isinstance(widget, GovFormBase) or "aria-required" in render_kw:
+        return render_kw
+    render_kw = dict(render_kw)
+    if isinstance(widget, GovDateInput):
+        # The widget would put ``required`` on the box around the three; DayInput marks the boxes.
+        render_kw["required"] = LEFT_OUT
+        return render_kw
+    if isinstance(widget, GovRadioInput | GovCheckboxInput):
+        params = dict(render_kw.get("params") or {})
+        given = list(params.get("items") or [])
+        boxes = max(len(given), 1 if isinstance(widget, GovCheckboxInput) else len(list(field)))
+        given += [{} for _ in range(boxes - len(given))]
+        params["items"] = [
+            {**item, "attributes": {**(item.get("attributes") or {}), "aria-required": "true"}} for item in given
+        ]
+        render_kw["params"] = params
+        return render_kw
+    render_kw.setdefault("required", LEFT_OUT)
+    render_kw["aria-required"] = "true"
+    return render_kw
+
+
+class DayInput(GovDateInput):
+    """The GOV.UK date input, whose three boxes say they are required when the date is."""
+
+    def map_gov_params(self, field, **kwargs):
+        params = super().map_gov_params(field, **kwargs)
+        if is_required(field):
+            for item in params["items"]:
+                item["attributes"] = {**(item.get("attributes") or {}), "aria-required": "true"}
+        return params
+
+
 class DayField(DateField):
     """A date in three boxes (day, month, year) that says in plain words what is wrong, the
     GOV.UK way, and always keeps the three boxes to show again. With ``required=False`` it may
     be left empty (its data is then None), but not half filled in."""
 
     def __init__(self, label, *, noun: str, required: bool = True, **kwargs):
-        kwargs.setdefault("widget", GovDateInput())
+        kwargs.setdefault("widget", DayInput())
         super().__init__(label, format="%d %m %Y", **kwargs)
         self.noun = noun
         self.required = required
@@ -134,6 +193,11 @@ class PortalForm(FlaskForm):
             if issubclass(unbound_field.field_class, StringField):
                 options["filters"] = (drop_control_characters, *unbound_field.kwargs.get("filters", ()))
             return super().bind_field(form, unbound_field, options)
+
+        def render_field(self, field, render_kw):
+            if is_required(field):
+                render_kw = marked_required(field, {**(field.render_kw or {}), **render_kw})
+            return super().render_field(field, render_kw)
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)

@@ -12,6 +12,8 @@ from portal.extensions import db
 from portal.feedback.models import Category
 
 TEAMS = ["SENAR North", "SENAR South", "SENAR East", "SENAR West", "Travel Assist", "Commissioning"]
+# Teams whose families can reply to their emails; the others' emails say to reply on the case page.
+MAILBOXES = {"SENAR North": "senar.north@example.org"}
 
 # Category, and the team that handles it.
 CATEGORIES = [
@@ -57,7 +59,7 @@ def seed_teams() -> dict[str, Team]:
     existing = {team.name: team for team in db.session.scalars(db.select(Team))}
     for name in TEAMS:
         if name not in existing:
-            existing[name] = Team(name=name)
+            existing[name] = Team(name=name, mailbox=MAILBOXES.get(name))
             db.session.add(existing[name])
     return existing
 

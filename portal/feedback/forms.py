@@ -30,7 +30,8 @@ from wtforms.validators import Email, InputRequired, Length, Optional, Validatio
 from portal.core.forms import DayField, PortalForm, strip_whitespace
 from portal.core.time import london_today
 from portal.feedback import journey
-from portal.feedback.models import STAFF_CHANNELS
+from portal.feedback.kind_words import words_for
+from portal.feedback.models import COMPLAINT, STAFF_CHANNELS
 
 WHAT_HAPPENED_MAX = 5000
 OUTCOME_MAX = 2000
@@ -97,7 +98,7 @@ class UrgentSeenForm(StepForm):
 class CategoryForm(StepForm):
     category_id = RadioField(
         "What is it about?",
-        description="Choose the one that fits best. If none do, choose Other.",
+        description="Choose the one that fits best. If none do, choose Other. EHC means education, health and care.",
         widget=GovRadioInput(),
         validators=[InputRequired(message="Select what your feedback is about")],
     )
@@ -106,7 +107,8 @@ class CategoryForm(StepForm):
 class TriageForm(StepForm):
     triage = RadioField(
         "Is your complaint about one of these?",
-        description="Some decisions can be changed through an appeal rather than a complaint.",
+        description="Some decisions can be changed through an appeal rather than a complaint. "
+        "An EHC plan is an education, health and care plan.",
         choices=_choices(journey.TRIAGE_CHOICES),
         widget=GovRadioInput(),
         validators=[InputRequired(message="Select what your complaint is about, or None of these")],
@@ -166,11 +168,21 @@ class DetailsForm(StepForm):
         required=False,
     )
 
-    def __init__(self, *args, complaint: bool = False, **kwargs):
+    def __init__(self, *args, complaint: bool = False, kind: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        words = words_for(kind or (COMPLAINT if complaint else None))
+        self.what_happened.label.text = words.details_label
+        self.what_happened.description = words.details_hint
+        # A list of this field's own: the class's validators are shared by every form.
+        self.what_happened.validators = [
+            InputRequired(message=words.details_missing),
+            *(v for v in self.what_happened.validators if not isinstance(v, InputRequired)),
+        ]
         if not complaint:
             del self.outcome_wanted
             del self.problem_known_on
+        else:
+            self.outcome_wanted.flags.required = True  # checked by validate_outcome_wanted
         self.complaint = complaint
 
     def validate_problem_known_on(self, field):

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
+from flask import current_app
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -286,15 +287,7 @@ def _receive(case: Case, actor, **email) -> None:
     written."""
     audit.record(actor, "case.submitted", case, kind=case.kind, channel=case.channel)
     signals.case_submitted.send(case, actor=actor)
-    if case.contact_email:
-        queue_email(
-            case.contact_email,
-            f"We have received your {case.kind}: {case.reference}",
-            "case_received",
-            case=case,
-            track_url=public_url("feedback_tracking.track"),
-            **email,
-        )
+    email_family(case, f"We have received your {case.kind}: {case.reference}", "case_received", **email)
 
 
 def submit(draft: FeedbackDraft, user=None) -> Case:
@@ -324,7 +317,7 @@ def log_case(
     """A case staff record for a family who got in touch another way (Code 3.1 to 3.2): by
     phone, letter, email, in person or through a councillor or MP. Its clocks run from the
     day it was really received. A family with an email address is sent the acknowledgement,
-    with a link that opens their case. ``key`` names where it came from, if the caller has a
+    with a link that opens their case, as every email about a case has. ``key`` names where it came from, if the caller has a
     name for it (the demo's planned cases do); otherwise it gets a new one."""
     if channel not in STAFF_CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
@@ -339,8 +332,7 @@ def log_case(
     db.session.flush()
     for checked in files:
         add_attachment(checked, case=case, from_family=True)
-    link = _new_case_link(case) if case.contact_email else None
-    _receive(case, actor, link=link, hours=LINK_HOURS)
+    _receive(case, actor)
     return case
 
 
@@ -393,33 +385,54 @@ def send_case_link(reference: str, contact: str) -> bool:
         return False
     # Whoever followed an older link (a shared or stolen device) loses the case now.
     access.end_grants(case)
-    queue_email(
-        case.contact_email,
-        f"Your link to case {case.reference}",
-        "case_link",
-        case=case,
-        link=_new_case_link(case),
-        hours=LINK_HOURS,
-    )
+    email_family(case, f"Your link to case {case.reference}", "case_link", hours=LINK_HOURS)
     audit.record(None, "case.link_sent", case)
     return True
 
 
-def _new_case_link(case: Case) -> str:
-    """A single-use link that opens the case, for LINK_HOURS."""
+def email_family(case: Case, subject: str, template: str, *, hours: int | None = None, **context) -> None:
+    """Email the family about their case, if they gave an email address and a name to reply
+    to. Every such email carries its own single-use link that opens the case in one tap, for
+    ``hours`` (CASE_EMAIL_LINK_HOURS by default), and comes from the case's team mailbox when
+    the team has one, so that the family can simply reply."""
+    if not case.contact_email or case.anonymous:
+        return
+    hours = hours or current_app.config["CASE_EMAIL_LINK_HOURS"]
+    team = case.team
+    queue_email(
+        case.contact_email,
+        subject,
+        template,
+        reply_to=team.mailbox if team is not None else None,
+        case=case,
+        link=_new_case_link(case, hours),
+        link_expires_at=utcnow() + timedelta(hours=hours),
+        track_url=public_url("feedback_tracking.track", reference=case.reference),
+        team=team,
+        **context,
+    )
+
+
+def _new_case_link(case: Case, hours: int) -> str:
+    """A single-use link that opens the case, for ``hours``."""
     token = secrets.token_urlsafe(32)
     db.session.add(
-        CaseAccessToken(
-            token_hash=access.hash_secret(token), case=case, expires_at=utcnow() + timedelta(hours=LINK_HOURS)
-        )
+        CaseAccessToken(token_hash=access.hash_secret(token), case=case, expires_at=utcnow() + timedelta(hours=hours))
     )
-    return public_url("feedback_tracking.open_link", token=token)
+    return public_url("feedback_tracking.open_case_link", reference=case.reference, token=token)
 
 
-def use_case_link(token: str) -> Case | None:
-    """The case a link opens, marking the link used; None if unknown, used or expired."""
-    found = db.session.scalar(db.select(CaseAccessToken).where(CaseAccessToken.token_hash == access.hash_secret(token)))
+def find_case_link(token: str) -> CaseAccessToken | None:
+    return db.session.scalar(db.select(CaseAccessToken).where(CaseAccessToken.token_hash == access.hash_secret(token)))
+
+
+def use_case_link(token: str, reference: str | None = None) -> Case | None:
+    """The case a link opens, marking the link used; None if unknown, used, expired, or (when
+    the link names it) for another case."""
+    found = find_case_link(token)
     if found is None or found.used_at is not None or found.expires_at <= utcnow():
+        return None
+    if reference is not None and found.case.reference != normalise_reference(reference):
         return None
     claimed = db.session.execute(
         db.update(CaseAccessToken)
@@ -649,13 +662,7 @@ def _move_to_next_stage(case: Case, body: str, actor, requested_on: date) -> Non
     case.responded_at = None
     db.session.add(CaseMessage(case=case, body=body, from_family=True))
     signals.case_escalated.send(case, actor=actor, received=requested_on)
-    if case.contact_email:
-        queue_email(
-            case.contact_email,
-            f"Your stage {case.stage} request: {case.reference}",
-            "case_escalated",
-            case=case,
-        )
+    email_family(case, f"Your stage {case.stage} request: {case.reference}", "case_escalated")
     _tell_caseworker(case, f"{case.reference}: the family has asked for stage {case.stage}")
 
 

@@ -12,7 +12,7 @@ from portal.core import procedures
 from portal.core.files import FileRefused, download_response
 from portal.core.forms import form_page
 from portal.extensions import db, limiter
-from portal.feedback import access, services
+from portal.feedback import access, promises, services
 from portal.feedback.allowances import check_reply_file
 from portal.feedback.models import STATUS_LABELS
 from portal.feedback.tracking_forms import EscalateForm, LearningUpdatesForm, ReplyForm, TrackForm
@@ -41,7 +41,8 @@ def _per_case_key() -> str:
     lambda: current_app.config["EMAIL_LINK_LIMIT"], key_func=_per_case_key, methods=["POST"], scope="track-case"
 )
 def track():
-    form = TrackForm()
+    # An old link from an email leads here with its reference filled in (?reference=).
+    form = TrackForm(data={"reference": request.args.get("reference", "")[:20]} if request.method == "GET" else None)
     if form.validate_on_submit():
         services.send_case_link(form.reference.data, form.contact.data)
         db.session.commit()
@@ -54,15 +55,37 @@ def link_sent():
     return render_template("feedback_tracking/link_sent.html")
 
 
+def _open(case, token: str):
+    """Follow an emailed link: into the case when it is good, or when this visitor may already
+    see the case; otherwise to /track with the reference filled in, to ask for a new link."""
+    opened = services.use_case_link(token, case.reference if case else None)
+    if opened is not None:
+        access.grant_in_this_browser(opened)
+        db.session.commit()
+        return redirect(url_for("feedback_tracking.case", reference=opened.reference))
+    db.session.rollback()
+    if case is not None and services.family_can_see(case, current_user, access.browser_may_follow(case)):
+        db.session.commit()
+        return redirect(url_for("feedback_tracking.case", reference=case.reference))
+    flash(
+        "That link has been used or has expired. Enter the email address or phone number you gave, "
+        "and we will email you a new link.",
+        "info",
+    )
+    return redirect(url_for("feedback_tracking.track", reference=case.reference if case else None))
+
+
+@bp.route("/my-cases/<reference>/open/<token>")
+def open_case_link(reference: str, token: str):
+    """The link in each email about a case."""
+    return _open(services.find_case(reference), token)
+
+
 @bp.route("/track/open/<token>")
 def open_link(token: str):
-    case = services.use_case_link(token)
-    if case is None:
-        db.session.rollback()
-        return render_template("feedback_tracking/link_expired.html"), 404
-    access.grant_in_this_browser(case)
-    db.session.commit()
-    return redirect(url_for("feedback_tracking.case", reference=case.reference))
+    """The links emailed before they named their case: still followed, or sent to /track."""
+    found = services.find_case_link(token)
+    return _open(found.case if found else None, token)
 
 
 @bp.route("/my-cases")
@@ -81,6 +104,7 @@ def _render_case(case, reply_form=None, status=200):
             messages=services.public_messages(case),
             form=reply_form or ReplyForm(),
             status_label=STATUS_LABELS.get(case.status, case.status),
+            promise=promises.promise_of(case),
             next_stage=services.next_stage_request(case),
             final_stage_late=services.final_stage_overdue(case),
             procedure=procedures.procedure_of(case),

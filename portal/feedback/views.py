@@ -3,7 +3,7 @@ draft, a check-your-answers page, and a confirmation with the reference."""
 
 from datetime import date
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -71,7 +71,7 @@ def _categories() -> list[Category]:
 
 def _build_form(step: journey.Step, answers: dict):
     form_class = STEP_FORMS[step.name]
-    kwargs = {"complaint": journey.is_complaint(answers)} if step.name == "details" else {}
+    kwargs = {"complaint": journey.is_complaint(answers), "kind": answers.get("kind")} if step.name == "details" else {}
     form = form_class.from_answers(answers, **kwargs)
     if step.name == "category":
         form.category_id.choices = [forms.SelectChoice(str(c.id), c.name) for c in _categories()]
@@ -177,23 +177,19 @@ def evidence():
     form = forms.EvidenceForm()
     attachments = services.draft_attachments(draft)
     if request.method == "POST" and form.validate():
-        if "upload" in request.form:
-            upload = request.files.get("evidence")
-            if upload is None or not upload.filename:
-                form.evidence.errors.append("Select a file to upload")
-            elif len(attachments) >= services.MAX_FILES:
-                form.evidence.errors.append(f"You can upload up to {services.MAX_FILES} files")
-            else:
-                try:
-                    checked = check_draft_file(draft, upload)
-                except FileRefused as refused:
-                    form.evidence.errors.append(str(refused))
-                else:
-                    services.add_attachment(checked, draft=draft)
-                    services.save_answers(draft, {})
-                    db.session.commit()
-                    return redirect(url_for("feedback.evidence", change=1 if change else None))
-        else:
+        # A file chosen is uploaded whichever button is pressed: pressing Continue with a file
+        # chosen must not drop it.
+        upload = request.files.get("evidence")
+        chosen = upload is not None and bool(upload.filename)
+        added = _add_evidence(draft, upload, form, attachments) if chosen else None
+        if "upload" in request.form and not chosen:
+            form.evidence.errors.append("Select a file to upload")
+        if not form.evidence.errors:
+            if added is not None:
+                flash(f"{added} has been added.", "success")
+            if "upload" in request.form:
+                db.session.commit()
+                return redirect(url_for("feedback.evidence", change=1 if change else None))
             services.save_answers(draft, {"evidence_seen": True})
             db.session.commit()
             return redirect(_after(step, draft.answers, change))
@@ -209,12 +205,31 @@ def evidence():
     )
 
 
+def _add_evidence(draft, upload, form, attachments) -> str | None:
+    """Check and keep the chosen file; its name, or None with the reason on the form."""
+    if len(attachments) >= services.MAX_FILES:
+        form.evidence.errors.append(f"You can upload up to {services.MAX_FILES} files")
+        return None
+    try:
+        checked = check_draft_file(draft, upload)
+    except FileRefused as refused:
+        form.evidence.errors.append(str(refused))
+        return None
+    services.add_attachment(checked, draft=draft)
+    services.save_answers(draft, {})
+    return checked.filename
+
+
 @bp.route("/evidence/<int:attachment_id>/remove", methods=["POST"])
 def remove_evidence(attachment_id: int):
     draft = _draft()
+    removed = (
+        next((a.filename for a in services.draft_attachments(draft) if a.id == attachment_id), None) if draft else None
+    )
     if draft is None or draft.case_id is not None or not services.remove_draft_attachment(draft, attachment_id):
         abort(404)
     db.session.commit()
+    flash(f"{removed} has been removed.", "success")
     return redirect(url_for("feedback.evidence", change=request.args.get("change")))
 
 

@@ -30,6 +30,8 @@ class OutboxMessage(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     recipient: Mapped[str] = mapped_column(sa.String(254))
+    # Where a reply goes (a team's mailbox), when not to the sender.
+    reply_to: Mapped[str | None] = mapped_column(sa.String(254))
     subject: Mapped[str] = mapped_column(sa.String(200))
     # Encrypted at rest while the message waits, and erased once it is sent: it may hold a
     # live token. Reads and writes of ``body`` are plain text.

@@ -8,6 +8,7 @@ that cannot even be built fails at once. Either way the others still go.
 """
 
 import logging
+import re
 import smtplib
 import ssl
 import unicodedata
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app, render_template
+from markupsafe import Markup, escape
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import defer
 
@@ -43,30 +45,74 @@ def clean_subject(subject: str) -> str:
     return " ".join(spaced.split())[:SUBJECT_LENGTH].rstrip()
 
 
-def queue_email(recipient: str, subject: str, template: str, **context) -> OutboxMessage:
-    """Render ``templates/emails/<template>.txt`` and add it to the outbox.
+def tidy_text(text: str) -> str:
+    """The rendered text with its layout tidied: no spaces at the ends of lines, no more than
+    one blank line in a row, none at the start or end. A template's optional parts can then
+    come and go without leaving gaps."""
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
+
+
+def queue_email(
+    recipient: str, subject: str, template: str, *, reply_to: str | None = None, **context
+) -> OutboxMessage:
+    """Render ``templates/emails/<template>.txt`` and add it to the outbox, with ``reply_to``
+    as the address replies go to, if given.
 
     Nothing is sent here: the message is saved when the caller commits, with the change
     that caused it, or not at all.
     """
     subject = clean_subject(subject)
-    body = render_template(f"emails/{template}.txt", subject=subject, **context)
+    body = tidy_text(render_template(f"emails/{template}.txt", subject=subject, reply_to=reply_to, **context))
     message = OutboxMessage(
-        recipient=recipient, subject=subject, body=body, template=template, next_attempt_at=utcnow()
+        recipient=recipient,
+        reply_to=reply_to,
+        subject=subject,
+        body=body,
+        template=template,
+        next_attempt_at=utcnow(),
     )
     db.session.add(message)
     return message
 
 
+URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)]")
+
+
+def _linked(text: str) -> Markup:
+    """One paragraph of the plain text as HTML: escaped, its addresses made links, its line
+    breaks kept."""
+    parts, last = [], 0
+    for found in URL.finditer(text):
+        parts.append(escape(text[last : found.start()]))
+        parts.append(Markup('<a href="{0}">{0}</a>').format(found.group(0)))
+        last = found.end()
+    parts.append(escape(text[last:]))
+    return Markup("<br>\n").join(Markup("").join(parts).split("\n"))
+
+
+def html_body(text: str, subject: str) -> str:
+    """The HTML part of an email, made from its plain text: the same words, paragraph for
+    paragraph, with working links, in templates/emails/_layout.html."""
+    paragraphs = [_linked(paragraph) for paragraph in text.strip().split("\n\n") if paragraph.strip()]
+    # Rendered without the pages' context processors: mail is sent from a command, with no request.
+    layout = current_app.jinja_env.get_template("emails/_layout.html")
+    return layout.render(subject=subject, paragraphs=paragraphs, service_name=current_app.config["SERVICE_NAME"])
+
+
 def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
-    """The email for ``message``; raises if it cannot be made (a header with a line break, a
-    body that cannot be decrypted or encoded)."""
+    """The email for ``message``, as plain text with an HTML alternative of the same words;
+    raises if it cannot be made (a header with a line break, a body that cannot be decrypted
+    or encoded)."""
     email = EmailMessage()
     email["From"] = sender
     email["To"] = message.recipient
+    if message.reply_to:
+        email["Reply-To"] = message.reply_to
     email["Subject"] = message.subject
     email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}")
     email.set_content(message.body)
+    email.add_alternative(html_body(message.body, message.subject), subtype="html")
     # Encode it once here, so that a message that can never be encoded fails as unbuildable
     # rather than being retried for a day as if the server were to blame.
     email.as_bytes()
@@ -117,7 +163,9 @@ class FileTransport:
         name = email["Message-ID"].strip("<>").split("@")[0] + ".eml"
         path = self.directory / name
         path.write_bytes(bytes(email))
-        log.info("No MAIL_SERVER set: wrote %r to %s\n\n%s", email["Subject"], path, email.get_content())
+        log.info(
+            "No MAIL_SERVER set: wrote %r to %s\n\n%s", email["Subject"], path, email.get_body(("plain",)).get_content()
+        )
 
     def close(self) -> None:
         pass

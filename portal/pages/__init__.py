@@ -1,2 +1,3 @@
 """The public pages every visitor can read: the start page, the accessibility statement,
-privacy notice, cookies, contact details, and the health check."""
+privacy notice, cookies, contact details, the glossary of words families meet, easy-read
+versions of the feedback pages, and the health check."""

@@ -2,6 +2,7 @@ from flask import Blueprint, current_app, jsonify, render_template
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.extensions import db
+from portal.feedback import models as feedback
 
 bp = Blueprint("pages", __name__)
 
@@ -29,6 +30,27 @@ def cookies():
 @bp.route("/contact")
 def contact():
     return render_template("pages/contact.html")
+
+
+@bp.route("/glossary")
+def glossary():
+    return render_template("pages/glossary.html")
+
+
+@bp.route("/easy-read/feedback")
+def easy_read_feedback():
+    return render_template("pages/easy_read/feedback.html")
+
+
+@bp.route("/easy-read/feedback/sent")
+def easy_read_feedback_sent():
+    return render_template("pages/easy_read/feedback_sent.html")
+
+
+@bp.route("/easy-read/your-case")
+def easy_read_your_case():
+    # The statuses in the words the family's case page shows them.
+    return render_template("pages/easy_read/your_case.html", status_labels=feedback.STATUS_LABELS)
 
 
 @bp.route("/healthz")

@@ -145,6 +145,28 @@ class StageTimescales:
         return self.waiting_acknowledgement_overdue + self.waiting_response_overdue
 
 
+@dataclass
+class ReplyTargetFigures:
+    """Feedback of one kind that is not a complaint, against the reply target managers set for
+    it: answered in the period (by a reply, a recorded response or closing it), and how many of
+    those by the target date."""
+
+    kind: str
+    label: str
+    answered: int = 0
+    answered_on_time: int = 0
+    answered_no_target: int = 0
+    waiting_past_target: int = 0
+
+    @property
+    def answered_late(self) -> int:
+        return self.answered - self.answered_on_time - self.answered_no_target
+
+    @property
+    def on_time_percent(self) -> int | None:
+        return percent(self.answered_on_time, self.answered - self.answered_no_target)
+
+
 @dataclass(frozen=True)
 class RemedyFigure:
     kind: str
@@ -187,6 +209,7 @@ class ComplaintsReport:
     # Of those, the ones that took the stage past the Code's limit, each approved by a manager.
     extensions_beyond_limit: dict[int, int] = field(default_factory=dict)
     other_procedures: list[ProcedureFigures] = field(default_factory=list)
+    reply_targets: list[ReplyTargetFigures] = field(default_factory=list)
     themes: list[Figure] = field(default_factory=list)
     remedies: list[RemedyFigure] = field(default_factory=list)
     ombudsman: list[Figure] = field(default_factory=list)
@@ -240,7 +263,24 @@ class ComplaintsReport:
             *self._extension_and_ombudsman_rows(),
             *self._learning_rows(),
             *self._other_procedure_rows(),
+            *self._reply_target_rows(),
         ]
+
+    def _reply_target_rows(self):
+        """Other feedback against its reply target."""
+        for kind in self.reply_targets:
+            measure = f"{kind.label} answered"
+            yield ("Reply targets", measure, "Answered", kind.answered)
+            yield ("Reply targets", measure, "By the target date", kind.answered_on_time)
+            yield ("Reply targets", measure, "Late", kind.answered_late)
+            yield ("Reply targets", measure, "No target set", kind.answered_no_target)
+            yield ("Reply targets", f"{measure} by the target date (%)", "", kind.on_time_percent)
+            yield (
+                "Reply targets",
+                f"{kind.label} waiting past the target at the end of the period",
+                "",
+                kind.waiting_past_target,
+            )
 
     def _other_procedure_rows(self):
         """Each other procedure's complaints, apart from the Code's."""
@@ -551,6 +591,13 @@ def _day_key(column):
     return column
 
 
+def _on_time(period: Period, done, due, day):
+    """Whether ``done`` came by the end of the deadline day ``due`` (``day``: the calendar row
+    joined on it). Within the period's calendar it is compared with the moment that day ends in
+    London; a deadline before the period has passed for anything done in it, one after has not."""
+    return sa.or_(due > period.ends_on, sa.and_(due >= period.starts_on, done < day.c.closes_at))
+
+
 def _timescales(report: ComplaintsReport, start: datetime, end: datetime) -> None:
     period = report.period
     as_of = report.as_of
@@ -561,9 +608,7 @@ def _timescales(report: ComplaintsReport, start: datetime, end: datetime) -> Non
     respond_day = calendar.alias("respond_day")
 
     def on_time(done, due, day):
-        # Within the period's calendar compare with the moment the deadline day ends in London;
-        # a deadline before the period has passed for anything done in it, one after has not.
-        return sa.or_(due > period.ends_on, sa.and_(due >= period.starts_on, done < day.c.closes_at))
+        return _on_time(period, done, due, day)
 
     acknowledged = _between(clocks.c.acknowledged_at, start, end)
     responded = _between(clocks.c.responded_at, start, end)
@@ -758,6 +803,37 @@ def earliest_received() -> date | None:
 
 
 # Each part of the report, in the order the report runs them: one query each (learning, two).
+def _reply_targets(report: ComplaintsReport, start: datetime, end: datetime) -> None:
+    """Questions, suggestions and compliments against their reply targets, in one query."""
+    period, as_of = report.period, report.as_of
+    as_of_day = as_of.astimezone(LONDON).date()
+    answered_at = sa.func.coalesce(Case.responded_at, Case.closed_at)
+    answered = _between(answered_at, start, end)
+    day = _calendar(period).alias("target_day")
+    waiting = sa.and_(
+        Case.received_at < as_of, sa.or_(answered_at.is_(None), answered_at >= as_of), Case.respond_by < as_of_day
+    )
+    rows = db.session.execute(
+        sa.select(
+            Case.kind,
+            _count(answered).label("answered"),
+            _count(
+                sa.and_(answered, Case.respond_by.is_not(None), _on_time(period, answered_at, Case.respond_by, day))
+            ).label("answered_on_time"),
+            _count(sa.and_(answered, Case.respond_by.is_(None))).label("answered_no_target"),
+            _count(waiting).label("waiting_past_target"),
+        )
+        .outerjoin(day, day.c.day == _day_key(Case.respond_by))
+        .where(Case.kind.in_(list(OTHER_KINDS)))
+        .group_by(Case.kind)
+    ).all()
+    found = {row.kind: row for row in rows}
+    report.reply_targets = [
+        ReplyTargetFigures(kind, label, *(found[kind][1:] if kind in found else ()))
+        for kind, label in OTHER_KINDS.items()
+    ]
+
+
 SECTIONS = {
     "volumes": _volumes,
     "kinds_and_reasons": _kinds_and_reasons,
@@ -767,6 +843,7 @@ SECTIONS = {
     "extensions": _extensions,
     "ombudsman": _ombudsman,
     "other_procedures": _other_procedures,
+    "reply_targets": _reply_targets,
 }
 
 
@@ -774,7 +851,7 @@ def complaints_report(
     period: Period, now: datetime | None = None, sections: Iterable[str] | None = None
 ) -> ComplaintsReport:
     """The figures for ``period``, as things stood at its end (or now, for the period in
-    progress): nine queries for the whole report, whatever the number of cases.
+    progress): ten queries for the whole report, whatever the number of cases.
 
     ``sections`` names the parts wanted (keys of SECTIONS; all of them by default). The parts
     left out keep their empty defaults, so ``figures()`` is only for a whole report."""

@@ -129,7 +129,7 @@ def test_a_caseworker_logs_a_phone_complaint_and_the_family_opens_it_from_the_em
     reference = page.get_by_role("heading", level=1).inner_text().split()[0]
 
     email = live_server.emails("dana.phone@example.org", "case_received")[-1]
-    link = next(word for word in email.body.split() if "/track/open/" in word)
+    link = next(word for word in email.body.split() if "/open/" in word)
     family_context = browser.new_context(base_url=live_server.base_url)
     try:
         from tests.browser.conftest import Visitor

@@ -1,8 +1,9 @@
 """The co-production board in a real browser: a youth forum member answers an open
-consultation (a draft first, then a mistake, then sent, partly by keyboard); a manager
-moderates it and, once the consultation has closed, publishes "We asked, You said, We did";
-the member reads the outcome from the email. Also a phone reading the board, and answering
-with JavaScript off.
+consultation (a draft first, then a mistake, then checked, changed and sent, partly by
+keyboard); a manager moderates it and, once the consultation has closed, publishes "We asked,
+You said, We did"; the member reads the outcome from the email. Also a phone reading the
+board, answering with JavaScript off, and, with JavaScript off, agreeing with an answer,
+taking that back, and a comment its author sees waiting to be checked.
 
 Every page visited is checked with axe (see conftest.py).
 """
@@ -15,7 +16,7 @@ from playwright.sync_api import expect
 
 from portal.accounts import roles
 from portal.consultations import models as m
-from portal.core.time import london_today
+from portal.core.time import london_today, utcnow
 from portal.extensions import db
 from tests.browser.conftest import _visitor
 from tests.consultation_helpers import make_consultation
@@ -78,9 +79,10 @@ def test_youth_member_answers_a_manager_moderates_and_publishes_the_outcome(live
 
     # The member signs in and finds the consultation from "Have your say".
     visitor.sign_in(member.email, member.password)
-    expect(heading(page)).to_have_text("Your account")
+    expect(menu(page).get_by_role("link", name="Your account")).to_be_visible()
     visitor.click(menu(page).get_by_role("link", name="Have your say"))
     expect(heading(page)).to_have_text("Have your say")
+    expect(page.get_by_text("usually within 2 working days")).to_be_visible()
     visitor.follow(TITLE)
     expect(heading(page)).to_have_text(TITLE)
     visitor.click(page.get_by_role("button", name="Answer this consultation"))
@@ -127,8 +129,8 @@ def test_youth_member_answers_a_manager_moderates_and_publishes_the_outcome(live
     expect(group(page, "How much would you use the club?").get_by_label("4", exact=True)).to_be_checked()
     expect(group(page, "Who can see your answers?").get_by_label("Everyone (public)")).to_be_checked()
 
-    # Sending with the required question empty: told what is missing, nothing lost.
-    visitor.submit("Send answers")
+    # Going on with the required question empty: told what is missing, nothing lost.
+    visitor.submit("Continue")
     expect(page).to_have_title(re.compile(r"^Error: "))
     summary = page.locator(".govuk-error-summary")
     missing = "Enter your answer to \u201cWhat would make the club better?\u201d"
@@ -138,6 +140,32 @@ def test_youth_member_answers_a_manager_moderates_and_publishes_the_outcome(live
     summary.get_by_role("link", name=missing).click()
     expect(page.get_by_label("What would make the club better?")).to_be_focused()
     page.get_by_label("What would make the club better?").fill(WRITTEN)
+    visitor.submit("Continue")
+
+    # Check the answers; back to the questions (a Change link, then the browser's Back), one
+    # answer changed: nothing typed is lost on the way.
+    expect(heading(page)).to_have_text("Check your answers before sending them")
+    answers = page.locator(".govuk-summary-list")
+    expect(answers).to_contain_text(WRITTEN)
+    expect(answers).to_contain_text("Wednesday")
+    expect(answers).to_contain_text("Everyone (public)")
+    visitor.click(page.get_by_role("link", name="Change your answer to \u201cWhich evening suits you best?\u201d"))
+    expect(heading(page)).to_have_text("Answer the consultation")
+    expect(page.get_by_label("What would make the club better?")).to_have_value(WRITTEN)
+    expect(group(page, "What should the club offer?").get_by_label("Music")).to_be_checked()
+    group(page, "Which evening suits you best?").get_by_label("Friday").check()
+    visitor.submit("Continue")
+    expect(answers).to_contain_text("Friday")
+    expect(answers).not_to_contain_text("Wednesday")
+    expect(answers).to_contain_text(WRITTEN)
+    page.go_back()
+    visitor.assert_accessible()
+    expect(heading(page)).to_have_text("Answer the consultation")
+    expect(page.get_by_label("What would make the club better?")).to_have_value(WRITTEN)
+    expect(group(page, "Which evening suits you best?").get_by_label("Friday")).to_be_checked()
+    expect(group(page, "How much would you use the club?").get_by_label("4", exact=True)).to_be_checked()
+    visitor.submit("Continue")
+    expect(heading(page)).to_have_text("Check your answers before sending them")
     visitor.submit("Send answers")
     expect(success(page)).to_contain_text("A moderator will check them before they appear on the board")
     expect(page.get_by_text("Sent, waiting for moderation")).to_be_visible()
@@ -233,3 +261,53 @@ def test_answering_with_javascript_off_saves_a_draft(live_server, no_js_visitor)
     visitor.click(page.get_by_role("button", name="Continue your answers"))
     expect(page.get_by_label("What would make the club better?")).to_have_value(WRITTEN)
     expect(group(page, "Which evening suits you best?").get_by_label("Friday")).to_be_checked()
+
+
+def test_agreeing_taking_it_back_and_a_comment_waiting_to_be_checked_with_javascript_off(
+    live_server, no_js_visitor, visitor
+):
+    consultation = make(live_server, title=TITLE, audience=m.EVERYONE, questions=QUESTIONS)
+    author = live_server.make_user(roles.PARENT, name="Jo Bloggs")
+    with live_server.app.app_context():
+        question = db.session.get(m.Consultation, consultation["id"]).questions[0]
+        shared = m.Response(
+            consultation_id=consultation["id"],
+            author_id=author.id,
+            visibility=m.PUBLIC,
+            moderation=m.APPROVED,
+            submitted_at=utcnow(),
+            answers=[m.Answer(question_id=question.id, text="Open on Fridays, please.")],
+        )
+        db.session.add(shared)
+        db.session.commit()
+    member = live_server.make_user(roles.YOUTH)
+    page = no_js_visitor.page
+
+    no_js_visitor.sign_in(member.email, member.password)
+    no_js_visitor.goto(f"/consultations/{consultation['slug']}")
+    expect(page.get_by_text("usually within 2 working days")).to_be_visible()
+    expect(page.get_by_text("0 people agree")).to_be_visible()
+    no_js_visitor.submit("I agree with Jo")
+    expect(success(page)).to_contain_text("You agree with this answer")
+    expect(page.get_by_text("1 person agrees, including you")).to_be_visible()
+    expect(page.get_by_role("button", name="I agree with Jo", exact=True)).to_have_count(0)
+
+    no_js_visitor.submit("Take back my agreement with Jo")
+    expect(success(page)).to_contain_text("You have taken back your agreement")
+    expect(page.get_by_text("0 people agree")).to_be_visible()
+    expect(page.get_by_role("button", name="I agree with Jo", exact=True)).to_be_visible()
+
+    no_js_visitor.click(page.get_by_role("link", name="Add a comment on the answers from Jo"))
+    expect(heading(page)).to_have_text("Add a comment")
+    page.get_by_label("Your comment").fill("Fridays suit me too.")
+    no_js_visitor.submit("Send comment")
+    expect(success(page)).to_contain_text("usually within 2 working days")
+    mine = page.locator("li", has_text="Fridays suit me too.")
+    expect(mine.locator(".govuk-tag")).to_have_text("Waiting to be checked")
+    expect(mine).to_contain_text("Only you can see it until a moderator checks it")
+
+    # Nobody else sees it until a moderator has checked it.
+    visitor.goto(f"/consultations/{consultation['slug']}")
+    expect(visitor.page.get_by_text("Open on Fridays, please.")).to_be_visible()
+    expect(visitor.page.locator("main")).not_to_contain_text("Fridays suit me too.")
+    expect(visitor.page.locator("main")).not_to_contain_text("Waiting to be checked")

@@ -21,6 +21,7 @@ from portal.demo import seed_categories, seed_teams
 from portal.extensions import db
 from portal.feedback import services
 from portal.feedback.models import Case, Category
+from tests.browser.conftest import assert_accessible
 
 pytestmark = pytest.mark.browser
 
@@ -179,7 +180,18 @@ def test_complaint_from_a_phone_with_javascript(phone_visitor, categories):
     visitor.assert_accessible = lambda: (check_page(), fits_a_phone(page))
     letter = date.today() - timedelta(days=20)
 
-    start(visitor)
+    # This family reads the start page in easy read, looks up a word, and starts from there.
+    visitor.goto("/feedback")
+    visitor.follow("Read this page in easy read")
+    expect(heading(page)).to_have_text("Tell us what you think: easy read")
+    visitor.click(page.get_by_role("main").get_by_role("link", name="What these words mean"))
+    expect(heading(page)).to_have_text("What these words mean")
+    page.get_by_role("navigation", name="Words on this page").get_by_role("link", name="SENDIASS").click()
+    expect(page).to_have_url(re.compile(r"/glossary#sendiass$"))
+    expect(page.get_by_role("heading", name="SENDIASS", exact=True)).to_be_in_viewport()
+    visitor.goto("/easy-read/feedback")
+    visitor.submit("Start now")
+    expect(page).to_have_url(re.compile(r"/feedback/what-would-you-like-to-do$"))
     choose(visitor, "What would you like to do?", "Make a complaint")
     choose(visitor, "Is a child at risk of harm?", "No")
     choose(visitor, "What is it about?", "Home-to-school transport")
@@ -213,6 +225,11 @@ def test_complaint_from_a_phone_with_javascript(phone_visitor, categories):
     upload_evidence(visitor)
     check_and_change_outcome(visitor)
     send_and_confirm(visitor, letter)
+
+    visitor.follow("Read this page in easy read")
+    expect(heading(page)).to_have_text("We have your feedback: easy read")
+    visitor.follow("What happens to your case: easy read")
+    expect(heading(page)).to_have_text("What happens to your case: easy read")
 
 
 # (2) JavaScript off -------------------------------------------------------------------------------
@@ -315,6 +332,11 @@ def test_following_a_case_through_an_emailed_link(visitor, live_server, sent_com
     visitor.goto(link)
     expect(page).to_have_url(live_server.url(f"/my-cases/{reference}"))
     expect(heading(page)).to_have_text("Your complaint about home-to-school transport")
+    visitor.follow("Read this page in easy read")
+    expect(heading(page)).to_have_text("What happens to your case: easy read")
+    page.go_back()
+    visitor.assert_accessible()
+    expect(heading(page)).to_have_text("Your complaint about home-to-school transport")
     details = page.locator(".govuk-summary-list")
     expect(details).to_contain_text("Received (stage 1)")
     # A complaint is acknowledged within 5 working days, at each stage.
@@ -335,11 +357,20 @@ def test_following_a_case_through_an_emailed_link(visitor, live_server, sent_com
     expect(page.get_by_role("button", name="Ask for a stage 2 review")).to_have_count(0)
     expect(page.get_by_text("We will send our stage 1 response")).to_be_visible()
 
-    # The link worked once.
-    response = visitor.goto(link)
-    assert response.status == 404
-    expect(heading(page)).to_have_text("This link has expired or has already been used")
-    expect(page.get_by_role("link", name="Ask for a new link")).to_be_visible()
+    # The link worked once: tapped again in the same browser it goes back to the case it opened.
+    visitor.goto(link)
+    expect(page).to_have_url(re.compile(rf"/my-cases/{reference}$"))
+    # In another browser it leads to /track with the reference filled in, never a dead end.
+    other = visitor.page.context.browser.new_context()
+    try:
+        stranger = other.new_page()
+        stranger.goto(link)
+        expect(stranger).to_have_url(re.compile(rf"/track\?reference={reference}$"))
+        expect(stranger.get_by_label("Reference number")).to_have_value(reference)
+        expect(stranger.get_by_text("That link has been used or has expired")).to_be_visible()
+        assert_accessible(stranger)
+    finally:
+        other.close()
 
 
 def answer_and_close(live_server, reference: str) -> None:

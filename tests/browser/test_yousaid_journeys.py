@@ -83,7 +83,7 @@ def test_a_manager_publishes_an_entry_and_the_termly_update_and_the_public_reads
     # --- The manager writes an entry, forgetting who owns the action. ---------------------
     visitor.sign_in(manager.email, manager.password)
     visitor.click(nav_link(page, "You said, we did"))
-    expect(heading(page)).to_have_text("You said, we did")
+    expect(heading(page)).to_have_text("Manage You said, we did")
     expect(page).to_have_url(re.compile(r"/manage/you-said-we-did$"))
     visitor.click(page.get_by_role("button", name="Write an entry"))
     expect(heading(page)).to_have_text("Write an entry")
@@ -191,7 +191,7 @@ def test_a_manager_publishes_an_entry_and_the_termly_update_and_the_public_reads
 
     # --- The manager writes and publishes the term's update. --------------------------------
     visitor.click(nav_link(page, "Termly updates"))
-    expect(heading(page)).to_have_text("Termly updates")
+    expect(heading(page)).to_have_text("Manage termly updates")
     visitor.follow(f"Write the update for the {term.label.lower()}")
     expect(heading(page)).to_have_text(term.label)
     expect(summary_value(page, "State")).to_have_text("Not started.")
@@ -273,7 +273,7 @@ def test_anyone_reads_the_complaints_report_for_the_year_they_choose(who, reques
     expect(summary_value(page, "Stage 1 responses sent by the deadline")).to_have_text("4 of 6 (67%)")
     # Each chart is drawn, with its numbers in a table below it.
     chart = page.locator("#received-by-category")
-    expect(chart.locator("svg[role=img]")).to_be_visible()
+    expect(chart.locator(".twc-bar-chart[role=img]")).to_be_visible()
     expect(chart.get_by_role("img")).to_have_accessible_name(
         re.compile(r"^Bar chart: Complaints received, by category")
     )
