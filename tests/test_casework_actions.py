@@ -779,6 +779,26 @@ def test_a_response_template_fills_in_the_case(app, client, desk):
     )
 
 
+def test_choosing_a_template_keeps_what_the_caseworker_typed_and_sends_nothing(app, client, desk, outbox):
+    acknowledge(client, desk)
+    with app.app_context():
+        template = ResponseTemplate(name="Holding reply", body="I will write again by {respond_by}.")
+        db.session.add(template)
+        db.session.commit()
+        template_id = template.id
+    sent_before = len(outbox.messages())
+    page = client.post(
+        f"{desk.url}/reply", data={"body": "I rang the taxi firm this morning.", "use_template": str(template_id)}
+    )
+    assert page.status_code == 200
+    body = re.search(r"<textarea[^>]*>(.*?)</textarea>", page.get_data(as_text=True), re.S).group(1)
+    assert body.strip().startswith("I rang the taxi firm this morning.")
+    assert "I will write again by" in body
+    assert len(outbox.messages()) == sent_before  # nothing went to the family
+    with app.app_context():
+        assert not db.session.scalars(db.select(CaseMessage).where(CaseMessage.body.contains("taxi firm"))).all()
+
+
 # --- actions the case's state does not allow ----------------------------------------------------
 
 

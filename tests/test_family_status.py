@@ -2,6 +2,7 @@
 a reply target for every kind of feedback (set by managers), a missed date shown as missed
 with an apology and what to do now, and names written as their owners wrote them."""
 
+import io
 import re
 from datetime import date, timedelta
 
@@ -200,3 +201,65 @@ def test_names_keep_their_capitals_in_sentences(app, client, auth, frozen, categ
     reference = _received_on(app, frozen, date(2026, 11, 2), category, parent)
     auth.sign_in(parent)
     assert "Your complaint about EHC needs assessment" in _text(client.get(f"/my-cases/{reference}"))
+
+
+# --- the words fit the kind, and nothing chosen is lost --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "asked", "evidence"),
+    [
+        ("question", "What is your question?", "Add documents (optional)"),
+        ("compliment", "Who would you like to thank, and what for?", "Add a file (optional)"),
+        ("complaint", "What happened?", "Upload evidence (optional)"),
+    ],
+)
+def test_each_kind_is_asked_in_its_own_words(client, category, kind, asked, evidence):
+    steps = {"kind": {"kind": kind}}
+    walk(client, category, steps)
+    details = _text(client.get("/feedback/what-happened"))
+    assert asked in details
+    if kind == "compliment":
+        # Someone paying a compliment is not asked whether a child is at risk.
+        assert client.get("/feedback/is-a-child-at-risk").status_code == 302
+        assert "We will pass your compliment on to them" in details
+        assert "anything you have already tried" not in details
+    assert evidence in _text(client.get("/feedback/evidence"))
+    left_empty = _text(client.post("/feedback/what-happened", data={"what_happened": ""}))
+    expected = {
+        "question": "Enter your question",
+        "compliment": "Enter your compliment",
+        "complaint": "Enter what happened",
+    }
+    assert expected[kind] in left_empty
+
+
+def test_a_file_chosen_then_continue_is_kept_and_announced(client, category):
+    from tests.test_files import PDF
+
+    walk(client, category)
+    response = client.post(
+        "/feedback/evidence",
+        data={"evidence": (io.BytesIO(PDF), "letter.pdf"), "continue": "1"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    check = client.get(response.headers["Location"], follow_redirects=True)
+    words = _text(check)
+    assert "letter.pdf has been added" in words
+    assert "letter.pdf" in _text(client.get("/feedback/check-your-answers"))
+
+
+def test_a_half_filled_decision_letter_date_is_an_error_not_dropped(client, category):
+    walk(
+        client, category, {"triage": {"triage": "school"}}, skip=("details", "child", "reply", "contact", "adjustments")
+    )
+    page = client.post(
+        "/feedback/other-ways-to-resolve-this",
+        data={"decision_letter_date": ["", "11", "2026"]},
+    )
+    assert page.status_code == 200
+    words = _text(page)
+    assert "There is a problem" in words
+    assert "The date of the decision letter must include a day" in words
+    assert 'value="11"' in page.get_data(as_text=True) and 'value="2026"' in page.get_data(as_text=True)

@@ -215,13 +215,17 @@ def _files(form) -> list:
 
 
 def _prepare_reply(form, case):
+    """Offer the response templates. Choosing one adds its text after whatever the caseworker
+    has typed already (never over it), and sends nothing: ``stay`` keeps the form open."""
     templates = db.session.scalars(db.select(ResponseTemplate).order_by(ResponseTemplate.name)).all()
-    chosen = whole_number(request.args.get("template"))
-    if request.method == "GET" and chosen:
-        template = next((t for t in templates if t.id == chosen), None)
-        if template is not None:
-            form.body.data = services.fill_template(template, case, current_user)
-    return {"templates": templates}
+    added = request.method == "POST" and request.form.get("use_template")
+    chosen = whole_number(request.form.get("use_template") if added else request.args.get("template"))
+    template = next((t for t in templates if t.id == chosen), None) if chosen else None
+    if template is not None and (added or request.method == "GET"):
+        typed = (form.body.data or "").strip()
+        filled = services.fill_template(template, case, current_user)
+        form.body.data = f"{typed}\n\n{filled}" if typed else filled
+    return {"templates": templates, "stay": bool(added)}
 
 
 def _prepare_acknowledge(form, case):
@@ -522,7 +526,9 @@ def action(reference: str, action_name: str):
         return redirect(url_for("casework.case", reference=found.reference))
     form = action.form()
     extra = action.prepare(form, found) if action.prepare else {}
-    if form.validate_on_submit():
+    # A button that changes the form without sending it (adding a template's text).
+    staying = extra.pop("stay", False)
+    if not staying and form.validate_on_submit():
         if action.preview is not None and request.form.get("preview"):
             # Show the family's text under the form, with everything typed kept; nothing saved.
             try:

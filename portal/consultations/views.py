@@ -311,47 +311,44 @@ def _on_board_or_404(consultation: Consultation, response_id: int):
     return response
 
 
-@bp.route("/<slug>/responses/<int:response_id>/agree", methods=["POST"])
-@members_only
-def agree(slug: str, response_id: int):
+def _change_agreement(slug: str, response_id: int, change, changed: str, unchanged: str):
+    """Agree with an answer, or take the agreement back (``change``), and say what happened."""
     consultation = _published_or_404(slug)
     response = _on_board_or_404(consultation, response_id)
     try:
-        counted = answering.agree(consultation, response, current_user)
+        done = change(consultation, response, current_user)
     except answering.NotForYou as refused:
         return _not_for_you(consultation, str(refused))
     except answering.Refused as refused:
         flash(str(refused), "info")
         return redirect(_response_url(response))
     db.session.commit()
-    if counted:
-        flash(
-            "Thank you. You agree with this answer. You can take your agreement back while the consultation is open.",
-            "success",
-        )
-    else:
-        flash("You already agree with this.", "info")
+    flash(changed if done else unchanged, "success" if done else "info")
     return redirect(_response_url(response))
+
+
+@bp.route("/<slug>/responses/<int:response_id>/agree", methods=["POST"])
+@members_only
+def agree(slug: str, response_id: int):
+    return _change_agreement(
+        slug,
+        response_id,
+        answering.agree,
+        "Thank you. You agree with this answer. You can take your agreement back while the consultation is open.",
+        "You already agree with this.",
+    )
 
 
 @bp.route("/<slug>/responses/<int:response_id>/take-back-agreement", methods=["POST"])
 @members_only
 def take_back_agreement(slug: str, response_id: int):
-    consultation = _published_or_404(slug)
-    response = _on_board_or_404(consultation, response_id)
-    try:
-        taken_back = answering.take_back_agreement(consultation, response, current_user)
-    except answering.NotForYou as refused:
-        return _not_for_you(consultation, str(refused))
-    except answering.Refused as refused:
-        flash(str(refused), "info")
-        return redirect(_response_url(response))
-    db.session.commit()
-    if taken_back:
-        flash("You have taken back your agreement. You no longer agree with this answer.", "success")
-    else:
-        flash("You do not agree with this answer, so there was nothing to take back.", "info")
-    return redirect(_response_url(response))
+    return _change_agreement(
+        slug,
+        response_id,
+        answering.take_back_agreement,
+        "You have taken back your agreement. You no longer agree with this answer.",
+        "You do not agree with this answer, so there was nothing to take back.",
+    )
 
 
 @bp.route("/<slug>/responses/<int:response_id>/comment", methods=["GET", "POST"])

@@ -5,7 +5,6 @@ from datetime import date
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovCheckboxesInput,
-    GovDateInput,
     GovFileInput,
     GovRadioInput,
     GovSelect,
@@ -116,27 +115,19 @@ class TriageForm(StepForm):
 
 
 class RouteForm(StepForm):
-    decision_letter_date = DateField(
-        "When was the decision letter dated?",
+    # Optional, but never half filled in: "11 2026" with no day is an error, not dropped.
+    decision_letter_date = DayField(
+        "When was the decision letter dated? (optional)",
         description="For example, 27 9 2026. Leave this blank if you do not know.",
-        widget=GovDateInput(),
-        format=["%d %m %Y", "%d %m %y"],
-        validators=[Optional()],
+        noun="date of the decision letter",
+        required=False,
     )
     submit = SubmitField("Continue with my complaint", widget=GovSubmitInput())
     marks = {"route_seen": True}
 
     def validate_decision_letter_date(self, field):
-        if field.data and field.data > date.today():
+        if field.data and field.data > london_today():
             raise ValidationError("The date of the decision letter must be today or in the past")
-
-    def validate(self, extra_validators=None):
-        valid = super().validate(extra_validators)
-        field = self.decision_letter_date
-        if field.errors and any("valid date" in str(error) for error in field.errors):
-            # WTForms says "Not a valid date value."; say what to do instead.
-            field.errors = ["The date of the decision letter must be a real date, like 27 9 2026"]
-        return valid
 
 
 class DetailsForm(StepForm):

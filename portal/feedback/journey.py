@@ -47,6 +47,11 @@ def wants_reply(answers: Answers) -> bool:
     return answers.get("reply") == "yes"
 
 
+def asks_about_safety(answers: Answers) -> bool:
+    """Everyone is asked whether a child is at risk, except someone paying a compliment."""
+    return answers.get("kind") != COMPLIMENT
+
+
 def _has(key: str) -> Callable[[Answers], bool]:
     return lambda answers: answers.get(key) not in (None, "")
 
@@ -66,7 +71,7 @@ class Step:
 
 STEPS = [
     Step("kind", "what-would-you-like-to-do", "What would you like to do?", _always, _has("kind")),
-    Step("safety", "is-a-child-at-risk", "Is a child at risk of harm?", _always, _has("worried")),
+    Step("safety", "is-a-child-at-risk", "Is a child at risk of harm?", asks_about_safety, _has("worried")),
     Step("urgent", "urgent-help", "Get help now", lambda a: a.get("worried") == "yes", _has("urgent_seen")),
     Step("category", "what-is-it-about", "What is it about?", _always, _has("category_id")),
     Step("triage", "is-it-about-a-decision", "Is your complaint about one of these?", is_complaint, _has("triage")),

@@ -12,6 +12,7 @@ from portal.core.forms import form_page
 from portal.extensions import db
 from portal.feedback import access, forms, journey, services, summary
 from portal.feedback.allowances import LimitReached, address_limit_reached, check_draft_file
+from portal.feedback.kind_words import words_for
 from portal.feedback.models import Case, Category
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
@@ -196,6 +197,7 @@ def evidence():
     return render_template(
         "feedback/steps/evidence.html",
         form=form,
+        words=words_for(answers.get("kind")),
         step=step,
         attachments=attachments,
         max_files=services.MAX_FILES,
