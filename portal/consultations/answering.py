@@ -411,10 +411,15 @@ def agree(consultation: Consultation, response: Response, user, today: date | No
     check_may_react(consultation, response, user, today or london_today())
     dialect = db.session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    result = db.session.execute(
-        insert(Agreement).values(response_id=response.id, user_id=user.id, created_at=utcnow()).on_conflict_do_nothing()
-    )
-    return result.rowcount == 1
+    # RETURNING says whether the row went in: a driver's rowcount for an INSERT that may do
+    # nothing is not to be trusted on every database.
+    inserted = db.session.execute(
+        insert(Agreement)
+        .values(response_id=response.id, user_id=user.id, created_at=utcnow())
+        .on_conflict_do_nothing()
+        .returning(Agreement.user_id)
+    ).first()
+    return inserted is not None
 
 
 def take_back_agreement(consultation: Consultation, response: Response, user, today: date | None = None) -> bool:
