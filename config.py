@@ -38,6 +38,9 @@ class Config:
     # Where a consultation post showing that a child may be at risk is sent, instead of the
     # board: the children's advice and support service's duty inbox.
     SAFEGUARDING_EMAIL = os.environ.get("SAFEGUARDING_EMAIL", "childrens.advice@example.org")
+    # How many working days the board tells people a post usually waits for a moderator
+    # (portal.consultations.moderation.USUAL_CHECK_WORKING_DAYS unless the council says otherwise).
+    CONSULTATION_CHECK_WORKING_DAYS = int(os.environ.get("CONSULTATION_CHECK_WORKING_DAYS", "2"))
 
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL")) or (
@@ -80,7 +83,16 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_NAME = "twc_session"
-    SIGNED_IN_SESSION_HOURS = 12
+    # A signed-in session ends after this long without a page being opened (staff read more
+    # sensitive records, so theirs is shorter), and in any case this many hours after sign-in.
+    # A warning comes SESSION_WARNING_MINUTES before, with a button to stay signed in.
+    FAMILY_SESSION_IDLE_MINUTES = int(os.environ.get("FAMILY_SESSION_IDLE_MINUTES", "60"))
+    STAFF_SESSION_IDLE_MINUTES = int(os.environ.get("STAFF_SESSION_IDLE_MINUTES", "30"))
+    SESSION_WARNING_MINUTES = int(os.environ.get("SESSION_WARNING_MINUTES", "5"))
+    SIGNED_IN_SESSION_HOURS = int(os.environ.get("SIGNED_IN_SESSION_HOURS", "12"))
+    # What someone sent after their session ended is kept this long, to be shown again once
+    # they are back.
+    KEPT_FORM_HOURS = 24
     # A family following a case without an account loses it after this long without a visit.
     CASE_ACCESS_IDLE_HOURS = int(os.environ.get("CASE_ACCESS_IDLE_HOURS", "4"))
     # How long the single-use link in each email about a case opens it (a week: a family may

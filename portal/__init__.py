@@ -102,6 +102,9 @@ def register_templates(app: Flask) -> None:
     from portal.core.time import format_date, format_datetime, format_day
 
     app.add_template_global(error_summary_params)
+    from portal.core.kept_forms import shown_here
+
+    app.add_template_global(shown_here, "kept_form_shown")
     # The Code's stages and limits, read by every page, email and report that states them.
     app.add_template_global(complaint_code, "complaint_code")
     # The rules of the stage a case is at, under its own procedure (core.procedures).

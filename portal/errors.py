@@ -2,11 +2,13 @@
 
 import logging
 
-from flask import g, render_template, request
+from flask import g, redirect, render_template, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from portal.core import kept_forms
 from portal.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
@@ -27,22 +29,34 @@ def render_error(code: int, message: str | None = None):
     return render_template("errors/error.html", code=code, title=TITLES.get(code, TITLES[500]), message=message), code
 
 
+def _form_expired(app, http_error):
+    """Re-show a form page with the person's answers rather than an error page."""
+    view = app.view_functions.get(request.endpoint)
+    if getattr(view, "is_form_page", False):
+        g.form_expired = True
+        try:
+            response = app.make_response(view(**(request.view_args or {})))
+        except HTTPException as refused:  # the view's own checks (403, 404, 429) still apply
+            return http_error(refused)
+        # Only a re-shown form; a redirect (to sign in, or away from it) gets the page below.
+        if response.status_code == 200:
+            response.status_code = 400
+            return response
+        if kept_forms.kept_in_this_request():  # sent to sign in again, what they sent kept
+            return response
+    if request.method == "POST" and kept_forms.signed_in_before() and not current_user.is_authenticated:
+        # Their session ran out too: back to the page the form is on (by way of signing in),
+        # to be filled in again with what they sent.
+        page = kept_forms.keep_this_post()
+        db.session.commit()
+        return redirect(page)
+    return render_error(400, "This page timed out before you sent it. Go back, reload the page and try again.")
+
+
 def register(app) -> None:
     @app.errorhandler(CSRFError)
     def form_expired(error):
-        """Re-show a form page with the person's answers rather than an error page."""
-        view = app.view_functions.get(request.endpoint)
-        if getattr(view, "is_form_page", False):
-            g.form_expired = True
-            try:
-                response = app.make_response(view(**(request.view_args or {})))
-            except HTTPException as refused:  # the view's own checks (403, 404, 429) still apply
-                return http_error(refused)
-            # Only a re-shown form; a redirect (to sign in, or away from it) gets the page below.
-            if response.status_code == 200:
-                response.status_code = 400
-                return response
-        return render_error(400, "This page timed out before you sent it. Go back, reload the page and try again.")
+        return _form_expired(app, http_error)
 
     @app.errorhandler(HTTPException)
     def http_error(error):

@@ -1,7 +1,10 @@
 """The app factory, configuration and the public pages."""
 
+import importlib.util
+
 import pytest
 
+import config
 from config import ProductionConfig, database_url
 from portal import create_app
 
@@ -32,6 +35,31 @@ def test_production_starts_with_secret_key_and_secure_cookies(monkeypatch):
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def fresh_config(monkeypatch, **environment):
+    """config.py read again under ``environment``, leaving the imported module alone."""
+    for name, value in environment.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    spec = importlib.util.spec_from_file_location("config_read_again", config.__file__)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_moderation_wait_the_board_promises_is_read_from_the_environment(monkeypatch):
+    from portal.consultations.moderation import USUAL_CHECK_WORKING_DAYS
+
+    unset = fresh_config(monkeypatch, CONSULTATION_CHECK_WORKING_DAYS=None)
+    assert unset.ProductionConfig.CONSULTATION_CHECK_WORKING_DAYS == USUAL_CHECK_WORKING_DAYS
+    council = fresh_config(monkeypatch, CONSULTATION_CHECK_WORKING_DAYS="5")
+    for chosen in (council.DevelopmentConfig, council.TestingConfig, council.ProductionConfig):
+        assert chosen.CONSULTATION_CHECK_WORKING_DAYS == 5
+    with pytest.raises(ValueError):
+        fresh_config(monkeypatch, CONSULTATION_CHECK_WORKING_DAYS="soon")
 
 
 def test_unknown_environment_is_refused():

@@ -9,6 +9,7 @@ import re
 from datetime import timedelta
 from types import SimpleNamespace
 
+import lxml.html
 import pytest
 
 from portal.casework import clocks, services
@@ -522,6 +523,47 @@ def test_a_half_filled_remedy_is_named_by_its_row(app, client, desk, outbox):
     assert "An apology from the manager" in page
     assert count_of(app, CaseOutcome) == 0
     assert len(outbox.messages()) == emails
+
+
+@pytest.mark.parametrize(
+    "row, field_id, linked_to, message",
+    [
+        (
+            {"remedy-1-kind": "financial", "remedy-1-description": ""},
+            "remedy-1-description",
+            "remedy-1-description",
+            "Remedy 2: say exactly what will be done",
+        ),
+        (
+            {"remedy-2-kind": "", "remedy-2-description": "We will refund the fares you paid"},
+            "remedy-2-kind",
+            "remedy-2-kind",
+            "Remedy 3: select what kind of remedy this is",
+        ),
+        (
+            {"remedy-0-kind": "apology", "remedy-0-description": "A letter", "remedy-0-due_on": ["31", "2", "2027"]},
+            "remedy-0-due_on",
+            "remedy-0-due_on-day",
+            "Remedy 1: enter the date as a real date, for example 27 3 2027",
+        ),
+    ],
+)
+def test_a_remedy_error_is_shown_beside_its_own_field_and_linked_from_the_summary(
+    client, desk, row, field_id, linked_to, message
+):
+    acknowledge(client, desk)
+    response = act(client, desk, "outcome", outcome_form({"outcome": "upheld", "summary": "We got this wrong.", **row}))
+    assert response.status_code == 200
+    doc = lxml.html.fromstring(response.get_data(as_text=True))
+    [group] = doc.xpath(f"//*[@id='{field_id}']/ancestor::div[contains(@class, 'govuk-form-group')][1]")
+    assert "govuk-form-group--error" in group.get("class")
+    [shown] = group.xpath(".//p[contains(@class, 'govuk-error-message')]")
+    assert " ".join(shown.text_content().split()) == f"Error: {message}"
+    # Nowhere else: not under the finding, nor on the other rows.
+    assert len(doc.xpath("//p[contains(@class, 'govuk-error-message')]")) == 1
+    [link] = doc.xpath("//div[contains(@class, 'govuk-error-summary')]//a")
+    assert (link.get("href"), link.text_content().strip()) == (f"#{linked_to}", message)
+    assert doc.xpath(f"//*[@id='{linked_to}']"), "the summary links to something on the page"
 
 
 def test_the_remedies_are_checked_whoever_records_the_outcome(app, desk):

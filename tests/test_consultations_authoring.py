@@ -426,7 +426,7 @@ def test_questions_of_each_kind_are_added_in_order(app, client, manager):
     for data in sent:
         response = client.post(base, data=data)
         assert response.status_code == 302
-        assert response.location == f"/manage/consultations/{consultation.id}#questions"
+        assert response.location == f"/manage/consultations/{consultation.id}"
 
     questions = get(app, consultation.id).questions
     assert [(q.position, q.kind, q.prompt, q.required) for q in questions] == [
@@ -565,7 +565,7 @@ def test_questions_are_locked_once_published(app, client, manager, state):
     ]
     for response in attempts:
         assert response.status_code == 302
-        assert response.location == f"/manage/consultations/{consultation.id}#questions"
+        assert response.location == f"/manage/consultations/{consultation.id}"
     shown = text_of(client.get(f"/manage/consultations/{consultation.id}"))
     assert (
         "The questions cannot change after a consultation is published, because people's answers depend on them"

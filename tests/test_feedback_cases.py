@@ -5,6 +5,7 @@ import io
 import re
 from datetime import timedelta
 
+import lxml.html
 import pytest
 
 from portal.accounts.models import User
@@ -140,6 +141,19 @@ def test_at_most_five_files(app, client, category_id):
     refused = upload(client, "sixth.pdf", PDF)
     assert "You can upload up to 5 files" in refused.get_data(as_text=True)
     assert len(draft_files(app)) == 5
+
+
+def test_the_file_box_and_its_button_are_told_apart(client, category_id):
+    """A screen reader moving between the controls hears a different name for the file box and
+    for the button that uploads what it holds."""
+    start_journey_to_evidence(client, category_id)
+    page = lxml.html.fromstring(client.get("/feedback/evidence").get_data(as_text=True))
+    (file_box,) = page.xpath("//input[@type='file']")
+    (label,) = page.xpath(f"//label[@for='{file_box.get('id')}']")
+    names = [label.text_content().strip()]
+    names += [button.text_content().strip() for button in page.xpath("//main//form//button")]
+    assert names[:2] == ["Upload a file", "Upload file"]
+    assert len(names) == len(set(names))
 
 
 def test_a_file_can_be_removed(app, client, category_id):
@@ -398,6 +412,8 @@ def two_families(app, client, users, category_id):
     [
         ("get", "/my-cases/{reference}"),
         ("get", "/my-cases/{reference}/files/{file_id}"),
+        ("get", "/my-cases/{reference}/what-you-told-us"),
+        ("get", "/my-cases/{reference}/what-you-told-us.pdf"),
         ("post", "/my-cases/{reference}/reply"),
         ("get", "/my-cases/{reference}/escalate"),
         ("post", "/my-cases/{reference}/escalate"),

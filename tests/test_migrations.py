@@ -1,4 +1,7 @@
-"""The Alembic migrations build exactly the schema the models describe, and can be undone."""
+"""The Alembic migrations build exactly the schema the models describe, can be undone, and bring
+old rows up to what the code now does."""
+
+from datetime import date, datetime, timezone
 
 import flask_migrate
 import pytest
@@ -6,7 +9,13 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from portal.casework import clocks
+from portal.core import settings
+from portal.core.models import Setting
+from portal.core.time import LONDON
 from portal.extensions import db
+from portal.feedback.models import Case
+from tests.casework_helpers import new_case
 
 # Made by hand in a migration because models cannot describe it: the full-text search index.
 HAND_MADE_INDEXES = {"ix_feedback_case_search"}
@@ -68,3 +77,39 @@ def test_case_search_uses_the_full_text_index_on_postgresql(app):
                 )
             )
         assert "ix_feedback_case_search" in plan
+
+
+def target_on_arrival(kind: str, received_at: datetime) -> date | None:
+    """The reply target a case of ``kind`` received at ``received_at`` is given today."""
+    case = Case(kind=kind)
+    clocks.start_target(case, received_at.astimezone(LONDON).date())
+    return case.respond_by
+
+
+def test_open_feedback_from_before_reply_targets_gets_the_target_a_new_case_would(app):
+    with app.app_context():
+        flask_migrate.downgrade(revision="0021_reply_targets-1")
+        db.engine.dispose()
+        db.session.add(Setting(key=settings.REPLY_TARGET_DAYS["suggestion"], value=15))
+        db.session.commit()
+        # Late on a Friday in summer is already Saturday in London: counted from the Monday.
+        friday_night = datetime(2026, 7, 3, 23, 30, tzinfo=timezone.utc)
+        monday = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
+        question = new_case(kind="question", received_at=friday_night)
+        suggestion = new_case(kind="suggestion", status="acknowledged", received_at=monday)
+        answered_before = new_case(kind="question", received_at=monday, respond_by=date(2026, 3, 20))
+        closed = new_case(kind="compliment", status="closed", received_at=monday)
+        replied = new_case(kind="question", status="responded", received_at=monday, responded_at=monday)
+        complaint = new_case(kind="complaint", received_at=monday)
+        db.session.remove()
+
+        flask_migrate.upgrade()
+        db.engine.dispose()
+        targets = dict(db.session.execute(db.select(Case.reference, Case.respond_by)).all())
+        assert targets[question] == date(2026, 7, 20) == target_on_arrival("question", friday_night)
+        assert targets[suggestion] == date(2026, 3, 23) == target_on_arrival("suggestion", monday)
+        assert targets[answered_before] == date(2026, 3, 20)
+        assert targets[closed] is None
+        assert targets[replied] is None  # answered before there was a target to meet
+        assert targets[complaint] is None
+        assert schema_differences() == []

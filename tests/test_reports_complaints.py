@@ -483,7 +483,7 @@ def test_the_year_starts_and_ends_at_midnight_in_london():
 def test_a_report_without_a_year_is_the_latest_year_that_has_started(client):
     latest = periods.current_year()
     shown = page(client.get("/reports/complaints"))
-    assert f"Complaints performance report, {latest.label}" in shown.title
+    assert f"Annual complaints performance report – {latest.label}" in shown.title
     assert "This year is not over yet" in shown.text
     assert periods.current_year(date(2026, 3, 31)).label == "April 2025 to March 2026"
     assert periods.current_year(date(2026, 4, 1)).label == "April 2026 to March 2027"
@@ -497,7 +497,7 @@ def test_a_year_that_is_not_a_year_gets_the_latest_year_and_says_so(client, valu
     response = client.get("/reports/complaints", query_string={"year": value})
     assert response.status_code == 200
     shown = page(response)
-    assert f"Complaints performance report, {latest.label}" in shown.title
+    assert f"Annual complaints performance report – {latest.label}" in shown.title
     assert f"This is the report for {latest.label}" in shown.text
     assert "<script>" not in response.get_data(as_text=True).split("<main", 1)[1]
     download = client.get("/reports/complaints.csv", query_string={"year": value})
@@ -509,7 +509,7 @@ def test_a_year_that_has_not_started_gets_the_latest_year_and_says_so(client):
     latest = periods.current_year()
     shown = page(client.get(f"/reports/complaints?year={latest.start_year + 1}"))
     assert f"The year {latest.next().label} has not started yet" in shown.text
-    assert f"Complaints performance report, {latest.label}" in shown.title
+    assert f"Annual complaints performance report – {latest.label}" in shown.title
 
 
 def test_the_year_chooser_is_a_plain_form_listing_every_year_with_feedback(client, data):
@@ -684,7 +684,7 @@ def test_the_page_shows_the_hand_counted_figures_in_tables(client, data):
     response = client.get("/reports/complaints?year=2025")
     assert response.status_code == 200
     shown = page(response)
-    assert shown.title.startswith("Complaints performance report, April 2025 to March 2026")
+    assert shown.title.startswith("Annual complaints performance report – April 2025 to March 2026")
     assert "These figures cover the whole year, to 31 March 2026" in shown.text
     found = tables(response)
     assert found["Complaints received, by category"] == {REVIEWS: ["3"], ASSESSMENT: ["4"], TRANSPORT: ["5"]}

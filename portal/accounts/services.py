@@ -2,10 +2,12 @@
 queue email, and leave the commit to the caller."""
 
 import hashlib
+import math
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
+from sqlalchemy.orm import contains_eager
 
 from portal.accounts import roles, signals
 from portal.accounts.models import AccountToken, SignedInSession, Team, User
@@ -177,21 +179,48 @@ def start_session(user: User) -> str:
     """Record a new signed-in browser for ``user``; returns the secret for its cookie."""
     token = secrets.token_urlsafe(32)
     hours = current_app.config["SIGNED_IN_SESSION_HOURS"]
+    now = utcnow()
     db.session.add(
-        SignedInSession(token_hash=_hash_token(token), user=user, expires_at=utcnow() + timedelta(hours=hours))
+        SignedInSession(
+            token_hash=_hash_token(token), user=user, expires_at=now + timedelta(hours=hours), last_seen_at=now
+        )
     )
-    user.last_signed_in_at = utcnow()
+    user.last_signed_in_at = now
     audit.record(user, "user.signed_in", user)
     return token
 
 
-def user_for_session(user_id: str, token: str | None) -> User | None:
-    """The user a session cookie belongs to, if that session is still live."""
+# What a person is told when their session has run out, before and after sending a form.
+SIGNED_OUT_FOR_INACTIVITY = (
+    "You were signed out because you had not used the portal for a while. Sign in again to carry on."
+)
+KEPT_FOR_AFTER_SIGN_IN = (
+    "You were signed out because you had not used the portal for a while, so what you sent has not been "
+    "saved yet. Sign in again and we will show it to you, to check and send."
+)
+
+
+def idle_limit(user: User) -> timedelta:
+    """How long a session of ``user``'s lasts without a page being opened."""
+    setting = "STAFF_SESSION_IDLE_MINUTES" if user.is_staff else "FAMILY_SESSION_IDLE_MINUTES"
+    return timedelta(minutes=current_app.config[setting])
+
+
+def session_ends_at(signed_in: SignedInSession) -> datetime:
+    """When this session ends if nothing more is opened: after its idle spell, or at its
+    fixed end after sign-in, whichever comes first."""
+    last_seen = signed_in.last_seen_at or signed_in.created_at
+    return min(signed_in.expires_at, last_seen + idle_limit(signed_in.user))
+
+
+def live_session(user_id: str, token: str | None) -> SignedInSession | None:
+    """The session a cookie holds, if it is still live (its user loaded with it)."""
     if not token or whole_number(user_id) is None:
         return None
-    row = db.session.execute(
-        db.select(User)
-        .join(SignedInSession, SignedInSession.user_id == User.id)
+    signed_in = db.session.scalar(
+        db.select(SignedInSession)
+        .join(User, SignedInSession.user_id == User.id)
+        .options(contains_eager(SignedInSession.user))
         .where(
             User.id == int(user_id),
             User.disabled_at.is_(None),
@@ -199,8 +228,35 @@ def user_for_session(user_id: str, token: str | None) -> User | None:
             SignedInSession.revoked_at.is_(None),
             SignedInSession.expires_at > utcnow(),
         )
-    ).first()
-    return row[0] if row else None
+    )
+    if signed_in is None or session_ends_at(signed_in) <= utcnow():
+        return None
+    return signed_in
+
+
+def user_for_session(user_id: str, token: str | None) -> User | None:
+    """The user a session cookie belongs to, if that session is still live."""
+    signed_in = live_session(user_id, token)
+    return signed_in.user if signed_in else None
+
+
+def seconds_left(signed_in: SignedInSession) -> int:
+    """Whole seconds left, rounded up: a live session never says 0."""
+    return max(0, math.ceil((session_ends_at(signed_in) - utcnow()).total_seconds()))
+
+
+# A page opened within this long of the last one noted is not noted again: one write a minute
+# at most, however fast someone clicks.
+NOTE_ACTIVITY_EVERY = timedelta(seconds=60)
+
+
+def note_activity(signed_in: SignedInSession) -> bool:
+    """Keep the session alive from now; False when it was noted moments ago (nothing to save)."""
+    now = utcnow()
+    if signed_in.last_seen_at and now - signed_in.last_seen_at < NOTE_ACTIVITY_EVERY:
+        return False
+    signed_in.last_seen_at = now
+    return True
 
 
 def end_session(token: str | None) -> None:

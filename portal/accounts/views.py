@@ -2,14 +2,15 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_url, login_user, logout_user
 
 from portal import navigation
 from portal.accounts import services
 from portal.accounts.forms import ForgottenPasswordForm, RegisterForm, ResetPasswordForm, SignInForm
 from portal.accounts.models import AccountToken
+from portal.core import kept_forms
 from portal.core.forms import form_page
 from portal.extensions import db, limiter, login_manager
 
@@ -20,7 +21,72 @@ SESSION_KEY = "signed_in_session"
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    return services.user_for_session(user_id, session.get(SESSION_KEY))
+    signed_in = services.live_session(user_id, session.get(SESSION_KEY))
+    g.signed_in_session = signed_in
+    return signed_in.user if signed_in else None
+
+
+# Asking how long is left must not itself keep the session alive.
+NOT_ACTIVITY = {"static", "accounts.session_status"}
+
+
+@bp.before_app_request
+def note_activity():
+    """Each page opened keeps a signed-in session alive for its idle spell."""
+    if request.endpoint in NOT_ACTIVITY or not current_user.is_authenticated:
+        return
+    if services.note_activity(g.signed_in_session):
+        db.session.commit()
+
+
+@login_manager.unauthorized_handler
+def ask_to_sign_in():
+    """Someone not signed in (or no longer) opened a page that needs it. What a person whose
+    session ran out had just sent is kept, and shown again once they have signed in."""
+    lapsed = kept_forms.signed_in_before()
+    if request.method == "POST" and lapsed:
+        page = kept_forms.keep_this_post()
+        db.session.commit()
+        flash(services.KEPT_FOR_AFTER_SIGN_IN, "info")
+        return redirect(url_for("accounts.sign_in", next=page))
+    flash(services.SIGNED_OUT_FOR_INACTIVITY if lapsed else login_manager.login_message, "info")
+    return redirect(login_url(login_manager.login_view, request.url))
+
+
+@bp.app_context_processor
+def session_timeout():
+    """What the timeout warning on each signed-in page needs to know."""
+    signed_in = g.get("signed_in_session")
+    if signed_in is None or not current_user.is_authenticated:
+        return {"session_timeout": None}
+    warn_minutes = current_app.config["SESSION_WARNING_MINUTES"]
+    return {
+        "session_timeout": {
+            "seconds_left": services.seconds_left(signed_in),
+            "warn_seconds": int(warn_minutes * 60),
+            "warn_minutes": warn_minutes,
+            "idle_minutes": int(services.idle_limit(signed_in.user).total_seconds() // 60),
+        }
+    }
+
+
+@bp.route("/session")
+def session_status():
+    """How long this browser's session has left, for the timeout warning (noting nothing)."""
+    if not current_user.is_authenticated:
+        return jsonify(signed_in=False, seconds_left=0), 401
+    return jsonify(signed_in=True, seconds_left=services.seconds_left(g.signed_in_session))
+
+
+@bp.route("/session/stay-signed-in", methods=["POST"])
+def stay_signed_in():
+    """The timeout warning's "Stay signed in" button: the session runs on from now."""
+    if not current_user.is_authenticated:
+        return jsonify(signed_in=False, seconds_left=0), 401
+    g.signed_in_session.last_seen_at = None  # noted afresh, however recently it was
+    services.note_activity(g.signed_in_session)
+    db.session.commit()
+    return jsonify(signed_in=True, seconds_left=services.seconds_left(g.signed_in_session))
 
 
 def _submitted_email() -> str:
@@ -44,7 +110,9 @@ def _safe_next(target: str | None) -> str | None:
 def _sign_in(user) -> None:
     # A fresh session at sign-in: nothing from before survives, and the new one is recorded
     # server-side so that signing out or disabling the account ends it for good.
+    kept = kept_forms.key_in_this_browser()  # what they sent as their last session ran out
     session.clear()
+    kept_forms.hold_key(kept)
     session[SESSION_KEY] = services.start_session(user)
     session.permanent = True
     login_user(user)

@@ -6,14 +6,23 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextArea,
 )
-from wtforms import FileField, RadioField, SelectField, SelectMultipleField, SubmitField, TextAreaField
+from wtforms import (
+    FieldList,
+    FileField,
+    FormField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal.casework.models import CaseOutcome, OmbudsmanReferral, Remedy
 from portal.casework.services import CHOSEN_NOT_COMPLAINT_REASONS, RemedyRow
 from portal.core import procedures
-from portal.core.forms import DayField, PortalForm, WholeNumberField, strip_whitespace
+from portal.core.forms import DayField, DayInput, PortalForm, WholeNumberField, strip_whitespace
 from portal.feedback.models import STAFF_CHANNELS, Adjustment
 
 
@@ -89,40 +98,6 @@ class ExtendForm(PortalForm):
     submit = SubmitField("Extend deadline", widget=GovSubmitInput())
 
 
-class OutcomeForm(PortalForm):
-    outcome = RadioField(
-        "What is your finding?",
-        description="For a complaint, say whether it is upheld.",
-        choices=[SelectChoice(value, label) for value, label in CaseOutcome.LABELS.items()],
-        widget=GovRadioInput(),
-        validators=[Optional()],
-    )
-    complaint = _text(
-        "The complaint, as we understand it",
-        "From the acknowledgement. Each point the family raised: the response answers each one.",
-        rows_max=5000,
-    )
-    summary = _text(
-        "Your response",
-        "Address each point the family raised and say what will happen. Sent to the family.",
-        "Enter the response to send to the family",
-    )
-    still_to_do = _text(
-        "Anything still to do (optional)",
-        "What is not finished yet, who is doing it and by when. Sent to the family.",
-        rows_max=2000,
-    )
-    themes = SelectMultipleField(
-        "What can the council learn from this? (optional)",
-        description="Select the themes that apply. They are counted in You said, we did.",
-        widget=GovCheckboxesInput(),
-        coerce=int,
-        validators=[Optional()],
-    )
-    preview = SubmitField("Preview the response", widget=GovSubmitInput())
-    submit = SubmitField("Record and send response", widget=GovSubmitInput())
-
-
 REMEDY_ROWS = 3
 
 
@@ -144,21 +119,83 @@ class RemedyRowForm(PortalForm):
     due_on = DayField("By when", noun="date the remedy is due", required=False)
 
     def as_typed(self) -> RemedyRow:
-        """The row for services.record_outcome, which decides whether it is a promise."""
-        valid = self.validate()
+        """The row for services.record_outcome, which decides whether it is a promise and puts
+        any problem, naming the row, beside the part of it that is wrong."""
+        problem_in, problem = ("kind", None) if self.validate() else self._problem()
+        for field in self:  # what the form found is passed on, so it is not shown twice
+            field.errors = []
         return RemedyRow(
             kind=self.kind.data or "",
             description=self.description.data or "",
             due_on=self.due_on.data,
             due_on_typed=any(self.due_on.raw_data or ()),
-            problem=None if valid else self._problem(),
+            problem=problem,
+            problem_in=problem_in,
         )
 
-    def _problem(self) -> str:
-        """What the form could not read in the row, the date first."""
+    def _problem(self) -> tuple[str, str]:
+        """What the form could not read in the row, the date first, and where."""
         if self.due_on.errors:
-            return "enter the date as a real date, for example 27 3 2027"
-        return next(iter(self.errors.values()))[0]
+            return "due_on", "enter the date as a real date, for example 27 3 2027"
+        name, errors = next(iter(self.errors.items()))
+        return name, errors[0]
+
+
+class RemedyRows(FieldList):
+    """The outcome page's remedy rows, named remedy-0-kind and so on (services.remedy_field).
+    They are judged with the rest of the response when it is recorded, so the form does not
+    validate them itself; a message put on one of their fields shows beside it and, through
+    ``errors``, in the error summary, whose link to a date goes to its day box."""
+
+    def validate(self, form, extra_validators=()):
+        return True
+
+    @property
+    def errors(self):
+        rows = [
+            {
+                f"{name}-day" if isinstance(row[name].widget, DayInput) else name: found
+                for name, found in row.errors.items()
+            }
+            for row in self.entries
+        ]
+        return rows if any(rows) else []
+
+
+class OutcomeForm(PortalForm):
+    outcome = RadioField(
+        "What is your finding?",
+        description="For a complaint, say whether it is upheld.",
+        choices=[SelectChoice(value, label) for value, label in CaseOutcome.LABELS.items()],
+        widget=GovRadioInput(),
+        validators=[Optional()],
+    )
+    complaint = _text(
+        "The complaint, as we understand it",
+        "From the acknowledgement. Each point the family raised: the response answers each one.",
+        rows_max=5000,
+    )
+    summary = _text(
+        "Your response",
+        "Address each point the family raised and say what will happen. Sent to the family.",
+        "Enter the response to send to the family",
+    )
+    # What the council will do; the page removes these for feedback that is not a complaint.
+    remedy = RemedyRows(FormField(RemedyRowForm), min_entries=REMEDY_ROWS, max_entries=REMEDY_ROWS)
+    still_to_do = _text(
+        "Anything still to do (optional)",
+        "What is not finished yet, who is doing it and by when. Sent to the family.",
+        rows_max=2000,
+    )
+    themes = SelectMultipleField(
+        "What can the council learn from this? (optional)",
+        description="Select the themes that apply. They are counted in You said, we did.",
+        widget=GovCheckboxesInput(),
+        coerce=int,
+        validators=[Optional()],
+    )
+    preview = SubmitField("Preview the response", widget=GovSubmitInput())
+    submit = SubmitField("Record and send response", widget=GovSubmitInput())
 
 
 class CloseForm(PortalForm):

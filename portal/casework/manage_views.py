@@ -88,7 +88,7 @@ def reply_targets():
             settings.put(current_user, settings.REPLY_TARGET_DAYS[kind], form[kind].data)
         db.session.commit()
         flash("Reply targets saved. They apply to feedback that arrives from now on.", "success")
-        return redirect(url_for("casework_manage.routing", _anchor="targets"))
+        return redirect(url_for("casework_manage.routing"))
     return render_template("casework_manage/reply_targets.html", form=form, kinds=kinds)
 
 
@@ -106,7 +106,10 @@ def edit_category(category_id: int):
     if form.validate_on_submit():
         team = _chosen(teams, form.team.data)
         moved = management.set_category_team(current_user, category, team)
-        if form.procedure.data and management.set_category_procedure(current_user, category, form.procedure.data):
+        followed = form.procedure.data and management.set_category_procedure(
+            current_user, category, form.procedure.data
+        )
+        if followed:
             flash(
                 f"New complaints about \u201c{category.name}\u201d follow the {procedures.LABELS[category.procedure]}.",
                 "success",
@@ -114,7 +117,8 @@ def edit_category(category_id: int):
         if moved:
             flash(f"New cases about \u201c{category.name}\u201d now go to {team.name}.", "success")
         db.session.commit()
-        return redirect(url_for("casework_manage.routing", _anchor="categories"))
+        # A confirmation is shown and focused at the top of the page; with none, back to the list.
+        return redirect(url_for("casework_manage.routing", _anchor=None if followed or moved else "categories"))
     return render_template("casework_manage/edit_category.html", form=form, category=category, teams=teams)
 
 
@@ -160,7 +164,7 @@ def edit_caseworker(caseworker_id: int):
             else:
                 if changed:
                     flash(f"Routing settings saved for {person.name}.", "success")
-                return redirect(url_for("casework_manage.routing", _anchor="caseworkers"))
+                return redirect(url_for("casework_manage.routing", _anchor=None if changed else "caseworkers"))
     open_cases = db.session.scalar(
         db.select(db.func.count(Case.id)).where(Case.caseworker_id == person.id, Case.is_open)
     )
@@ -191,7 +195,7 @@ def edit_team(team_id: int):
         if changed:
             db.session.commit()
             flash(f"{team.name} saved.", "success")
-        return redirect(url_for("casework_manage.routing", _anchor="teams"))
+        return redirect(url_for("casework_manage.routing", _anchor=None if changed else "teams"))
     return render_template("casework_manage/edit_team.html", form=form, team=team)
 
 
@@ -441,7 +445,7 @@ def _move(form, targets: dict[str, oversight.Load], chosen: dict) -> tuple[objec
             f"already with {load.name}."
         )
     flash(" ".join(parts), "success")
-    return redirect(url_for("casework_manage.cases", **chosen, _anchor="lists")), {}
+    return redirect(url_for("casework_manage.cases", **chosen)), {}
 
 
 @bp.route("/cases", methods=["GET", "POST"])

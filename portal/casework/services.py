@@ -344,13 +344,21 @@ def extend(case: Case, actor, working_days: int, reason: str) -> date:
 class RemedyRow(NamedTuple):
     """One remedy as the caseworker typed it on the outcome page; blank fields are empty.
     ``due_on_typed``: something was typed in the date boxes; ``problem``: what the form could
-    not read in the row, in words. A plain (kind, description, due_on) tuple will do too."""
+    not read in the row, in words, and ``problem_in`` the part it is about ("kind",
+    "description" or "due_on"). A plain (kind, description, due_on) tuple will do too."""
 
     kind: str
     description: str
     due_on: date | None = None
     due_on_typed: bool = False
     problem: str | None = None
+    problem_in: str = "kind"
+
+
+def remedy_field(index: int, part: str) -> str:
+    """The outcome form's name for one part of a remedy row ("remedy-0-kind"), where a problem
+    with it is shown."""
+    return f"remedy-{index}-{part}"
 
 
 def asks_for_finding(case: Case) -> bool:
@@ -359,17 +367,18 @@ def asks_for_finding(case: Case) -> bool:
     return case.is_complaint
 
 
-def _remedy_problem(row: RemedyRow) -> str | None:
-    """What is wrong with the row. A row with nothing in it is not a promise, and is fine."""
+def _remedy_problem(row: RemedyRow) -> tuple[str, str] | None:
+    """What is wrong with the row, as (the part it is about, the words). A row with nothing in
+    it is not a promise, and is fine."""
     if not row.kind:
         typed = row.description.strip() or row.due_on or row.due_on_typed
-        return "select what kind of remedy this is" if typed else None
+        return ("kind", "select what kind of remedy this is") if typed else None
     if not row.description.strip():
-        return "say exactly what will be done"
+        return "description", "say exactly what will be done"
     if row.problem:
-        return row.problem
+        return row.problem_in, row.problem
     if row.kind not in Remedy.KINDS:
-        return "select what kind of remedy this is"
+        return "kind", "select what kind of remedy this is"
     return None
 
 
@@ -377,10 +386,11 @@ def _promised(rows: Iterable[RemedyRow | tuple]) -> list[RemedyRow]:
     """The rows that promise something. A promise half filled in is refused, naming its row,
     never silently left out of the response."""
     promised = []
-    for number, row in enumerate((RemedyRow(*row) for row in rows), start=1):
-        problem = _remedy_problem(row)
-        if problem:
-            raise ActionError(f"Remedy {number}: {problem}")
+    for index, row in enumerate(RemedyRow(*row) for row in rows):
+        found = _remedy_problem(row)
+        if found:
+            part, problem = found
+            raise ActionError(f"Remedy {index + 1}: {problem}", remedy_field(index, part))
         if row.kind:
             promised.append(row._replace(description=row.description.strip()))
     return promised

@@ -257,31 +257,29 @@ def _prepare_transfer(form, case):
     return {}
 
 
-def _remedy_rows() -> list[forms.RemedyRowForm]:
-    return [forms.RemedyRowForm(prefix=f"remedy-{index}") for index in range(forms.REMEDY_ROWS)]
-
-
 def _prepare_outcome(form, case):
     form.themes.choices = [SelectChoice(theme.id, theme.name) for theme in active_themes()]
     if services.asks_for_finding(case):
         form.summary.label.text = "Our decision on each point, with the reasons"
         if request.method == "GET":
             form.complaint.data = case.complaint_understood or case.what_happened
-        return {"remedies": _remedy_rows()}
+        return {"remedies": [row.form for row in form.remedy]}
     del form.outcome
     del form.complaint
+    del form.remedy
     return {"remedies": []}
 
 
 def _response_as_typed(form) -> dict:
-    # The finding and the complaint are asked only when services.asks_for_finding: otherwise
-    # their fields are deleted.
+    # The finding, the complaint and the remedies are asked only when services.asks_for_finding:
+    # otherwise their fields are deleted.
     finding = getattr(form, "outcome", None)
     complaint = getattr(form, "complaint", None)
+    rows = getattr(form, "remedy", None)
     return dict(
         outcome=finding.data if finding is not None else None,
         summary=form.summary.data,
-        remedies=[row.as_typed() for row in _remedy_rows()],
+        remedies=[row.form.as_typed() for row in rows] if rows is not None else [],
         complaint=complaint.data if complaint is not None else None,
         still_to_do=form.still_to_do.data,
     )

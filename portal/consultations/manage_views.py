@@ -72,6 +72,8 @@ def _show_problems(form, error: authoring.AuthoringError) -> None:
 
 
 def _to_consultation(consultation_id: int, anchor: str | None = None):
+    """Back to the consultation's page. ``anchor`` is for when nothing was said: a message opens
+    the page at its top, where it is shown (and a confirmation focused)."""
     return redirect(url_for("consultations_manage.consultation", consultation_id=consultation_id, _anchor=anchor))
 
 
@@ -173,11 +175,11 @@ def _refuse_if_locked(consultation: m.Consultation):
     which says why."""
     if consultation.state(london_today()) != m.DRAFT:
         flash(authoring.QUESTIONS_LOCKED + ".", "error")
-        return _to_consultation(consultation.id, "questions")
+        return _to_consultation(consultation.id)
     return None
 
 
-def _save_question(form, change):
+def _save_question(form, consultation_id: int, change):
     """Run ``change`` and commit; the redirect when done, or None to show the form again."""
     try:
         done = change()
@@ -186,12 +188,13 @@ def _save_question(form, change):
         db.session.rollback()
         if None in problem.problems:  # published in the meantime
             flash(problem.problems[None] + ".", "error")
-            return False
+            return _to_consultation(consultation_id)
         _show_problems(form, problem)
         return None
     if done:
         flash(done, "success")
-    return True
+        return _to_consultation(consultation_id)
+    return _to_consultation(consultation_id, "questions")
 
 
 @bp.route("/<int:consultation_id>/questions/new", methods=["GET", "POST"])
@@ -208,8 +211,8 @@ def new_question(consultation_id: int):
             question = authoring.add_question(current_user, consultation, form.details(), london_today())
             return f"Question {question.position + 1} added."
 
-        if _save_question(form, change) is not None:
-            return _to_consultation(consultation_id, "questions")
+        if (done := _save_question(form, consultation_id, change)) is not None:
+            return done
     return render_template(
         "consultations_manage/question.html",
         form=form,
@@ -235,8 +238,8 @@ def edit_question(consultation_id: int, question_id: int):
             changed = authoring.change_question(current_user, consultation, question, form.details(), london_today())
             return f"Question {number} saved." if changed else None
 
-        if _save_question(form, change) is not None:
-            return _to_consultation(consultation_id, "questions")
+        if (done := _save_question(form, consultation_id, change)) is not None:
+            return done
     return render_template(
         "consultations_manage/question.html", form=form, consultation=consultation, question=question, number=number
     )
@@ -253,7 +256,7 @@ def delete_question(consultation_id: int, question_id: int):
     authoring.remove_question(current_user, consultation, question, london_today())
     db.session.commit()
     flash(f"Question \u201c{prompt}\u201d removed.", "success")
-    return _to_consultation(consultation_id, "questions")
+    return _to_consultation(consultation_id)
 
 
 @bp.route("/<int:consultation_id>/questions/<int:question_id>/move", methods=["POST"])
@@ -269,6 +272,7 @@ def move_question(consultation_id: int, question_id: int):
     if authoring.move_question(current_user, consultation, question, direction, london_today()):
         db.session.commit()
         flash(f"\u201c{question.prompt}\u201d is now question {question.position + 1}.", "success")
+        return _to_consultation(consultation_id)
     return _to_consultation(consultation_id, f"question-{question.id}")
 
 

@@ -172,6 +172,8 @@ def answer_themes(consultation_id: int, answer_id: int):
         if results.set_answer_themes(current_user, answer, form.themes.data or []):
             db.session.commit()
             flash("Learning themes saved.", "success")
+            # At the top of the results, where the confirmation is shown and focused.
+            return redirect(url_for(".results_page", consultation_id=consultation.id))
         return redirect(url_for(".results_page", consultation_id=consultation.id, _anchor=f"answer-{answer.id}"))
     question = next(question for question in consultation.questions if question.id == answer.question_id)
     return render_template(

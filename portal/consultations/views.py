@@ -43,11 +43,15 @@ def _not_for_you(consultation: Consultation, reason: str):
     return render_template("consultations/not_for_you.html", consultation=consultation, reason=reason), 403
 
 
-def _response_url(response) -> str:
+def _response_url(response, *, at_response: bool = True) -> str:
+    """The board page showing ``response``, scrolled to it when ``at_response``. After a change
+    it opens at the top instead, where the message saying what happened is shown and focused."""
     page = queries.page_of(response)
-    return (
-        url_for("consultations.consultation", slug=response.consultation.slug, page=page if page > 1 else None)
-        + f"#response-{response.id}"
+    return url_for(
+        "consultations.consultation",
+        slug=response.consultation.slug,
+        page=page if page > 1 else None,
+        _anchor=f"response-{response.id}" if at_response else None,
     )
 
 
@@ -232,7 +236,7 @@ def answer(slug: str):
             # Kept as a draft, so going back and forth between the two pages loses nothing.
             return redirect(_check_url(consultation, voice))
         flash(f"Your answers are saved. You can finish them until {format_day(consultation.closes_on)}.", "success")
-        return redirect(url_for("consultations.consultation", slug=consultation.slug) + "#your-answers")
+        return redirect(url_for("consultations.consultation", slug=consultation.slug))
     if form.is_submitted() and form.checking and "csrf_token" not in form.errors:
         # Say at once everything that stops the answers being sent, not one problem at a time.
         form.show_missing(answering.missing_answers(consultation, form.answers()), not form.visibility.data)
@@ -288,7 +292,7 @@ def check(slug: str):
                 return redirect(_answer_url(consultation, voice))
             db.session.commit()
             flash(_sent_message(sent), "success")
-            return redirect(url_for("consultations.consultation", slug=consultation.slug) + "#your-answers")
+            return redirect(url_for("consultations.consultation", slug=consultation.slug))
     form.saved_at.data = saved_at
     return render_template(
         "consultations/check.html",
@@ -321,10 +325,10 @@ def _change_agreement(slug: str, response_id: int, change, changed: str, unchang
         return _not_for_you(consultation, str(refused))
     except answering.Refused as refused:
         flash(str(refused), "info")
-        return redirect(_response_url(response))
+        return redirect(_response_url(response, at_response=False))
     db.session.commit()
     flash(changed if done else unchanged, "success" if done else "info")
-    return redirect(_response_url(response))
+    return redirect(_response_url(response, at_response=False))
 
 
 @bp.route("/<slug>/responses/<int:response_id>/agree", methods=["POST"])
@@ -364,7 +368,7 @@ def comment(slug: str, response_id: int):
         return _not_for_you(consultation, str(refused))
     except answering.Refused as refused:
         flash(str(refused), "info")
-        return redirect(_response_url(response))
+        return redirect(_response_url(response, at_response=False))
 
     form = answer_forms.CommentForm()
     if form.validate_on_submit():
@@ -375,7 +379,7 @@ def comment(slug: str, response_id: int):
             f"{_working_days(_check_days())}. Until then only you can see it.",
             "success",
         )
-        return redirect(_response_url(response))
+        return redirect(_response_url(response, at_response=False))
     return render_template(
         "consultations/comment.html",
         **_common(consultation, today),

@@ -12,6 +12,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovDateInput, G
 from wtforms import DateField, StringField
 from wtforms.validators import StopValidation
 
+from portal.core import kept_forms
 from portal.core.time import london_today
 
 EXPIRED_MESSAGE = (
@@ -198,6 +199,12 @@ class PortalForm(FlaskForm):
             if is_required(field):
                 render_kw = marked_required(field, {**(field.render_kw or {}), **render_kw})
             return super().render_field(field, render_kw)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A page opened again after a session ended shows what the person had sent.
+        if not args and "formdata" not in kwargs and not self.is_submitted():
+            kept_forms.restore(self)
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)

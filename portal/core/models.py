@@ -34,3 +34,19 @@ class Setting(db.Model):
     key: Mapped[str] = mapped_column(sa.String(60), unique=True)
     value: Mapped[Any] = mapped_column(sa.JSON, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class KeptForm(db.Model):
+    """What someone sent when their session had ended, kept to be shown again in the form once
+    they are back (portal.core.kept_forms). Their browser holds the only key to it."""
+
+    __tablename__ = "kept_form"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # The page the form is on, where it is shown again, and who was signed in, if anyone.
+    page: Mapped[str] = mapped_column(sa.String(500))
+    user_id: Mapped[str | None] = mapped_column(sa.String(40))
+    # {"values": [[name, value], ...], "files": how many chosen files could not be kept}
+    sent: Mapped[dict[str, Any]] = mapped_column(sa.JSON, nullable=False)
+    kept_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

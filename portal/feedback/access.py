@@ -33,6 +33,11 @@ def grant_in_this_browser(case: Case) -> None:
     session[SESSION_KEY] = (_browser_tokens() + [token])[-MOST_GRANTS_PER_BROWSER:]
 
 
+def followed_before() -> bool:
+    """Whether this browser was given access to any case (perhaps since ended)."""
+    return bool(_browser_tokens())
+
+
 def _live_grant(case: Case) -> CaseAccessGrant | None:
     hashes = [hash_secret(token) for token in _browser_tokens()]
     if not hashes:

@@ -1,113 +1,270 @@
-"""The check-your-answers page: each answer with a link back to the question that asked it."""
+"""The family's answers read back to them. Before sending, the check-your-answers page shows
+each with a link back to the question that asked it; once sent, the case page, its printable
+copy and its PDF show the same answers as the case keeps them. One list serves all four."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 from flask import url_for
 from markupsafe import Markup
 
-from portal.core.time import format_day
-from portal.feedback import forms, journey
+from portal.core import pdf
+from portal.core.time import format_date, format_day
+from portal.core.wording import in_sentence
+from portal.feedback import forms, journey, services
+from portal.feedback.models import Attachment, Case
+
+# A case keeps only the route its triage answer led to (journey.ROUTE_OF_TRIAGE), so a sent
+# case's answer is read back as that route: the three choices leading to the SEND Tribunal as one.
+TRIBUNAL = "tribunal"
+TRIAGE_OF_ROUTE = {TRIBUNAL: TRIBUNAL, "health": "health", "school": "school_decision"}
+TRIAGE_WORDS = {
+    **journey.TRIAGE_CHOICES,
+    TRIBUNAL: "A decision about an EHC needs assessment or plan, or the school or setting it names",
+}
+EHC_PLAN_WORDS = {"yes": "Yes", "assessing": "Being assessed", "no": "No", "not_sure": "Not sure"}
+# The support choices whose answer has a detail, and the answer that holds it.
+SUPPORT_DETAILS = {"interpreter": "interpreter_language", "time": "preferred_time", "other": "other_adjustments"}
 
 
-def _row(label: str, value: str | None, step: str, hidden: str | None = None) -> dict:
-    step_obj = journey.STEP_BY_NAME[step]
-    href = (
-        url_for("feedback.evidence", change=1)
-        if step == "evidence"
-        else url_for("feedback.question", slug=step_obj.slug, change=1)
-    )
-    return {
-        "key": {"text": label},
-        "value": {"html": Markup('<span class="twc-preserve-lines">{}</span>').format(value or "Not given")},
-        "actions": {"items": [{"href": href, "text": "Change", "visuallyHiddenText": hidden or label.lower()}]},
-    }
+@dataclass(frozen=True)
+class Answer:
+    """One answer, and the journey's step that asked it."""
+
+    label: str
+    value: str | None
+    step: str
+    hidden: str | None = None  # the question for a screen reader's "Change" link, if not the label
+
+    @property
+    def shown(self) -> str:
+        return self.value or "Not given"
 
 
-def check_sections(
-    answers: dict, category, attachments, mediation_deadline: date | None
-) -> list[tuple[str, list[dict]]]:
-    complaint = journey.is_complaint(answers)
-    about = [
-        _row("What you want to do", journey.KINDS.get(answers.get("kind")), "kind"),
-        _row(
-            "A child at risk of harm",
-            "Yes – we will treat this as urgent" if answers.get("worried") == "yes" else "No",
-            "safety",
-            "whether a child is at risk of harm",
-        ),
-        _row("What it is about", category.name if category else None, "category"),
+Sections = list[tuple[str, list[Answer]]]
+
+
+# --- the answers -----------------------------------------------------------------------------
+
+
+def answer_sections(answers: dict, category, attachments, mediation_deadline: date | None) -> Sections:
+    """Every answer that applies, in sections, from the journey's answers dictionary."""
+    return [
+        ("About your feedback", _about(answers, category, mediation_deadline)),
+        ("Details", _details(answers)),
+        ("The child or young person", _child(answers)),
+        ("About you", _you(answers)),
+        ("Evidence", [Answer("Files", ", ".join(a.filename for a in attachments) or "None", "evidence", "files")]),
     ]
-    if complaint:
+
+
+def _about(answers: dict, category, mediation_deadline: date | None) -> list[Answer]:
+    about = [Answer("What you want to do", journey.KINDS.get(answers.get("kind")), "kind")]
+    if journey.asks_about_safety(answers):
         about.append(
-            _row(
-                "About a decision",
-                journey.TRIAGE_CHOICES.get(answers.get("triage")),
-                "triage",
-                "whether it is about a decision",
+            Answer(
+                "A child at risk of harm",
+                "Yes – we will treat this as urgent" if answers.get("worried") == "yes" else "No",
+                "safety",
+                "whether a child is at risk of harm",
             )
         )
-        if answers.get("triage") in journey.TRIBUNAL_ROUTES:
+    about.append(Answer("What it is about", category.name if category else None, "category"))
+    if journey.is_complaint(answers):
+        triage = answers.get("triage")
+        about.append(Answer("About a decision", TRIAGE_WORDS.get(triage), "triage", "whether it is about a decision"))
+        if triage in journey.TRIBUNAL_ROUTES or triage == TRIBUNAL:
             letter = answers.get("decision_letter_date")
             value = format_day(date.fromisoformat(letter)) if letter else None
             if mediation_deadline:
                 value += f" (contact a mediation adviser by {format_day(mediation_deadline)})"
-            about.append(_row("Decision letter date", value, "route"))
-    details = [
-        _row("What happened" if complaint else "What you told us", answers.get("what_happened"), "details"),
-    ]
+            about.append(Answer("Decision letter date", value, "route"))
+    return about
+
+
+def _details(answers: dict) -> list[Answer]:
+    complaint = journey.is_complaint(answers)
+    details = [Answer("What happened" if complaint else "What you told us", answers.get("what_happened"), "details")]
     if complaint:
-        details.append(_row("What you would like to happen", answers.get("outcome_wanted"), "details"))
         known = answers.get("problem_known_on")
-        details.append(
-            _row(
+        details += [
+            Answer("What you would like to happen", answers.get("outcome_wanted"), "details"),
+            Answer(
                 "When you first knew about the problem",
                 format_day(date.fromisoformat(known)) if known else None,
                 "details",
                 "when you first knew about the problem",
-            )
-        )
-    ehc = {"yes": "Yes", "assessing": "Being assessed", "no": "No", "not_sure": "Not sure"}
-    child = [
-        _row("First name or initials", answers.get("child_name"), "child"),
-        _row("School year", answers.get("child_year_group"), "child"),
-        _row("School, college or setting", answers.get("child_setting"), "child"),
-        _row("EHC plan", ehc.get(answers.get("child_has_ehc_plan")), "child", "whether they have an EHC plan"),
+            ),
+        ]
+    return details
+
+
+def _child(answers: dict) -> list[Answer]:
+    return [
+        Answer("First name or initials", answers.get("child_name"), "child"),
+        Answer("School year", answers.get("child_year_group"), "child"),
+        Answer("School, college or setting", answers.get("child_setting"), "child"),
+        Answer(
+            "EHC plan", EHC_PLAN_WORDS.get(answers.get("child_has_ehc_plan")), "child", "whether they have an EHC plan"
+        ),
     ]
+
+
+def _you(answers: dict) -> list[Answer]:
+    reply = journey.wants_reply(answers)
     you = [
-        _row(
+        Answer(
             "Reply",
-            "Yes" if journey.wants_reply(answers) else "No – anonymous, so we cannot reply",
+            "Yes" if reply else "No – anonymous, so we cannot reply",
             "reply",
             "whether you want a reply",
         )
     ]
-    if journey.wants_reply(answers):
-        chosen = answers.get("adjustments") or []
-        support = []
-        for value in chosen:
-            text = forms.ADJUSTMENTS[value]
-            extra = {"interpreter": "interpreter_language", "time": "preferred_time", "other": "other_adjustments"}.get(
-                value
-            )
-            support.append(f"{text}: {answers.get(extra)}" if extra and answers.get(extra) else text)
-        you += [
-            _row("Name", answers.get("contact_name"), "contact", "your name"),
-            _row("Email address", answers.get("contact_email"), "contact", "your email address"),
-            _row("Phone number", answers.get("contact_phone"), "contact", "your phone number"),
-            _row("Relationship to the child", answers.get("relationship"), "contact", "your relationship to the child"),
-            _row(
-                "Contact me by",
-                forms.CONTACT_METHODS.get(answers.get("preferred_contact")),
-                "contact",
-                "how to contact you",
-            ),
-            _row("Support you need", "; ".join(support) or "None", "adjustments", "the support you need"),
-        ]
-    files = [_row("Files", ", ".join(a.filename for a in attachments) or "None", "evidence", "files")]
-    return [
-        ("About your feedback", about),
-        ("Details", details),
-        ("The child or young person", child),
-        ("About you", you),
-        ("Evidence", files),
+    if not reply:
+        return you
+    return you + [
+        Answer("Name", answers.get("contact_name"), "contact", "your name"),
+        Answer("Email address", answers.get("contact_email"), "contact", "your email address"),
+        Answer("Phone number", answers.get("contact_phone"), "contact", "your phone number"),
+        Answer("Relationship to the child", answers.get("relationship"), "contact", "your relationship to the child"),
+        Answer(
+            "Contact me by",
+            forms.CONTACT_METHODS.get(answers.get("preferred_contact")),
+            "contact",
+            "how to contact you",
+        ),
+        Answer("Support you need", "; ".join(_support(answers)) or "None", "adjustments", "the support you need"),
     ]
+
+
+def _support(answers: dict) -> list[str]:
+    support = []
+    for choice in answers.get("adjustments") or []:
+        detail = answers.get(SUPPORT_DETAILS.get(choice, ""))
+        support.append(f"{forms.ADJUSTMENTS[choice]}: {detail}" if detail else forms.ADJUSTMENTS[choice])
+    return support
+
+
+def answers_of(case: Case) -> dict:
+    """A sent case as the journey's answers: what the family gave, and nothing staff added
+    since but the support they asked for (as recorded for them)."""
+    answers = {
+        "kind": case.kind,
+        "worried": "yes" if case.urgent else "no",
+        "what_happened": case.what_happened,
+        "outcome_wanted": case.outcome_wanted,
+        "problem_known_on": case.problem_known_on.isoformat() if case.problem_known_on else None,
+        "child_name": case.child_name,
+        "child_year_group": case.child_year_group,
+        "child_setting": case.child_setting,
+        "child_has_ehc_plan": case.child_has_ehc_plan,
+        "reply": "no" if case.anonymous else "yes",
+        "contact_name": case.contact_name,
+        "contact_email": case.contact_email,
+        "contact_phone": case.contact_phone,
+        "relationship": case.relationship_to_child,
+        "preferred_contact": case.preferred_contact,
+    }
+    if case.is_complaint:
+        answers["triage"] = TRIAGE_OF_ROUTE.get(case.triage_route, "none")
+        if case.decision_letter_date:
+            answers["decision_letter_date"] = case.decision_letter_date.isoformat()
+    answers.update(_support_answers(case))
+    return answers
+
+
+def _support_answers(case: Case) -> dict:
+    """The support on the case as the journey's choices, each with its detail."""
+    choice_of = {kind: choice for choice, (kind, _detail) in services.ADJUSTMENT_ANSWERS.items()}
+    chosen, details = [], {}
+    for adjustment in case.adjustments:
+        choice = choice_of.get(adjustment.kind)
+        if choice is None:
+            continue
+        if choice not in chosen:
+            chosen.append(choice)
+        if adjustment.detail and choice in SUPPORT_DETAILS:
+            details.setdefault(SUPPORT_DETAILS[choice], []).append(adjustment.detail)
+    return {"adjustments": chosen, **{key: "; ".join(values) for key, values in details.items()}}
+
+
+def sent_files(case: Case) -> list[Attachment]:
+    """The files sent with the feedback itself (later ones belong to a message)."""
+    return [a for a in case.attachments if a.message_id is None and a.from_family]
+
+
+def case_sections(case: Case) -> Sections:
+    return answer_sections(
+        answers_of(case),
+        case.category,
+        sent_files(case),
+        services.mediation_deadline(case.decision_letter_date),
+    )
+
+
+# --- as summary lists ------------------------------------------------------------------------
+
+
+def _row(answer: Answer, value: Markup | None = None) -> dict:
+    shown = value or Markup('<span class="twc-preserve-lines">{}</span>').format(answer.shown)
+    return {"key": {"text": answer.label}, "value": {"html": shown}}
+
+
+def _change_link(answer: Answer) -> dict:
+    if answer.step == "evidence":
+        href = url_for("feedback.evidence", change=1)
+    else:
+        href = url_for("feedback.question", slug=journey.STEP_BY_NAME[answer.step].slug, change=1)
+    return {"href": href, "text": "Change", "visuallyHiddenText": answer.hidden or answer.label.lower()}
+
+
+def check_sections(answers: dict, category, attachments, mediation_deadline: date | None) -> list[tuple[str, list]]:
+    """The check-your-answers page's summary lists: each answer with a link to change it."""
+    sections = []
+    for heading, answers_in_section in answer_sections(answers, category, attachments, mediation_deadline):
+        rows = [{**_row(answer), "actions": {"items": [_change_link(answer)]}} for answer in answers_in_section]
+        sections.append((heading, rows))
+    return sections
+
+
+def told_us_sections(case: Case, file_url: Callable[[Attachment], str] | None = None) -> list[tuple[str, list]]:
+    """A sent case's summary lists, read only. With ``file_url``, each file sent is a link to it."""
+    files = sent_files(case)
+    sections = []
+    for heading, answers_in_section in case_sections(case):
+        rows = []
+        for answer in answers_in_section:
+            links = _file_links(files, file_url) if answer.step == "evidence" and files and file_url else None
+            rows.append(_row(answer, links))
+        sections.append((heading, rows))
+    return sections
+
+
+def _file_links(files: list[Attachment], file_url: Callable[[Attachment], str]) -> Markup:
+    link = Markup('<li><a class="govuk-link twc-break-words" href="{}">{}</a></li>')
+    items = Markup("").join(link.format(file_url(attachment), attachment.filename) for attachment in files)
+    return Markup('<ul class="govuk-list govuk-!-margin-bottom-0">{}</ul>').format(items)
+
+
+# --- as a PDF --------------------------------------------------------------------------------
+
+
+def told_us_pdf(case: Case, *, service_name: str) -> bytes:
+    """The printable copy as an A4 PDF: the same answers, each under its question."""
+    blocks: list[tuple] = [("h1", "What you told us"), ("p", told_us_opening(case))]
+    for heading, answers_in_section in case_sections(case):
+        blocks.append(("h2", heading))
+        for answer in answers_in_section:
+            blocks += [("h3", answer.label), ("p", answer.shown.replace("\r\n", "\n"))]
+    return pdf.build_pdf(f"What you told us: {case.reference}", f"{service_name} - {case.reference}", blocks)
+
+
+def told_us_opening(case: Case) -> str:
+    """The sentence the printable copy and its PDF open with."""
+    about = f" about {in_sentence(case.category.name)}" if case.category else ""
+    return f"Your {case.kind}{about}, reference {case.reference}, sent on {format_date(case.received_at)}."
+
+
+def told_us_filename(case: Case) -> str:
+    return f"what-you-told-us-{case.reference}.pdf"

@@ -8,11 +8,12 @@ from flask_login import current_user
 
 from portal.accounts import roles
 from portal.accounts.permissions import role_required
-from portal.core import procedures
+from portal.accounts.services import KEPT_FOR_AFTER_SIGN_IN, SIGNED_OUT_FOR_INACTIVITY
+from portal.core import kept_forms, procedures
 from portal.core.files import FileRefused, download_response
 from portal.core.forms import form_page
 from portal.extensions import db, limiter
-from portal.feedback import access, promises, services
+from portal.feedback import access, promises, services, summary
 from portal.feedback.allowances import check_reply_file
 from portal.feedback.models import STATUS_LABELS
 from portal.feedback.tracking_forms import EscalateForm, LearningUpdatesForm, ReplyForm, TrackForm
@@ -23,9 +24,34 @@ bp = Blueprint("feedback_tracking", __name__)
 def _case_or_404(reference: str):
     case = services.find_case(reference)
     if case is None or not services.family_can_see(case, current_user, access.browser_may_follow(case)):
+        if not current_user.is_authenticated and (kept_forms.signed_in_before() or access.followed_before()):
+            abort(_after_access_ended(reference))
         abort(404)
     db.session.commit()  # the visit that keeps this browser's access alive
     return case
+
+
+def _after_access_ended(reference: str):
+    """A family whose sign-in or access to a case ran out is never shown a 404: they are asked
+    to sign in, or for a new link, and what they had just sent is kept to be sent once they are
+    back. Whether the case exists, the answer is the same."""
+    page = kept_forms.keep_this_post() if request.method == "POST" else request.path
+    db.session.commit()
+    sent = request.method == "POST"
+    if kept_forms.signed_in_before():
+        flash(KEPT_FOR_AFTER_SIGN_IN if sent else SIGNED_OUT_FOR_INACTIVITY, "info")
+        return redirect(url_for("accounts.sign_in", next=page))
+    flash(
+        "Your access to this case on this device has ended"
+        + (
+            ", so what you sent has not been sent yet. We have kept it: ask for a new link below and open "
+            "it in this browser, and it will be there to check and send."
+            if sent
+            else ". To see the case again, ask for a new link below."
+        ),
+        "info",
+    )
+    return redirect(url_for("feedback_tracking.track", reference=services.normalise_reference(reference)[:20]))
 
 
 def _per_case_key() -> str:
@@ -110,6 +136,7 @@ def _render_case(case, reply_form=None, status=200):
             procedure=procedures.procedure_of(case),
             mediation_deadline=services.mediation_deadline(case.decision_letter_date),
             updates_form=LearningUpdatesForm(data={"wanted": "no" if case.wants_learning_updates else "yes"}),
+            told_us=summary.told_us_sections(case, file_url=lambda attachment: _file_url(case, attachment)),
         ),
         status,
     )
@@ -118,6 +145,29 @@ def _render_case(case, reply_form=None, status=200):
 @bp.route("/my-cases/<reference>")
 def case(reference: str):
     return _render_case(_case_or_404(reference))
+
+
+def _file_url(case, attachment) -> str:
+    return url_for("feedback_tracking.download", reference=case.reference, attachment_id=attachment.id)
+
+
+@bp.route("/my-cases/<reference>/what-you-told-us")
+def what_you_told_us(reference: str):
+    """The family's own answers on a page of their own, laid out to print."""
+    case = _case_or_404(reference)
+    return render_template(
+        "feedback_tracking/what_you_told_us.html",
+        case=case,
+        opening=summary.told_us_opening(case),
+        sections=summary.told_us_sections(case),
+    )
+
+
+@bp.route("/my-cases/<reference>/what-you-told-us.pdf")
+def what_you_told_us_pdf(reference: str):
+    case = _case_or_404(reference)
+    data = summary.told_us_pdf(case, service_name=current_app.config["SERVICE_NAME"])
+    return download_response(data, "application/pdf", summary.told_us_filename(case))
 
 
 @bp.route("/my-cases/<reference>/reply", methods=["POST"])
@@ -139,7 +189,7 @@ def reply(reference: str):
             services.family_reply(case, form.body.data or "", files, current_user)
             db.session.commit()
             flash("Your message has been sent.", "success")
-            return redirect(url_for("feedback_tracking.case", reference=case.reference) + "#conversation")
+            return redirect(url_for("feedback_tracking.case", reference=case.reference))
     return _render_case(case, form)
 
 
@@ -192,7 +242,7 @@ def learning_updates(reference: str):
             else "We will not email you about changes we publish.",
             "success",
         )
-    return redirect(url_for("feedback_tracking.case", reference=case.reference) + "#changes")
+    return redirect(url_for("feedback_tracking.case", reference=case.reference))
 
 
 @bp.route("/my-cases/<reference>/files/<int:attachment_id>")

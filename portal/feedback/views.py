@@ -275,4 +275,8 @@ def confirmation():
     case = db.session.get(Case, case_id) if case_id else None
     if case is None:
         return redirect(url_for("feedback.start"))
-    return render_template("feedback/confirmation.html", case=case)
+    # Sending gave this browser access to the case, anonymous or not, for as long as it lasts:
+    # only then is a copy of the answers offered.
+    may_see = services.family_can_see(case, current_user, access.browser_may_follow(case))
+    db.session.commit()  # the visit that keeps this browser's access alive
+    return render_template("feedback/confirmation.html", case=case, may_see=may_see)

@@ -29,14 +29,13 @@ from sqlalchemy.orm import contains_eager
 
 from portal.accounts.models import User
 from portal.consultations.models import OPEN, UPCOMING, Consultation
-from portal.core import audit
+from portal.core import audit, pdf
 from portal.core.complaint_code import ACKNOWLEDGE_DAYS, RESPOND_DAYS, STAGE_1, STAGE_2, STAGE_LABELS, STAGES
 from portal.core.links import public_url
 from portal.core.rules import RuleError
 from portal.core.terms import Term, parse_term, term_of
 from portal.core.time import LONDON, format_date, format_day, utcnow
 from portal.extensions import db
-from portal.reports import pdf
 from portal.reports.complaints import (
     KINDS,
     ComplaintsReport,

@@ -337,13 +337,24 @@ def test_following_a_case_through_an_emailed_link(visitor, live_server, sent_com
     page.go_back()
     visitor.assert_accessible()
     expect(heading(page)).to_have_text("Your complaint about home-to-school transport")
-    details = page.locator(".govuk-summary-list")
+    details = page.locator(".govuk-summary-list").first
     expect(details).to_contain_text("Received (stage 1)")
     # A complaint is acknowledged within 5 working days, at each stage.
     acknowledge_by = format_day(add_working_days(receipt_day(london_today()), 5))
     acknowledgement = details.locator(".govuk-summary-list__row", has_text="We will acknowledge it by")
     expect(acknowledgement).to_contain_text(acknowledge_by)
     expect(page.get_by_text("No messages yet.")).to_be_visible()
+
+    # What the family told us, read back, and a copy laid out to print: the page alone.
+    expect(page.locator("main")).to_contain_text("The taxi did not come for three weeks.")
+    visitor.follow("print what you told us")
+    expect(heading(page)).to_have_text("What you told us")
+    expect(page.locator("main")).to_contain_text("A reliable taxi.")
+    page.emulate_media(media="print")
+    for chrome in (".govuk-generic-header", ".govuk-footer", ".govuk-back-link"):
+        expect(page.locator(chrome).first).to_be_hidden()
+    page.emulate_media(media="screen")
+    visitor.follow("Back to your case")
 
     page.get_by_label("Your message").fill("The taxi came today but was an hour late.")
     visitor.submit("Send")
@@ -371,6 +382,31 @@ def test_following_a_case_through_an_emailed_link(visitor, live_server, sent_com
         assert_accessible(stranger)
     finally:
         other.close()
+
+
+def test_a_sent_message_is_confirmed_where_the_family_lands(phone_visitor, live_server, sent_complaint):
+    """On a small screen, after "Send" the page opens at its top with the success banner in view
+    and focused, so a screen reader reads it out and nobody has to look for it."""
+    reference = sent_complaint
+    visitor, page = phone_visitor, phone_visitor.page
+    visitor.goto("/track")
+    page.get_by_label("Reference number").fill(reference)
+    page.get_by_label("Email address or phone number").fill(EMAIL)
+    visitor.submit("Send me a link")
+    visitor.goto(live_server.link_in(live_server.last_email(EMAIL, "case_link")))
+
+    page.get_by_label("Your message").fill("The taxi was late again today.")
+    visitor.submit("Send")
+    expect(page).to_have_url(live_server.url(f"/my-cases/{reference}"))
+    banner = page.get_by_role("alert", name="Success")
+    expect(banner).to_contain_text("Your message has been sent.")
+    expect(banner).to_be_focused()
+    expect(banner).to_be_in_viewport()
+    assert page.evaluate(
+        "document.activeElement.matches('.govuk-notification-banner--success[role=alert]')"
+        " && document.activeElement.textContent.includes('Your message has been sent.')"
+    )
+    expect(page.locator(".twc-conversation")).to_contain_text("The taxi was late again today.")
 
 
 def answer_and_close(live_server, reference: str) -> None:
@@ -401,7 +437,7 @@ def test_a_family_takes_a_closed_case_to_stage_2(visitor, live_server, sent_comp
     visitor.submit("Send me a link")
     visitor.goto(live_server.link_in(live_server.last_email(EMAIL, "case_link")))
 
-    details = page.locator(".govuk-summary-list")
+    details = page.locator(".govuk-summary-list").first
     expect(details).to_contain_text("Closed (stage 1)")
     expect(page.get_by_text("even though the case is closed")).to_be_visible()
     visitor.click(page.get_by_role("button", name="Ask for a stage 2 review"))

@@ -1,4 +1,5 @@
-"""Printable A4 PDFs of published pages, built from the same figures as the web page.
+"""Printable A4 PDFs, built from the same content as the web page they copy: a termly update,
+or a family's own copy of what they told us.
 
 A PDF is written as a list of blocks: ("h1" | "h2" | "h3" | "p", text) or ("table", caption,
 header, rows). DejaVu Sans is used where the machine has it, so that any character prints;
@@ -65,6 +66,7 @@ def _font(pdf: FPDF) -> tuple[str, bool]:
 def build_pdf(title: str, footer_text: str, blocks: Iterable[Sequence]) -> bytes:
     pdf = _Document(footer_text)
     pdf.set_title(pdf.text(title))
+    pdf.set_lang("en-GB")  # so that a screen reader reads it in the right voice
     pdf.alias_nb_pages()
     pdf.add_page()
     for block in blocks:
