@@ -105,6 +105,9 @@ class Config:
     PASSWORD_RESET_HOURS = 1
     EMAIL_CONFIRMATION_HOURS = 24
     STAFF_INVITATION_HOURS = 72
+    # Staff must sign in with a code from an authenticator app as well as their password
+    # (accounts.two_factor). Turning it off is for a council that signs staff in another way.
+    STAFF_TWO_FACTOR_REQUIRED = _flag("STAFF_TWO_FACTOR_REQUIRED", True)
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))

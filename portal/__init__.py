@@ -191,6 +191,7 @@ def register_blueprints(app: Flask) -> None:
     """Each blueprint is named after its package, and its templates are in templates/<name>/."""
     from portal.accounts.admin_views import bp as accounts_admin
     from portal.accounts.outbox_admin_views import bp as accounts_outbox
+    from portal.accounts.two_factor_views import bp as accounts_two_factor
     from portal.accounts.views import bp as accounts
     from portal.casework.manage_views import bp as casework_manage
     from portal.casework.views import bp as casework
@@ -210,6 +211,7 @@ def register_blueprints(app: Flask) -> None:
         accounts,
         accounts_admin,
         accounts_outbox,
+        accounts_two_factor,
         feedback,
         feedback_tracking,
         casework,

@@ -41,6 +41,19 @@ def seed_demo(password: str) -> None:
     for user, created in accounts:
         note = "" if created else "  (already there, left as it was)"
         click.echo(f"  {user.email:<26} {user.role_label}{note}")
+    click.echo(
+        "Staff accounts then ask for a code from an authenticator app: add the key "
+        f"{demo.DEMO_APP_SECRET} to one, or run `flask --app wsgi demo-code` to see the code now."
+    )
+
+
+@click.command("demo-code")
+def demo_code() -> None:
+    """The code an authenticator app holding the demo staff accounts' key shows now."""
+    from portal import demo
+    from portal.accounts import two_factor
+
+    click.echo(two_factor.current_code(demo.DEMO_APP_SECRET))
 
 
 users = AppGroup("users", help="Manage accounts.")
@@ -125,6 +138,7 @@ def purge_drafts_command() -> None:
 
 def register(app) -> None:
     app.cli.add_command(seed_demo)
+    app.cli.add_command(demo_code)
     app.cli.add_command(users)
     app.cli.add_command(outbox)
     app.cli.add_command(sla)

@@ -21,6 +21,7 @@ from portal.consultations.models import (  # noqa: F401
 )
 from portal.core.models import AuditEvent, Setting  # noqa: F401
 from portal.feedback.models import (  # noqa: F401
+    AccessRecord,
     Attachment,
     Case,
     CaseAccessToken,

@@ -11,6 +11,7 @@ from portal.core.time import utcnow
 from portal.extensions import db
 from portal.feedback import services as feedback_services
 from portal.feedback.models import Case, Category, FeedbackDraft
+from tests.factories import give_app_code
 
 _numbers = count(1)
 
@@ -147,7 +148,9 @@ def events_for(reference: str, action: str | None = None) -> list[AuditEvent]:
 
 
 def sign_in(client, person) -> None:
-    response = client.post("/sign-in", data={"email": person.email, "password": person.password})
+    response = give_app_code(
+        client, client.post("/sign-in", data={"email": person.email, "password": person.password}), person.email
+    )
     assert response.status_code == 302, "could not sign in"
 
 

@@ -32,7 +32,7 @@ from portal.core.time import LONDON
 from portal.extensions import db, limiter
 from portal.notifications.models import OutboxMessage
 from tests import demo_rows
-from tests.factories import PASSWORD, Person, make_user
+from tests.factories import PASSWORD, Person, give_app_code, make_user
 
 
 def worker_name() -> str:
@@ -256,7 +256,8 @@ class Auth:
 
     def sign_in(self, person: Person | str, password: str = PASSWORD, **kwargs):
         email = person.email if isinstance(person, Person) else person
-        return self.client.post("/sign-in", data={"email": email, "password": password}, **kwargs)
+        response = self.client.post("/sign-in", data={"email": email, "password": password}, **kwargs)
+        return give_app_code(self.client, response, email)
 
     def sign_out(self):
         return self.client.post("/sign-out")

@@ -4,6 +4,7 @@ and what administrators and managers do with accounts."""
 import re
 from datetime import timedelta
 
+import pyotp
 import pytest
 
 from portal.accounts import roles
@@ -12,7 +13,7 @@ from portal.accounts.passwords import password_problem
 from portal.core.models import AuditEvent
 from portal.core.time import utcnow
 from portal.extensions import db
-from tests.factories import PASSWORD, get_user
+from tests.factories import PASSWORD, get_user, give_app_code
 
 NEW_PASSWORD = "Velvet-Compass-Meadow-19"
 
@@ -125,7 +126,11 @@ def test_youth_member_waits_for_approval(app, client, outbox, users):
 
     manager = users.make("manager")
     manager_client = app.test_client()
-    manager_client.post("/sign-in", data={"email": manager.email, "password": PASSWORD})
+    give_app_code(
+        manager_client,
+        manager_client.post("/sign-in", data={"email": manager.email, "password": PASSWORD}),
+        manager.email,
+    )
     waiting = manager_client.get("/manage/youth-members").get_data(as_text=True)
     assert "Kai Young" in waiting
     approved = manager_client.post(f"/manage/youth-members/{kai.id}/approve", follow_redirects=True)
@@ -310,6 +315,12 @@ def test_admin_creates_a_staff_account_who_sets_their_own_password(app, client, 
     fresh = app.test_client()
     fresh.post(outbox.link_in(invitation), data={"password": NEW_PASSWORD})
     assert fresh.post("/sign-in", data={"email": "casey@example.org", "password": NEW_PASSWORD}).status_code == 302
+    # A new staff member sets up two-factor authentication before anything else opens.
+    assert fresh.get("/account").headers["Location"] == "/account/two-factor"
+    assert "Set up two-factor authentication" in fresh.get("/account/two-factor").get_data(as_text=True)
+    with fresh.session_transaction() as saved:
+        secret = saved["two_factor_new_secret"]
+    assert fresh.post("/account/two-factor", data={"code": pyotp.TOTP(secret).now()}).status_code == 200
     page = fresh.get("/account").get_data(as_text=True)
     assert "Caseworker" in page and "SENAR East" in page
 

@@ -3,7 +3,8 @@
 Every case route (the case page, a file, each action by GET and POST) lets in a caseworker in
 the case's team and a manager; a caseworker in another team gets 404, as if the case did not
 exist; parents (even the family's own account), youth members and administrators get 403, and
-anyone not signed in is sent to sign in. A refused request changes nothing.
+anyone not signed in is sent to sign in. A case's access log is for managers only: every
+caseworker gets 403. A refused request changes nothing.
 
 The workspace: its queues hold the right cases, filters and search find them on SQLite and on
 PostgreSQL, long lists are paged, and the page costs the same number of queries however many
@@ -42,6 +43,9 @@ ANONYMOUS = "anonymous"
 # What each visitor gets when refused.
 REFUSED = {OUTSIDER: 404, FAMILY_PARENT: 403, YOUTH: 403, ADMIN: 403, ANONYMOUS: 302}
 LET_IN = (TEAM_CASEWORKER, MANAGER)
+# Pages for managers alone, and what the others get there.
+MANAGERS_ONLY = ("access-log",)
+REFUSED_BUT_MANAGERS = REFUSED | {TEAM_CASEWORKER: 403, OUTSIDER: 403}
 
 
 def snapshot(app) -> dict:
@@ -198,6 +202,7 @@ def test_every_case_route_lets_in_the_team_and_managers_and_nobody_else(app, wor
     requests = [
         ("GET", f"/cases/{reference}", None, None),
         ("GET", f"/cases/{reference}/files/{evidence_on(app, reference)}", None, None),
+        ("GET", f"/cases/{reference}/access-log", None, None),
     ]
     for name, action in views.ACTIONS.items():
         if action.roles and visitor in LET_IN and world.people[visitor].role not in action.roles:
@@ -215,7 +220,9 @@ def test_every_case_route_lets_in_the_team_and_managers_and_nobody_else(app, wor
         response = client.open(path, method=method, data=data)
         changed = snapshot(app) != before
         where = f"{visitor}: {method} {path}"
-        if visitor in LET_IN:
+        managers_only = path.rsplit("/", 1)[-1] in MANAGERS_ONLY
+        refused = REFUSED_BUT_MANAGERS if managers_only else REFUSED
+        if visitor == MANAGER or (visitor in LET_IN and not managers_only):
             if method == "GET" and response.status_code != 200:
                 problems.append(f"{where} gave {response.status_code}, not 200")
             if method == "POST":
@@ -227,8 +234,8 @@ def test_every_case_route_lets_in_the_team_and_managers_and_nobody_else(app, wor
                 if not changed:
                     problems.append(f"{where} changed nothing")
         else:
-            if response.status_code != REFUSED[visitor]:
-                problems.append(f"{where} gave {response.status_code}, not {REFUSED[visitor]}")
+            if response.status_code != refused[visitor]:
+                problems.append(f"{where} gave {response.status_code}, not {refused[visitor]}")
             if visitor == ANONYMOUS:
                 location = urlsplit(response.location or "")
                 if location.path != "/sign-in" or parse_qs(location.query).get("next") != [path]:
@@ -321,11 +328,15 @@ def test_every_rule_under_cases_is_for_caseworkers_and_managers_only(app):
         "/cases/new",
         "/cases/<reference>",
         "/cases/<reference>/files/<int:attachment_id>",
+        "/cases/<reference>/access-log",
         "/cases/<reference>/<action_name>",
     }, "a new route under /cases needs its case in test_every_case_route_lets_in_the_team_and_managers_and_nobody_else"
     for rule in rules:
         view = app.view_functions[rule.endpoint]
-        assert getattr(view, "allowed_roles", None) == (roles.CASEWORKER, roles.MANAGER), rule.rule
+        allowed = (
+            (roles.MANAGER,) if rule.rule.rsplit("/", 1)[-1] in MANAGERS_ONLY else (roles.CASEWORKER, roles.MANAGER)
+        )
+        assert getattr(view, "allowed_roles", None) == allowed, rule.rule
 
 
 # --- the workspace ----------------------------------------------------------------------------

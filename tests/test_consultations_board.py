@@ -17,6 +17,7 @@ from portal.core.models import AuditEvent
 from portal.core.time import format_day, london_today, utcnow
 from portal.extensions import db
 from tests.consultation_helpers import make_consultation
+from tests.factories import give_app_code
 from tests.query_counts import count_queries
 from tests.test_security import error_summary, page
 
@@ -178,7 +179,9 @@ def parent(users, auth):
 
 def signed_in_client(app, person):
     client = app.test_client()
-    client.post("/sign-in", data={"email": person.email, "password": person.password})
+    give_app_code(
+        client, client.post("/sign-in", data={"email": person.email, "password": person.password}), person.email
+    )
     return client
 
 

@@ -22,7 +22,7 @@ from portal.core.time import utcnow
 from portal.extensions import db
 from portal.themes.models import LearningTheme
 from tests.consultation_helpers import make_consultation
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, give_app_code
 from tests.query_counts import count_queries
 from tests.test_security import error_summary, page, snapshot
 
@@ -476,7 +476,11 @@ def test_passing_to_safeguarding_tells_the_service_and_never_reaches_the_board(a
 
     # The author is told it was passed on, never the moderator's reason (written for the service).
     author = app.test_client()
-    author.post("/sign-in", data={"email": "yasmin@example.org", "password": PASSWORD})
+    give_app_code(
+        author,
+        author.post("/sign-in", data={"email": "yasmin@example.org", "password": PASSWORD}),
+        "yasmin@example.org",
+    )
     own = text_of(author.get(f"/consultations/{info['slug']}"))
     assert "Passed to the children's advice and support service" in own
     assert "being hit at home" not in own

@@ -18,6 +18,7 @@ from portal.feedback.models import Case, CaseMessage, Category, ReferenceCounter
 from portal.notifications.models import SENT, OutboxMessage
 from portal.yousaid.models import YouSaidChange, YouSaidEntry
 from tests.demo_rows import DEMO_PASSWORD
+from tests.factories import give_app_code
 
 PASSWORD = DEMO_PASSWORD
 HISTORY = "demo-history-"
@@ -247,7 +248,11 @@ def test_each_cases_timeline_and_deadline_history_come_from_the_actions(app, cli
         assert db.session.scalar(emailed)
         reference, reason = extended.reference, extension.reason
 
-    client.post("/sign-in", data={"email": "manager@example.org", "password": PASSWORD})
+    give_app_code(
+        client,
+        client.post("/sign-in", data={"email": "manager@example.org", "password": PASSWORD}),
+        "manager@example.org",
+    )
     page = client.get(f"/cases/{reference}").get_data(as_text=True)
     assert "Deadline extended" in page and reason in page
     assert "Feedback received" in page and "Acknowledged" in page

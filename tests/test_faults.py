@@ -11,7 +11,7 @@ from portal.extensions import db, limiter
 from portal.feedback.models import Case, FeedbackDraft
 from portal.notifications.models import OutboxMessage
 from tests.conftest import clear_tables, make_app
-from tests.factories import make_user
+from tests.factories import give_app_code, make_user
 from tests.feedback_helpers import make_category, submit, upload_evidence, walk
 from tests.test_security import page
 
@@ -114,7 +114,7 @@ def test_with_the_database_down_every_page_says_nothing_was_saved(app, tmp_path)
     with app.app_context():
         person = make_user("caseworker")
     working = app.test_client()
-    assert sign_in(working, person).status_code == 302
+    assert give_app_code(working, sign_in(working, person), person.email).status_code == 302
     cookie = working.get_cookie("twc_session").value
 
     broken = make_app(DEAD_DATABASE, tmp_path, PROPAGATE_EXCEPTIONS=False, DATABASE_CONNECT_TIMEOUT_S=2)

@@ -14,6 +14,7 @@ from portal.extensions import db
 from portal.feedback import services
 from portal.feedback.models import Attachment, Case, CaseAccessToken, CaseMessage, FileBlob
 from tests.casework_helpers import answer_stage_1
+from tests.factories import give_app_code
 from tests.feedback_helpers import COMPLAINT, make_category, submit, walk
 from tests.test_files import JPEG, PDF, PNG, docx_bytes
 
@@ -468,7 +469,11 @@ def test_an_unconfirmed_email_does_not_claim_guest_cases(app, users, category_id
 def test_staff_cannot_open_the_family_page(app, two_families, users):
     caseworker = users.make("caseworker")
     browser = app.test_client()
-    browser.post("/sign-in", data={"email": caseworker.email, "password": caseworker.password})
+    give_app_code(
+        browser,
+        browser.post("/sign-in", data={"email": caseworker.email, "password": caseworker.password}),
+        caseworker.email,
+    )
     assert browser.get(f"/my-cases/{two_families['reference']}").status_code == 404
     assert browser.get("/my-cases").status_code == 403
 

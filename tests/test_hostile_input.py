@@ -8,6 +8,7 @@ import pytest
 
 from portal.extensions import db
 from tests.casework_helpers import category_id, submit_case
+from tests.factories import give_app_code
 from tests.feedback_helpers import open_case_by_link
 from tests.test_security import page
 
@@ -137,7 +138,7 @@ def signed_in_client(app, users, role):
     if role is not None:
         person = users.make(role)
         response = client.post("/sign-in", data={"email": person.email, "password": person.password})
-        assert response.status_code == 302
+        assert give_app_code(client, response, person.email).status_code == 302
     return client
 
 
@@ -181,7 +182,11 @@ def test_an_outcome_sent_without_the_remedy_date_boxes_is_a_form_error(app, user
     with app.app_context():
         reference = make_case(team="SENAR North", caseworker=caseworker, status="in_progress")
     client = signed_in_client(app, users, None)
-    client.post("/sign-in", data={"email": caseworker.email, "password": caseworker.password})
+    give_app_code(
+        client,
+        client.post("/sign-in", data={"email": caseworker.email, "password": caseworker.password}),
+        caseworker.email,
+    )
     # A finding but no summary (so the form fails), remedies with a kind and no date boxes at all.
     response = client.post(
         f"/cases/{reference}/outcome",

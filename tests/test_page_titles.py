@@ -15,6 +15,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
 from portal.demo.accounts import ACCOUNTS
+from tests.factories import give_app_code
 
 # Links that act or hand over a file rather than show a page (a GET sign-out signs out).
 NOT_PAGES = {
@@ -77,7 +78,7 @@ def every_page(app, demo):
     for email in visitors:
         client = app.test_client()
         if email:
-            signed_in = client.post("/sign-in", data={"email": email, "password": demo})
+            signed_in = give_app_code(client, client.post("/sign-in", data={"email": email, "password": demo}), email)
             assert signed_in.status_code == 302, email
         found[email or "signed out"] = crawl(app, client, ["/", "/account", "/feedback", "/glossary"])
     return found
@@ -89,6 +90,7 @@ def test_each_pages_title_starts_with_its_heading_and_the_service_name(every_pag
     # The crawl reaches what each role works with, not just the start page.
     for must in ("/", "/feedback", "/glossary", "/you-said-we-did", "/my-cases", "/cases", "/manage/you-said-we-did"):
         assert must in seen, must
+    assert "/account/close" in seen  # a family's page about closing their account
     assert len(seen) > 40
 
     wrong = []
@@ -125,6 +127,7 @@ def test_no_two_pages_of_a_kind_share_a_title(every_page):
         "feedback_tracking.case",
         "feedback_tracking.what_you_told_us",
         "casework.case",
+        "casework.access_log",
         "consultations.comment",
         "consultations_manage.edit",
         "casework_manage.edit_template",

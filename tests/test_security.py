@@ -21,7 +21,7 @@ from portal.core.terms import term_of
 from portal.core.time import london_today
 from portal.extensions import db, limiter
 from tests.conftest import Auth, clear_tables, make_app
-from tests.factories import PASSWORD, get_user, make_user
+from tests.factories import PASSWORD, get_user, give_app_code, make_user
 
 SESSION_COOKIE = "twc_session"
 NEW_PASSWORD = "Amber-Lantern-Pebble-58"
@@ -122,6 +122,7 @@ def sign_in_with_token(client, person, password=PASSWORD, **kwargs):
     response = client.post(
         "/sign-in", data={"email": person.email, "password": password, "csrf_token": token}, **kwargs
     )
+    response = give_app_code(client, response, person.email)
     assert response.status_code == 302, "could not sign in"
     return response
 
@@ -224,6 +225,7 @@ def test_every_post_route_refuses_a_request_without_a_csrf_token(csrf_app):
                 comment_id=1,
                 answer_id=1,
                 entry_id=1,
+                session_id=1,
                 term="autumn-2025",
             )
             before = snapshot(csrf_app)
@@ -345,6 +347,7 @@ ACCESS = {
     ("/admin/users/<int:user_id>", "POST"): only(roles.ADMIN, status=302),
     ("/admin/users/<int:user_id>/disable", "POST"): only(roles.ADMIN, status=302),
     ("/admin/users/<int:user_id>/enable", "POST"): only(roles.ADMIN, status=302),
+    ("/admin/users/<int:user_id>/reset-two-factor", "POST"): only(roles.ADMIN, status=302),
     ("/admin/settings", "GET"): only(roles.ADMIN, status=200),
     ("/admin/settings", "POST"): only(roles.ADMIN, status=302),
     ("/manage/youth-members", "GET"): only(roles.MANAGER, roles.ADMIN, status=200),
@@ -847,7 +850,8 @@ def test_disabling_an_account_ends_its_sessions_and_stops_sign_in(app, users):
     assert signed_in(browser)
 
     admin = app.test_client()
-    attempt(admin, users.make(roles.ADMIN).email, PASSWORD, "127.0.0.1")
+    administrator = users.make(roles.ADMIN)
+    give_app_code(admin, attempt(admin, administrator.email, PASSWORD, "127.0.0.1"), administrator.email)
     assert admin.post(f"/admin/users/{person.id}/disable").status_code == 302
 
     response = browser.get("/account")

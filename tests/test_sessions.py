@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.feedback.models import CaseAccessGrant, CaseMessage
 from tests.casework_helpers import category_id, get_case, new_case, sign_in, submit_case
 from tests.consultation_helpers import make_consultation
-from tests.factories import make_user
+from tests.factories import give_app_code, make_user
 from tests.feedback_helpers import open_case_by_link, send_reply
 
 TEAM = "Travel Assist"
@@ -174,7 +174,11 @@ def test_a_caseworkers_reply_sent_after_the_session_ended_is_back_in_the_form_af
     with app.app_context():
         assert not db.session.scalars(db.select(CaseMessage).where(CaseMessage.body == reply)).all()
 
-    back = client.post(response.headers["Location"], data={"email": caseworker.email, "password": caseworker.password})
+    back = give_app_code(
+        client,
+        client.post(response.headers["Location"], data={"email": caseworker.email, "password": caseworker.password}),
+        caseworker.email,
+    )
     assert back.headers["Location"] == form_page
     page = text(client.get(form_page))
     assert KEPT_BANNER in page
@@ -313,8 +317,28 @@ def test_an_outcome_with_its_remedies_is_kept_row_by_row(app, client, caseworker
             "remedy-0-description": "A written apology from the transport manager",
         },
     )
-    client.post(response.headers["Location"], data={"email": caseworker.email, "password": caseworker.password})
+    give_app_code(
+        client,
+        client.post(response.headers["Location"], data={"email": caseworker.email, "password": caseworker.password}),
+        caseworker.email,
+    )
     page = text(client.get(form_page))
     assert KEPT_BANNER in page
     assert "The taxi firm let the family down on three days." in page
     assert "A written apology from the transport manager" in page
+
+
+def test_what_nobody_came_back_for_is_deleted_after_a_day(app, client, users):
+    first, second = users.make("admin"), users.make("admin")
+    sign_in(client, first)
+    idle_for(app, first, 31)
+    client.post("/admin/users/new", data={"name": "Words left behind."})
+    with app.app_context():
+        db.session.execute(db.update(KeptForm).values(kept_at=utcnow() - timedelta(hours=25)))
+        db.session.commit()
+    other = app.test_client()
+    sign_in(other, second)
+    idle_for(app, second, 31)
+    other.post("/admin/users/new", data={"name": "Newer words."})
+    with app.app_context():
+        assert [row.sent["values"] for row in db.session.scalars(db.select(KeptForm))] == [[["name", "Newer words."]]]

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from portal.accounts import roles, services, signals
+from portal.accounts import roles, services, signals, two_factor
 from portal.accounts.forms import SettingsForm, UserChangeForm, UserForm
 from portal.accounts.models import Team, User
 from portal.accounts.permissions import role_required
@@ -94,7 +94,25 @@ def user(user_id: int):
         form=form,
         events=audit.history(person),
         holdings=signals.what_they_hold(person) if person.is_active else [],
+        two_factor_on=two_factor.is_set_up(person),
     )
+
+
+@bp.route("/admin/users/<int:user_id>/reset-two-factor", methods=["POST"])
+@role_required(roles.ADMIN)
+def reset_two_factor(user_id: int):
+    """A lost phone: the person sets up their app again at their next sign-in."""
+    person = _get_user(user_id)
+    if person.id == current_user.id:
+        abort(400, "Another administrator can reset your two-factor authentication.")
+    two_factor.reset(current_user, person)
+    db.session.commit()
+    flash(
+        f"{person.name}'s two-factor authentication is reset and they have been signed out everywhere. "
+        "They will set it up again when they next sign in.",
+        "success",
+    )
+    return redirect(url_for("accounts_admin.user", user_id=person.id))
 
 
 @bp.route("/admin/users/<int:user_id>/disable", methods=["POST"])

@@ -143,3 +143,13 @@ class SettingsForm(PortalForm):
         most=12,
     )
     submit = SubmitField("Save settings", widget=GovSubmitInput())
+
+
+class CloseAccountForm(PortalForm):
+    password = PasswordField(
+        "Your password",
+        description="To check that it is you closing the account.",
+        widget=GovPasswordInput(),
+        validators=[InputRequired(message="Enter your password")],
+    )
+    submit = SubmitField("Close my account", widget=GovSubmitInput())

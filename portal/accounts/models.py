@@ -41,6 +41,8 @@ class User(UserMixin, db.Model):
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The person closed their own account: the row stays, without a login (accounts.closing).
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     team: Mapped[Team | None] = relationship(back_populates="members", foreign_keys=[team_id])
 
@@ -82,9 +84,14 @@ class SignedInSession(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    # When a page was last opened with it: it ends after a spell without one (accounts.sessions).
+    # When a page was last opened with it: it ends after a spell without one (accounts.services).
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When this browser gave the second factor (a code), if it did: staff need it for every page.
+    second_factor_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The browser and system it signed in from, in words ("Firefox on Windows"), for the list
+    # on the account page; the raw User-Agent is not kept.
+    device: Mapped[str | None] = mapped_column(sa.String(200))
 
     user: Mapped[User] = relationship()
 
@@ -109,3 +116,27 @@ class AccountToken(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+class TwoFactor(db.Model):
+    """A person's authenticator app: the shared secret (encrypted with a key derived from the
+    app's SECRET_KEY, so a copy of the database alone cannot make codes) and the time step of
+    the last code accepted, so that each code works once (accounts.two_factor)."""
+
+    __tablename__ = "two_factor"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    secret: Mapped[str] = mapped_column(sa.String(255))
+    set_up_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+
+
+class RecoveryCode(db.Model):
+    """One of the ten single-use codes for signing in without the app. Only a keyed hash is kept."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy.orm import contains_eager
 
-from portal.accounts import roles, signals
+from portal.accounts import roles, signals, user_agents
 from portal.accounts.models import AccountToken, SignedInSession, Team, User
 from portal.accounts.passwords import hash_password, needs_rehash, verify_password
 from portal.core import audit
@@ -32,6 +32,9 @@ AUDIT_LABELS = {
     "user.disabled": "Account disabled",
     "user.enabled": "Account enabled",
     "user.approved": "Approved as a youth forum member",
+    "user.signed_out_device": "Signed out on another device",
+    "user.signed_out_everywhere": "Signed out on every device",
+    "user.closed": "Account closed by its owner",
 }
 
 
@@ -175,14 +178,21 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def start_session(user: User) -> str:
-    """Record a new signed-in browser for ``user``; returns the secret for its cookie."""
+def start_session(user: User, *, second_factor: bool = False, user_agent: str | None = None) -> str:
+    """Record a new signed-in browser for ``user`` (that gave a code too, if ``second_factor``;
+    named from its ``user_agent`` header for the account page's list); returns the secret for
+    its cookie."""
     token = secrets.token_urlsafe(32)
     hours = current_app.config["SIGNED_IN_SESSION_HOURS"]
     now = utcnow()
     db.session.add(
         SignedInSession(
-            token_hash=_hash_token(token), user=user, expires_at=now + timedelta(hours=hours), last_seen_at=now
+            token_hash=_hash_token(token),
+            user=user,
+            expires_at=now + timedelta(hours=hours),
+            last_seen_at=now,
+            second_factor_at=now if second_factor else None,
+            device=user_agents.describe(user_agent),
         )
     )
     user.last_signed_in_at = now
@@ -380,7 +390,8 @@ def disable_user(actor: User, user: User) -> None:
 
 
 def enable_user(actor: User, user: User) -> None:
-    if user.disabled_at is not None:
+    # A closed account has no login left to give back (accounts.closing).
+    if user.disabled_at is not None and user.closed_at is None:
         user.disabled_at = None
         void_links(user)
         audit.record(actor, "user.enabled", user)

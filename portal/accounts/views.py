@@ -1,14 +1,18 @@
 """Signing in and out, registering, confirming an email address, resetting a password."""
 
-from urllib.parse import urlsplit
-
-from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_required, login_url, login_user, logout_user
+from flask_login import current_user, login_required, login_url, logout_user
 
 from portal import navigation
-from portal.accounts import services
-from portal.accounts.forms import ForgottenPasswordForm, RegisterForm, ResetPasswordForm, SignInForm
+from portal.accounts import closing, devices, services, signing_in, two_factor
+from portal.accounts.forms import (
+    CloseAccountForm,
+    ForgottenPasswordForm,
+    RegisterForm,
+    ResetPasswordForm,
+    SignInForm,
+)
 from portal.accounts.models import AccountToken
 from portal.core import kept_forms
 from portal.core.forms import form_page
@@ -16,7 +20,7 @@ from portal.extensions import db, limiter, login_manager
 
 bp = Blueprint("accounts", __name__)
 
-SESSION_KEY = "signed_in_session"
+SESSION_KEY = signing_in.SESSION_KEY
 
 
 @login_manager.user_loader
@@ -97,27 +101,6 @@ def _per_account_key() -> str:
     return f"account:{_submitted_email()}"
 
 
-def _safe_next(target: str | None) -> str | None:
-    """Only a path on this site: never another host, so sign-in cannot be used to redirect away."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    return target
-
-
-def _sign_in(user) -> None:
-    # A fresh session at sign-in: nothing from before survives, and the new one is recorded
-    # server-side so that signing out or disabling the account ends it for good.
-    kept = kept_forms.key_in_this_browser()  # what they sent as their last session ran out
-    session.clear()
-    kept_forms.hold_key(kept)
-    session[SESSION_KEY] = services.start_session(user)
-    session.permanent = True
-    login_user(user)
-
-
 @bp.route("/sign-in", methods=["GET", "POST"])
 @form_page
 @limiter.limit(
@@ -134,7 +117,7 @@ def _sign_in(user) -> None:
 )
 def sign_in():
     if current_user.is_authenticated:
-        return redirect(_safe_next(request.args.get("next")) or navigation.home_for(current_user))
+        return redirect(signing_in.safe_next(request.args.get("next")) or navigation.home_for(current_user))
     form = SignInForm()
     unconfirmed = False
     if form.validate_on_submit():
@@ -145,10 +128,13 @@ def sign_in():
             services.send_email_confirmation(user)
             db.session.commit()
             unconfirmed = True
+        elif two_factor.is_set_up(user):
+            signing_in.await_code(user, request.args.get("next"))
+            return redirect(url_for("accounts_two_factor.code"))
         else:
-            _sign_in(user)
+            signing_in.start(user)
             db.session.commit()
-            return redirect(_safe_next(request.args.get("next")) or navigation.home_for(user))
+            return redirect(signing_in.safe_next(request.args.get("next")) or navigation.home_for(user))
     return render_template("accounts/sign_in.html", form=form, unconfirmed=unconfirmed)
 
 
@@ -198,7 +184,7 @@ def confirm_email(token: str):
     if user is None:
         db.session.rollback()
         return render_template("accounts/link_expired.html", purpose="confirm"), 404
-    _sign_in(user)
+    signing_in.start(user)
     db.session.commit()
     flash("Your email address is confirmed and you are signed in.", "success")
     return redirect(url_for("accounts.account"))
@@ -257,4 +243,64 @@ def reset_password(token: str):
 @bp.route("/account")
 @login_required
 def account():
-    return render_template("accounts/account.html")
+    return render_template(
+        "accounts/account.html",
+        two_factor_on=two_factor.is_set_up(current_user),
+        signed_in_sessions=devices.live_sessions(current_user),
+        may_close=closing.may_close(current_user),
+    )
+
+
+def _signed_out_here(message: str, endpoint: str):
+    """This browser's session is over already (the caller ended it): forget it here too."""
+    logout_user()
+    session.clear()
+    flash(message, "success")
+    return redirect(url_for(endpoint))
+
+
+@bp.route("/account/sessions/<int:session_id>/sign-out", methods=["POST"])
+@login_required
+def sign_out_device(session_id: int):
+    """Sign out one of the person's other browsers. Another person's session, or one already
+    over, is not found; this browser signs out through the sign-out page."""
+    if session_id == g.signed_in_session.id or not devices.sign_out_one(current_user, session_id):
+        abort(404)
+    db.session.commit()
+    flash("You have signed out on the other device.", "success")
+    return redirect(url_for("accounts.account", _anchor="signed-in-devices"))
+
+
+@bp.route("/account/sign-out-everywhere", methods=["POST"])
+@login_required
+def sign_out_everywhere():
+    devices.sign_out_everywhere(current_user)
+    db.session.commit()
+    return _signed_out_here("You have signed out on every device", "accounts.sign_in")
+
+
+def _per_person_key() -> str:
+    return f"person:{current_user.get_id()}"
+
+
+@bp.route("/account/close", methods=["GET", "POST"])
+@form_page
+@login_required
+@limiter.limit(
+    lambda: current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"],
+    key_func=_per_person_key,
+    methods=["POST"],
+    scope="close-account",
+)
+def close_account():
+    """A parent or youth member closes their own account, once they have read what it means
+    and given their password (accounts.closing). Staff accounts are disabled by an admin."""
+    if not closing.may_close(current_user):
+        abort(403)
+    form = CloseAccountForm()
+    if form.validate_on_submit():
+        if closing.close_account(current_user, form.password.data):
+            db.session.commit()
+            return _signed_out_here("Your account is closed", "pages.start")
+        form.password.errors.append("The password is not right. Enter the password you sign in with")
+    return render_template("accounts/close_account.html", form=form)

@@ -20,14 +20,16 @@ from portal.core.models import AuditEvent
 from portal.core.rules import RuleError, show_on_form
 from portal.core.time import london_today
 from portal.extensions import db
+from portal.feedback import access_records
 from portal.feedback.forms import StaffCaseForm
-from portal.feedback.models import STATUS_LABELS, Attachment, Case, CaseMessage, Category
+from portal.feedback.models import STATUS_LABELS, AccessRecord, Attachment, Case, CaseMessage, Category
 from portal.feedback.services import log_case
 from portal.themes.queries import active_themes
 
 bp = Blueprint("casework", __name__)
 
 staff_only = role_required(*access.CASE_STAFF)
+managers_only = role_required(roles.MANAGER)
 
 
 @bp.route("/cases")
@@ -153,6 +155,7 @@ def _case(reference: str) -> Case:
 def case(reference: str):
     found = _case(reference)
     deadline = clocks.next_deadline(found)
+    access_records.record_in_this_request(current_user, found, AccessRecord.VIEWED)
     return render_template(
         "casework/case.html",
         case=found,
@@ -173,6 +176,7 @@ def case(reference: str):
         procedure=procedures.procedure_of(found),
         today=london_today(),
         actions=[(name, action) for name, action in ACTIONS.items() if action.open_to(found, current_user)],
+        access_log_open=current_user.role == roles.MANAGER,
     )
 
 
@@ -185,7 +189,21 @@ def download(reference: str, attachment_id: int):
     )
     if attachment is None:
         abort(404)
+    access_records.record_in_this_request(current_user, found, AccessRecord.DOWNLOADED, attachment)
     return download_response(attachment.blob.data, attachment.content_type, attachment.filename)
+
+
+@bp.route("/cases/<reference>/access-log")
+@managers_only
+def access_log(reference: str):
+    """Who has opened the case, downloaded its files or exported it, newest first. Reading the
+    log is not itself recorded: it shows who looked, not the case."""
+    found = access.case_or_404(reference, current_user)
+    return render_template(
+        "casework/access_log.html",
+        case=found,
+        page=access_records.page_of(found, whole_number(request.args.get("page")) or 1),
+    )
 
 
 # --- actions ---------------------------------------------------------------------------------
@@ -538,6 +556,10 @@ def action(reference: str, action_name: str):
             if done is not None:
                 return done
             found = _case(reference)
+    if request.method == "GET":
+        # Opening the page is the look; a POST from it comes after that GET, and the change it
+        # makes is in the audit log.
+        access_records.record_in_this_request(current_user, found, AccessRecord.VIEWED)
     return render_template(action.template, case=found, form=form, action=action, action_name=action_name, **extra)
 
 

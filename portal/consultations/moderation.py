@@ -327,6 +327,12 @@ def _tell(actor: User, post: m.Response | m.Comment, kind: str, decision: str, r
         "contact_email": current_app.config["CONTACT_EMAIL"],
     }
     title = f"\u201c{consultation.title}\u201d"
+    if author.closed_at is not None:
+        # A closed account has no address left to write to (accounts.closing); a worry about
+        # the post still goes to safeguarding.
+        if decision not in (APPROVE, REDACT, HIDE):
+            refer_to_safeguarding(actor, post, kind, reason)
+        return
     if decision == APPROVE:
         queue_email(author.email, f"Your {what} to {title} has been checked", "consultation_approved", **context)
     elif decision == REDACT:

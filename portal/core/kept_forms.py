@@ -75,6 +75,7 @@ def keep_this_post() -> str:
         return page
     files = sum(1 for upload in request.files.values() if upload.filename)
     forget_this_browsers()  # one kept form per browser: the newest
+    _forget_the_expired()
     key = secrets.token_urlsafe(32)
     db.session.add(
         KeptForm(
@@ -91,6 +92,13 @@ def keep_this_post() -> str:
 
 def kept_in_this_request() -> bool:
     return bool(g.get("post_kept"))
+
+
+def _forget_the_expired() -> None:
+    """What nobody came back for is deleted once it could no longer be shown (no cron needed:
+    each new one clears the old)."""
+    since = utcnow() - timedelta(hours=current_app.config["KEPT_FORM_HOURS"])
+    db.session.execute(db.delete(KeptForm).where(KeptForm.kept_at <= since))
 
 
 def forget_this_browsers() -> None:

@@ -13,13 +13,20 @@ from flask import current_app, has_request_context
 from portal.accounts.models import User
 from portal.core.time import utcnow
 from portal.demo import cases, history, playback
-from portal.demo.accounts import seed_accounts, seed_categories, seed_staff, seed_team_leads, seed_teams
+from portal.demo.accounts import (
+    DEMO_APP_SECRET,
+    seed_accounts,
+    seed_categories,
+    seed_staff,
+    seed_team_leads,
+    seed_teams,
+)
 from portal.demo.consultations import seed_consultations
 from portal.demo.reports import seed_termly_update
 from portal.demo.yousaid import seed_you_said
 from portal.extensions import db
 
-__all__ = ["seed", "seed_categories", "seed_teams"]
+__all__ = ["DEMO_APP_SECRET", "seed", "seed_categories", "seed_teams"]
 
 
 def seed(password: str) -> list[tuple[User, bool]]:

@@ -3,7 +3,7 @@ caseworkers of the teams no demo account works in. Idempotent: what is there alr
 
 import sqlalchemy as sa
 
-from portal.accounts import roles
+from portal.accounts import roles, two_factor
 from portal.accounts.models import Team, User
 from portal.accounts.services import create_user, find_user_by_email
 from portal.casework.models import CaseworkerSettings
@@ -44,6 +44,9 @@ PARENT_ACCOUNTS = {email for email, _, role, _ in ACCOUNTS if role == roles.PARE
 # A senior caseworker who reviews complaints at stage 2 (besides the managers).
 STAGE_2_HANDLERS = {"caseworker2@example.org"}
 MANAGER = "manager@example.org"
+# Staff sign in with a code from an authenticator app too. The demo's staff accounts share this
+# published key, so anyone trying the demo can add it to an app (or run `flask demo-code`).
+DEMO_APP_SECRET = "TOGETHERWECANDEMOSTAFFCODE234567"
 
 # Caseworkers who handle the cases of the teams the demo accounts do not cover. They were invited
 # and have set no password, so nobody can sign in as them.
@@ -87,6 +90,9 @@ def seed_accounts(password: str, teams: dict[str, Team]) -> list[tuple[User, boo
             if email in STAGE_2_HANDLERS:
                 db.session.flush()
                 db.session.add(CaseworkerSettings(user_id=user.id, handles_stage_2=True))
+        if user.is_staff and not two_factor.is_set_up(user):  # a demo made before staff needed it too
+            db.session.flush()
+            two_factor.set_up_with(user, DEMO_APP_SECRET)
         accounts.append((user, created))
     return accounts
 

@@ -362,3 +362,40 @@ class CaseAccessGrant(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AccessRecord(db.Model):
+    """A member of staff opened a case, downloaded one of its files or exported it: the record
+    of who looked at what that UK GDPR accountability asks for children's special category
+    data. Written by portal.feedback.access_records; never updated. It lives beside the case
+    so that the family's subject access export can read it, and it goes when the case goes."""
+
+    __tablename__ = "access_record"
+
+    VIEWED = "viewed"
+    DOWNLOADED = "downloaded"
+    EXPORTED = "exported"
+    LABELS = {VIEWED: "Opened the case", DOWNLOADED: "Downloaded a file", EXPORTED: "Exported the case"}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("feedback_case.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    # The role they held then: a caseworker made a manager later still looked as a caseworker.
+    role: Mapped[str] = mapped_column(sa.String(20))
+    what: Mapped[str] = mapped_column(sa.String(12))
+    # The file downloaded; emptied if the file is deleted, so the download stays on record.
+    attachment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("attachment.id", ondelete="SET NULL"))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    user: Mapped[User | None] = relationship()
+    attachment: Mapped[Attachment | None] = relationship()
+
+    __table_args__ = (
+        # A case's log, newest first, read from the index alone.
+        sa.Index("ix_access_record_case", "case_id", "occurred_at"),
+        sa.CheckConstraint(sa.column("what").in_((VIEWED, DOWNLOADED, EXPORTED)), name="what_known"),
+    )
+
+    @property
+    def label(self) -> str:
+        return self.LABELS[self.what]

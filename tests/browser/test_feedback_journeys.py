@@ -350,8 +350,12 @@ def test_following_a_case_through_an_emailed_link(visitor, live_server, sent_com
     visitor.follow("print what you told us")
     expect(heading(page)).to_have_text("What you told us")
     expect(page.locator("main")).to_contain_text("A reliable taxi.")
+    # With JavaScript, a button opens the browser's print dialog.
+    page.evaluate("window.print = () => { window.printed = true; }")
+    page.get_by_role("button", name="Print this page").click()
+    assert page.evaluate("window.printed") is True
     page.emulate_media(media="print")
-    for chrome in (".govuk-generic-header", ".govuk-footer", ".govuk-back-link"):
+    for chrome in (".govuk-generic-header", ".govuk-footer", ".govuk-back-link", "[data-print-page]"):
         expect(page.locator(chrome).first).to_be_hidden()
     page.emulate_media(media="screen")
     visitor.follow("Back to your case")
