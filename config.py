@@ -35,6 +35,9 @@ class Config:
     SERVICE_NAME = "Together We CAN"
     CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "togetherwecan@example.org")
     CONTACT_PHONE = os.environ.get("CONTACT_PHONE", "0300 123 4567")
+    # The council's Data Protection Officer, named in the privacy notices.
+    DPO_NAME = os.environ.get("DPO_NAME", "Data Protection Officer")
+    DPO_EMAIL = os.environ.get("DPO_EMAIL", "dpo@example.org")
     # Where a consultation post showing that a child may be at risk is sent, instead of the
     # board: the children's advice and support service's duty inbox.
     SAFEGUARDING_EMAIL = os.environ.get("SAFEGUARDING_EMAIL", "childrens.advice@example.org")

@@ -91,6 +91,7 @@ def test_each_pages_title_starts_with_its_heading_and_the_service_name(every_pag
     for must in ("/", "/feedback", "/glossary", "/you-said-we-did", "/my-cases", "/cases", "/manage/you-said-we-did"):
         assert must in seen, must
     assert "/account/close" in seen  # a family's page about closing their account
+    assert "/account/your-data" in seen  # a family's page about downloading their data
     assert len(seen) > 40
 
     wrong = []

@@ -19,12 +19,11 @@ answers stay counted, belonging to a login that no longer exists. Staff accounts
 closed this way: an administrator disables them, so that their cases are handed over.
 """
 
-from portal.accounts import services
-from portal.accounts.models import RecoveryCode, TwoFactor, User
+from portal.accounts import services, two_factor
+from portal.accounts.models import User
 from portal.accounts.passwords import verify_password
 from portal.core import audit
 from portal.core.time import utcnow
-from portal.extensions import db
 
 CLOSED_DOMAIN = "closed.invalid"
 
@@ -52,7 +51,6 @@ def close_account(user: User, password: str) -> bool:
     user.name = ""
     services.end_all_sessions(user)
     services.void_links(user)
-    db.session.execute(db.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    db.session.execute(db.delete(TwoFactor).where(TwoFactor.user_id == user.id))
+    two_factor.remove(user)
     audit.record(user, "user.closed", user)
     return True

@@ -9,7 +9,7 @@ from wtforms import PasswordField, RadioField, SelectField, StringField, SubmitF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, ValidationError
 
-from portal.accounts import roles
+from portal.accounts import age_bands, roles
 from portal.accounts.passwords import password_problem
 from portal.core.forms import PortalForm, WholeNumberField
 
@@ -82,7 +82,25 @@ class RegisterForm(NewPasswordMixin, PortalForm):
     )
     email = email_field(description="We will send you an email to confirm it is yours.")
     password = new_password_field()
+    # Kept for youth forum members only (accounts.services.register), and optional.
+    age_band = RadioField(
+        "If you are joining the youth forum, how old are you? (optional)",
+        description="We ask for an age group, not your date of birth. Only the council's staff see it. "
+        "Parents and carers can leave this out.",
+        choices=[SelectChoice(value, text) for value, text in age_bands.LABELS.items()],
+        coerce=lambda value: value or None,
+        validate_choice=False,
+        widget=GovRadioInput(),
+    )
     submit = SubmitField("Create account", widget=GovSubmitInput())
+
+    def validate_age_band(self, field):
+        if self.role.data == roles.YOUTH and field.data is not None and field.data not in age_bands.LABELS:
+            raise ValidationError("Select your age group, or leave it blank")
+
+    @property
+    def chosen_age_band(self) -> str | None:
+        return self.age_band.data if self.role.data == roles.YOUTH else None
 
 
 class ForgottenPasswordForm(PortalForm):

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.accounts import roles
+from portal.accounts import age_bands, roles
 from portal.core.time import UTCDateTime, utcnow
 from portal.extensions import db
 
@@ -43,6 +43,8 @@ class User(UserMixin, db.Model):
     last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The person closed their own account: the row stays, without a login (accounts.closing).
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Youth forum members only, and optional: a band from accounts.age_bands, never a birth date.
+    age_band: Mapped[str | None] = mapped_column(sa.String(20))
 
     team: Mapped[Team | None] = relationship(back_populates="members", foreign_keys=[team_id])
 
@@ -55,6 +57,10 @@ class User(UserMixin, db.Model):
     @property
     def role_label(self) -> str:
         return roles.LABELS[self.role]
+
+    @property
+    def age_band_label(self) -> str:
+        return age_bands.label(self.age_band)
 
     @property
     def is_staff(self) -> bool:

@@ -109,7 +109,7 @@ def _link(endpoint: str, **values) -> str:
 # --- registration ------------------------------------------------------------------------
 
 
-def register(name: str, email: str, password: str, role: str) -> User | None:
+def register(name: str, email: str, password: str, role: str, age_band: str | None = None) -> User | None:
     """Register a parent or youth forum member, and ask them to confirm their email.
 
     If the address already has an account, that account's owner is told by email instead,
@@ -133,6 +133,7 @@ def register(name: str, email: str, password: str, role: str) -> User | None:
         email=normalise_email(email),
         role=role,
         password_hash=hash_password(password),
+        age_band=age_band if role == roles.YOUTH else None,
     )
     db.session.add(user)
     audit.record(None, "user.registered", user, role=role)

@@ -128,19 +128,20 @@ def set_up_with(user: User, secret: str) -> None:
 
 def turn_off(user: User) -> None:
     """For a parent or youth member who turned it on: staff cannot (an admin resets it)."""
-    _remove(user)
+    remove(user)
     audit.record(user, "user.two_factor_turned_off", user)
 
 
 def reset(actor: User, user: User) -> None:
     """An admin clears a person's second factor (a lost phone): they set it up again at their
     next sign-in, and every session they have ends now."""
-    _remove(user)
+    remove(user)
     services.end_all_sessions(user)
     audit.record(actor, "user.two_factor_reset", user)
 
 
-def _remove(user: User) -> None:
+def remove(user: User) -> None:
+    """The app's secret and the recovery codes, gone (turned off, reset, or the account closed)."""
     db.session.execute(db.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     db.session.execute(db.delete(TwoFactor).where(TwoFactor.user_id == user.id))
 

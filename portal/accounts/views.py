@@ -165,7 +165,9 @@ def register():
         return redirect(url_for("accounts.account"))
     form = RegisterForm()
     if form.validate_on_submit():
-        services.register(form.name.data, form.email.data, form.password.data, form.role.data)
+        services.register(
+            form.name.data, form.email.data, form.password.data, form.role.data, age_band=form.chosen_age_band
+        )
         db.session.commit()
         session["check_email"] = services.normalise_email(form.email.data)
         return redirect(url_for("accounts.check_email"))

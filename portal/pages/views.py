@@ -1,6 +1,7 @@
 from flask import Blueprint, current_app, jsonify, render_template
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal.core import retention
 from portal.extensions import db
 from portal.feedback import models as feedback
 
@@ -19,7 +20,23 @@ def accessibility():
 
 @bp.route("/privacy")
 def privacy():
-    return render_template("pages/privacy.html")
+    return render_template(
+        "pages/privacy.html",
+        retention=retention.DEFAULTS,
+        deleted_by_code=retention.DELETED_BY_CODE,
+        **_data_protection_officer(),
+    )
+
+
+@bp.route("/privacy/young-people")
+def privacy_young_people():
+    return render_template(
+        "pages/privacy_young_people.html", retention=retention.DEFAULTS, **_data_protection_officer()
+    )
+
+
+def _data_protection_officer() -> dict:
+    return {"dpo_name": current_app.config["DPO_NAME"], "dpo_email": current_app.config["DPO_EMAIL"]}
 
 
 @bp.route("/cookies")
