@@ -161,6 +161,9 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    # A browser takes a __Host- cookie only from HTTPS, for the whole site and this host alone,
+    # so no subdomain or plain-HTTP page can plant or read it (OWASP ASVS 3.4.4).
+    SESSION_COOKIE_NAME = "__Host-twc_session"
 
     @classmethod
     def check(cls) -> None:

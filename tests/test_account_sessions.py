@@ -438,3 +438,41 @@ def test_guessing_the_password_on_the_close_page_is_throttled(app, parent, two_d
     assert close(laptop).status_code == 429
     with app.app_context():
         assert get_user(parent).closed_at is None
+
+
+# --- changing the password ----------------------------------------------------------------------
+
+
+def test_changing_the_password_needs_the_current_one_and_signs_out_every_other_device(app, users, outbox):
+    parent = users.make("parent")
+    here, elsewhere = app.test_client(), app.test_client()
+    sign_in(here, parent)
+    sign_in(elsewhere, parent)
+    assert "/account/password" in text(here.get("/account"))
+
+    wrong = here.post(
+        "/account/password", data={"current_password": "not it at all", "password": "Amber-Kettle-Meadow-19"}
+    )
+    assert wrong.status_code == 200
+    assert "The password is not right" in text(wrong)
+    assert 'value="Amber-Kettle-Meadow-19"' not in wrong.get_data(as_text=True)  # never echoed back
+    weak = here.post("/account/password", data={"current_password": PASSWORD, "password": "short"})
+    assert "Password must be 12 characters or more" in text(weak)
+
+    changed = here.post(
+        "/account/password",
+        data={"current_password": PASSWORD, "password": "Amber-Kettle-Meadow-19"},
+        follow_redirects=True,
+    )
+    assert "Your password has been changed" in text(changed)
+    assert here.get("/account").status_code == 200  # this device stays signed in
+    assert elsewhere.get("/account").status_code == 302  # the other is signed out
+    told = outbox.last(parent.email, "account_security_change")
+    assert "your password was changed" in told.body
+
+    later = app.test_client()
+    refused = later.post("/sign-in", data={"email": parent.email, "password": PASSWORD})
+    assert refused.status_code == 200
+    assert later.post("/sign-in", data={"email": parent.email, "password": "Amber-Kettle-Meadow-19"}).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "user.password_changed"))

@@ -31,7 +31,7 @@ def test_common_passwords_are_refused(password):
 
 
 def test_short_password_is_refused_with_the_rule():
-    assert password_problem("Ab1!x") == "Password must be 10 characters or more"
+    assert password_problem("Ab1!x") == "Password must be 12 characters or more"
 
 
 def test_three_random_words_are_accepted():
@@ -97,7 +97,7 @@ def test_registration_errors_keep_what_was_typed(client):
     assert "<title>Error: " in text
     assert "There is a problem" in text
     assert "Enter an email address in the correct format" in text
-    assert "Password must be 10 characters or more" in text
+    assert "Password must be 12 characters or more" in text
     assert 'value="Ada Parent"' in text
     assert 'value="not-an-email"' in text
     assert 'value="short"' not in text  # a password is never sent back to the page
@@ -433,7 +433,7 @@ def test_users_create_refuses_weak_password_and_duplicates(runner, users):
         ]
     )
     assert weak.exit_code != 0
-    assert "Password must be 10 characters or more" in weak.output
+    assert "Password must be 12 characters or more" in weak.output
     existing = users.make()
     duplicate = runner.invoke(
         args=[

@@ -141,6 +141,15 @@ def forgotten_password(env):
     assert env.client.post("/forgotten-password", data={"email": person.email}).status_code == 302
 
 
+@scenario("account_security_change")
+def changing_a_password(env):
+    signed_in(env, roles.PARENT)
+    changed = env.client.post(
+        "/account/password", data={"current_password": PASSWORD, "password": "Amber-Kettle-Meadow-19"}
+    )
+    assert changed.status_code == 302
+
+
 @scenario("confirm_email")
 def registering(env):
     response = env.client.post(

@@ -994,10 +994,14 @@ def test_production_cookies_are_secure(monkeypatch, migrated_database, tmp_path)
             client, person, base_url="https://localhost", headers={"Referer": "https://localhost/sign-in"}
         )
         cookie = next(
-            value for value in response.headers.getlist("Set-Cookie") if value.startswith(SESSION_COOKIE + "=")
+            value
+            for value in response.headers.getlist("Set-Cookie")
+            if value.startswith("__Host-" + SESSION_COOKIE + "=")
         )
         flags = {flag.strip().lower() for flag in cookie.split(";")[1:]}
-        assert {"secure", "httponly", "samesite=lax"} <= flags
+        assert {"secure", "httponly", "samesite=lax", "path=/"} <= flags
+        assert not any(flag.startswith("domain=") for flag in flags)
+        assert client.get("/account", base_url="https://localhost").status_code == 200  # the cookie works
         assert "max-age=31536000" in response.headers["Strict-Transport-Security"]
     finally:
         clear_tables(app)

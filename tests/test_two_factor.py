@@ -152,7 +152,11 @@ def test_a_recovery_code_signs_in_once(app, client, newcomer):
     assert used.status_code == 200 and "has been used" in text(used)
 
     assert client.post("/sign-in/recovery-code", data={"code": codes[4]}).status_code == 302
-    fresh = recovery_codes_in(client.post("/account/two-factor/recovery-codes"))
+    asked = text(client.get("/account/two-factor/recovery-codes"))
+    assert "first show us it is you" in asked
+    wrong = client.post("/account/two-factor/recovery-codes", data={"secret": "not my password"})
+    assert wrong.status_code == 200 and "The password is not right" in text(wrong)
+    fresh = recovery_codes_in(client.post("/account/two-factor/recovery-codes", data={"secret": newcomer.password}))
     assert len(fresh) == 10 and not set(fresh) & set(codes)
     client.post("/sign-out")
     password_step(client, newcomer)
@@ -210,7 +214,9 @@ def test_a_parent_is_never_made_to_but_may_turn_it_on_and_off(app, client, users
         db.session.execute(db.update(TwoFactor).values(last_step=None))
         db.session.commit()
     assert client.post("/sign-in/code", data={"code": pyotp.TOTP(secret).now()}).status_code == 302
-    turned_off = client.post("/account/two-factor/turn-off", follow_redirects=True)
+    unchecked = client.post("/account/two-factor/turn-off", data={"secret": ""})
+    assert "Enter your password" in text(unchecked)
+    turned_off = client.post("/account/two-factor/turn-off", data={"secret": parent.password}, follow_redirects=True)
     assert "Two-factor authentication is off" in text(turned_off)
     client.post("/sign-out")
     assert password_step(client, parent).headers["Location"] == "/my-cases"
@@ -220,7 +226,7 @@ def test_staff_cannot_turn_it_off(app, client, users):
     caseworker = users.make("caseworker")
     sign_in(client, caseworker)
     assert "Staff cannot turn it off" in text(client.get("/account/two-factor"))
-    client.post("/account/two-factor/turn-off")
+    client.post("/account/two-factor/turn-off", data={"secret": caseworker.password})
     with app.app_context():
         assert db.session.get(TwoFactor, caseworker.id) is not None
 
@@ -239,3 +245,45 @@ def test_the_demo_staff_sign_in_with_the_published_key(app, client, demo, runner
     )
     assert client.post("/sign-in/code", data={"code": app_code(app, "manager@example.org")}).status_code == 302
     assert client.get("/manage/cases").status_code == 200
+
+
+# --- telling the person ------------------------------------------------------------------------
+
+
+def test_each_change_to_the_second_factor_is_emailed_to_its_owner(app, client, users, outbox):
+    parent = users.make("parent")
+    password_step(client, parent)
+    secret = set_up_secret(client)
+    client.post("/account/two-factor", data={"code": pyotp.TOTP(secret).now()})
+    client.post("/account/two-factor/recovery-codes", data={"secret": parent.password})
+    client.post("/account/two-factor/turn-off", data={"secret": parent.password})
+    subjects = [message.subject for message in outbox.messages(parent.email, "account_security_change")]
+    assert subjects == [
+        "Your Together We CAN account: two-factor authentication was turned on",
+        "Your Together We CAN account: new recovery codes were made",
+        "Your Together We CAN account: two-factor authentication was turned off",
+    ]
+    last = outbox.last(parent.email, "account_security_change")
+    assert "If it was not you" in last.body and "/forgotten-password" in last.body
+
+    caseworker = users.make("caseworker")
+    admin = app.test_client()
+    sign_in(admin, users.make("admin"))
+    assert admin.post(f"/admin/users/{caseworker.id}/reset-two-factor").status_code == 302
+    reset = outbox.last(caseworker.email, "account_security_change")
+    assert "an administrator reset your two-factor authentication" in reset.body
+
+
+def test_a_code_used_again_is_refused_recorded_and_its_owner_told(app, client, users, outbox):
+    caseworker = users.make("caseworker")
+    code = app_code(app, caseworker.email)
+    password_step(client, caseworker)
+    assert client.post("/sign-in/code", data={"code": code}).status_code == 302
+    client.post("/sign-out")
+    password_step(client, caseworker)
+    again = client.post("/sign-in/code", data={"code": code})
+    assert again.status_code == 200 and "each code works once" in text(again)
+    with app.app_context():
+        assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "user.two_factor_code_reused"))
+    told = outbox.last(caseworker.email, "account_security_change")
+    assert "an authenticator code that had already been used" in told.body

@@ -34,8 +34,12 @@ def email_field(label="Email address", description="", required=EMAIL_REQUIRED):
 class NewPasswordMixin:
     """Checks the new password against the rules, and against the person's own name and email."""
 
+    # Words of the person's own that a form without name and email fields checks against.
+    known_inputs: tuple[str, ...] = ()
+
     def validate_password(self, field):
         inputs = tuple(getattr(getattr(self, name, None), "data", None) or "" for name in ("name", "email"))
+        inputs += self.known_inputs
         problem = password_problem(field.data or "", user_inputs=inputs)
         if problem:
             raise ValidationError(problem)
@@ -44,7 +48,7 @@ class NewPasswordMixin:
 def new_password_field(label="Create a password"):
     return PasswordField(
         label,
-        description="Use 10 characters or more. Three random words make a strong password.",
+        description="Use 12 characters or more. Three random words make a strong password.",
         widget=GovPasswordInput(),
         validators=[InputRequired(message="Enter a password")],
     )
@@ -161,6 +165,16 @@ class SettingsForm(PortalForm):
         most=12,
     )
     submit = SubmitField("Save settings", widget=GovSubmitInput())
+
+
+class ChangePasswordForm(NewPasswordMixin, PortalForm):
+    current_password = PasswordField(
+        "Your current password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired(message="Enter your current password")],
+    )
+    password = new_password_field("New password")
+    submit = SubmitField("Change password", widget=GovSubmitInput())
 
 
 class CloseAccountForm(PortalForm):

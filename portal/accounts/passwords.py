@@ -7,7 +7,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
 from zxcvbn import zxcvbn
 
-MIN_LENGTH = 10
+MIN_LENGTH = 12  # OWASP ASVS 2.1.1
 MAX_LENGTH = 128  # argon2 copes with more; this keeps the strength check quick.
 # zxcvbn scores 0-4; 3 means "safely unguessable". Three random words pass easily.
 MIN_SCORE = 3

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy.orm import contains_eager
 
-from portal.accounts import roles, signals, user_agents
+from portal.accounts import roles, security_notices, signals, user_agents
 from portal.accounts.models import AccountToken, SignedInSession, Team, User
 from portal.accounts.passwords import hash_password, needs_rehash, verify_password
 from portal.core import audit
@@ -27,6 +27,7 @@ AUDIT_LABELS = {
     "user.signed_in": "Signed in",
     "user.password_reset_requested": "Asked to reset password",
     "user.password_set": "Password set",
+    "user.password_changed": "Password changed",
     "user.role_changed": "Role changed",
     "user.team_changed": "Team changed",
     "user.disabled": "Account disabled",
@@ -313,6 +314,8 @@ def set_password(token: AccountToken, password: str) -> User | None:
     if not use_token(token):
         return None
     user = token.user
+    if user.password_hash:  # a change, not the first password of an account made for someone
+        security_notices.tell(user, "password_changed")
     user.password_hash = hash_password(password)
     # Following the emailed link proves the address.
     if user.email_confirmed_at is None:
@@ -321,6 +324,27 @@ def set_password(token: AccountToken, password: str) -> User | None:
     void_links(user)
     audit.record(user, "user.password_set", user)
     return user
+
+
+def change_password(user: User, current: str, new: str, *, keep_token: str | None) -> bool:
+    """A signed-in person changes their password, giving the one they have (ASVS 2.1.6).
+    Every other session ends, as after a reset; this one (``keep_token``) goes on."""
+    if not verify_password(user.password_hash, current):
+        return False
+    security_notices.tell(user, "password_changed")
+    user.password_hash = hash_password(new)
+    db.session.execute(
+        db.update(SignedInSession)
+        .where(
+            SignedInSession.user_id == user.id,
+            SignedInSession.revoked_at.is_(None),
+            SignedInSession.token_hash != _hash_token(keep_token or ""),
+        )
+        .values(revoked_at=utcnow())
+    )
+    void_links(user)
+    audit.record(user, "user.password_changed", user)
+    return True
 
 
 # --- administration ------------------------------------------------------------------------

@@ -20,8 +20,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 from markupsafe import Markup
 
-from portal.accounts import services
+from portal.accounts import security_notices, services
 from portal.accounts.models import RecoveryCode, TwoFactor, User
+from portal.accounts.passwords import verify_password
 from portal.core import audit
 from portal.core.time import utcnow
 from portal.extensions import db
@@ -39,6 +40,7 @@ AUDIT_LABELS = {
     "user.two_factor_reset": "Two-factor authentication reset",
     "user.recovery_code_used": "Signed in with a recovery code",
     "user.recovery_codes_replaced": "New recovery codes made",
+    "user.two_factor_code_reused": "An authenticator code was used again",
 }
 
 
@@ -118,6 +120,7 @@ def turn_on(user: User, secret: str, code: str) -> list[str] | None:
         return None
     db.session.merge(TwoFactor(user_id=user.id, secret=_sealed(secret), set_up_at=utcnow(), last_step=step))
     audit.record(user, "user.two_factor_set_up", user)
+    security_notices.tell(user, "two_factor_on")
     return _new_recovery_codes(user)
 
 
@@ -130,6 +133,7 @@ def turn_off(user: User) -> None:
     """For a parent or youth member who turned it on: staff cannot (an admin resets it)."""
     remove(user)
     audit.record(user, "user.two_factor_turned_off", user)
+    security_notices.tell(user, "two_factor_off")
 
 
 def reset(actor: User, user: User) -> None:
@@ -138,6 +142,7 @@ def reset(actor: User, user: User) -> None:
     remove(user)
     services.end_all_sessions(user)
     audit.record(actor, "user.two_factor_reset", user)
+    security_notices.tell(user, "two_factor_reset")
 
 
 def remove(user: User) -> None:
@@ -170,6 +175,7 @@ def replace_recovery_codes(user: User) -> list[str]:
     """Ten new codes; the old ones stop working."""
     codes = _new_recovery_codes(user)
     audit.record(user, "user.recovery_codes_replaced", user)
+    security_notices.tell(user, "recovery_codes_replaced")
     return codes
 
 
@@ -192,9 +198,24 @@ def check_code(user: User, code: str) -> bool:
         return False
     step = _step_of(secret, code, found.last_step)
     if step is None:
+        if found.last_step is not None and _step_of(secret, code, None) is not None:
+            _code_reused(user)
         return False
     found.last_step = step
     return True
+
+
+def _code_reused(user: User) -> None:
+    """A right code, already used: someone may have watched it being typed (ASVS 2.8.5)."""
+    audit.record(user, "user.two_factor_code_reused", user)
+    security_notices.tell(user, "code_reused")
+
+
+def confirms_identity(user: User, secret: str) -> bool:
+    """Their password, or for someone without one a code from their app."""
+    if user.password_hash:
+        return verify_password(user.password_hash, secret)
+    return check_code(user, secret)
 
 
 def use_recovery_code(user: User, code: str) -> bool:
@@ -211,6 +232,7 @@ def use_recovery_code(user: User, code: str) -> bool:
     if used.rowcount != 1:
         return False
     audit.record(user, "user.recovery_code_used", user)
+    security_notices.tell(user, "recovery_code_used")
     return True
 
 

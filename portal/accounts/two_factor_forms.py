@@ -1,8 +1,8 @@
 """The forms of two-factor authentication: a code from the app, a recovery code, and setting
 the app up."""
 
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
-from wtforms import StringField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
+from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length
 
 from portal.core.forms import PortalForm, strip_whitespace
@@ -46,5 +46,20 @@ class SetUpForm(PortalForm):
     submit = SubmitField("Turn on two-factor authentication", widget=GovSubmitInput())
 
 
-class ConfirmForm(PortalForm):
-    """A button that changes something, and nothing to fill in."""
+class PasswordCheckForm(PortalForm):
+    """Before a change to how someone signs in, they show again that it is them (ASVS 3.7.1)."""
+
+    secret = PasswordField(
+        "Your password",
+        description="To check that it is you.",
+        widget=GovPasswordInput(),
+        validators=[InputRequired(message="Enter your password")],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class CodeCheckForm(PortalForm):
+    """The same check for someone with no password here (they sign in through their council)."""
+
+    secret = app_code_field()
+    submit = SubmitField("Continue", widget=GovSubmitInput())

@@ -8,7 +8,13 @@ from flask_login import current_user, login_required, logout_user
 
 from portal import navigation
 from portal.accounts import services, signing_in, two_factor
-from portal.accounts.two_factor_forms import AppCodeForm, ConfirmForm, RecoveryCodeForm, SetUpForm
+from portal.accounts.two_factor_forms import (
+    AppCodeForm,
+    CodeCheckForm,
+    PasswordCheckForm,
+    RecoveryCodeForm,
+    SetUpForm,
+)
 from portal.core.forms import form_page
 from portal.core.time import utcnow
 from portal.extensions import db, limiter
@@ -68,6 +74,16 @@ def _throttled(view):
     )(view)
 
 
+def _throttled_per_person(view):
+    """Checking a password again is throttled like signing in."""
+    return limiter.limit(
+        lambda: current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"],
+        key_func=lambda: f"person:{current_user.get_id()}",
+        methods=["POST"],
+        scope="check-it-is-you",
+    )(view)
+
+
 def _second_step(form, check, error: str, template: str):
     """Both ways of giving the second factor: ``check(user, code)`` says whether it is right."""
     awaiting = signing_in.awaiting_code()
@@ -81,7 +97,8 @@ def _second_step(form, check, error: str, template: str):
             signing_in.start(user, second_factor=True)
             db.session.commit()
             return redirect(next_page or navigation.home_for(user))
-        db.session.rollback()
+        # A wrong code changes nothing, but a reused one is recorded and its owner told.
+        db.session.commit()
         form.code.errors.append(error)
     return render_template(template, form=form)
 
@@ -129,7 +146,6 @@ def set_up():
             "accounts_two_factor/status.html",
             left=two_factor.recovery_codes_left(current_user),
             may_turn_off=not two_factor.required_for(current_user),
-            form=ConfirmForm(),
         )
     secret = session.get(NEW_SECRET) or two_factor.new_secret()
     session[NEW_SECRET] = secret  # the same QR code however often the page is opened
@@ -152,22 +168,53 @@ def set_up():
     )
 
 
-@bp.route("/account/two-factor/recovery-codes", methods=["POST"])
+def _identity_check_form():
+    return PasswordCheckForm() if current_user.password_hash else CodeCheckForm()
+
+
+def _after_identity_check(action: str, heading: str, change):
+    """Show the check (password, or app code) before ``change`` runs; ``change()`` returns the response."""
+    form = _identity_check_form()
+    if form.validate_on_submit():
+        if two_factor.confirms_identity(current_user, form.secret.data):
+            return change()
+        db.session.commit()  # a reused code is recorded even so
+        form.secret.errors.append(
+            "The password is not right. Enter the password you sign in with"
+            if current_user.password_hash
+            else "The code is not right. Enter the 6-digit code your app shows now"
+        )
+    return render_template("accounts_two_factor/check_it_is_you.html", form=form, action=action, heading=heading)
+
+
+@bp.route("/account/two-factor/recovery-codes", methods=["GET", "POST"])
+@form_page
 @login_required
+@_throttled_per_person
 def new_recovery_codes():
-    if not two_factor.is_set_up(current_user) or not ConfirmForm().validate_on_submit():
+    if not two_factor.is_set_up(current_user):
         return redirect(url_for("accounts_two_factor.set_up"))
-    codes = two_factor.replace_recovery_codes(current_user)
-    db.session.commit()
-    return _recovery_codes_page(codes, "Your new recovery codes")
+
+    def replace():
+        codes = two_factor.replace_recovery_codes(current_user)
+        db.session.commit()
+        return _recovery_codes_page(codes, "Your new recovery codes")
+
+    return _after_identity_check("make new recovery codes", "Make new recovery codes", replace)
 
 
-@bp.route("/account/two-factor/turn-off", methods=["POST"])
+@bp.route("/account/two-factor/turn-off", methods=["GET", "POST"])
+@form_page
 @login_required
+@_throttled_per_person
 def turn_off():
-    if two_factor.required_for(current_user) or not ConfirmForm().validate_on_submit():
+    if two_factor.required_for(current_user) or not two_factor.is_set_up(current_user):
         return redirect(url_for("accounts_two_factor.set_up"))
-    two_factor.turn_off(current_user)
-    db.session.commit()
-    flash("Two-factor authentication is off. You sign in with your password alone.", "success")
-    return redirect(url_for("accounts.account"))
+
+    def switch_off():
+        two_factor.turn_off(current_user)
+        db.session.commit()
+        flash("Two-factor authentication is off. You sign in with your password alone.", "success")
+        return redirect(url_for("accounts.account"))
+
+    return _after_identity_check("turn off two-factor authentication", "Turn off two-factor authentication", switch_off)

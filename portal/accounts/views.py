@@ -7,6 +7,7 @@ from flask_login import current_user, login_required, login_url, logout_user
 from portal import navigation
 from portal.accounts import closing, devices, services, signing_in, two_factor
 from portal.accounts.forms import (
+    ChangePasswordForm,
     CloseAccountForm,
     ForgottenPasswordForm,
     RegisterForm,
@@ -306,3 +307,26 @@ def close_account():
             return _signed_out_here("Your account is closed", "pages.start")
         form.password.errors.append("The password is not right. Enter the password you sign in with")
     return render_template("accounts/close_account.html", form=form)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@form_page
+@login_required
+@limiter.limit(
+    lambda: current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"],
+    key_func=_per_person_key,
+    methods=["POST"],
+    scope="change-password",
+)
+def change_password():
+    """Change the password, giving the current one: every other device is signed out."""
+    form = ChangePasswordForm()
+    form.known_inputs = (current_user.name or "", current_user.email or "")
+    if form.validate_on_submit():
+        keep = session.get(signing_in.SESSION_KEY)
+        if services.change_password(current_user, form.current_password.data, form.password.data, keep_token=keep):
+            db.session.commit()
+            flash("Your password has been changed. Any other device you were signed in on is signed out.", "success")
+            return redirect(url_for("accounts.account"))
+        form.current_password.errors.append("The password is not right. Enter the password you sign in with now")
+    return render_template("accounts/change_password.html", form=form)
