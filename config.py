@@ -111,6 +111,16 @@ class Config:
     # Staff must sign in with a code from an authenticator app as well as their password
     # (accounts.two_factor). Turning it off is for a council that signs staff in another way.
     STAFF_TWO_FACTOR_REQUIRED = _flag("STAFF_TWO_FACTOR_REQUIRED", True)
+    # Staff single sign-on through the council's OpenID Connect provider (Microsoft Entra ID):
+    # on only when the issuer, client id and secret are all set (accounts.single_sign_on).
+    OIDC_ISSUER = os.environ.get("OIDC_ISSUER")
+    OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID")
+    OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET")
+    OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "your council account")
+    # The provider vouches for every address in its tenant without an email_verified claim (Entra).
+    OIDC_EMAILS_VERIFIED = _flag("OIDC_EMAILS_VERIFIED")
+    # Off: with single sign-on on, staff cannot sign in with a password nor reset one.
+    STAFF_PASSWORD_SIGN_IN = _flag("STAFF_PASSWORD_SIGN_IN", True)
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
@@ -178,6 +188,10 @@ class ProductionConfig(Config):
                 f"PUBLIC_URL {problem}. Production refuses to start without the public address that "
                 "links in email are built on: set PUBLIC_URL to it, for example "
                 "https://togetherwecan.example.org (or PORTAL_ENV=development on a laptop)."
+            )
+        if cls.OIDC_ISSUER and urlsplit(cls.OIDC_ISSUER).scheme != "https":
+            raise RuntimeError(
+                "OIDC_ISSUER must be an https:// address: single sign-on's keys and tokens must not travel unencrypted."
             )
 
 

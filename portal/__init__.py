@@ -158,6 +158,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "Sign in to see that page."
     login_manager.login_message_category = "info"
     login_manager.session_protection = None  # sessions are checked server-side instead
+    from portal.accounts import single_sign_on
+
+    single_sign_on.check_settings(app)
 
 
 def configure_database(app: Flask) -> None:
@@ -191,6 +194,7 @@ def register_blueprints(app: Flask) -> None:
     """Each blueprint is named after its package, and its templates are in templates/<name>/."""
     from portal.accounts.admin_views import bp as accounts_admin
     from portal.accounts.outbox_admin_views import bp as accounts_outbox
+    from portal.accounts.single_sign_on_views import bp as accounts_single_sign_on
     from portal.accounts.two_factor_views import bp as accounts_two_factor
     from portal.accounts.views import bp as accounts
     from portal.casework.manage_views import bp as casework_manage
@@ -213,6 +217,7 @@ def register_blueprints(app: Flask) -> None:
         accounts_admin,
         accounts_outbox,
         accounts_two_factor,
+        accounts_single_sign_on,
         feedback,
         feedback_tracking,
         casework,

@@ -2,6 +2,7 @@
 package declares its own AUDIT_LABELS; this is the one place they are put together."""
 
 from portal.accounts.services import AUDIT_LABELS as ACCOUNTS
+from portal.accounts.single_sign_on_accounts import AUDIT_LABELS as SINGLE_SIGN_ON
 from portal.accounts.two_factor import AUDIT_LABELS as TWO_FACTOR
 from portal.casework.handover import AUDIT_LABELS as CASEWORK_HANDOVER
 from portal.casework.management import AUDIT_LABELS as CASEWORK_MANAGEMENT
@@ -21,6 +22,7 @@ from portal.yousaid.entries import AUDIT_LABELS as YOU_SAID_WE_DID
 ALL = {
     **ACCOUNTS,
     **TWO_FACTOR,
+    **SINGLE_SIGN_ON,
     **FEEDBACK,
     **CASEWORK,
     **CASEWORK_MANAGEMENT,

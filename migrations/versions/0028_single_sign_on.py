@@ -17,8 +17,12 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('sso_subject', sa.String(length=512), nullable=True))
+        batch_op.create_unique_constraint(batch_op.f('uq_user_sso_subject'), ['sso_subject'])
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('uq_user_sso_subject'), type_='unique')
+        batch_op.drop_column('sso_subject')

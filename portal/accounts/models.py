@@ -25,6 +25,10 @@ class Team(db.Model):
     lead: Mapped["User | None"] = relationship(foreign_keys=[lead_id])
 
 
+# Room for an issuer's address and the subject it gives a person (at most 255 characters).
+SSO_SUBJECT_LENGTH = 512
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "user"
 
@@ -45,6 +49,9 @@ class User(UserMixin, db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Youth forum members only, and optional: a band from accounts.age_bands, never a birth date.
     age_band: Mapped[str | None] = mapped_column(sa.String(20))
+    # Staff who have signed in through single sign-on: "<issuer>#<subject>", the provider's own
+    # name for the person, which outlasts a change of email address (accounts.single_sign_on).
+    sso_subject: Mapped[str | None] = mapped_column(sa.String(SSO_SUBJECT_LENGTH), unique=True)
 
     team: Mapped[Team | None] = relationship(back_populates="members", foreign_keys=[team_id])
 

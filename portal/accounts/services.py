@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy.orm import contains_eager
 
-from portal.accounts import roles, security_notices, signals, user_agents
+from portal.accounts import roles, security_notices, signals, single_sign_on, user_agents
 from portal.accounts.models import AccountToken, SignedInSession, Team, User
 from portal.accounts.passwords import hash_password, needs_rehash, verify_password
 from portal.core import audit
@@ -294,7 +294,7 @@ def end_all_sessions(user: User) -> None:
 def request_password_reset(email: str) -> None:
     """Email a reset link if the address belongs to an active account. Says nothing either way."""
     user = find_user_by_email(email)
-    if user is None or not user.is_active:
+    if user is None or not user.is_active or not single_sign_on.may_use_password(user):
         return
     hours = current_app.config["PASSWORD_RESET_HOURS"]
     token = issue_token(user, AccountToken.SET_PASSWORD, hours)

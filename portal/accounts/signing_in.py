@@ -5,10 +5,11 @@ two steps the browser holds only who is part-way through, for a few minutes."""
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from flask import request, session
+from flask import request, session, url_for
 from flask_login import login_user
 
-from portal.accounts import services
+from portal import navigation
+from portal.accounts import services, two_factor
 from portal.accounts.models import User
 from portal.core import kept_forms
 from portal.core.time import utcnow
@@ -42,6 +43,17 @@ def start(user: User, *, second_factor: bool = False) -> None:
     )
     session.permanent = True
     login_user(user)
+
+
+def first_factor_given(user: User, next_page: str | None) -> str:
+    """After the password, or single sign-on that did not ask for a second factor: the code
+    step for someone with an authenticator app, else signed in at once. Returns where to go
+    next; the caller commits."""
+    if two_factor.is_set_up(user):
+        await_code(user, next_page)
+        return url_for("accounts_two_factor.code")
+    start(user)
+    return safe_next(next_page) or navigation.home_for(user)
 
 
 def await_code(user: User, next_page: str | None) -> None:

@@ -5,7 +5,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_url, logout_user
 
 from portal import navigation
-from portal.accounts import closing, devices, services, signing_in, two_factor
+from portal.accounts import closing, devices, services, signing_in, single_sign_on, single_sign_on_accounts, two_factor
 from portal.accounts.forms import (
     ChangePasswordForm,
     CloseAccountForm,
@@ -125,17 +125,20 @@ def sign_in():
         user = services.authenticate(form.email.data, form.password.data)
         if user is None:
             form.email.errors.append("Enter the email address and password for your account")
+        elif not single_sign_on.may_use_password(user):
+            # Only now the password is known to be right: the answer reveals nothing to a guesser.
+            single_sign_on_accounts.refuse_password(user)
+            db.session.commit()
+            flash(f"Staff sign in with {single_sign_on.provider_name()}. Use the button below.", "info")
+            return redirect(url_for("accounts.sign_in", next=signing_in.safe_next(request.args.get("next"))))
         elif user.email_confirmed_at is None:
             services.send_email_confirmation(user)
             db.session.commit()
             unconfirmed = True
-        elif two_factor.is_set_up(user):
-            signing_in.await_code(user, request.args.get("next"))
-            return redirect(url_for("accounts_two_factor.code"))
         else:
-            signing_in.start(user)
+            next_page = signing_in.first_factor_given(user, request.args.get("next"))
             db.session.commit()
-            return redirect(signing_in.safe_next(request.args.get("next")) or navigation.home_for(user))
+            return redirect(next_page)
     return render_template("accounts/sign_in.html", form=form, unconfirmed=unconfirmed)
 
 
@@ -228,6 +231,9 @@ def reset_password(token: str):
     found = services.find_token(token, AccountToken.SET_PASSWORD)
     if found is None:
         return render_template("accounts/link_expired.html", purpose="reset"), 404
+    if not single_sign_on.may_use_password(found.user):
+        flash(f"Staff sign in with {single_sign_on.provider_name()}, without a password. Use the button below.", "info")
+        return redirect(url_for("accounts.sign_in"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
         user = services.set_password(found, form.password.data)
@@ -251,6 +257,7 @@ def account():
         two_factor_on=two_factor.is_set_up(current_user),
         signed_in_sessions=devices.live_sessions(current_user),
         may_close=closing.may_close(current_user),
+        may_change_password=bool(current_user.password_hash) and single_sign_on.may_use_password(current_user),
     )
 
 
@@ -320,6 +327,8 @@ def close_account():
 )
 def change_password():
     """Change the password, giving the current one: every other device is signed out."""
+    if not single_sign_on.may_use_password(current_user):
+        abort(404)  # staff sign in through their council, with no password here
     form = ChangePasswordForm()
     form.known_inputs = (current_user.name or "", current_user.email or "")
     if form.validate_on_submit():
