@@ -146,6 +146,9 @@ def register_templates(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     # Import every model so that the metadata is complete for Alembic and create_all.
     import portal.models  # noqa: F401
+
+    # Data requests are a model of portal.rights, which nothing below it may import.
+    import portal.rights.models  # noqa: F401
     from portal.extensions import csrf, db, limiter, login_manager, migrate
 
     configure_database(app)
@@ -207,6 +210,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.pages.views import bp as pages
     from portal.reports.complaints_views import bp as reports
     from portal.reports.termly_views import bp as reports_updates
+    from portal.rights.request_views import bp as rights_requests
     from portal.rights.views import bp as rights
     from portal.yousaid.manage_views import bp as yousaid_manage
     from portal.yousaid.views import bp as yousaid
@@ -230,6 +234,7 @@ def register_blueprints(app: Flask) -> None:
         yousaid_manage,
         reports_updates,
         rights,
+        rights_requests,
     ):
         app.register_blueprint(blueprint)
 

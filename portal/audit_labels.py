@@ -15,6 +15,7 @@ from portal.consultations.results import AUDIT_LABELS as CONSULTATION_RESULTS
 from portal.core.settings import AUDIT_LABELS as SETTINGS
 from portal.feedback.services import AUDIT_LABELS as FEEDBACK
 from portal.reports.termly import AUDIT_LABELS as TERMLY_UPDATES
+from portal.rights.requests import AUDIT_LABELS as DATA_REQUESTS
 from portal.rights.your_data import AUDIT_LABELS as YOUR_DATA
 from portal.themes.services import AUDIT_LABELS as LEARNING_THEMES
 from portal.yousaid.entries import AUDIT_LABELS as YOU_SAID_WE_DID
@@ -37,4 +38,5 @@ ALL = {
     **TERMLY_UPDATES,
     **SETTINGS,
     **YOUR_DATA,
+    **DATA_REQUESTS,
 }

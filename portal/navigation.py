@@ -24,6 +24,7 @@ LINKS = [
     ("Email outbox", "accounts_outbox.outbox", (roles.ADMIN,)),
     ("Settings", "accounts_admin.portal_settings", (roles.ADMIN,)),
     ("Youth members", "accounts_admin.youth_members", (roles.MANAGER, roles.ADMIN)),
+    ("Data requests", "rights_requests.requests_list", (roles.MANAGER,)),
     ("Your account", "accounts.account", None),
 ]
 

@@ -331,6 +331,27 @@ def cron_telling_a_team_lead_of_an_overdue_case(env):
 # --- the checks ---------------------------------------------------------------------------------
 
 
+@scenario("data_request_received")
+def family_asking_to_correct_their_data(env):
+    signed_in(env, roles.PARENT)
+    response = env.client.post("/account/your-data/correct", data={"what": "My name", "why": "It is spelt wrong"})
+    assert response.status_code == 302
+
+
+@scenario("data_request_decided")
+def manager_deciding_on_a_request_about_a_familys_data(env):
+    from portal.rights.models import DataRequest
+
+    signed_in(env, roles.PARENT)
+    env.client.post("/account/your-data/delete", data={"what": "A photo", "why": "Sent by mistake"})
+    env.auth.sign_out()
+    with env.app.app_context():
+        request_id = db.session.scalar(db.select(DataRequest.id))
+    signed_in(env, roles.MANAGER)
+    response = env.client.post(f"/manage/data-requests/{request_id}", data={"outcome": "deleted", "reason": "Done."})
+    assert response.status_code == 302
+
+
 def test_every_kind_of_email_with_a_link_has_a_scenario():
     """A new email with a link must be added here, or nobody checks where its link points."""
     kinds = kinds_with_links()

@@ -226,6 +226,7 @@ def test_every_post_route_refuses_a_request_without_a_csrf_token(csrf_app):
                 answer_id=1,
                 entry_id=1,
                 session_id=1,
+                request_id=1,
                 term="autumn-2025",
             )
             before = snapshot(csrf_app)
@@ -435,6 +436,13 @@ ACCESS = {
     ("/manage/updates/<term>", "POST"): only(roles.MANAGER, status=302),
     ("/manage/updates/<term>/preview", "GET"): only(roles.MANAGER, status=200),
     ("/manage/updates/<term>/preview.pdf", "GET"): only(roles.MANAGER, status=200),
+    # Requests about families' data (portal/rights/request_views.py); the export is a download.
+    ("/manage/data-requests", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/data-requests/new", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/data-requests/new", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/data-requests/<int:request_id>", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/data-requests/<int:request_id>", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/data-requests/<int:request_id>/export", "POST"): only(roles.MANAGER, status=200),
 }
 
 
@@ -494,6 +502,14 @@ POSTED = {
     "/manage/routing/teams/<int:team_id>": lambda made: {"lead": str(made["lead_id"])},
     "/manage/routing/targets": lambda made: {"question": "10", "suggestion": "20", "compliment": "10"},
     "/manage/templates/new": {"name": "New template", "body": "Dear {family_name}"},
+    "/manage/data-requests/new": lambda made: {
+        "kind": "correction",
+        "who": made["email"],
+        "received_on": [str(london_today().day), str(london_today().month), str(london_today().year)],
+        "channel": "phone",
+        "what": "My name is spelt wrong.",
+    },
+    "/manage/data-requests/<int:request_id>": {"outcome": "sent", "reason": "Sent by secure email."},
     "/manage/templates/<int:template_id>": {"name": "Changed template", "body": "Hello {family_name}"},
     "/manage/themes/new": {"name": "New theme"},
     "/manage/themes/<int:theme_id>": {"name": "Renamed theme"},
@@ -638,6 +654,26 @@ def you_said_records(app) -> dict:
         return {"entry_id": entry.id, "theme_id": theme.id, "reference": case.reference}
 
 
+def data_request_records(app) -> dict:
+    """A family's open request for a copy of their data."""
+    from portal.rights.models import DataRequest
+
+    with app.app_context():
+        family = make_user(roles.PARENT)
+        data_request = DataRequest(
+            kind="access",
+            user_id=family.id,
+            contact_email=family.email,
+            what="Everything.",
+            channel="email",
+            received_on=london_today(),
+            due_on=london_today() + timedelta(days=28),
+        )
+        db.session.add(data_request)
+        db.session.commit()
+        return {"request_id": data_request.id, "email": family.email}
+
+
 def records_for(app, rule: str) -> dict:
     if rule.startswith(CASEWORK_PAGES):
         return casework_records(app, retired_theme=rule.endswith("/restore"))
@@ -647,6 +683,8 @@ def records_for(app, rule: str) -> dict:
         return you_said_records(app)
     if rule.startswith("/manage/updates"):
         return {"term": term_of(london_today()).slug}
+    if rule.startswith("/manage/data-requests"):
+        return data_request_records(app)
     return {}
 
 
@@ -675,7 +713,8 @@ def test_staff_routes_by_role(app, users, auth, client, rule, method, visitor):
     if expected == 403:
         assert "You do not have permission to see this page" in response.get_data(as_text=True)
     if method == "POST":
-        allowed = visitor != ANONYMOUS and expected == 302
+        # A redirect after a change, or a download that is recorded (a family's data for them).
+        allowed = visitor != ANONYMOUS and expected in (200, 302)
         changed = snapshot(app) != before
         assert changed == allowed, f"{visitor} {method} {path}: data {'changed' if changed else 'unchanged'}"
 

@@ -8,7 +8,7 @@ from portal.accounts.permissions import role_required
 from portal.core.files import download_response
 from portal.core.time import london_today
 from portal.extensions import db
-from portal.rights import your_data
+from portal.rights import requests, your_data
 
 bp = Blueprint("rights", __name__)
 
@@ -16,7 +16,7 @@ bp = Blueprint("rights", __name__)
 @bp.route("/account/your-data")
 @role_required(roles.PARENT, roles.YOUTH)
 def your_data_page():
-    return render_template("rights/your_data.html")
+    return render_template("rights/your_data.html", data_requests=requests.requests_of(current_user))
 
 
 @bp.route("/account/your-data", methods=["POST"])

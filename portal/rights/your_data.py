@@ -8,6 +8,10 @@ its files, who on the staff opened each case, their consultation answers and com
 the emails sent to them. Never a password hash, a second-factor secret, a token, an email's
 body (it may hold a live link until it is sent, and is erased once it is), or what staff
 record only for themselves (moderators' names, the themes staff tag answers with).
+
+Staff answering a request on a family's behalf (``gather_for_review``) get the same, for an
+account holder or for a family known only by their cases, with the internal notes and their
+files too, each marked for staff to review before anything is released.
 """
 
 import io
@@ -30,10 +34,14 @@ from portal.core.time import utcnow
 from portal.extensions import db
 from portal.feedback import access_records, summary
 from portal.feedback import services as feedback_services
-from portal.feedback.models import STATUS_LABELS, Attachment, CaseMessage, FileBlob
+from portal.feedback.models import STATUS_LABELS, Attachment, Case, CaseMessage, FileBlob
 from portal.notifications.models import OutboxMessage
 
 AUDIT_LABELS = {"user.data_exported": "Downloaded their data"}
+
+# How each internal note, and each file on one, is marked in a copy staff produce: staff must
+# decide what of it may be released.
+REVIEW_MARK = "Internal note: review before release"
 
 HTML_NAME = "your-data.html"
 JSON_NAME = "your-data.json"
@@ -61,7 +69,8 @@ class YourData:
 
 def gather(user: User) -> YourData:
     """Everything held about ``user``, read only: the caller records the export (``record``)."""
-    cases, files, case_ids = _cases(user)
+    found = sorted(feedback_services.cases_for_parent(user), key=lambda case: (case.received_at, case.id))
+    cases, files, case_ids = _cases(found, for_review=False)
     record = {
         "produced_at": utcnow(),
         "account": _account(user),
@@ -70,6 +79,27 @@ def gather(user: User) -> YourData:
         "consultation_comments": _comments(user),
         "consultation_agreements": _agreements(user),
         "emails": _emails(user),
+    }
+    return YourData(record, files, case_ids)
+
+
+def gather_for_review(
+    user: User | None, name: str | None, email: str | None, found: list[Case], reference: str
+) -> YourData:
+    """What staff produce for a request (``reference``) on a family's behalf: everything held
+    about ``user``, or, for a family without an account, about the person known by ``name``
+    and ``email`` on the cases ``found``, with internal notes included and marked. Read only:
+    the caller records it."""
+    cases, files, case_ids = _cases(found, for_review=True)
+    record = {
+        "produced_at": utcnow(),
+        "for_review": {"request": reference, "internal_notes": f"Each is marked \u201c{REVIEW_MARK}\u201d"},
+        "account": _account(user) if user is not None else _no_account(name, email),
+        "cases": cases,
+        "consultation_responses": _responses(user) if user is not None else [],
+        "consultation_comments": _comments(user) if user is not None else [],
+        "consultation_agreements": _agreements(user) if user is not None else [],
+        "emails": _emails_to(email) if email else [],
     }
     return YourData(record, files, case_ids)
 
@@ -98,16 +128,20 @@ def _account(user: User) -> dict:
     }
 
 
+def _no_account(name: str | None, email: str | None) -> dict:
+    """A family known only by the contact details on their cases."""
+    return {"name": name, "email": email, "role": None, "role_label": "No account"}
+
+
 # --- cases -----------------------------------------------------------------------------------
 
 
-def _cases(user: User) -> tuple[list[dict], list[tuple[str, int]], list[int]]:
-    """The cases the person may see as theirs (the rule the family's own pages use), oldest
-    first, each with what the family sees of it."""
-    found = sorted(feedback_services.cases_for_parent(user), key=lambda case: (case.received_at, case.id))
+def _cases(found: list[Case], *, for_review: bool) -> tuple[list[dict], list[tuple[str, int]], list[int]]:
+    """Each case of ``found`` (oldest first) with what the family sees of it, and for a copy
+    staff review, the internal notes and their files too."""
     ids = [case.id for case in found]
-    messages = _public_messages(ids)
-    attachments = _family_attachments(ids)
+    messages = _messages(ids, with_internal=for_review)
+    attachments = _attachments(ids, with_internal=for_review)
     cases, files = [], []
     for case in found:
         case_files = []
@@ -125,6 +159,7 @@ def _cases(user: User) -> tuple[list[dict], list[tuple[str, int]], list[int]]:
                     "added_at": attachment.created_at,
                     "path": path,
                 }
+                | _marked(for_review, attachment.message is not None and attachment.message.internal)
             )
         cases.append(
             {
@@ -157,7 +192,9 @@ def _cases(user: User) -> tuple[list[dict], list[tuple[str, int]], list[int]]:
                     }
                     for adjustment in case.adjustments
                 ],
-                "messages": [_message(message) for message in messages.get(case.id, [])],
+                "messages": [
+                    _message(message) | _marked(for_review, message.internal) for message in messages.get(case.id, [])
+                ],
                 "files": case_files,
                 "access_log": [_access(entry) for entry in access_records.records_of(case.id)],
             }
@@ -165,32 +202,42 @@ def _cases(user: User) -> tuple[list[dict], list[tuple[str, int]], list[int]]:
     return cases, files, ids
 
 
-def _public_messages(case_ids: list[int]) -> dict[int, list[CaseMessage]]:
+def _marked(for_review: bool, internal: bool) -> dict:
+    """In a copy for staff to review, every message and file says whether it is internal."""
+    return {"internal_note": REVIEW_MARK if internal else None} if for_review else {}
+
+
+def _messages(case_ids: list[int], *, with_internal: bool) -> dict[int, list[CaseMessage]]:
     """The conversation of each case as the family sees it (feedback.services.public_messages),
-    for every case in one query."""
-    rows = db.session.scalars(
+    or with staff's internal notes too, for every case in one query."""
+    query = (
         sa.select(CaseMessage)
         .options(selectinload(CaseMessage.attachments), joinedload(CaseMessage.author))
-        .where(CaseMessage.case_id.in_(case_ids), CaseMessage.internal.is_(False))
+        .where(CaseMessage.case_id.in_(case_ids))
         .order_by(CaseMessage.id)
-    ).all()
+    )
+    if not with_internal:
+        query = query.where(CaseMessage.internal.is_(False))
+    rows = db.session.scalars(query).all()
     by_case: dict[int, list[CaseMessage]] = {}
     for message in rows:
         by_case.setdefault(message.case_id, []).append(message)
     return by_case
 
 
-def _family_attachments(case_ids: list[int]) -> dict[int, list[Attachment]]:
+def _attachments(case_ids: list[int], *, with_internal: bool) -> dict[int, list[Attachment]]:
     """The files of each case the family may download (feedback.services.family_attachment):
-    any but those on an internal note."""
-    rows = db.session.scalars(
+    any but those on an internal note, unless ``with_internal``."""
+    query = (
         sa.select(Attachment)
+        .options(joinedload(Attachment.message))
         .outerjoin(CaseMessage, CaseMessage.id == Attachment.message_id)
-        .where(
-            Attachment.case_id.in_(case_ids), sa.or_(Attachment.message_id.is_(None), CaseMessage.internal.is_(False))
-        )
+        .where(Attachment.case_id.in_(case_ids))
         .order_by(Attachment.id)
-    ).all()
+    )
+    if not with_internal:
+        query = query.where(sa.or_(Attachment.message_id.is_(None), CaseMessage.internal.is_(False)))
+    rows = db.session.scalars(query).all()
     by_case: dict[int, list[Attachment]] = {}
     for attachment in rows:
         by_case.setdefault(attachment.case_id, []).append(attachment)
@@ -316,8 +363,12 @@ def _agreements(user: User) -> list[dict]:
 
 
 def _emails(user: User) -> list[dict]:
+    return _emails_to(user.email)
+
+
+def _emails_to(address: str) -> list[dict]:
     messages = db.session.scalars(
-        sa.select(OutboxMessage).where(OutboxMessage.recipient == user.email).order_by(OutboxMessage.id)
+        sa.select(OutboxMessage).where(OutboxMessage.recipient == address).order_by(OutboxMessage.id)
     ).all()
     return [
         {
@@ -348,7 +399,9 @@ def as_zip(data: YourData) -> bytes:
     """The export as a ZIP: the readable page, the JSON, and each file's stored bytes."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(HTML_NAME, render_template("rights/your_data_document.html", data=data.record))
+        archive.writestr(
+            HTML_NAME, render_template("rights/your_data_document.html", data=data.record, review_mark=REVIEW_MARK)
+        )
         archive.writestr(JSON_NAME, as_json(data))
         for path, blob_id in data.files:
             blob = db.session.get(FileBlob, blob_id)
