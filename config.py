@@ -121,6 +121,9 @@ class Config:
     OIDC_EMAILS_VERIFIED = _flag("OIDC_EMAILS_VERIFIED")
     # Off: with single sign-on on, staff cannot sign in with a password nor reset one.
     STAFF_PASSWORD_SIGN_IN = _flag("STAFF_PASSWORD_SIGN_IN", True)
+    # A Pwned Passwords range service (https://api.pwnedpasswords.com/range), asked whether a
+    # new password is known from data breaches; unset, only the local rules apply.
+    BREACHED_PASSWORDS_URL = os.environ.get("BREACHED_PASSWORDS_URL", "")
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))

@@ -7,6 +7,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
 from zxcvbn import zxcvbn
 
+from portal.accounts import breached_passwords
+
 MIN_LENGTH = 12  # OWASP ASVS 2.1.1
 MAX_LENGTH = 128  # argon2 copes with more; this keeps the strength check quick.
 # zxcvbn scores 0-4; 3 means "safely unguessable". Three random words pass easily.
@@ -59,6 +61,8 @@ def password_problem(password: str, *, user_inputs: tuple[str, ...] = ()) -> str
         warning = result["feedback"].get("warning")
         advice = "Choose a password that is harder to guess, for example three random words"
         return f"{warning.rstrip('.')}. {advice}" if warning else advice
+    if breached_passwords.times_seen(password):
+        return "This password has appeared in a data breach on another website, so criminals may try it. Choose a different password"
     return None
 
 
