@@ -203,6 +203,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.pages.views import bp as pages
     from portal.reports.complaints_views import bp as reports
     from portal.reports.termly_views import bp as reports_updates
+    from portal.retention.views import bp as retention
     from portal.rights.views import bp as rights
     from portal.yousaid.manage_views import bp as yousaid_manage
     from portal.yousaid.views import bp as yousaid
@@ -225,6 +226,7 @@ def register_blueprints(app: Flask) -> None:
         yousaid_manage,
         reports_updates,
         rights,
+        retention,
     ):
         app.register_blueprint(blueprint)
 
