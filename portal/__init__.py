@@ -210,6 +210,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.pages.views import bp as pages
     from portal.reports.complaints_views import bp as reports
     from portal.reports.termly_views import bp as reports_updates
+    from portal.retention.views import bp as retention
     from portal.rights.request_views import bp as rights_requests
     from portal.rights.views import bp as rights
     from portal.yousaid.manage_views import bp as yousaid_manage
@@ -235,6 +236,7 @@ def register_blueprints(app: Flask) -> None:
         reports_updates,
         rights,
         rights_requests,
+        retention,
     ):
         app.register_blueprint(blueprint)
 

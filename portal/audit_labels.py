@@ -12,9 +12,11 @@ from portal.consultations.authoring import AUDIT_LABELS as CONSULTATION_AUTHORIN
 from portal.consultations.moderation import AUDIT_LABELS as CONSULTATION_MODERATION
 from portal.consultations.outcome import AUDIT_LABELS as CONSULTATION_OUTCOMES
 from portal.consultations.results import AUDIT_LABELS as CONSULTATION_RESULTS
+from portal.core.retention import AUDIT_LABELS as RETENTION_SCHEDULE
 from portal.core.settings import AUDIT_LABELS as SETTINGS
 from portal.feedback.services import AUDIT_LABELS as FEEDBACK
 from portal.reports.termly import AUDIT_LABELS as TERMLY_UPDATES
+from portal.retention.apply import AUDIT_LABELS as RETENTION_RUNS
 from portal.rights.requests import AUDIT_LABELS as DATA_REQUESTS
 from portal.rights.your_data import AUDIT_LABELS as YOUR_DATA
 from portal.themes.services import AUDIT_LABELS as LEARNING_THEMES
@@ -39,4 +41,6 @@ ALL = {
     **SETTINGS,
     **YOUR_DATA,
     **DATA_REQUESTS,
+    **RETENTION_SCHEDULE,
+    **RETENTION_RUNS,
 }

@@ -1,4 +1,4 @@
-"""flask commands: seed-demo, users, outbox. (db comes from Flask-Migrate.)"""
+"""flask commands: seed-demo, users, outbox, sla, feedback, retention. (db comes from Flask-Migrate.)"""
 
 from contextlib import contextmanager
 
@@ -136,6 +136,26 @@ def purge_drafts_command() -> None:
     click.echo(f"Deleted {count} unfinished draft(s).")
 
 
+retention = AppGroup("retention", help="The retention schedule (/admin/retention).")
+
+
+@retention.command("apply")
+@click.option("--dry-run", is_flag=True, help="Only list what would be anonymised or deleted; change nothing.")
+def apply_retention(dry_run: bool) -> None:
+    """Anonymise or delete every record past its retention period. Run it daily from cron;
+    running it again changes nothing more, and a second copy running at once does nothing."""
+    from portal.retention.apply import AlreadyRunning, run
+    from portal.retention.report import lines_for
+
+    try:
+        report = run(dry_run=dry_run)
+    except AlreadyRunning:
+        click.echo("Another retention run has not finished, so this one changed nothing.")
+        return
+    for line in lines_for(report):
+        click.echo(line)
+
+
 def register(app) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(demo_code)
@@ -143,3 +163,4 @@ def register(app) -> None:
     app.cli.add_command(outbox)
     app.cli.add_command(sla)
     app.cli.add_command(feedback)
+    app.cli.add_command(retention)

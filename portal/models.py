@@ -33,5 +33,6 @@ from portal.feedback.models import (  # noqa: F401
 )
 from portal.notifications.models import OutboxMessage  # noqa: F401
 from portal.reports.models import TermlyUpdate  # noqa: F401
+from portal.retention.models import RetentionRun  # noqa: F401
 from portal.themes.models import LearningTheme  # noqa: F401
 from portal.yousaid.models import UpdateNotice, YouSaidChange, YouSaidEntry  # noqa: F401

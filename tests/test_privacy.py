@@ -73,13 +73,18 @@ def test_the_notice_shows_the_retention_periods_from_the_schedule(app, client, m
     monkeypatch.setitem(retention.DEFAULTS, "outbox", retention.Period(1, "years"))
     changed = text_of(client.get("/privacy"))
     assert "We keep it for 7 years after the case is closed" in changed
-    assert "We keep it for 1 year after it was sent" in changed
+    assert "We delete it 1 year after it was sent" in changed
     assert "6 years after the case is closed" not in changed
 
 
-def test_only_what_code_deletes_is_said_to_be_deleted(client):
+def test_the_notice_says_what_happens_to_each_kind_when_its_time_is_up(client):
     text = text_of(client.get("/privacy"))
-    assert text.count("We delete it ") == len(retention.DELETED_BY_CODE)
+    assert "after the case is closed. Then we remove your name, contact details, your child's details" in text
+    assert "after the consultation closes. Then we remove what you wrote and your name" in text
+    assert "once you are signed out" in text
+    deleted = set(retention.DEFAULTS) - retention.ANONYMISED - {"signed_in_sessions"}
+    assert text.count("We delete it ") == len(deleted)
+    assert "not automatic" not in text
 
 
 def test_the_schedule_matches_what_the_code_does_today():

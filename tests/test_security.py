@@ -228,6 +228,7 @@ def test_every_post_route_refuses_a_request_without_a_csrf_token(csrf_app):
                 session_id=1,
                 request_id=1,
                 term="autumn-2025",
+                kind="closed_cases",
             )
             before = snapshot(csrf_app)
             response = client.post(path, data=FORM_DATA)
@@ -351,6 +352,9 @@ ACCESS = {
     ("/admin/users/<int:user_id>/reset-two-factor", "POST"): only(roles.ADMIN, status=302),
     ("/admin/settings", "GET"): only(roles.ADMIN, status=200),
     ("/admin/settings", "POST"): only(roles.ADMIN, status=302),
+    ("/admin/retention", "GET"): only(roles.ADMIN, status=200),
+    ("/admin/retention/<kind>", "GET"): only(roles.ADMIN, status=200),
+    ("/admin/retention/<kind>", "POST"): only(roles.ADMIN, status=302),
     ("/manage/youth-members", "GET"): only(roles.MANAGER, roles.ADMIN, status=200),
     ("/manage/youth-members/<int:user_id>/approve", "POST"): only(roles.MANAGER, roles.ADMIN, status=302),
     ("/cases", "GET"): only(roles.CASEWORKER, roles.MANAGER, status=200),
@@ -481,6 +485,7 @@ POSTED = {
     },
     "/admin/users/<int:user_id>": {"role": roles.CASEWORKER, "team": ""},
     "/admin/settings": {"stage_2_request_months": "6"},
+    "/admin/retention/<kind>": {"amount": "7", "unit": "years"},
     "/cases/new": lambda made: {
         "channel": "phone",
         "received_on": ["1", "12", "2026"],
@@ -685,6 +690,8 @@ def records_for(app, rule: str) -> dict:
         return {"term": term_of(london_today()).slug}
     if rule.startswith("/manage/data-requests"):
         return data_request_records(app)
+    if rule.startswith("/admin/retention"):
+        return {"kind": "closed_cases"}
     return {}
 
 

@@ -140,7 +140,11 @@ def _close_refusal(case: Case) -> str | None:
 
 
 def _reopen_refusal(case: Case) -> str | None:
-    return _first_refusal((not case.is_open, "Only a closed case can be reopened"))
+    return _first_refusal(
+        (not case.is_open, "Only a closed case can be reopened"),
+        # Nobody could be told: who the family are was removed.
+        (case.anonymised_at is None, "This case was anonymised under the retention schedule, so it cannot be reopened"),
+    )
 
 
 def _ombudsman_refusal(case: Case) -> str | None:

@@ -72,7 +72,8 @@ def rows(consultation: m.Consultation) -> Iterator[list]:
             VISIBILITY_LABELS[response.visibility],
             m.MODERATION_LABELS[response.moderation],
             response.redacted_at is not None,
-            roles.LABELS.get(response.author.role, response.author.role),
+            # No author once the retention schedule has anonymised the response.
+            roles.LABELS.get(response.author.role, response.author.role) if response.author else "",
             *(_cell(question, answers.get(question.id), response) for question in questions),
             "; ".join(themes),
         ]

@@ -216,7 +216,8 @@ class Response(Moderated, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation.id", ondelete="CASCADE"), index=True)
-    author_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    # None once the retention schedule has taken away who answered (the choices still count).
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
     voice: Mapped[str] = mapped_column(sa.String(10), default=OWN_VOICE)
     visibility: Mapped[str] = mapped_column(sa.String(10), default=PUBLIC)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -226,7 +227,7 @@ class Response(Moderated, db.Model):
     wants_learning_updates: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     consultation: Mapped[Consultation] = relationship()
-    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
     answers: Mapped[list["Answer"]] = relationship(back_populates="response", cascade="all, delete-orphan")
     comments: Mapped[list["Comment"]] = relationship(
         back_populates="response", order_by="Comment.created_at", cascade="all, delete-orphan"
@@ -260,6 +261,8 @@ class Response(Moderated, db.Model):
         """The name the board shows: never a surname, and never a young person's name."""
         if self.voice == FORUM_VOICE:
             return "The youth forum (collective response)"
+        if self.author is None:
+            return "Someone who took part"
         if self.author.role == roles.YOUTH:
             return "Youth forum member"
         return first_name(self.author.name)

@@ -327,9 +327,9 @@ def _tell(actor: User, post: m.Response | m.Comment, kind: str, decision: str, r
         "contact_email": current_app.config["CONTACT_EMAIL"],
     }
     title = f"\u201c{consultation.title}\u201d"
-    if author.closed_at is not None:
-        # A closed account has no address left to write to (accounts.closing); a worry about
-        # the post still goes to safeguarding.
+    if author is None or author.closed_at is not None:
+        # A closed account has no address left to write to (accounts.closing), nor has an answer
+        # the retention schedule anonymised; a worry about the post still goes to safeguarding.
         if decision not in (APPROVE, REDACT, HIDE):
             refer_to_safeguarding(actor, post, kind, reason)
         return

@@ -9,7 +9,8 @@ from portal.extensions import db
 
 
 class AuditEvent(db.Model):
-    """Who did what to which record, and when. Never updated, never deleted."""
+    """Who did what to which record, and when. Never updated; deleted only when the retention
+    schedule's period for the audit log is up (portal.retention)."""
 
     __tablename__ = "audit_event"
 

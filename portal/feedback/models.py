@@ -173,6 +173,8 @@ class Case(db.Model):
     stage1_caseworker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     # Set when a complaint turned out not to be one: "service_request" or "other_route".
     not_complaint_reason: Mapped[str | None] = mapped_column(sa.String(20))
+    # When the retention schedule took its personal data out, keeping what the figures count.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     category: Mapped[Category | None] = relationship()
     team: Mapped[Team | None] = relationship()

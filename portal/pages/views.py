@@ -22,8 +22,8 @@ def accessibility():
 def privacy():
     return render_template(
         "pages/privacy.html",
-        retention=retention.DEFAULTS,
-        deleted_by_code=retention.DELETED_BY_CODE,
+        retention=retention.schedule(),
+        session_hours=current_app.config["SIGNED_IN_SESSION_HOURS"],
         **_data_protection_officer(),
     )
 
@@ -31,7 +31,7 @@ def privacy():
 @bp.route("/privacy/young-people")
 def privacy_young_people():
     return render_template(
-        "pages/privacy_young_people.html", retention=retention.DEFAULTS, **_data_protection_officer()
+        "pages/privacy_young_people.html", retention=retention.schedule(), **_data_protection_officer()
     )
 
 
