@@ -125,6 +125,7 @@ def fitting_state(app, name: str) -> str:
             problem_known_on=add_months(london_today(), -24) if state == "late" else None,
             late_decision=None,
             about_staff_id=None,
+            anonymised_at=None,
         )
         with app.app_context():  # some rules read the administrators' settings
             if action.allowed(case):
