@@ -121,6 +121,9 @@ class Config:
     OIDC_EMAILS_VERIFIED = _flag("OIDC_EMAILS_VERIFIED")
     # Off: with single sign-on on, staff cannot sign in with a password nor reset one.
     STAFF_PASSWORD_SIGN_IN = _flag("STAFF_PASSWORD_SIGN_IN", True)
+    # seed-demo makes accounts whose password and authenticator key are published: never on a
+    # real portal (OWASP ASVS 2.5.4), so production refuses unless this says it is a training copy.
+    DEMO_ACCOUNTS_ALLOWED = True
     # A Pwned Passwords range service (https://api.pwnedpasswords.com/range), asked whether a
     # new password is known from data breaches; unset, only the local rules apply.
     BREACHED_PASSWORDS_URL = os.environ.get("BREACHED_PASSWORDS_URL", "")
@@ -177,6 +180,7 @@ class ProductionConfig(Config):
     # A browser takes a __Host- cookie only from HTTPS, for the whole site and this host alone,
     # so no subdomain or plain-HTTP page can plant or read it (OWASP ASVS 3.4.4).
     SESSION_COOKIE_NAME = "__Host-twc_session"
+    DEMO_ACCOUNTS_ALLOWED = _flag("DEMO_ACCOUNTS_ALLOWED")
 
     @classmethod
     def check(cls) -> None:

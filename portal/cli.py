@@ -34,6 +34,11 @@ def seed_demo(password: str) -> None:
     You Said, We Did. Running it again changes nothing."""
     from portal import demo
 
+    if not current_app.config["DEMO_ACCOUNTS_ALLOWED"]:
+        raise click.ClickException(
+            "seed-demo makes accounts anyone can sign in to (their password and authenticator key are "
+            "published), so it does not run in production. For a training copy, set DEMO_ACCOUNTS_ALLOWED=true."
+        )
     _check_password(password)
     with link_context():
         accounts = demo.seed(password)

@@ -409,6 +409,11 @@ def test_the_schedule_shows_every_kind_and_the_last_runs(app, runner, world, adm
     assert "Kept for 1 year after the email was queued, then deleted." in page
     assert "Dry run (nothing changed)" in page and "Applied" in page
     assert "Closed cases: 2 would be anonymised" in page and "Closed cases: 2 anonymised" in page
+    # What the portal stops using after a fixed time has no period to change.
+    assert 'href="/admin/retention/closed_cases"' in page
+    assert 'href="/admin/retention/feedback_drafts"' not in page
+    assert "Feedback not sent and forms kept after a session ended cannot be changed" in page
+    assert admin_client.get("/admin/retention/kept_forms").status_code == 404
 
 
 def test_the_schedule_costs_the_same_queries_however_many_runs_and_changes(app, runner, admin_client):
@@ -438,7 +443,7 @@ def test_an_admin_changes_a_period_and_the_privacy_notice_says_so(app, admin_cli
         ("closed_cases", "", "years", "Enter the period"),
         ("closed_cases", "six", "years", "The period must be a whole number, like 1"),
         ("closed_cases", "11", "months", "The period must be at least 1 year"),
-        ("feedback_drafts", "2", "hours", "The period must be at least 24 hours"),
+        ("signed_in_sessions", "2", "hours", "The period must be at least 12 hours"),
         ("audit_log", "200", "years", "The period must be at most 20 years"),
         ("outbox", "2", None, "Select hours, days, months or years"),
     ],
@@ -473,3 +478,27 @@ def test_the_outcome_text_goes_but_the_finding_stays(app, runner, world):
         outcome = db.session.scalar(sa.select(CaseOutcome).where(CaseOutcome.case_id == case.id))
         assert outcome.outcome == "upheld" and outcome.summary == "" and [t.name for t in outcome.themes]
         assert [remedy.kind for remedy in outcome.remedies] == ["apology"]
+
+
+def test_who_was_emailed_about_a_you_said_change_goes_with_the_email_records(app, runner):
+    from portal.yousaid.models import UpdateNotice, YouSaidChange
+    from tests.test_yousaid_entries import make_entry, make_theme
+
+    entry_id = make_entry(app, make_theme(app, "Letters home"))
+    with app.app_context():
+        change = db.session.scalar(sa.select(YouSaidChange).where(YouSaidChange.entry_id == entry_id))
+        db.session.add_all(
+            [
+                UpdateNotice(
+                    change_id=change.id, email="told-long-ago@example.org", sent_at=utcnow() - timedelta(days=800)
+                ),
+                UpdateNotice(
+                    change_id=change.id, email="told-last-week@example.org", sent_at=utcnow() - timedelta(days=7)
+                ),
+            ]
+        )
+        db.session.commit()
+    assert "1 would be deleted" in apply(runner, "--dry-run")
+    apply(runner)
+    with app.app_context():
+        assert db.session.scalars(sa.select(UpdateNotice.email)).all() == ["told-last-week@example.org"]

@@ -1053,6 +1053,20 @@ def test_production_cookies_are_secure(monkeypatch, migrated_database, tmp_path)
         clear_tables(app)
 
 
+def test_production_will_not_make_the_demo_accounts(monkeypatch, migrated_database, tmp_path):
+    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "a-long-random-production-secret")
+    monkeypatch.setattr(ProductionConfig, "PUBLIC_URL", "https://localhost")
+    app = create_app("production", SQLALCHEMY_DATABASE_URI=migrated_database, MAIL_DIR=str(tmp_path / "mail"))
+    try:
+        result = app.test_cli_runner().invoke(args=["seed-demo", "--password", "Bright-Otter-Lantern-42"])
+        assert result.exit_code != 0
+        assert "does not run in production" in result.output
+        with app.app_context():
+            assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 0
+    finally:
+        clear_tables(app)
+
+
 # --- 6. Error pages ------------------------------------------------------------------------
 
 

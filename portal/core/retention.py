@@ -54,13 +54,17 @@ DEFAULTS: dict[str, Period] = {
 LIMITS: dict[str, tuple[Period, Period]] = {
     "closed_cases": (Period(1, "years"), Period(20, "years")),
     "consultation_answers": (Period(6, "months"), Period(10, "years")),
-    "feedback_drafts": (DEFAULTS["feedback_drafts"], Period(30, "days")),
+    "feedback_drafts": (DEFAULTS["feedback_drafts"], DEFAULTS["feedback_drafts"]),
     "signed_in_sessions": (DEFAULTS["signed_in_sessions"], Period(1, "years")),
-    "kept_forms": (DEFAULTS["kept_forms"], Period(30, "days")),
+    "kept_forms": (DEFAULTS["kept_forms"], DEFAULTS["kept_forms"]),
     "outbox": (Period(1, "months"), Period(6, "years")),
     "audit_log": (Period(1, "years"), Period(20, "years")),
     "access_log": (Period(1, "years"), Period(20, "years")),
 }
+
+# Kinds whose period is how long the portal itself uses them (a draft can be carried on with,
+# a kept form shown again): it cannot be changed, because the record is gone by then anyway.
+FIXED = frozenset(kind for kind, (least, most) in LIMITS.items() if least == most)
 
 # What each kind is called on the admin page, and when its period starts.
 LABELS = {

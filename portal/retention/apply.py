@@ -23,6 +23,7 @@ from portal.feedback.models import AccessRecord, Attachment, FeedbackDraft, File
 from portal.notifications.models import OutboxMessage
 from portal.retention import answers, cases
 from portal.retention.models import RetentionRun
+from portal.yousaid.models import UpdateNotice
 
 BATCH = 500
 STALE_AFTER = timedelta(hours=6)
@@ -63,6 +64,9 @@ def run(*, dry_run: bool, now: datetime | None = None) -> RunReport:
         )
         for kind, (model, condition) in _deleted_kinds(periods, now).items():
             report.counts[kind] = _count(model, condition) if dry_run else _delete(model, condition)
+        # Who was emailed about a You Said, We Did change is part of the record of emails sent.
+        notices = UpdateNotice.sent_at < periods["outbox"].before(now)
+        report.counts["outbox"] += _count(UpdateNotice, notices) if dry_run else _delete(UpdateNotice, notices)
         if not dry_run:
             db.session.commit()
     except Exception:

@@ -25,6 +25,7 @@ def schedule():
         labels=retention.LABELS,
         counted_from=retention.COUNTED_FROM,
         anonymised=retention.ANONYMISED,
+        fixed=retention.FIXED,
         runs=recent_runs(),
         verb=verb,
     )
@@ -34,7 +35,7 @@ def schedule():
 @form_page
 @role_required(roles.ADMIN)
 def change(kind: str):
-    if kind not in retention.DEFAULTS:
+    if kind not in retention.DEFAULTS or kind in retention.FIXED:
         abort(404)
     current = retention.schedule()[kind]
     form = PeriodForm(data={"amount": current.amount, "unit": current.unit} if request.method == "GET" else None)
