@@ -16,6 +16,7 @@ from portal.extensions import db
 from portal.feedback import services as feedback_services
 from portal.feedback.models import Case, CaseMessage, Category, ReferenceCounter
 from portal.notifications.models import SENT, OutboxMessage
+from portal.rights.models import DataRequest
 from portal.yousaid.models import YouSaidChange, YouSaidEntry
 from tests.demo_rows import DEMO_PASSWORD
 from tests.factories import give_app_code
@@ -36,7 +37,7 @@ def london_day(moment):
 def snapshot():
     """How many rows of each kind the demo has, and the reference counters."""
     counted = [Case, DeadlineChange, CaseOutcome, Remedy, CaseMessage, AuditEvent, User, OutboxMessage]
-    counted += [YouSaidEntry, YouSaidChange]
+    counted += [YouSaidEntry, YouSaidChange, DataRequest]
     counts = {model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model)) for model in counted}
     counts["references"] = sorted(
         db.session.execute(sa.select(ReferenceCounter.year, ReferenceCounter.last_number)).all()
@@ -56,6 +57,18 @@ def test_seed_demo_twice_changes_nothing_and_leaves_no_email_to_send(app, runner
     with app.app_context():
         assert snapshot() == before
     assert "Sent 0," in runner.invoke(args=["outbox", "send"]).output
+
+
+def test_managers_find_a_data_request_from_the_demo_parent_and_one_taken_by_phone(app, demo):
+    with app.app_context():
+        found = db.session.scalars(sa.select(DataRequest).order_by(DataRequest.id)).all()
+        assert [(row.kind, row.channel, row.status) for row in found] == [
+            ("correction", "online", "open"),
+            ("access", "phone", "open"),
+        ]
+        assert found[0].contact_email == "parent@example.org"
+        assert found[1].user_id is None and found[1].case_id is not None  # a family without an account
+        assert (found[1].due_on - found[1].received_on).days in (28, 29, 30, 31)
 
 
 # --- what caseworkers and managers find ---------------------------------------------------------

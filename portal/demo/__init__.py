@@ -12,9 +12,10 @@ from flask import current_app, has_request_context
 
 from portal.accounts.models import User
 from portal.core.time import utcnow
-from portal.demo import cases, history, playback
+from portal.demo import cases, history, playback, rights
 from portal.demo.accounts import (
     DEMO_APP_SECRET,
+    MANAGER,
     seed_accounts,
     seed_categories,
     seed_staff,
@@ -59,6 +60,7 @@ def _seed(password: str) -> list[tuple[User, bool]]:
         db.session.flush()
         seed_team_leads()
         playback.play(cases.demo_cases() + history.demo_plans(utcnow()))
+        rights.seed_data_requests(MANAGER, "parent@example.org")
     seed_consultations()
     seed_you_said()
     seed_termly_update()
