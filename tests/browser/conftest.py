@@ -4,9 +4,12 @@ a thread in this process.
 Every page a test visits is checked with axe for WCAG 2.2 AA problems. The ``visitor`` helper
 does that on each page load it makes; anything else that loads a page (a click on a link, a
 redirect after a form) is followed by ``visitor.assert_accessible()``, and a test that leaves a
-loaded page unchecked fails at teardown, so a page cannot slip past without a check.
+loaded page unchecked fails at teardown, so a page cannot slip past without a check. A document
+exactly like one axe has already passed in this process, at the same window size, passes
+without running axe again.
 """
 
+import hashlib
 import os
 import re
 import threading
@@ -175,12 +178,35 @@ def _axe_report(page: Page, violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
+# The documents axe has passed in this process, by their HTML and the window's size. A document
+# exactly like one already passed (the sign-in page in every journey, say) would pass again, so
+# it is not checked twice; one that differs by a single character is.
+_passed: set[tuple] = set()
+# The CSRF token is the only part of a form page that differs between two loads of it: its
+# value, after or before the field's name.
+_CSRF_TOKEN = re.compile(r'(?<=name="csrf_token")([^>]*value=")[^"]*"|value="[^"]*"(?=[^>]*name="csrf_token")')
+
+
+def _without_token(match: re.Match) -> str:
+    return f'{match.group(1)}token"' if match.group(1) else 'value="token"'
+
+
+def _document_key(page: Page) -> tuple:
+    html = _CSRF_TOKEN.sub(_without_token, page.content())
+    size = page.viewport_size or {}
+    return (size.get("width"), size.get("height"), hashlib.sha256(html.encode()).hexdigest())
+
+
 def assert_accessible(page: Page) -> None:
     """Run axe on the page as it is now and expect no WCAG 2.2 AA violations."""
     page.wait_for_load_state("load")
+    key = _document_key(page)
+    if key in _passed:
+        return
     results = _axe.run(page, options=AXE_OPTIONS)
     violations = results.response["violations"]
     assert len(violations) == 0, _axe_report(page, violations)
+    _passed.add(key)
 
 
 # --- A visitor: a fresh browser context per test --------------------------------------------
