@@ -60,6 +60,13 @@ class Config:
     SQLITE_BUSY_TIMEOUT_S = float(os.environ.get("SQLITE_BUSY_TIMEOUT_S", "30"))
 
     REDIS_URL = os.environ.get("REDIS_URL")
+    # Anonymous public pages are rendered once and kept (portal.core.page_cache): in Redis when
+    # REDIS_URL is set, else in each process (PAGE_CACHE_SIZE pages); a copy lives at most
+    # PAGE_CACHE_SECONDS, and browsers and proxies may keep it PAGE_CACHE_MAX_AGE seconds.
+    PAGE_CACHE = _flag("PAGE_CACHE", True)
+    PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
+    PAGE_CACHE_SIZE = int(os.environ.get("PAGE_CACHE_SIZE", "500"))
+    PAGE_CACHE_MAX_AGE = int(os.environ.get("PAGE_CACHE_MAX_AGE", "60"))
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     # With Redis unreachable, each process keeps counting in its own memory (and logs a
@@ -167,6 +174,9 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-secret-key"
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL")) or "sqlite://"
     RATELIMIT_STORAGE_URI = "memory://"
+    # Off: every test shares one app, and would see pages kept by the tests before it. The
+    # page cache's own tests turn it on and empty it.
+    PAGE_CACHE = False
     # Most tests post forms directly; the CSRF tests and browser tests switch it back on.
     WTF_CSRF_ENABLED = False
     PASSWORD_HASH_PROFILE = "CHEAPEST"

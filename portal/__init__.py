@@ -1,10 +1,12 @@
 """Together We CAN: feedback, complaints and co-production for children with additional needs."""
 
+import base64
+import hashlib
 import logging
-import secrets
+import re
 from pathlib import Path
 
-from flask import Flask, g, request, session
+from flask import Flask, request, session
 from flask_login import current_user
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -41,6 +43,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_security_headers(app)
+    register_page_cache(app)
     register_commands(app)
     return app
 
@@ -139,7 +142,6 @@ def register_templates(app: Flask) -> None:
             "contact_phone": app.config["CONTACT_PHONE"],
             "public_address": app.config["PUBLIC_URL"].rstrip("/"),
             "navigation": navigation.items_for(current_user, request.path),
-            "csp_nonce": csp_nonce(),
         }
 
 
@@ -247,36 +249,48 @@ def register_errorhandlers(app: Flask) -> None:
     register(app)
 
 
-def csp_nonce() -> str:
-    if "csp_nonce" not in g:
-        g.csp_nonce = secrets.token_urlsafe(16)
-    return g.csp_nonce
+# An inline script in a template (a <script> without src); the group is its exact text.
+INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.DOTALL)
+
+
+def inline_script_hashes(app: Flask) -> list[str]:
+    """The CSP source ('sha256-...') of each inline script in the templates, read from their
+    text at start-up, so the policy and the page cannot drift apart. A fixed hash (rather than
+    a nonce for each request) keeps the HTML the same for everyone, so it can be cached."""
+    hashes = set()
+    for name in app.jinja_loader.list_templates():
+        if not name.endswith(".html"):
+            continue
+        source, _, _ = app.jinja_loader.get_source(app.jinja_env, name)
+        for script in INLINE_SCRIPT.findall(source):
+            if "{{" in script or "{%" in script:
+                raise RuntimeError(f"{name}: an inline script must be fixed text for its CSP hash to hold")
+            digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+            hashes.add(f"'sha256-{digest}'")
+    return sorted(hashes)
 
 
 def register_security_headers(app: Flask) -> None:
     app.before_request(lambda: refuse_control_characters_in_the_address(request))
+    policy = "; ".join(
+        [
+            "default-src 'self'",
+            " ".join(["script-src 'self'", *inline_script_hashes(app)]),
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "font-src 'self'",
+            "connect-src 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+            "object-src 'none'",
+        ]
+    )
 
     @app.after_request
     def security_headers(response):
-        nonce = csp_nonce()
         # setdefault: a response may carry a stricter policy of its own (file downloads).
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "; ".join(
-                [
-                    "default-src 'self'",
-                    f"script-src 'self' 'nonce-{nonce}'",
-                    "style-src 'self'",
-                    "img-src 'self' data:",
-                    "font-src 'self'",
-                    "connect-src 'self'",
-                    "form-action 'self'",
-                    "frame-ancestors 'none'",
-                    "base-uri 'none'",
-                    "object-src 'none'",
-                ]
-            ),
-        )
+        response.headers.setdefault("Content-Security-Policy", policy)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["Referrer-Policy"] = "same-origin"
@@ -288,7 +302,7 @@ def register_security_headers(app: Flask) -> None:
         # from the browser's history.
         if (
             current_user.is_authenticated
-            or request.method != "GET"
+            or request.method not in ("GET", "HEAD")
             or session_holds_personal_data()
             or request.path.startswith(("/reset-password", "/confirm-email", "/track/open", "/my-cases"))
         ):
@@ -303,6 +317,14 @@ IMPERSONAL_SESSION_KEYS = {"csrf_token", "_flashes", "_permanent"}
 
 def session_holds_personal_data() -> bool:
     return any(key not in IMPERSONAL_SESSION_KEYS for key in session)
+
+
+def register_page_cache(app: Flask) -> None:
+    """Anonymous public pages rendered once (portal.core.page_cache). Registered last, its
+    response hook runs before the security headers', which every response gets, stored or not."""
+    from portal.core import page_cache
+
+    page_cache.init_app(app, personal=session_holds_personal_data)
 
 
 def register_commands(app: Flask) -> None:

@@ -17,6 +17,7 @@ from portal.consultations import board as queries
 from portal.consultations import forms as answer_forms
 from portal.consultations.models import APPROVED, FORUM_VOICE, OWN_VOICE, PUBLIC, STATE_LABELS, Consultation, first_name
 from portal.core.forms import form_page, whole_number
+from portal.core.page_cache import public_page
 from portal.core.time import format_day, london_today
 from portal.extensions import db
 
@@ -83,6 +84,7 @@ def _common(consultation: Consultation, today) -> dict:
 
 
 @bp.route("")
+@public_page
 def board():
     today = london_today()
     return render_template(
@@ -95,6 +97,7 @@ def board():
 
 
 @bp.route("/<slug>")
+@public_page
 def consultation(slug: str):
     consultation = _published_or_404(slug)
     today = london_today()

@@ -2,6 +2,7 @@ from flask import Blueprint, current_app, jsonify, render_template
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.core import retention
+from portal.core.page_cache import public_page
 from portal.extensions import db
 from portal.feedback import models as feedback
 
@@ -9,16 +10,19 @@ bp = Blueprint("pages", __name__)
 
 
 @bp.route("/")
+@public_page
 def start():
     return render_template("pages/start.html")
 
 
 @bp.route("/accessibility")
+@public_page
 def accessibility():
     return render_template("pages/accessibility.html")
 
 
 @bp.route("/privacy")
+@public_page
 def privacy():
     return render_template(
         "pages/privacy.html",
@@ -29,6 +33,7 @@ def privacy():
 
 
 @bp.route("/privacy/young-people")
+@public_page
 def privacy_young_people():
     return render_template(
         "pages/privacy_young_people.html", retention=retention.schedule(), **_data_protection_officer()
@@ -40,31 +45,37 @@ def _data_protection_officer() -> dict:
 
 
 @bp.route("/cookies")
+@public_page
 def cookies():
     return render_template("pages/cookies.html")
 
 
 @bp.route("/contact")
+@public_page
 def contact():
     return render_template("pages/contact.html")
 
 
 @bp.route("/glossary")
+@public_page
 def glossary():
     return render_template("pages/glossary.html")
 
 
 @bp.route("/easy-read/feedback")
+@public_page
 def easy_read_feedback():
     return render_template("pages/easy_read/feedback.html")
 
 
 @bp.route("/easy-read/feedback/sent")
+@public_page
 def easy_read_feedback_sent():
     return render_template("pages/easy_read/feedback_sent.html")
 
 
 @bp.route("/easy-read/your-case")
+@public_page
 def easy_read_your_case():
     # The statuses in the words the family's case page shows them.
     return render_template("pages/easy_read/your_case.html", status_labels=feedback.STATUS_LABELS)

@@ -6,6 +6,7 @@ Open to everyone, no sign-in: the report holds counts only (see portal.reports.c
 from flask import Blueprint, render_template, request
 
 from portal.core.exports import csv_response
+from portal.core.page_cache import public_page
 from portal.reports import periods
 from portal.reports.complaints import complaints_report, earliest_received
 
@@ -15,6 +16,7 @@ CSV_HEADER = ("Period", "Section", "Measure", "Breakdown", "Value")
 
 
 @bp.get("/complaints")
+@public_page
 def complaints():
     year, message = periods.parse_year(request.args.get("year"))
     report = complaints_report(year)
@@ -27,6 +29,7 @@ def complaints():
 
 
 @bp.get("/complaints.csv")
+@public_page
 def complaints_csv():
     # A value that is not a year gets the current year's figures; the file's name says which.
     year, _ = periods.parse_year(request.args.get("year"))

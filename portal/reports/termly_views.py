@@ -14,6 +14,7 @@ from portal.accounts.permissions import role_required
 from portal.consultations.board import closing_words
 from portal.core.files import download_response
 from portal.core.forms import form_page
+from portal.core.page_cache import public_page
 from portal.core.rules import show_on_form
 from portal.core.terms import Term, parse_term
 from portal.core.time import london_today
@@ -61,6 +62,7 @@ def _pdf(figures: termly.TermlyFigures):
 
 
 @bp.get("/updates")
+@public_page
 def index():
     return render_template(
         "reports_updates/index.html", updates=termly.published_updates(), was_corrected=termly.was_corrected
@@ -68,6 +70,7 @@ def index():
 
 
 @bp.get("/updates/<term>")
+@public_page
 def update(term: str):
     term = _term_or_404(term)
     published = termly.published_update(term)

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, jsonify, render_template
 
 from portal.core.exports import csv_response
 from portal.core.links import public_url
+from portal.core.page_cache import public_page
 from portal.core.time import utcnow
 from portal.yousaid import entries
 from portal.yousaid.entries import consultation_url
@@ -41,6 +42,7 @@ def _entry_or_404(entry_id: int) -> YouSaidEntry:
 
 
 @bp.route("/you-said-we-did")
+@public_page
 def index():
     rows = entries.published_entries()
     return render_template(
@@ -52,6 +54,7 @@ def index():
 
 
 @bp.route("/you-said-we-did/<int:entry_id>")
+@public_page
 def entry(entry_id: int):
     entry = _entry_or_404(entry_id)
     return render_template(
@@ -76,6 +79,7 @@ def _last_change(entry: YouSaidEntry):
 
 
 @bp.route("/you-said-we-did/feed.atom")
+@public_page
 def feed():
     rows = _newest_first(entries.published_entries())
     evidence = evidence_of(rows)
@@ -170,6 +174,7 @@ CSV_HEADER = [
 
 
 @bp.route("/you-said-we-did.csv")
+@public_page
 def open_data_csv():
     rows = []
     for row in _open_rows():
@@ -192,6 +197,7 @@ def _open(response):
 
 
 @bp.route("/you-said-we-did.json")
+@public_page
 def open_data_json():
     rows = list(_open_rows())
     return _open(
