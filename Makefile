@@ -36,9 +36,9 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-assets: static/dist/portal.css
+assets: static/dist/manifest.json
 
-static/dist/portal.css: node_modules/.installed scripts/build-assets.mjs $(wildcard static/scss/*.scss)
+static/dist/manifest.json: node_modules/.installed scripts/build-assets.mjs $(wildcard static/scss/*.scss) $(wildcard static/js/*.mjs)
 	npm run --silent build
 
 db: install

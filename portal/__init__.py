@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from config import config_for
+from portal.assets import register_assets
 from portal.core.requests import PortalRequest, refuse_control_characters_in_the_address
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +45,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     register_errorhandlers(app)
     register_security_headers(app)
     register_page_cache(app)
+    register_assets(app)
     register_commands(app)
     return app
 

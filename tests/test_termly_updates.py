@@ -637,8 +637,8 @@ def test_nothing_personal_reaches_the_page_or_the_pdf(client, auth, manager, dat
             assert secret.lower() not in body.lower(), f"{secret!r} in {path}"
 
 
-def test_the_page_prints_on_a4():
-    css = open("static/dist/portal.css", encoding="utf-8").read()
+def test_the_page_prints_on_a4(app):
+    css = app.extensions["asset_manifest"].built_file("portal.css").read_text(encoding="utf-8")
     assert re.search(r"@page\s*\{[^}]*size:\s*A4", css)
     assert "@media print" in css
 

@@ -1,8 +1,33 @@
 // Progressive enhancement only: every page works without it.
-import { initAll } from "../dist/govuk-frontend.min.js";
+// Only the GOV.UK Frontend components the portal uses are bundled, so a phone downloads no more.
+import {
+  Button,
+  CharacterCount,
+  Checkboxes,
+  createAll,
+  ErrorSummary,
+  NotificationBanner,
+  PasswordInput,
+  Radios,
+  ServiceNavigation,
+  SkipLink,
+} from "govuk-frontend";
 import { initTimeoutWarning } from "./timeout_warning.mjs";
 
-initAll();
+// The GOV.UK Frontend components with a data-module on the portal's pages.
+const COMPONENTS = [
+  Button,
+  CharacterCount,
+  Checkboxes,
+  ErrorSummary,
+  NotificationBanner,
+  PasswordInput,
+  Radios,
+  ServiceNavigation,
+  SkipLink,
+];
+
+for (const Component of COMPONENTS) createAll(Component);
 initTimeoutWarning(document.querySelector("[data-timeout-warning]"));
 
 // A print button where a page is laid out to print; without JavaScript the page says how.

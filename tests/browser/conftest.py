@@ -27,8 +27,8 @@ from tests.factories import Person, app_code, make_user
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_MISSING = "Chromium not installed: apt-get install chromium"
-BUILT_CSS = Path(__file__).resolve().parents[2] / "static" / "dist" / "portal.css"
-ASSETS_MISSING = "Front end not built (static/dist/portal.css is missing): run `npm run build` or `make test`"
+BUILT_MANIFEST = Path(__file__).resolve().parents[2] / "static" / "dist" / "manifest.json"
+ASSETS_MISSING = "Front end not built (static/dist/manifest.json is missing): run `npm run build` or `make test`"
 
 LAUNCH_ARGS = [
     "--headless",
@@ -75,7 +75,7 @@ def _cannot_run(reason: str):
 def browser():
     if not os.access(CHROMIUM, os.X_OK):
         _cannot_run(CHROMIUM_MISSING)
-    if not BUILT_CSS.exists():
+    if not BUILT_MANIFEST.exists():
         _cannot_run(ASSETS_MISSING)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
