@@ -15,6 +15,7 @@ from portal.consultations.results import AUDIT_LABELS as CONSULTATION_RESULTS
 from portal.core.retention import AUDIT_LABELS as RETENTION_SCHEDULE
 from portal.core.settings import AUDIT_LABELS as SETTINGS
 from portal.feedback.services import AUDIT_LABELS as FEEDBACK
+from portal.reports.annual import AUDIT_LABELS as ANNUAL_REPORTS
 from portal.reports.termly import AUDIT_LABELS as TERMLY_UPDATES
 from portal.retention.apply import AUDIT_LABELS as RETENTION_RUNS
 from portal.rights.requests import AUDIT_LABELS as DATA_REQUESTS
@@ -38,6 +39,7 @@ ALL = {
     **CONSULTATION_OUTCOMES,
     **YOU_SAID_WE_DID,
     **TERMLY_UPDATES,
+    **ANNUAL_REPORTS,
     **SETTINGS,
     **YOUR_DATA,
     **DATA_REQUESTS,

@@ -32,7 +32,7 @@ from portal.feedback.models import (  # noqa: F401
     ReferenceCounter,
 )
 from portal.notifications.models import OutboxMessage  # noqa: F401
-from portal.reports.models import TermlyUpdate  # noqa: F401
+from portal.reports.models import PublishedDocument, TermlyUpdate  # noqa: F401
 from portal.retention.models import RetentionRun  # noqa: F401
 from portal.themes.models import LearningTheme  # noqa: F401
 from portal.yousaid.models import UpdateNotice, YouSaidChange, YouSaidEntry  # noqa: F401

@@ -10,7 +10,7 @@ from portal.casework.models import CaseOutcome, outcome_theme
 from portal.core.terms import recent_terms, term_of
 from portal.core.time import LONDON, london_today, utcnow
 from portal.extensions import db
-from portal.reports import periods
+from portal.reports import documents, periods
 from portal.yousaid.models import DONE, IN_PROGRESS, PLANNED, YouSaidChange, YouSaidEntry
 
 
@@ -81,6 +81,10 @@ def assert_last_terms_update_is_published(client):
     text = page.get_data(as_text=True)
     assert "Give every family a named caseworker they can reach directly." in text
     assert client.get(f"/updates/{previous.slug}.pdf").mimetype == "application/pdf"
+    # seed-demo froze it when it published it: version 1, with its PDF, stored.
+    stored = documents.versions(documents.TERMLY_UPDATE, previous.slug)
+    assert [version.version for version in stored] == [1]
+    assert documents.stored_pdf(documents.TERMLY_UPDATE, previous.slug).startswith(b"%PDF-")
     # The current term's update is left for the manager to write.
     assert client.get(f"/updates/{term_of(london_today()).slug}").status_code == 404
 
@@ -112,6 +116,7 @@ def assert_the_complaints_report_has_real_figures(client):
         assert both[measure] > 0, measure
 
 
-def test_last_terms_update_and_the_complaints_report_have_real_figures(client, demo):
-    assert_last_terms_update_is_published(client)
+def test_last_terms_update_and_the_complaints_report_have_real_figures(app, client, demo):
+    with app.app_context():
+        assert_last_terms_update_is_published(client)
     assert_the_complaints_report_has_real_figures(client)

@@ -171,7 +171,13 @@ def test_publishing_a_termly_update_and_correcting_it_show_at_once(cached):
     assert "We listened this term." in text(anonymous(cached).get(f"/updates/{term.slug}"))
 
     with cached.test_request_context():
-        termly.save(get_user(manager), term, introduction="We listened hard this term.", priorities="Letters.")
+        termly.save(
+            get_user(manager),
+            term,
+            introduction="We listened hard this term.",
+            priorities="Letters.",
+            note="The introduction said too little.",
+        )
         db.session.commit()
     assert "We listened hard this term." in text(anonymous(cached).get(f"/updates/{term.slug}"))
 

@@ -19,7 +19,9 @@ from itertools import count
 
 import pytest
 import sqlalchemy as sa
+from pypdf import PdfReader
 
+from portal.accounts import roles
 from portal.casework import clocks, services
 from portal.casework.models import CaseOutcome, DeadlineChange, OmbudsmanReferral, Remedy
 from portal.core.calendar import add_working_days, receipt_day, working_days_between
@@ -34,7 +36,7 @@ from portal.themes.models import LearningTheme
 from tests.casework_helpers import category_id, get_case, new_case
 from tests.factories import get_user, make_user
 from tests.query_counts import count_queries
-from tests.test_security import check_page_headers, page
+from tests.test_security import check_page_headers, error_summary, page
 
 TRANSPORT = "Home-to-school transport"
 REVIEWS = "Annual reviews"
@@ -886,4 +888,141 @@ def test_the_report_issues_the_same_number_of_queries_however_many_complaints(ap
         assert complaints_report(FinancialYear(2025)).complaints_received == 60
     many = {path: count_queries(app, client, path) for path in paths}
     assert many == few
-    assert max(few.values()) <= 11, few  # a fixed number, whatever the number of complaints
+    # Ten for the figures, one for the year chooser, one to see whether the year is published.
+    assert max(few.values()) <= 12, few  # a fixed number, whatever the number of complaints
+
+
+# --- publishing the year ---------------------------------------------------------------------
+
+
+def publish_year(client, auth, manager, year: int = 2025, note: str = ""):
+    auth.sign_in(manager)
+    response = client.post("/manage/reports/complaints", data={"year": str(year), "note": note, "publish": "Publish"})
+    auth.sign_out()
+    return response
+
+
+def report_pdf_text(response) -> str:
+    reader = PdfReader(io.BytesIO(response.get_data()))
+    return " ".join(" ".join((sheet.extract_text() or "").split()) for sheet in reader.pages)
+
+
+@pytest.fixture
+def manager(users):
+    return users.make(roles.MANAGER)
+
+
+def test_an_ended_year_is_provisional_until_a_manager_publishes_it(app, client, auth, manager, data):
+    provisional = page(client.get("/reports/complaints?year=2025")).text
+    assert "These figures are provisional" in provisional
+    assert client.get("/reports/complaints/2025.pdf").status_code == 404
+    # The year in progress cannot be published: it is not offered, and is refused if sent.
+    auth.sign_in(manager)
+    offered = client.get("/manage/reports/complaints").get_data(as_text=True)
+    assert 'value="2025"' in offered and f'value="{periods.current_year().start_year}"' not in offered
+    auth.sign_out()
+    refused = publish_year(client, auth, manager, periods.current_year().start_year)
+    assert refused.status_code == 200 and "Not a valid choice" in refused.get_data(as_text=True)
+
+    assert publish_year(client, auth, manager).status_code == 302
+    response = client.get("/reports/complaints?year=2025")
+    shown = page(response)
+    assert "provisional" not in shown.text
+    assert f"Published on {london_today():%-d %B %Y}." in shown.text
+    assert "Version 1 (this page)" in shown.text.split("History", 1)[1]
+    assert tables(response)["Stage 1 timescales"]["Acknowledged within 5 working days"] == ["8 of 9 (89%)"]
+    assert 'href="/reports/complaints/2025.pdf"' in response.get_data(as_text=True)
+    check_page_headers(response)
+    download = client.get("/reports/complaints/2025.pdf")
+    assert download.headers["Content-Disposition"] == "attachment; filename=complaints-report-2025-26.pdf"
+    reader = PdfReader(io.BytesIO(download.get_data()))
+    catalog = reader.trailer["/Root"]
+    assert bool(catalog["/MarkInfo"]["/Marked"]) and "/StructTreeRoot" in catalog
+    assert catalog["/Lang"] == "en-GB"
+    assert reader.metadata.title.startswith("Annual complaints performance report: April 2025 to March 2026")
+    text = report_pdf_text(download)
+    for expected in (
+        "Acknowledged within 5 working days 8 of 9 (89%)",
+        "Responded to by the deadline that applied 4 of 6 (67%)",
+    ):
+        assert expected in text, expected
+    # Other years are still provisional.
+    assert "These figures are provisional" in page(client.get("/reports/complaints?year=2024")).text
+
+
+def test_a_published_year_keeps_its_figures_when_the_cases_change(app, client, auth, manager, caseworker, data):
+    publish_year(client, auth, manager)
+    before_page = tables(client.get("/reports/complaints?year=2025"))
+    before_csv = figures(client.get("/reports/complaints.csv?year=2025"))
+    before_pdf = client.get("/reports/complaints/2025.pdf").get_data()
+    with app.app_context():
+        _many(12, get_user(caseworker))
+        assert complaints_report(FinancialYear(2025)).complaints_received != YEAR_2025["received"]
+    assert tables(client.get("/reports/complaints?year=2025")) == before_page
+    assert figures(client.get("/reports/complaints.csv?year=2025")) == before_csv
+    assert before_csv[("Volumes", "Complaints received", "All categories")] == "12"
+    assert client.get("/reports/complaints/2025.pdf").get_data() == before_pdf
+
+    # A correction needs a note, then counts again as a new version; version 1 stays as it was.
+    refused = publish_year(client, auth, manager)
+    assert "Enter what this correction changes" in error_summary(refused)
+    assert publish_year(client, auth, manager, note="Added complaints logged late.").status_code == 302
+    latest = client.get("/reports/complaints?year=2025")
+    assert tables(latest)["Complaints received, by category"] != before_page["Complaints received, by category"]
+    history = page(latest).text.split("History", 1)[1]
+    assert "Version 2 (this page)" in history and "Added complaints logged late." in history
+    assert "Version 1 – " in history and "First published." in history
+    assert tables(client.get("/reports/complaints/2025/versions/1")) == before_page
+    assert client.get("/reports/complaints/2025/versions/1.pdf").get_data() == before_pdf
+    assert "immutable" in client.get("/reports/complaints/2025/versions/1.pdf").headers["Cache-Control"]
+    assert client.get("/reports/complaints/2025/versions/3").status_code == 404
+    assert figures(client.get("/reports/complaints.csv?year=2025")) != before_csv
+
+
+def test_a_published_year_is_read_without_counting_or_drawing(app, client, auth, manager, data, monkeypatch):
+    publish_year(client, auth, manager)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a published report was counted or drawn again")
+
+    monkeypatch.setattr("portal.reports.complaints_views.complaints_report", refuse)
+    monkeypatch.setattr("portal.reports.printing.html_to_pdf", refuse)
+    paths = [
+        "/reports/complaints?year=2025",
+        "/reports/complaints.csv?year=2025",
+        "/reports/complaints/2025.pdf",
+        "/reports/complaints/2025/versions/1",
+        "/reports/complaints/2025/versions/1.pdf",
+    ]
+    for path in paths:
+        assert client.get(path).status_code == 200, path
+    assert count_queries(app, client, "/reports/complaints/2025.pdf") == 1
+    assert count_queries(app, client, "/reports/complaints?year=2025") <= 2  # the version, the year chooser
+
+
+def test_nothing_personal_reaches_the_published_report_or_its_pdf(client, auth, manager, data):
+    publish_year(client, auth, manager)
+    bodies = {
+        "page": client.get("/reports/complaints?year=2025").get_data(as_text=True),
+        "pdf": report_pdf_text(client.get("/reports/complaints/2025.pdf")),
+        "csv": client.get("/reports/complaints.csv?year=2025").get_data(as_text=True),
+    }
+    assert "8 of 9 (89%)" in bodies["pdf"]  # the text really was read
+    for name, body in bodies.items():
+        for secret in PERSONAL:
+            assert secret.lower() not in body.lower(), f"{secret!r} in the {name}"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/reports/complaints/1999.pdf",
+        "/reports/complaints/3000/versions/1",
+        "/reports/complaints/2025/versions/1",
+        "/reports/complaints/2025/versions/0.pdf",
+        "/reports/complaints/2025/versions/99999999999999999999.pdf",
+        "/reports/complaints/99999999999999999999.pdf",
+    ],
+)
+def test_a_report_version_that_does_not_exist_is_not_found(client, path):
+    assert client.get(path).status_code == 404

@@ -22,6 +22,7 @@ from portal.core.forms import EXPIRED_MESSAGE
 from portal.core.terms import term_of
 from portal.core.time import london_today
 from portal.extensions import db, limiter
+from portal.reports import periods
 from tests.conftest import Auth, clear_tables, make_app
 from tests.factories import PASSWORD, get_user, give_app_code, make_user
 
@@ -445,6 +446,9 @@ ACCESS = {
     ("/manage/updates/<term>", "POST"): only(roles.MANAGER, status=302),
     ("/manage/updates/<term>/preview", "GET"): only(roles.MANAGER, status=200),
     ("/manage/updates/<term>/preview.pdf", "GET"): only(roles.MANAGER, status=200),
+    # Publishing the annual complaints report (portal/reports/complaints_views.py).
+    ("/manage/reports/complaints", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/reports/complaints", "POST"): only(roles.MANAGER, status=302),
     # Requests about families' data (portal/rights/request_views.py); the export is a download.
     ("/manage/data-requests", "GET"): only(roles.MANAGER, status=200),
     ("/manage/data-requests/new", "GET"): only(roles.MANAGER, status=200),
@@ -482,6 +486,7 @@ def _you_said_entry(made) -> dict:
 
 # What a form on each page would send: enough for the allowed roles to change something.
 POSTED = {
+    "/manage/reports/complaints": {"year": str(periods.current_year().previous().start_year), "publish": "Publish"},
     "/admin/users/new": {
         "name": "New Caseworker",
         "email": "new.caseworker@example.org",

@@ -27,7 +27,7 @@ from portal.core.time import london_today, utcnow
 from portal.extensions import db
 from portal.feedback.models import Case
 from portal.reports import termly
-from portal.reports.models import TermlyUpdate
+from portal.reports.models import PublishedDocument, TermlyUpdate
 from portal.themes.models import LearningTheme
 from portal.yousaid.models import YouSaidEntry
 from tests.casework_helpers import category_id
@@ -446,42 +446,70 @@ def test_a_term_cannot_be_published_before_it_starts(app, client, auth, manager)
     assert client.get(f"/updates/{coming.slug}").status_code == 404
 
 
-def test_a_published_update_can_be_corrected_and_says_when(app, client, auth, manager, data):
-    publish(client, auth, manager)
-    with app.app_context():
-        row = db.session.scalar(sa.select(TermlyUpdate))
-        # Published yesterday, so that the correction is on a later day.
-        row.published_at = row.updated_at = utcnow() - timedelta(days=1)
-        db.session.commit()
-    auth.sign_in(manager)
-    form = client.get("/manage/updates/autumn-2025").get_data(as_text=True)
-    assert "Save corrections" in form and ">Publish<" not in form
-    # A published update must keep both texts.
-    refused = client.post(
-        "/manage/updates/autumn-2025", data={"introduction": "", "priorities": "Still here", "save": "Save corrections"}
-    )
-    assert "Enter an introduction" in error_summary(refused)
-    corrected = client.post(
-        "/manage/updates/autumn-2025",
+def correct(client, slug: str = "autumn-2025", **values):
+    """Send a correction, signed in as a manager."""
+    return client.post(
+        f"/manage/updates/{slug}",
         data={
             "introduction": "A corrected introduction.",
             "priorities": "Faster assessments.",
+            "note": "Corrected the introduction.",
             "save": "Save corrections",
+            **values,
         },
     )
+
+
+def test_a_published_update_can_be_corrected_and_says_when(app, client, auth, manager, data, frozen):
+    published_on, corrected_on = london_today() - timedelta(days=1), london_today()
+    frozen(published_on)
+    publish(client, auth, manager)
+    first_pdf = client.get(PATH + ".pdf").get_data()
+    frozen(corrected_on)
+    auth.sign_in(manager)
+    form = client.get("/manage/updates/autumn-2025").get_data(as_text=True)
+    assert "Save corrections" in form and ">Publish<" not in form
+    assert "What this correction changes" in form
+    # A correction must keep both texts, and say what it changes.
+    refused = correct(client, introduction="")
+    assert "Enter an introduction" in error_summary(refused)
+    refused = correct(client, note="  ")
+    assert "Enter what this correction changes" in error_summary(refused)
+    # Publishing again is not a correction: it needs a note too, and changes nothing.
+    again = correct(client, note="", save=None, publish="Publish")
+    assert "Enter what this correction changes" in error_summary(again)
+    assert "A corrected introduction." not in page(client.get(PATH)).text
+
+    corrected = correct(client)
     assert corrected.status_code == 302
-    assert "Corrections saved." in client.get(corrected.location).get_data(as_text=True)
-    # Publishing again changes nothing: it is already published.
-    again = client.post(
-        "/manage/updates/autumn-2025",
-        data={"introduction": "A corrected introduction.", "priorities": "Faster assessments.", "publish": "Publish"},
-    )
-    assert again.status_code == 302
+    assert "Correction published as a new version." in client.get(corrected.location).get_data(as_text=True)
     auth.sign_out()
+
     shown = page(client.get(PATH))
     assert "A corrected introduction." in shown.text
-    assert f"Updated on {london_today():%-d %B %Y}" in shown.text
-    assert "Updated on" in pdf_text(client.get(PATH + ".pdf"))
+    assert f"Published on {published_on:%-d %B %Y}. Updated on {corrected_on:%-d %B %Y}." in shown.text
+    history = shown.text.split("History", 1)[1]
+    assert f"Version 2 (this page) – {corrected_on:%-d %B %Y}: Corrected the introduction." in history
+    assert f"Version 1 – {published_on:%-d %B %Y}: First published." in history
+    html = client.get(PATH).get_data(as_text=True)
+    assert 'href="/updates/autumn-2025/versions/1"' in html
+    assert "A corrected introduction." in pdf_text(client.get(PATH + ".pdf"))
+    assert "Version 2, updated on" in pdf_text(client.get(PATH + ".pdf"))
+
+    # Version 1 stays readable at its own address, as it was.
+    earlier = client.get(PATH + "/versions/1")
+    assert earlier.status_code == 200
+    earlier_text = page(earlier).text
+    assert "A term of steady progress." in earlier_text and "A corrected introduction." not in earlier_text
+    assert "This is version 1" in earlier_text and "It has since been corrected." in earlier_text
+    assert client.get(PATH + "/versions/1.pdf").get_data() == first_pdf
+    assert "A term of steady progress." in pdf_text(client.get(PATH + "/versions/1.pdf"))
+    assert client.get(PATH + "/versions/2").status_code == 200
+    assert client.get(PATH + "/versions/3").status_code == 404
+    assert client.get(PATH + "/versions/3.pdf").status_code == 404
+    assert client.get(PATH + "/versions/99999999999999999999.pdf").status_code == 404
+    assert client.get(PATH + "/versions/0").status_code == 404
+    assert f"updated on {corrected_on:%-d %B %Y}" in client.get("/updates").get_data(as_text=True)
     with app.app_context():
         events = db.session.scalars(
             sa.select(AuditEvent).where(AuditEvent.object_type == "termly_update").order_by(AuditEvent.id)
@@ -491,8 +519,118 @@ def test_a_published_update_can_be_corrected_and_says_when(app, client, auth, ma
             "termly_update.published",
             "termly_update.corrected",
         ]
-        assert events[-1].details == {"term": "autumn-2025", "fields": ["introduction", "priorities"]}
+        assert events[-1].details == {"term": "autumn-2025", "fields": ["introduction", "priorities"], "version": 2}
         assert describe(events[1]) == "Termly update published"
+
+
+def more_autumn_feedback(caseworker) -> None:
+    """Complaints and other feedback that change the autumn 2025 figures."""
+    _many(12, get_user(caseworker))
+    for n in range(6):
+        feedback("compliment", london(2025, 9, 15) + timedelta(days=7 * n), TRANSPORT)
+
+
+def test_published_figures_and_pdf_do_not_change_when_the_cases_do(app, client, auth, manager, caseworker, data):
+    publish(client, auth, manager)
+    before_tables = tables(client.get(PATH))
+    before_pdf = client.get(PATH + ".pdf").get_data()
+    with app.app_context():
+        more_autumn_feedback(caseworker)
+        live = termly.assemble(AUTUMN)
+        assert live.feedback.total != AUTUMN_2025["total"]  # the data really changed
+    assert tables(client.get(PATH)) == before_tables
+    assert before_tables["Feedback received, by type"]["Complaints"] == ["8 (73%)"]
+    assert client.get(PATH + ".pdf").get_data() == before_pdf
+    assert client.get(PATH + "/versions/1.pdf").get_data() == before_pdf
+    # The manager sees the figures as they stand now, which a correction would publish.
+    auth.sign_in(manager)
+    counted_now = tables(client.get("/manage/updates/autumn-2025"))["Feedback received, by type"]
+    assert counted_now["Compliments"] != before_tables["Feedback received, by type"]["Compliments"]
+    correct(client)
+    auth.sign_out()
+    assert tables(client.get(PATH))["Feedback received, by type"] == counted_now
+    assert tables(client.get(PATH + "/versions/1")) == before_tables
+
+
+def struct_types(node, found=None) -> set[str]:
+    """Every structure type (/H1, /Table, /TH...) in a tagged PDF's structure tree."""
+    found = set() if found is None else found
+    node = node.get_object()
+    if isinstance(node, list):
+        for child in node:
+            struct_types(child, found)
+        return found
+    if not hasattr(node, "get"):
+        return found
+    if "/S" in node:
+        found.add(str(node["/S"]))
+    if "/K" in node:
+        struct_types(node["/K"], found)
+    return found
+
+
+def test_the_published_pdf_is_tagged_with_its_language_title_headings_and_tables(client, auth, manager, data):
+    publish(client, auth, manager)
+    download = client.get(PATH + ".pdf")
+    reader = PdfReader(io.BytesIO(download.get_data()))
+    catalog = reader.trailer["/Root"]
+    assert bool(catalog["/MarkInfo"]["/Marked"])
+    assert catalog["/Lang"] == "en-GB"
+    assert reader.metadata.title == "Termly update: Autumn term 2025 – City Council"
+    kinds = struct_types(catalog["/StructTreeRoot"])
+    assert {"/H1", "/H2", "/H3", "/Table", "/TR", "/TH", "/TD", "/L", "/LI"} <= kinds, kinds
+    # The same figures as the page, table by table.
+    text = pdf_text(download)
+    for label, (value, share) in AUTUMN_2025["kinds"].items():
+        assert f"{label} {value} ({share}%)" in text
+
+
+def test_serving_a_published_update_draws_and_counts_nothing(app, client, auth, manager, data, monkeypatch):
+    publish(client, auth, manager)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a published update was drawn again")
+
+    monkeypatch.setattr(termly, "assemble", refuse)
+    monkeypatch.setattr("portal.reports.printing.html_to_pdf", refuse)
+    for path in (PATH, PATH + ".pdf", PATH + "/versions/1", PATH + "/versions/1.pdf", "/updates"):
+        assert client.get(path).status_code == 200, path
+    assert count_queries(app, client, PATH + ".pdf") == 1
+    assert count_queries(app, client, PATH + "/versions/1.pdf") == 1
+    assert count_queries(app, client, PATH) == 1
+
+
+def test_a_version_never_changes_so_its_pdf_is_cached_for_long(client, auth, manager, data):
+    publish(client, auth, manager)
+    version = client.get(PATH + "/versions/1.pdf")
+    assert version.headers["Content-Disposition"] == "attachment; filename=termly-update-autumn-2025-version-1.pdf"
+    assert "immutable" in version.headers["Cache-Control"] and "max-age=31536000" in version.headers["Cache-Control"]
+    # The newest version can be corrected, so its own address is kept only briefly.
+    assert "immutable" not in client.get(PATH + ".pdf").headers["Cache-Control"]
+
+
+def test_an_update_published_before_versions_were_kept_is_frozen_on_first_reading(app, client, manager, data):
+    with app.app_context():
+        publisher = get_user(manager).id
+        db.session.add(
+            TermlyUpdate(
+                term=AUTUMN.slug,
+                introduction="Published long ago.",
+                priorities="Keep going.",
+                published_at=london(2026, 1, 5),
+                published_by_id=publisher,
+            )
+        )
+        db.session.commit()
+    assert client.get("/updates/summer-2025").status_code == 404
+    response = client.get(PATH)
+    assert response.status_code == 200
+    assert "Published on 5 January 2026." in page(response).text
+    assert "Version 1 (this page) – 5 January 2026: First published." in page(response).text
+    assert "Published long ago." in pdf_text(client.get(PATH + ".pdf"))
+    with app.app_context():
+        rows = db.session.scalars(sa.select(PublishedDocument)).all()
+        assert [(row.period, row.version, row.published_by_id) for row in rows] == [(AUTUMN.slug, 1, publisher)]
 
 
 def test_two_managers_saving_the_same_new_term_share_one_update(app, manager):
@@ -577,7 +715,7 @@ def test_the_pdf_holds_the_same_figures(client, auth, manager, data):
     text = pdf_text(client.get(PATH + ".pdf"))
     assert "Termly update: Autumn term 2025" in text
     assert "A term of steady progress." in text and "A named contact for every family." in text
-    assert "The figures cover the whole term, 1 September 2025 to 31 December 2025." in text
+    assert "These figures cover the whole term, from 1 September 2025 to 31 December 2025." in text
     for expected in (
         "Complaints 8 (73%)",
         "Compliments 1 (9%)",

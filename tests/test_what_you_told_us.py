@@ -137,6 +137,12 @@ def test_the_pdf_is_a_download_with_the_familys_words(app, client, category_id):
     ):
         assert words in text, words
     assert "check the taxi contract" not in text
+    # Tagged, so that a screen reader reads its headings in the right language.
+    reader = PdfReader(io.BytesIO(response.get_data()))
+    catalog = reader.trailer["/Root"]
+    assert bool(catalog["/MarkInfo"]["/Marked"]) and "/StructTreeRoot" in catalog
+    assert catalog["/Lang"] == "en-GB"
+    assert reader.metadata.title.startswith(f"What you told us: {reference}")
 
 
 def test_a_compliment_is_not_read_back_a_question_it_was_not_asked(app, client, category_id):

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from flask import url_for
+from flask import current_app, render_template, url_for
 from markupsafe import Markup
 
-from portal.core import pdf
+from portal.core.tagged_pdf import html_to_pdf
 from portal.core.time import format_date, format_day
 from portal.core.wording import in_sentence
 from portal.feedback import forms, journey, services
@@ -250,14 +250,16 @@ def _file_links(files: list[Attachment], file_url: Callable[[Attachment], str]) 
 # --- as a PDF --------------------------------------------------------------------------------
 
 
-def told_us_pdf(case: Case, *, service_name: str) -> bytes:
-    """The printable copy as an A4 PDF: the same answers, each under its question."""
-    blocks: list[tuple] = [("h1", "What you told us"), ("p", told_us_opening(case))]
-    for heading, answers_in_section in case_sections(case):
-        blocks.append(("h2", heading))
-        for answer in answers_in_section:
-            blocks += [("h3", answer.label), ("p", answer.shown.replace("\r\n", "\n"))]
-    return pdf.build_pdf(f"What you told us: {case.reference}", f"{service_name} - {case.reference}", blocks)
+def told_us_pdf(case: Case) -> bytes:
+    """The printable copy as a tagged A4 PDF: the same answers, under the same headings."""
+    content = render_template("feedback_tracking/_told_us.html", told_us=told_us_sections(case), section_heading="h2")
+    html = render_template(
+        "feedback_tracking/what_you_told_us_print.html",
+        case=case,
+        opening=told_us_opening(case),
+        content=Markup(content),
+    )
+    return html_to_pdf(html, base_url=current_app.config["PUBLIC_URL"].rstrip("/") + "/")
 
 
 def told_us_opening(case: Case) -> str:

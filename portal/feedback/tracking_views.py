@@ -166,7 +166,7 @@ def what_you_told_us(reference: str):
 @bp.route("/my-cases/<reference>/what-you-told-us.pdf")
 def what_you_told_us_pdf(reference: str):
     case = _case_or_404(reference)
-    data = summary.told_us_pdf(case, service_name=current_app.config["SERVICE_NAME"])
+    data = summary.told_us_pdf(case)
     return download_response(data, "application/pdf", summary.told_us_filename(case))
 
 

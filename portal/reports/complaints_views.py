@@ -1,41 +1,155 @@
-"""Public reports: the annual complaints performance report at /reports/complaints.
+"""Public reports: the annual complaints performance report at /reports/complaints, and the
+managers' page at /manage/reports/complaints where a year that has ended is published.
 
 Open to everyone, no sign-in: the report holds counts only (see portal.reports.complaints).
+A published year is read from its stored version, never counted again; a year not published
+yet shows the live figures, marked as provisional.
 """
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy.exc import IntegrityError
 
+from portal.accounts import roles
+from portal.accounts.permissions import role_required
 from portal.core.exports import csv_response
+from portal.core.files import download_response
+from portal.core.forms import form_page
 from portal.core.page_cache import public_page
-from portal.reports import periods
+from portal.core.rules import show_on_form
+from portal.core.time import london_today
+from portal.extensions import db
+from portal.reports import annual, documents, periods
+from portal.reports.annual_forms import PublishReportForm
 from portal.reports.complaints import complaints_report, earliest_received
 
-bp = Blueprint("reports", __name__, url_prefix="/reports")
+bp = Blueprint("reports", __name__)
 
 CSV_HEADER = ("Period", "Section", "Measure", "Breakdown", "Value")
+# A version never changes once stored, so its PDF may be kept by browsers and caches for a year.
+VERSION_MAX_AGE = 365 * 24 * 60 * 60
 
 
-@bp.get("/complaints")
-@public_page
-def complaints():
-    year, message = periods.parse_year(request.args.get("year"))
-    report = complaints_report(year)
+def _year_or_404(start_year: int) -> periods.FinancialYear:
+    year = periods.FinancialYear(start_year)
+    if start_year < periods.FIRST_YEAR or year > periods.current_year():
+        abort(404)
+    return year
+
+
+def _page(year, *, history, shown, message=None):
+    if shown is None:
+        content = annual.render_content(complaints_report(year))
+    else:
+        # Stored as the portal's own templates rendered it, with every value escaped.
+        content = shown.content_html
     return render_template(
         "reports/complaints.html",
-        report=report,
+        year=year,
+        history=history,
+        shown=shown,
+        content=Markup(content),
         message=message,
+        year_ended=london_today() > year.ends_on,
         years=periods.years_to_offer(earliest_received(), year),
+        pdf_url=(
+            url_for("reports.complaints_pdf", year=year.start_year)
+            if shown is not None and shown is history[0]
+            else url_for("reports.complaints_version_pdf", year=year.start_year, number=shown.version)
+            if shown is not None
+            else None
+        ),
     )
 
 
-@bp.get("/complaints.csv")
+def _pdf_file(year, data: bytes | None, number: int | None = None, max_age: int = VERSION_MAX_AGE):
+    if data is None:
+        abort(404)
+    response = download_response(data, "application/pdf", annual.pdf_filename(year, number))
+    immutable = ", immutable" if number is not None else ""
+    response.headers["Cache-Control"] = f"public, max-age={max_age}{immutable}"
+    return response
+
+
+@bp.get("/reports/complaints")
+@public_page
+def complaints():
+    year, message = periods.parse_year(request.args.get("year"))
+    history = annual.versions_of(year)
+    return _page(year, history=history, shown=history[0] if history else None, message=message)
+
+
+@bp.get("/reports/complaints/<int(min=2000, max=9999):year>/versions/<int(min=1, max=99999):number>")
+@public_page
+def complaints_version(year: int, number: int):
+    year = _year_or_404(year)
+    history = annual.versions_of(year)
+    shown = next((row for row in history if row.version == number), None)
+    if shown is None:
+        abort(404)
+    return _page(year, history=history, shown=shown)
+
+
+@bp.get("/reports/complaints/<int(min=2000, max=9999):year>.pdf")
+def complaints_pdf(year: int):
+    year = _year_or_404(year)
+    data = documents.stored_pdf(documents.COMPLAINTS_REPORT, annual.period_of(year))
+    # The newest version can change with a correction: cached for a short while only.
+    return _pdf_file(year, data, max_age=300)
+
+
+@bp.get("/reports/complaints/<int(min=2000, max=9999):year>/versions/<int(min=1, max=99999):number>.pdf")
+def complaints_version_pdf(year: int, number: int):
+    year = _year_or_404(year)
+    return _pdf_file(year, documents.stored_pdf(documents.COMPLAINTS_REPORT, annual.period_of(year), number), number)
+
+
+@bp.get("/reports/complaints.csv")
 @public_page
 def complaints_csv():
     # A value that is not a year gets the current year's figures; the file's name says which.
     year, _ = periods.parse_year(request.args.get("year"))
-    report = complaints_report(year)
+    rows = documents.stored_figures(documents.COMPLAINTS_REPORT, annual.period_of(year))
+    if rows is None:
+        rows = complaints_report(year).figures()
     return csv_response(
         f"complaints-report-{year.short_label}.csv",
         CSV_HEADER,
-        ((year.label, *figure) for figure in report.figures()),
+        ((year.label, *figure) for figure in rows),
+    )
+
+
+# --- the managers' page ----------------------------------------------------------------------
+
+
+@bp.route("/manage/reports/complaints", methods=["GET", "POST"])
+@form_page
+@role_required(roles.MANAGER)
+def manage_complaints():
+    today = london_today()
+    years = annual.years_to_publish(earliest_received(), today)
+    form = PublishReportForm()
+    form.year.choices = [(str(year.start_year), year.label) for year in years]
+    if form.validate_on_submit():
+        year = periods.FinancialYear(int(form.year.data))
+        try:
+            document = annual.publish(current_user, year, today, note=form.note.data)
+            db.session.commit()
+        except annual.PublishError as problem:
+            db.session.rollback()
+            show_on_form(form, problem, form.year)
+        except IntegrityError:  # another manager published the same version a moment before
+            db.session.rollback()
+            flash(f"The report for {year.label} was just published by someone else. Check it first.", "info")
+            return redirect(url_for("reports.manage_complaints"))
+        else:
+            flash(f"Published version {document.version} of the report for {year.label}.", "success")
+            return redirect(url_for("reports.manage_complaints"))
+    published = documents.latest_versions(documents.COMPLAINTS_REPORT)
+    return render_template(
+        "reports/manage_complaints.html",
+        form=form,
+        years=years,
+        published={year: published.get(annual.period_of(year)) for year in years},
     )

@@ -10,12 +10,15 @@ From the data (counts only, never what a family wrote or who they are):
 From managers: an introduction and the priorities for next term.
 
 Every figure is counted in SQL over the whole term by portal.reports.complaints, the same
-queries as the annual complaints report, so the page costs a fixed number of queries however
+queries as the annual complaints report, so the count costs a fixed number of queries however
 many cases there are. A term is counted to its end, or to now while it is going on.
 
 An update is a draft until a manager publishes it; only then do /updates/<term> and its PDF
-exist. A published update can still be corrected, and then says when it was updated. The
-functions here take what they need, record audit events, and leave the commit to the caller.
+exist. Publishing freezes it (portal.reports.documents): the figures as counted at that
+moment, the page's content and its PDF are stored as version 1, and the public reads only
+that. A correction says what it changes and becomes the next version; every version stays
+readable. The functions here take what they need, record audit events, and leave the commit to
+the caller.
 """
 
 import re
@@ -28,25 +31,28 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import contains_eager
 
 from portal.accounts.models import User
+from portal.consultations.board import closing_words
 from portal.consultations.models import OPEN, UPCOMING, Consultation
-from portal.core import audit, pdf
-from portal.core.complaint_code import ACKNOWLEDGE_DAYS, RESPOND_DAYS, STAGE_1, STAGE_2, STAGE_LABELS, STAGES
+from portal.core import audit
+from portal.core.complaint_code import STAGES
 from portal.core.links import public_url
 from portal.core.rules import RuleError
 from portal.core.terms import Term, parse_term, term_of
-from portal.core.time import LONDON, format_date, format_day, utcnow
+from portal.core.time import LONDON, format_day, utcnow
 from portal.extensions import db
+from portal.reports import documents
 from portal.reports.complaints import (
-    KINDS,
     ComplaintsReport,
     FeedbackReceived,
     StageTimescales,
     complaints_report,
     feedback_received,
 )
-from portal.reports.models import TermlyUpdate
+from portal.reports.models import PublishedDocument, TermlyUpdate
+from portal.reports.printing import print_pdf, render_document
 from portal.themes.models import LearningTheme
-from portal.yousaid.evidence import NONE, Evidence, evidence_of, evidence_sentence
+from portal.yousaid.entries import consultation_url
+from portal.yousaid.evidence import NONE, Evidence, evidence_of
 from portal.yousaid.models import YouSaidEntry
 
 # What the audit log calls this module's actions (read by portal.audit_labels).
@@ -177,11 +183,6 @@ class TermlyFigures:
         return self.update.published_at if self.update else None
 
     @property
-    def corrected_at(self) -> datetime | None:
-        """When a published update was last changed, if it was changed after publishing."""
-        return self.update.updated_at if was_corrected(self.update) else None
-
-    @property
     def timescales(self) -> list[StageTimescales]:
         return [self.complaints.timescales[stage] for stage in STAGES]
 
@@ -190,6 +191,12 @@ class TermlyFigures:
 
     def outcomes_total(self, stage: int) -> int:
         return self.complaints.outcomes_total(stage)
+
+
+def paragraphs(text: str | None) -> list[str]:
+    """A manager's text as paragraphs, split at blank lines (single line breaks are kept)."""
+    parts = _BLANK_LINE.split((text or "").replace("\r\n", "\n").replace("\r", "\n"))
+    return [part.strip() for part in parts if part.strip()]
 
 
 def _entries(term: Term) -> list[YouSaidEntry]:
@@ -293,32 +300,52 @@ def _missing(values: dict[str, str | None]) -> None:
         raise UpdateError("Enter the priorities for next term", "priorities")
 
 
-def save(actor: User, term: Term, *, introduction: str | None, priorities: str | None) -> tuple[TermlyUpdate, bool]:
-    """Save what managers wrote for the term: a draft, or a correction to the published update
-    (which must still say both things). Returns the update and whether anything changed."""
+def save(
+    actor: User, term: Term, *, introduction: str | None, priorities: str | None, note: str | None = None
+) -> tuple[TermlyUpdate, bool]:
+    """Save what managers wrote for the term: a draft, or a correction to the published update.
+    A correction must still say both things and say what it changes (``note``); it is
+    published at once as the update's next version, with the figures counted again now.
+    Returns the update and whether anything changed."""
     update, created = _row_for(term)
     values = {"introduction": _clean(introduction), "priorities": _clean(priorities)}
     if update.published_at is not None:
-        _missing(values)
-    changed = sorted(name for name in TEXT_FIELDS if getattr(update, name) != values[name])
-    for name in changed:
-        setattr(update, name, values[name])
+        return update, _correct(actor, term, update, values, _clean(note))
+    changed = _apply(update, values)
     if changed:
         update.updated_at = utcnow()
         db.session.flush()
-        if update.published_at is not None:
-            audit.record(actor, "termly_update.corrected", update, term=term.slug, fields=changed)
-        else:
-            audit.record(actor, "termly_update.saved", update, term=term.slug, fields=changed)
-    elif created:
-        audit.record(actor, "termly_update.saved", update, term=term.slug, fields=[])
+    if changed or created:
+        audit.record(actor, "termly_update.saved", update, term=term.slug, fields=changed)
     return update, bool(changed)
 
 
+def _apply(update: TermlyUpdate, values: dict[str, str | None]) -> list[str]:
+    """Write the values that differ; returns the names of the fields changed."""
+    changed = sorted(name for name in TEXT_FIELDS if getattr(update, name) != values[name])
+    for name in changed:
+        setattr(update, name, values[name])
+    return changed
+
+
+def _correct(actor: User, term: Term, update: TermlyUpdate, values: dict[str, str | None], note: str | None) -> bool:
+    _missing(values)
+    if not note:
+        raise UpdateError("Enter what this correction changes", "note")
+    changed = _apply(update, values)
+    now = utcnow()
+    update.updated_at = now
+    db.session.flush()
+    version = freeze(actor, term, update, now=now, note=note)
+    audit.record(actor, "termly_update.corrected", update, term=term.slug, fields=changed, version=version.version)
+    return True
+
+
 def publish(actor: User, term: Term, today: date, *, introduction: str | None, priorities: str | None) -> TermlyUpdate:
-    """Save what was written and publish the update at /updates/<term>. It needs both an
-    introduction and the priorities, and a term that has started. Only one of two managers
-    publishing at once succeeds (the UPDATE's condition decides); the other gets UpdateError."""
+    """Save what was written and publish the update at /updates/<term>, frozen as its first
+    version. It needs both an introduction and the priorities, and a term that has started.
+    Only one of two managers publishing at once succeeds (the UPDATE's condition decides); the
+    other gets UpdateError."""
     if today < term.starts_on:
         raise UpdateError(
             f"You can publish the update for the {term.label.lower()} once the term has started, "
@@ -336,199 +363,71 @@ def publish(actor: User, term: Term, today: date, *, introduction: str | None, p
     if published != 1:
         raise AlreadyPublished("This update is already published")
     db.session.refresh(update)
+    freeze(actor, term, update, now=now)
     audit.record(actor, "termly_update.published", update, term=term.slug)
     return update
 
 
-# --- the PDF ---------------------------------------------------------------------------------
+# --- frozen versions -------------------------------------------------------------------------
 
 
-def _share(part: int, whole: int, pct: int | None, nothing: str = "None sent") -> str:
-    return f"{part} of {whole} ({pct}%)" if whole else nothing
-
-
-def paragraphs(text: str | None) -> list[str]:
-    """A manager's text as paragraphs, split at blank lines (single line breaks are kept)."""
-    parts = _BLANK_LINE.split((text or "").replace("\r\n", "\n").replace("\r", "\n"))
-    return [part.strip() for part in parts if part.strip()]
-
-
-def _lines(text: str) -> list[tuple[str, str]]:
-    return [("p", paragraph) for paragraph in paragraphs(text)]
-
-
-def pdf_blocks(figures: TermlyFigures, *, council_name: str, consultation_url) -> list[tuple]:
-    """The update as blocks for pdf.build_pdf: the same sections and numbers as the page.
-    ``consultation_url(consultation)`` gives a consultation's public address."""
-    blocks: list[tuple] = []
-    _pdf_opening(blocks, figures, council_name)
-    _pdf_feedback(blocks, figures)
-    _pdf_complaints(blocks, figures)
-    _pdf_you_said_we_did(blocks, figures)
-    _pdf_have_your_say(blocks, figures, consultation_url)
-    blocks.append(("h2", f"Our priorities for next term ({figures.next_term.label})"))
-    blocks += _lines(figures.priorities) or [("p", "Not written yet.")]
-    return blocks
-
-
-def _pdf_opening(blocks: list[tuple], figures: TermlyFigures, council_name: str) -> None:
-    term = figures.term
-    blocks.append(("h1", f"Termly update: {term.label}"))
-    blocks.append(("p", council_name))
-    if not figures.published_at:
-        blocks.append(("p", "Draft: this update is not published yet."))
-    else:
-        line = f"Published on {format_date(figures.published_at)}."
-        if figures.corrected_at:
-            line += f" Updated on {format_date(figures.corrected_at)}."
-        line += f" Online at {public_url('reports_updates.update', term=term.slug)}"
-        blocks.append(("p", line))
-    blocks += _lines(figures.introduction)
-    period = f"{format_day(term.starts_on)} to {format_day(figures.as_of_day)}"
-    if not figures.started:
-        blocks.append(("p", f"The term starts on {format_day(term.starts_on)}: there are no figures for it yet."))
-    elif figures.complete:
-        blocks.append(("p", f"The figures cover the whole term, {period}."))
-    else:
-        blocks.append(("p", f"The term is not over yet. The figures run from {period} and will change."))
-
-
-def _pdf_feedback(blocks: list[tuple], figures: TermlyFigures) -> None:
-    feedback = figures.feedback
-    blocks.append(("h2", "Feedback received"))
-    blocks.append(
-        ("p", f"{feedback.total} {'piece' if feedback.total == 1 else 'pieces'} of feedback received in the term.")
+def freeze(
+    actor: User | None, term: Term, update: TermlyUpdate, *, now: datetime, note: str | None = None
+) -> PublishedDocument:
+    """Store the update as it stands at ``now`` as its next version: the figures counted now,
+    the page's content as HTML and its PDF, drawn from the same content."""
+    figures = assemble(term, now=now, update=update)
+    draft = documents.Draft(
+        kind=documents.TERMLY_UPDATE,
+        period=term.slug,
+        version=documents.next_version(documents.TERMLY_UPDATE, term.slug),
+        title=f"Termly update: {term.label}",
+        published_at=now,
+        note=note,
     )
-    blocks.append(
-        (
-            "table",
-            "Feedback received, by type",
-            ["Type", "Received"],
-            [[figure.label, _with_share(figure)] for figure in feedback.kinds],
-        )
-    )
-    if feedback.categories:
-        header = ["Category", *KINDS.values(), "Total"]
-        rows = [[c.name, *c.in_order, c.total] for c in feedback.categories]
-        rows.append(["Total", *(figure.value for figure in feedback.kinds), feedback.total])
-        blocks.append(("table", "Feedback received, by category and type", header, rows))
+    content = render_content(figures)
+    return documents.freeze(actor, draft, content_html=content, render_pdf=_pdf_renderer(term))
 
 
-def _pdf_complaints(blocks: list[tuple], figures: TermlyFigures) -> None:
-    blocks.append(("h2", "Complaints: how quickly we responded"))
-    blocks.append(("p", _code_limits()))
-    for times in figures.timescales:
-        blocks.append(
-            (
-                "table",
-                f"{STAGE_LABELS[times.stage]} timescales",
-                ["Measure", "Complaints"],
-                _timescale_rows(figures, times),
-            )
-        )
-
-    blocks.append(("h2", "Outcomes"))
-    for stage in STAGES:
-        total = figures.outcomes_total(stage)
-        rows = [
-            [figure.label, f"{figure.value} ({figure.share}%)" if total else figure.value]
-            for figure in figures.outcomes(stage)
-        ]
-        blocks.append(
-            (
-                "table",
-                f"{STAGE_LABELS[stage]} outcomes ({total} {'response' if total == 1 else 'responses'})",
-                ["Finding", "Responses"],
-                rows,
-            )
-        )
-
-
-def _code_limits() -> str:
-    """The Code's limits in a sentence, for the PDF (the page lists them: partials/_how_we_count.html)."""
-    first, second = ACKNOWLEDGE_DAYS[STAGE_1], ACKNOWLEDGE_DAYS[STAGE_2]
-    if first == second:
-        acknowledge = f"acknowledge within {first} working days at each stage"
-    else:
-        acknowledge = f"acknowledge within {first} working days at stage 1 and {second} at stage 2"
-    return (
-        f"The Code sets these limits: {acknowledge}; respond within {RESPOND_DAYS[STAGE_1]} working days of "
-        f"acknowledging at stage 1 and {RESPOND_DAYS[STAGE_2]} at stage 2, or by an extended deadline."
+def render_content(figures: TermlyFigures) -> str:
+    """The update's content partial as HTML: what a version stores, and a preview shows."""
+    return render_document(
+        "reports_updates/_document.html",
+        figures=figures,
+        consultation_url=consultation_url,
+        closing_words=closing_words,
     )
 
 
-def _pdf_you_said_we_did(blocks: list[tuple], figures: TermlyFigures) -> None:
-    blocks.append(("h2", "You said, we did"))
-    if not figures.entries:
-        blocks.append(("p", "No You Said, We Did entries have been published for this term yet."))
-    for entry, evidence in figures.entries:
-        blocks.append(("h3", entry.title))
-        blocks.append(("p", f"Theme: {entry.theme.name}. Status: {entry.status_label}. Owner: {entry.action_owner}."))
-        blocks.append(("p", f"You said: {entry.you_said}"))
-        blocks.append(("p", evidence_sentence(evidence)))
-        blocks.append(("p", f"We did: {entry.we_did}"))
-        blocks.append(("p", public_url("yousaid.entry", entry_id=entry.id)))
+def _pdf_renderer(term: Term):
+    def render(draft: documents.Draft, content_html: str) -> bytes:
+        address = public_url("reports_updates.update", term=term.slug)
+        return print_pdf("reports_updates/print.html", draft=draft, content=content_html, term=term, address=address)
+
+    return render
 
 
-def _pdf_have_your_say(blocks: list[tuple], figures: TermlyFigures, consultation_url) -> None:
-    blocks.append(("h2", "Have your say"))
-    blocks.append(("h3", "Consultations open now"))
-    if not figures.open_consultations:
-        blocks.append(("p", "No consultations are open today."))
-    for consultation in figures.open_consultations:
-        blocks.append(
-            (
-                "p",
-                f"{consultation.title}. Closes on {format_day(consultation.closes_on)}. "
-                f"For: {consultation.audience_label}. {consultation_url(consultation)}",
-            )
-        )
-    blocks.append(("h3", "Consultations coming up"))
-    if not figures.upcoming_consultations:
-        blocks.append(("p", "No consultations are planned yet."))
-    for consultation in figures.upcoming_consultations:
-        blocks.append(
-            (
-                "p",
-                f"{consultation.title}. Opens on {format_day(consultation.opens_on)}. "
-                f"For: {consultation.audience_label}. {consultation_url(consultation)}",
-            )
-        )
+def frozen_versions(term: Term) -> tuple[list[PublishedDocument], bool]:
+    """The update's versions, newest first (none if it is not published), and whether one was
+    frozen just now: an update published before versions were kept is frozen as it stands, on
+    its first reading, as version 1 (the caller commits it)."""
+    history = documents.versions(documents.TERMLY_UPDATE, term.slug)
+    if history:
+        return history, False
+    update = published_update(term)
+    if update is None:
+        return [], False
+    publisher = db.session.get(User, update.published_by_id) if update.published_by_id else None
+    freeze(publisher, term, update, now=update.published_at)
+    return documents.versions(documents.TERMLY_UPDATE, term.slug), True
 
 
-def _with_share(figure) -> str:
-    return f"{figure.value} ({figure.share}%)" if figure.share is not None else str(figure.value)
+def render_preview_pdf(term: Term, update: TermlyUpdate | None, now: datetime | None = None) -> bytes:
+    """A manager's preview of the PDF, drawn from the live figures; never stored."""
+    content = render_content(assemble(term, now=now, update=update))
+    return print_pdf("reports_updates/print.html", draft=None, content=content, term=term)
 
 
-def _timescale_rows(figures: TermlyFigures, times: StageTimescales) -> list[list]:
-    day = format_day(figures.as_of_day)
-    return [
-        ["Acknowledgements sent", times.acknowledged],
-        [
-            f"Acknowledged within {ACKNOWLEDGE_DAYS[times.stage]} working days",
-            _share(
-                times.acknowledged_on_time,
-                times.acknowledged - times.acknowledged_no_deadline,
-                times.acknowledged_on_time_percent,
-            ),
-        ],
-        ["Responses sent", times.responded],
-        [
-            "Responded to by the deadline that applied",
-            _share(
-                times.responded_on_time, times.responded - times.responded_no_deadline, times.responded_on_time_percent
-            ),
-        ],
-        ["Responses sent after an extension", times.responded_after_extension],
-        [f"Waiting past the deadline for an acknowledgement on {day}", times.waiting_acknowledgement_overdue],
-        [f"Waiting past the deadline for a response on {day}", times.waiting_response_overdue],
-    ]
-
-
-def render_pdf(figures: TermlyFigures, *, council_name: str, service_name: str, consultation_url) -> bytes:
-    blocks = pdf_blocks(figures, council_name=council_name, consultation_url=consultation_url)
-    return pdf.build_pdf(f"Termly update: {figures.term.label}", f"{service_name} - {figures.term.label}", blocks)
-
-
-def pdf_filename(term: Term) -> str:
-    return f"termly-update-{term.slug}.pdf"
+def pdf_filename(term: Term, version: int | None = None) -> str:
+    suffix = f"-version-{version}" if version else ""
+    return f"termly-update-{term.slug}{suffix}.pdf"

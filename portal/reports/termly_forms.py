@@ -7,6 +7,7 @@ from wtforms.validators import Length, Optional
 from portal.core.forms import PortalForm, strip_whitespace
 
 TEXT_MAX = 10000
+NOTE_MAX = 500
 
 
 class UpdateForm(PortalForm):
@@ -31,6 +32,18 @@ class UpdateForm(PortalForm):
         validators=[
             Optional(),
             Length(max=TEXT_MAX, message=f"The priorities for next term must be {TEXT_MAX:,} characters or fewer"),
+        ],
+    )
+    note = TextAreaField(
+        "What this correction changes",
+        description="Shown in the update's history beside the new version's date, for example "
+        "\u201cCorrected the number of stage 1 complaints answered on time.\u201d The figures are counted again "
+        "as they stand today.",
+        widget=GovTextArea(),
+        filters=[strip_whitespace],
+        validators=[
+            Optional(),
+            Length(max=NOTE_MAX, message=f"What this correction changes must be {NOTE_MAX:,} characters or fewer"),
         ],
     )
     save = SubmitField("Save draft", widget=GovSubmitInput())

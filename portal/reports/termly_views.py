@@ -1,13 +1,17 @@
 """Termly updates: the public pages at /updates and the managers' pages at /manage/updates.
 
 The public sees a term's update, and its PDF, only once a manager has published it; until then
-its address answers 404, as does any address that names no term. Managers write the update,
-see it with the figures assembled from the data, preview it as the public will see it, and
-publish it. Thin: parse, call portal.reports.termly, commit, render.
+its address answers 404, as does any address that names no term. What the public sees is the
+stored version (portal.reports.documents): its content and PDF as they were published, never
+counted or drawn again, with a history of every version, each at its own address. Managers
+write the update, see it with the figures assembled from the data, preview it, publish it and
+correct it. Thin: parse, call portal.reports.termly, commit, render.
 """
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy.exc import IntegrityError
 
 from portal.accounts import roles
 from portal.accounts.permissions import role_required
@@ -19,7 +23,7 @@ from portal.core.rules import show_on_form
 from portal.core.terms import Term, parse_term
 from portal.core.time import london_today
 from portal.extensions import db
-from portal.reports import termly
+from portal.reports import documents, termly
 from portal.reports.termly_forms import UpdateForm
 from portal.yousaid.entries import consultation_url
 
@@ -35,27 +39,61 @@ def _term_or_404(slug: str) -> Term:
     return term
 
 
-def _page(figures: termly.TermlyFigures, *, preview: bool):
+# A version never changes once stored, so its PDF may be kept by browsers and caches for a year.
+VERSION_MAX_AGE = 365 * 24 * 60 * 60
+
+
+def _preview_page(term: Term, update):
+    figures = termly.assemble(term, london_today(), update=update)
     return render_template(
         "reports_updates/update.html",
-        figures=figures,
-        preview=preview,
-        pdf_url=url_for(
-            "reports_updates.preview_pdf" if preview else "reports_updates.update_pdf", term=figures.term.slug
+        term=term,
+        preview=True,
+        shown=None,
+        history=documents.versions(documents.TERMLY_UPDATE, term.slug),
+        content=Markup(termly.render_content(figures)),
+        pdf_url=url_for("reports_updates.preview_pdf", term=term.slug),
+    )
+
+
+def _history_or_404(term: Term):
+    """The published update's versions, newest first (freezing an update published before
+    versions were kept, on its first reading); 404 while it is not published."""
+    try:
+        history, frozen_now = termly.frozen_versions(term)
+        if frozen_now:
+            db.session.commit()
+    except IntegrityError:  # someone else froze it at the same moment: read theirs
+        db.session.rollback()
+        history, _ = termly.frozen_versions(term)
+    if not history:  # a draft does not exist as far as the public is concerned
+        abort(404)
+    return history
+
+
+def _version_page(term: Term, history, shown):
+    return render_template(
+        "reports_updates/update.html",
+        term=term,
+        preview=False,
+        shown=shown,
+        history=history,
+        # Stored as the portal's own templates rendered it, with every value escaped.
+        content=Markup(shown.content_html),
+        pdf_url=(
+            url_for("reports_updates.update_pdf", term=term.slug)
+            if shown is history[0]
+            else url_for("reports_updates.version_pdf", term=term.slug, number=shown.version)
         ),
-        consultation_url=consultation_url,
-        closing_words=closing_words,
     )
 
 
-def _pdf(figures: termly.TermlyFigures):
-    data = termly.render_pdf(
-        figures,
-        council_name=current_app.config["COUNCIL_NAME"],
-        service_name=current_app.config["SERVICE_NAME"],
-        consultation_url=lambda consultation: consultation_url(consultation, external=True),
-    )
-    return download_response(data, "application/pdf", termly.pdf_filename(figures.term))
+def _pdf_file(term: Term, data: bytes | None, number: int | None = None):
+    if data is None:
+        abort(404)
+    response = download_response(data, "application/pdf", termly.pdf_filename(term, number))
+    response.headers["Cache-Control"] = f"public, max-age={VERSION_MAX_AGE}, immutable"
+    return response
 
 
 # --- the public pages ------------------------------------------------------------------------
@@ -65,7 +103,9 @@ def _pdf(figures: termly.TermlyFigures):
 @public_page
 def index():
     return render_template(
-        "reports_updates/index.html", updates=termly.published_updates(), was_corrected=termly.was_corrected
+        "reports_updates/index.html",
+        updates=termly.published_updates(),
+        latest=documents.latest_versions(documents.TERMLY_UPDATE),
     )
 
 
@@ -73,19 +113,38 @@ def index():
 @public_page
 def update(term: str):
     term = _term_or_404(term)
-    published = termly.published_update(term)
-    if published is None:  # a draft does not exist as far as the public is concerned
+    history = _history_or_404(term)
+    return _version_page(term, history, history[0])
+
+
+@bp.get("/updates/<term>/versions/<int(min=1, max=99999):number>")
+@public_page
+def version(term: str, number: int):
+    term = _term_or_404(term)
+    history = _history_or_404(term)
+    shown = next((row for row in history if row.version == number), None)
+    if shown is None:
         abort(404)
-    return _page(termly.assemble(term, london_today(), update=published), preview=False)
+    return _version_page(term, history, shown)
 
 
 @bp.get("/updates/<term>.pdf")
 def update_pdf(term: str):
     term = _term_or_404(term)
-    published = termly.published_update(term)
-    if published is None:
-        abort(404)
-    return _pdf(termly.assemble(term, london_today(), update=published))
+    data = documents.stored_pdf(documents.TERMLY_UPDATE, term.slug)
+    if data is None:
+        _history_or_404(term)  # 404 for a draft; an update published before versions were kept is frozen now
+        data = documents.stored_pdf(documents.TERMLY_UPDATE, term.slug)
+    response = _pdf_file(term, data)
+    # The newest version can change with a correction: cached for a short while only.
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.get("/updates/<term>/versions/<int(min=1, max=99999):number>.pdf")
+def version_pdf(term: str, number: int):
+    term = _term_or_404(term)
+    return _pdf_file(term, documents.stored_pdf(documents.TERMLY_UPDATE, term.slug, number), number)
 
 
 # --- the managers' pages ---------------------------------------------------------------------
@@ -124,15 +183,15 @@ def edit(term: str):
             if form.publish.data and not published:
                 termly.publish(current_user, term, today, **values)
                 message = "Published. The update is now on the public page, and can be downloaded as a PDF."
+            elif published:
+                termly.save(current_user, term, **values, note=form.note.data)
+                message = (
+                    "Correction published as a new version. The public page shows it, with every earlier "
+                    "version in its history."
+                )
             else:
                 _, changed = termly.save(current_user, term, **values)
-                message = None
-                if changed:
-                    message = (
-                        "Corrections saved. The public page now says when it was updated."
-                        if published
-                        else "Draft saved."
-                    )
+                message = "Draft saved." if changed else None
         except termly.AlreadyPublished:
             db.session.rollback()
             flash("This update was already published by someone else. Check it, then save any corrections.", "info")
@@ -165,11 +224,12 @@ def edit(term: str):
 @managers_only
 def preview(term: str):
     term = _term_or_404(term)
-    return _page(termly.assemble(term, london_today(), update=termly.update_for(term)), preview=True)
+    return _preview_page(term, termly.update_for(term))
 
 
 @bp.get("/manage/updates/<term>/preview.pdf")
 @managers_only
 def preview_pdf(term: str):
     term = _term_or_404(term)
-    return _pdf(termly.assemble(term, london_today(), update=termly.update_for(term)))
+    data = termly.render_preview_pdf(term, termly.update_for(term))
+    return download_response(data, "application/pdf", termly.pdf_filename(term))
