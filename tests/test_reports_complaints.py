@@ -886,4 +886,6 @@ def test_the_report_issues_the_same_number_of_queries_however_many_complaints(ap
         assert complaints_report(FinancialYear(2025)).complaints_received == 60
     many = {path: count_queries(app, client, path) for path in paths}
     assert many == few
-    assert max(few.values()) <= 11, few  # a fixed number, whatever the number of complaints
+    # A fixed number, whatever the number of complaints: ten to count them, one to look for the
+    # figures kept from the last reading and one to keep these.
+    assert max(few.values()) <= 13, few
