@@ -40,7 +40,7 @@ class DeadlineChange(db.Model):
     new_date: Mapped[date | None] = mapped_column(sa.Date)
     reason: Mapped[str] = mapped_column(sa.Text)
     changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
-    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     # For an extension: by how many working days, and whether it took the stage past the
     # Code's limit, which needs a manager's approval (Code 5.5 and 6.4).
     extension_days: Mapped[int | None] = mapped_column(sa.SmallInteger)
@@ -55,6 +55,8 @@ outcome_theme = sa.Table(
     db.metadata,
     sa.Column("outcome_id", sa.ForeignKey("case_outcome.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("theme_id", sa.ForeignKey("learning_theme.id", ondelete="CASCADE"), primary_key=True),
+    # Evidence for a theme starts from the theme, not from each outcome.
+    sa.Index("ix_outcome_theme_theme", "theme_id", "outcome_id"),
 )
 
 
@@ -77,7 +79,7 @@ class CaseOutcome(db.Model):
     # Anything not finished when the response went (Code 6.7): said to the family in it.
     still_to_do: Mapped[str | None] = mapped_column(sa.Text)
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     case: Mapped[Case] = relationship()
     recorded_by: Mapped[User | None] = relationship()
@@ -113,6 +115,9 @@ class Remedy(db.Model):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     outcome: Mapped[CaseOutcome] = relationship(back_populates="remedies")
+
+    # The remedies still to do, by when they are due: the "remedies overdue" lists.
+    __table_args__ = (sa.Index("ix_remedy_outstanding", "done_at", "due_on"),)
 
 
 class ResponseTemplate(db.Model):

@@ -12,10 +12,10 @@ from portal.accounts import roles
 from portal.accounts.models import Team, User
 from portal.casework import clocks
 from portal.casework.models import CaseworkerSettings
-from portal.casework.services import remedy_overdue_sql
+from portal.casework.services import cases_with_remedies_overdue, remedy_overdue_sql
 from portal.core.complaint_code import STAGE_2, STAGE_LABELS
 from portal.core.forms import whole_number
-from portal.core.paging import Paged, clamp_page
+from portal.core.paging import Paged, clamp_page, count_up_to, shown_count
 from portal.core.time import london_today
 from portal.extensions import db
 from portal.feedback.models import Case
@@ -174,7 +174,7 @@ def list_condition(name: str, *, team: str = "", caseworker_id: int | None = Non
     if name == "caseworker":
         return sa.and_(Case.is_open, Case.caseworker_id == caseworker_id)
     if name == "overdue":
-        return clocks.next_deadline_sql() < on
+        return sa.and_(Case.is_open, clocks.next_deadline_sql() < on)
     if name == "stage2":
         return sa.and_(Case.is_open, Case.stage == STAGE_2)
     if name == "remedies":
@@ -188,10 +188,16 @@ def list_condition(name: str, *, team: str = "", caseworker_id: int | None = Non
 
 
 def list_counts(on: date | None = None, visible=None) -> dict[str, int]:
-    """How many cases each fixed list holds, of those ``visible`` (a condition), in one query."""
+    """How many cases each fixed list holds, of those ``visible`` (a condition), in one query:
+    the open lists' from the open cases only, remedies overdue (open or closed) up to a limit."""
     visible = sa.true() if visible is None else visible
-    columns = [sa.func.count(sa.case((sa.and_(list_condition(name, on=on), visible), 1))).label(name) for name in LISTS]
-    return dict(db.session.execute(sa.select(*columns).select_from(Case)).one()._mapping)
+    columns = [
+        sa.func.count(sa.case((list_condition(name, on=on), 1))).label(name) for name in LISTS if name != "remedies"
+    ]
+    columns.append(count_up_to(cases_with_remedies_overdue(on).where(visible)).label("remedies"))
+    counts = dict(db.session.execute(sa.select(*columns).select_from(Case).where(visible, Case.is_open)).one()._mapping)
+    counts["remedies"] = shown_count(counts["remedies"])
+    return {name: counts[name] for name in LISTS}
 
 
 @dataclass

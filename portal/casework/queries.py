@@ -8,9 +8,10 @@ import sqlalchemy as sa
 from portal.accounts import roles
 from portal.casework import clocks
 from portal.casework.access import visible_to
-from portal.casework.services import adjustment_to_arrange_sql, remedy_overdue_sql
+from portal.casework.services import adjustment_to_arrange_sql, cases_with_remedies_overdue, remedy_overdue_sql
 from portal.core.complaint_code import STAGES
 from portal.core.forms import whole_number
+from portal.core.paging import count_up_to, shown_count
 from portal.core.time import london_today
 from portal.extensions import db
 from portal.feedback.models import CLOSED, Case
@@ -67,10 +68,11 @@ def queue_condition(queue: str, user, on=None):
     if queue == "team":
         team = Case.team_id == user.team_id if user.role == roles.CASEWORKER else sa.true()
         return sa.and_(Case.is_open, Case.caseworker_id.is_(None), team)
+    # A closed case has no deadline: saying "open" as well lets the partial index of open cases find them.
     if queue == "due_soon":
-        return sa.and_(deadline >= on, deadline <= clocks.due_soon_limit(on))
+        return sa.and_(Case.is_open, deadline >= on, deadline <= clocks.due_soon_limit(on))
     if queue == "overdue":
-        return deadline < on
+        return sa.and_(Case.is_open, deadline < on)
     if queue == "closed":
         return Case.status == CLOSED
     if queue == "remedies":
@@ -121,8 +123,24 @@ def filtered(filters: Filters, user):
     return query.options(db.joinedload(Case.category), db.joinedload(Case.caseworker), db.joinedload(Case.team))
 
 
+# Queues of cases open or closed, which grow with every year of cases: counted up to a limit.
+UNBOUNDED_QUEUES = ("remedies", "closed")
+
+
 def queue_counts(user) -> dict[str, int]:
-    """How many cases each queue holds, in one query."""
-    columns = [sa.func.count(sa.case((queue_condition(queue, user), 1))).label(queue) for queue in QUEUES]
-    row = db.session.execute(sa.select(*columns).select_from(Case).where(visible_to(user))).one()
-    return dict(row._mapping)
+    """How many cases each queue holds, in one query: the open ones' from the open cases only,
+    closed and remedies overdue up to core.paging.COUNTED_UP_TO (shown as "1,000+" past it)."""
+    counted = [
+        sa.func.count(sa.case((queue_condition(queue, user), 1))).label(queue)
+        for queue in QUEUES
+        if queue not in UNBOUNDED_QUEUES
+    ]
+    counted += [
+        count_up_to(cases_with_remedies_overdue().where(visible_to(user))).label("remedies"),
+        count_up_to(sa.select(Case.id).where(visible_to(user), Case.status == CLOSED)).label("closed"),
+    ]
+    row = db.session.execute(sa.select(*counted).select_from(Case).where(visible_to(user), Case.is_open)).one()
+    counts = dict(row._mapping)
+    for queue in UNBOUNDED_QUEUES:
+        counts[queue] = shown_count(counts[queue])
+    return {queue: counts[queue] for queue in QUEUES}

@@ -1,10 +1,15 @@
 """The staff side's answers to what families do (see portal.feedback.signals), and to an
-account being disabled (portal.accounts.signals)."""
+account being disabled (portal.accounts.signals); and which of its tables the kept report figures
+are counted from."""
 
 from portal.accounts import signals as account_signals
 from portal.casework import clocks, handover, routing
+from portal.casework.models import CaseOutcome, DeadlineChange, OmbudsmanReferral, Remedy, outcome_theme
+from portal.core import kept_figures
 from portal.core.time import LONDON, london_today
 from portal.feedback import signals
+from portal.feedback.models import Case, Category
+from portal.themes.models import LearningTheme
 
 
 def on_case_submitted(case, actor=None, **_):
@@ -38,3 +43,14 @@ def connect() -> None:
     signals.case_escalated.connect(on_case_escalated)
     account_signals.user_disabled.connect(on_user_disabled)
     account_signals.holdings.connect(open_cases_held)
+    # What the reports count: a change to any of these puts their kept figures out of date.
+    kept_figures.watch(
+        Case.__table__,
+        Category.__table__,
+        CaseOutcome.__table__,
+        outcome_theme,
+        Remedy.__table__,
+        DeadlineChange.__table__,
+        OmbudsmanReferral.__table__,
+        LearningTheme.__table__,
+    )

@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -51,3 +51,29 @@ class KeptForm(db.Model):
     # {"values": [[name, value], ...], "files": how many chosen files could not be kept}
     sent: Mapped[dict[str, Any]] = mapped_column(sa.JSON, nullable=False)
     kept_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class FiguresVersion(db.Model):
+    """One row counting the changes to the data kept figures are counted from: kept figures
+    counted at an older number are out of date."""
+
+    __tablename__ = "figures_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    number: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+class KeptFigures(db.Model):
+    """Figures counted over many rows (a report's for one period), kept so that the next reader
+    does not count them again: good while FiguresVersion has not moved on and, for a period
+    still going on, on the London day they were counted (portal.core.kept_figures)."""
+
+    __tablename__ = "kept_figures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    version: Mapped[int] = mapped_column(sa.BigInteger)
+    # None for a period that is over: its figures no longer depend on the day.
+    as_of_day: Mapped[date | None] = mapped_column(sa.Date)
+    counted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    figures: Mapped[Any] = mapped_column(sa.JSON)

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+import sqlalchemy as sa
+
 
 def clamp_page(asked: int, total: int, per_page: int) -> int:
     """The page to show: the one asked for, kept between the first and the last."""
@@ -30,3 +32,25 @@ class Paged:
     @property
     def has_next(self) -> bool:
         return self.page < self.pages
+
+
+# Lists that grow with every case ever closed are counted only this far: a count past it costs
+# the same however many cases there are.
+COUNTED_UP_TO = 1000
+
+
+class AtLeast(int):
+    """A count that reached COUNTED_UP_TO and was not taken further: shown as "1,000+"."""
+
+    def __str__(self) -> str:
+        return f"{int(self):,}+"
+
+
+def count_up_to(ids, limit: int = COUNTED_UP_TO):
+    """SQL counting the rows of the select ``ids``, stopping one past ``limit``."""
+    return sa.select(sa.func.count()).select_from(ids.limit(limit + 1).subquery()).scalar_subquery()
+
+
+def shown_count(counted: int, limit: int = COUNTED_UP_TO) -> int:
+    """What count_up_to found, as the list shows it: exact, or AtLeast(limit) past it."""
+    return AtLeast(limit) if counted > limit else counted

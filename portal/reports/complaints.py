@@ -39,7 +39,7 @@ that day ends in London. Every other comparison is against dates and times compu
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
@@ -49,7 +49,7 @@ import sqlalchemy as sa
 from portal.casework.clocks import ACKNOWLEDGE, RESPOND
 from portal.casework.models import CaseOutcome, DeadlineChange, OmbudsmanReferral, Remedy, outcome_theme
 from portal.casework.services import NOT_COMPLAINT_REASONS
-from portal.core import procedures
+from portal.core import kept_figures, procedures
 from portal.core.complaint_code import ACKNOWLEDGE_DAYS, MAX_EXTENSION_DAYS, STAGE_1, STAGE_2, STAGE_LABELS, STAGES
 from portal.core.time import LONDON, london_midnight, utcnow
 from portal.extensions import db
@@ -774,9 +774,27 @@ class FeedbackReceived:
 
 def feedback_received(period: Period, now: datetime | None = None) -> FeedbackReceived:
     """Complaints, compliments, suggestions and questions received in ``period`` (to now, for
-    the period in progress), by kind and category: one query, whatever the number of cases.
+    the period in progress), by kind and category: one query, whatever the number of cases,
+    or one for the figures kept from the last time while they are still good.
     Complaints later taken out of the procedure still count here as complaints received."""
-    as_of = min(now or utcnow(), period.ends_at)
+    now = now or utcnow()
+    return kept_figures.counted(
+        f"feedback received {_period_key(period)}",
+        lambda: count_feedback_received(period, now),
+        as_of_day=_as_of_day(period, now),
+        now=now,
+        to_figures=asdict,
+        from_figures=lambda figures: FeedbackReceived(
+            kinds=[Figure(**row) for row in figures["kinds"]],
+            categories=[CategoryFeedback(**row) for row in figures["categories"]],
+            total=figures["total"],
+        ),
+    )
+
+
+def count_feedback_received(period: Period, now: datetime) -> FeedbackReceived:
+    """feedback_received() counted from the cases now, without the kept figures."""
+    as_of = min(now, period.ends_at)
     rows = db.session.execute(
         sa.select(Category.id, Category.name, Case.kind, sa.func.count(Case.id).label("cases"))
         .select_from(Case)
@@ -851,18 +869,115 @@ def complaints_report(
     period: Period, now: datetime | None = None, sections: Iterable[str] | None = None
 ) -> ComplaintsReport:
     """The figures for ``period``, as things stood at its end (or now, for the period in
-    progress): ten queries for the whole report, whatever the number of cases.
+    progress): ten queries for the whole report, whatever the number of cases, or one while
+    the figures kept from the last time are still good (portal.core.kept_figures).
 
     ``sections`` names the parts wanted (keys of SECTIONS; all of them by default). The parts
     left out keep their empty defaults, so ``figures()`` is only for a whole report."""
     now = now or utcnow()
-    report = ComplaintsReport(period=period, as_of=min(now, period.ends_at))
-    start, end = period.starts_at, report.as_of
+    as_of = min(now, period.ends_at)
     wanted = set(SECTIONS if sections is None else sections)
     unknown = wanted - set(SECTIONS)
     if unknown:
         raise ValueError(f"no such section: {', '.join(sorted(unknown))}")
+    return kept_figures.counted(
+        f"complaints {_period_key(period)} {','.join(sorted(wanted))}",
+        lambda: count_report(period, as_of, wanted),
+        as_of_day=_as_of_day(period, now),
+        now=now,
+        to_figures=report_figures,
+        from_figures=lambda figures: report_from_figures(period, as_of, figures),
+    )
+
+
+def count_report(period: Period, as_of: datetime, sections: set[str]) -> ComplaintsReport:
+    """The report's ``sections`` counted from the cases now, without the kept figures."""
+    report = ComplaintsReport(period=period, as_of=as_of)
     for name, section in SECTIONS.items():
-        if name in wanted:
-            section(report, start, end)
+        if name in sections:
+            section(report, period.starts_at, as_of)
     return report
+
+
+# --- keeping the figures -----------------------------------------------------------------
+
+
+def _period_key(period: Period) -> str:
+    return f"{type(period).__name__} {period.starts_on.isoformat()}"
+
+
+def _as_of_day(period: Period, now: datetime) -> date | None:
+    """None once the period is over; else today, the day its overdue counts depend on."""
+    return None if now >= period.ends_at else now.astimezone(LONDON).date()
+
+
+def _by_stage(values: dict, make=lambda value: value) -> dict:
+    return {str(stage): make(value) for stage, value in values.items()}
+
+
+def _from_stage(values: dict, make=lambda value: value) -> dict[int, object]:
+    return {int(stage): make(value) for stage, value in values.items()}
+
+
+def report_figures(report: ComplaintsReport) -> dict:
+    """Everything the report counted, as JSON (stages as text keys)."""
+    figures = {name: asdict_all(getattr(report, name)) for name in _REPORT_FIELDS}
+    figures["outcomes"] = _by_stage(report.outcomes, asdict_all)
+    figures["timescales"] = _by_stage(report.timescales, asdict)
+    figures["extensions"] = _by_stage(report.extensions)
+    figures["extensions_beyond_limit"] = _by_stage(report.extensions_beyond_limit)
+    return figures
+
+
+def report_from_figures(period: Period, as_of: datetime, figures: dict) -> ComplaintsReport:
+    """The report report_figures() kept, for ``period`` as of ``as_of``."""
+
+    def figures_of(rows):
+        return [Figure(**row) for row in rows]
+
+    return ComplaintsReport(
+        period=period,
+        as_of=as_of,
+        complaints_received=figures["complaints_received"],
+        stage2_requested=figures["stage2_requested"],
+        categories=[CategoryVolume(**row) for row in figures["categories"]],
+        other_feedback=figures_of(figures["other_feedback"]),
+        not_taken_on=figures_of(figures["not_taken_on"]),
+        signposted=figures_of(figures["signposted"]),
+        outcomes=_from_stage(figures["outcomes"], figures_of),
+        outcomes_without_theme=figures["outcomes_without_theme"],
+        timescales=_from_stage(figures["timescales"], lambda row: StageTimescales(**row)),
+        extensions=_from_stage(figures["extensions"]),
+        extensions_beyond_limit=_from_stage(figures["extensions_beyond_limit"]),
+        other_procedures=[
+            ProcedureFigures(
+                row["name"], row["citation"], row["received"], [StageFigures(**stage) for stage in row["stages"]]
+            )
+            for row in figures["other_procedures"]
+        ],
+        reply_targets=[ReplyTargetFigures(**row) for row in figures["reply_targets"]],
+        themes=figures_of(figures["themes"]),
+        remedies=[RemedyFigure(**row) for row in figures["remedies"]],
+        ombudsman=figures_of(figures["ombudsman"]),
+    )
+
+
+_REPORT_FIELDS = (
+    "complaints_received",
+    "stage2_requested",
+    "categories",
+    "other_feedback",
+    "not_taken_on",
+    "signposted",
+    "outcomes_without_theme",
+    "other_procedures",
+    "reply_targets",
+    "themes",
+    "remedies",
+    "ombudsman",
+)
+
+
+def asdict_all(value):
+    """A list of dataclasses as a list of dicts; anything else as it is."""
+    return [asdict(item) for item in value] if isinstance(value, list) else value

@@ -1,0 +1,201 @@
+"""Whether the staff and report pages stay flat as cases grow. A benchmark to run by hand.
+
+    .venv/bin/python scripts/benchmark_scale.py [--small 1000] [--large 100000] [--database-url URL]
+
+It builds the schema through the migrations in a database of its own (as
+scripts/benchmark_reports.py does, and refusing a database that has tables), seeds the demo and
+``--small`` bulk cases, times every page, then adds cases up to ``--large`` and times them again.
+For each page it prints the median milliseconds at both sizes, their ratio (large / small) and
+the number of SQL statements at both sizes. The pages must take at most 1.5 times as long, with
+the same number of statements, at the large size.
+"""
+
+import argparse
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import sqlalchemy as sa  # noqa: E402
+
+from config import database_url as normalise_database_url  # noqa: E402
+from portal.extensions import db  # noqa: E402
+from scripts.benchmark_reports import (  # noqa: E402
+    db_name,
+    make_app,
+    prepare_database,
+    publish_termly_update,
+    route_exists,
+    signed_in,
+)
+
+FLAT = 1.5
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--small", type=int, default=1_000, help="bulk cases for the first timing (default 1000)")
+    parser.add_argument("--large", type=int, default=100_000, help="bulk cases for the second timing (default 100000)")
+    parser.add_argument("--years", type=float, default=3, help="spread them over this many years (default 3)")
+    parser.add_argument("--database-url", help="an empty database to use instead of a new SQLite file")
+    parser.add_argument("--repeat", type=int, default=5, help="timed requests per page, after one warm-up (default 5)")
+    parser.add_argument("--batch", type=int, default=5000, help="cases per INSERT batch (default 5000)")
+    return parser.parse_args(argv)
+
+
+def add_cases(app, count: int, first: int, args) -> float:
+    """Write ``count`` bulk cases numbered from ``first`` and ANALYZE; returns the seconds taken."""
+    from scripts.bulk_history import insert_bulk
+
+    started = time.perf_counter()
+    with app.app_context(), app.test_request_context():
+        if count:
+            insert_bulk(count, days=int(args.years * 365), batch=args.batch, first=first)
+        db.session.execute(sa.text("ANALYZE"))
+        db.session.commit()
+    return time.perf_counter() - started
+
+
+def pages(app) -> list[tuple[str, str, str]]:
+    """(label, path, who) for each page to time; who is "public", "manager" or "caseworker".
+    The case page shows the same demo case at both sizes."""
+    from portal.consultations.models import Consultation, Response
+    from portal.core.terms import term_of
+    from portal.core.time import london_today
+    from portal.feedback.models import Case
+    from portal.reports import periods
+
+    with app.app_context():
+        year = periods.current_year()
+        consultation = db.session.scalar(
+            sa.select(Consultation.id)
+            .outerjoin(Response, Response.consultation_id == Consultation.id)
+            .group_by(Consultation.id)
+            .order_by(sa.func.count(Response.id).desc(), Consultation.id)
+            .limit(1)
+        )
+        reference = db.session.scalar(
+            sa.select(Case.reference).where(Case.submission_key.not_like("bulk-%")).order_by(Case.id).limit(1)
+        )
+    term = term_of(london_today()).slug
+    return [
+        ("Caseworker's queue", "/cases", "caseworker"),
+        ("Cases (manager)", "/cases", "manager"),
+        ("Cases, all open (manager)", "/cases?queue=open", "manager"),
+        ("Case page", f"/cases/{reference}", "manager"),
+        ("Manage cases", "/manage/cases", "manager"),
+        ("Moderation queue", "/manage/consultations/moderation", "manager"),
+        ("Consultation results", f"/manage/consultations/{consultation}/results", "manager"),
+        ("You Said, We Did", "/you-said-we-did", "public"),
+        ("You Said, We Did CSV", "/you-said-we-did.csv", "public"),
+        (f"Complaints report {year.short_label}", f"/reports/complaints?year={year.start_year}", "public"),
+        (
+            f"Complaints report {year.previous().short_label}",
+            f"/reports/complaints?year={year.previous().start_year}",
+            "public",
+        ),
+        (f"Complaints report CSV {year.short_label}", f"/reports/complaints.csv?year={year.start_year}", "public"),
+        (f"Termly update {term}", f"/updates/{term}", "public"),
+    ]
+
+
+def time_pages(app, clients: dict, repeat: int) -> dict[str, tuple[float, int] | str]:
+    """label -> (median ms, most statements), or a note saying why the page was skipped."""
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    timed: dict[str, tuple[float, int] | str] = {}
+    for label, path, who in pages(app):
+        if not route_exists(app, path):
+            timed[label] = f"{path.split('?')[0]} is not a route in this copy of the portal"
+            continue
+        client = clients[who]
+        first = client.get(path)
+        if first.status_code != 200:
+            timed[label] = f"{path} answered {first.status_code}"
+            continue
+        timings, counts = [], []
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            for _ in range(repeat):
+                statements.clear()
+                started = time.perf_counter()
+                response = client.get(path)
+                timings.append((time.perf_counter() - started) * 1000)
+                counts.append(len(statements))
+                assert response.status_code == 200, (path, response.status_code)
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+        timed[label] = (statistics.median(timings), max(counts))
+    return timed
+
+
+def report(small: dict, large: dict, sizes: tuple[int, int]) -> list[str]:
+    labels = list(small)
+    width = max(len(label) for label in labels)
+    a, b = (f"{size:,}" for size in sizes)
+    lines = [
+        f"{'Page':<{width}}  {'ms @' + a:>11}  {'ms @' + b:>11}  {'ratio':>6}  {'q @' + a:>9}  {'q @' + b:>9}",
+        f"{'-' * width}  {'-' * 11}  {'-' * 11}  {'-' * 6}  {'-' * 9}  {'-' * 9}",
+    ]
+    notes = []
+    for label in labels:
+        before, after = small[label], large.get(label)
+        if isinstance(before, str) or isinstance(after, str) or after is None:
+            notes.append(f"Note: {label}: skipped, {before if isinstance(before, str) else after}")
+            continue
+        ratio = after[0] / before[0] if before[0] else float("inf")
+        mark = "" if ratio <= FLAT and after[1] == before[1] else "  <-- not flat"
+        lines.append(
+            f"{label:<{width}}  {before[0]:>11.1f}  {after[0]:>11.1f}  {ratio:>5.2f}x  {before[1]:>9}  {after[1]:>9}{mark}"
+        )
+    return lines + notes
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    if not 0 < args.small < args.large:
+        sys.exit("--small must be positive and less than --large.")
+    with tempfile.TemporaryDirectory(prefix="benchmark-scale-") as workdir:
+        workdir = Path(workdir)
+        url = normalise_database_url(args.database_url) or f"sqlite:///{workdir / 'benchmark.sqlite3'}"
+        app = make_app(url, workdir)
+        print(f"Database: {db_name(url)}")
+        prepare_database(app, reuse=False)
+        password = secrets.token_urlsafe(16)
+        from portal import demo
+
+        with app.app_context(), app.test_request_context():
+            demo.seed(password)
+        timings = {}
+        for size, first in ((args.small, 1), (args.large, args.small + 1)):
+            print(f"Adding bulk cases up to {size:,}...", flush=True)
+            seconds = add_cases(app, size - first + 1, first, args)
+            print(f"  done in {seconds:.0f} s", flush=True)
+            if first == 1:
+                note = publish_termly_update(app)
+                if note:
+                    print(f"Note: {note}")
+            clients = {
+                "public": app.test_client(),
+                "manager": signed_in(app, "manager@example.org", password),
+                "caseworker": signed_in(app, "caseworker@example.org", password),
+            }
+            timings[size] = time_pages(app, clients, args.repeat)
+        print()
+        for line in report(timings[args.small], timings[args.large], (args.small, args.large)):
+            print(line)
+        print(f"\n{args.repeat} timed requests per page after one warm-up; {db_name(url)}; flat means at most {FLAT}x.")
+
+
+if __name__ == "__main__":
+    main()
