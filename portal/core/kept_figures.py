@@ -46,8 +46,18 @@ def watch(*tables: sa.Table) -> None:
         sa.event.listen(Session, "after_transaction_end", _forget_writing)
 
 
+def _insert_for(bind):
+    return postgresql_insert if bind.dialect.name == "postgresql" else sqlite_insert
+
+
 def _move_on(connection) -> None:
-    connection.execute(sa.update(FiguresVersion.__table__).values(number=FiguresVersion.__table__.c.number + 1))
+    """Count one more change. The row is made if it is missing (a database emptied by hand):
+    with no row to move on, kept figures would never go out of date."""
+    table = FiguresVersion.__table__
+    statement = _insert_for(connection)(table).values(id=1, number=1)
+    connection.execute(
+        statement.on_conflict_do_update(index_elements=[table.c.id], set_={"number": table.c.number + 1})
+    )
 
 
 def _watched(instance) -> bool:
@@ -102,7 +112,9 @@ def _read(name: str, as_of_day: date | None, now: datetime) -> tuple[int, Any]:
         .outerjoin(KeptFigures, good)
         .where(FiguresVersion.id == 1)
     ).first()
-    return (row.number, row.figures) if row else (0, None)
+    if row is None:  # no change counted yet on this database: _move_on makes the row at the first
+        return 0, None
+    return row.number, row.figures
 
 
 def _keep(name: str, version: int, figures: Any, as_of_day: date | None, now: datetime) -> None:
@@ -112,7 +124,7 @@ def _keep(name: str, version: int, figures: Any, as_of_day: date | None, now: da
     if db.session.info.get(_WROTE) or db.session.new or db.session.dirty or db.session.deleted:
         return
     bind = db.session.get_bind()
-    insert = postgresql_insert if bind.dialect.name == "postgresql" else sqlite_insert
+    insert = _insert_for(bind)
     values = dict(name=name, version=version, as_of_day=as_of_day, counted_at=now, figures=figures)
     statement = insert(KeptFigures).values(**values)
     statement = statement.on_conflict_do_update(
