@@ -208,12 +208,29 @@ def signed_in(app, email: str, password: str):
     sys.exit(f"The authenticator code for {email} was refused.")
 
 
-def time_pages(app, password: str, repeat: int) -> tuple[list[tuple], list[str]]:
-    statements: list[str] = []
+def timed_requests(engine, client, path: str, repeat: int) -> tuple[list[float], list[int], object]:
+    """Ask for ``path`` ``repeat`` times: the milliseconds and the SQL statements of each, and
+    the last response."""
+    statements, timings, counts = [], [], []
 
     def count(conn, cursor, statement, parameters, context, executemany):
         statements.append(statement)
 
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        for _ in range(repeat):
+            statements.clear()
+            started = time.perf_counter()
+            response = client.get(path)
+            timings.append((time.perf_counter() - started) * 1000)
+            counts.append(len(statements))
+            assert response.status_code == 200, (path, response.status_code)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    return timings, counts, response
+
+
+def time_pages(app, password: str, repeat: int) -> tuple[list[tuple], list[str]]:
     public = app.test_client()
     manager = signed_in(app, "manager@example.org", password)
     with app.app_context():
@@ -228,18 +245,7 @@ def time_pages(app, password: str, repeat: int) -> tuple[list[tuple], list[str]]
         if first.status_code != 200:
             notes.append(f"{label}: skipped, {path} answered {first.status_code}")
             continue
-        timings, counts = [], []
-        sa.event.listen(engine, "before_cursor_execute", count)
-        try:
-            for _ in range(repeat):
-                statements.clear()
-                started = time.perf_counter()
-                response = client.get(path)
-                timings.append((time.perf_counter() - started) * 1000)
-                counts.append(len(statements))
-                assert response.status_code == 200, (path, response.status_code)
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", count)
+        timings, counts, response = timed_requests(engine, client, path, repeat)
         rows.append((label, path, statistics.median(timings), max(counts), len(response.data)))
     return rows, notes
 

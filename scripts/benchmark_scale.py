@@ -32,6 +32,7 @@ from scripts.benchmark_reports import (  # noqa: E402
     publish_termly_update,
     route_exists,
     signed_in,
+    timed_requests,
 )
 
 FLAT = 1.5
@@ -106,11 +107,6 @@ def pages(app) -> list[tuple[str, str, str]]:
 
 def time_pages(app, clients: dict, repeat: int) -> dict[str, tuple[float, int] | str]:
     """label -> (median ms, most statements), or a note saying why the page was skipped."""
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
     with app.app_context():
         engine = db.engine
     timed: dict[str, tuple[float, int] | str] = {}
@@ -123,18 +119,7 @@ def time_pages(app, clients: dict, repeat: int) -> dict[str, tuple[float, int] |
         if first.status_code != 200:
             timed[label] = f"{path} answered {first.status_code}"
             continue
-        timings, counts = [], []
-        sa.event.listen(engine, "before_cursor_execute", count)
-        try:
-            for _ in range(repeat):
-                statements.clear()
-                started = time.perf_counter()
-                response = client.get(path)
-                timings.append((time.perf_counter() - started) * 1000)
-                counts.append(len(statements))
-                assert response.status_code == 200, (path, response.status_code)
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", count)
+        timings, counts, _ = timed_requests(engine, client, path, repeat)
         timed[label] = (statistics.median(timings), max(counts))
     return timed
 

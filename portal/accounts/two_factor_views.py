@@ -7,7 +7,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, logout_user
 
 from portal import navigation
-from portal.accounts import services, signing_in, two_factor
+from portal.accounts import services, signing_in, throttles, two_factor
 from portal.accounts.two_factor_forms import (
     AppCodeForm,
     CodeCheckForm,
@@ -71,16 +71,6 @@ def _throttled(view):
         key_func=get_remote_address,
         methods=["POST"],
         scope="sign-in-code-address",
-    )(view)
-
-
-def _throttled_per_person(view):
-    """Checking a password again is throttled like signing in."""
-    return limiter.limit(
-        lambda: current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"],
-        key_func=lambda: f"person:{current_user.get_id()}",
-        methods=["POST"],
-        scope="check-it-is-you",
     )(view)
 
 
@@ -190,7 +180,7 @@ def _after_identity_check(action: str, heading: str, change):
 @bp.route("/account/two-factor/recovery-codes", methods=["GET", "POST"])
 @form_page
 @login_required
-@_throttled_per_person
+@throttles.per_person("check-it-is-you")
 def new_recovery_codes():
     if not two_factor.is_set_up(current_user):
         return redirect(url_for("accounts_two_factor.set_up"))
@@ -206,7 +196,7 @@ def new_recovery_codes():
 @bp.route("/account/two-factor/turn-off", methods=["GET", "POST"])
 @form_page
 @login_required
-@_throttled_per_person
+@throttles.per_person("check-it-is-you")
 def turn_off():
     if two_factor.required_for(current_user) or not two_factor.is_set_up(current_user):
         return redirect(url_for("accounts_two_factor.set_up"))

@@ -5,7 +5,16 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_url, logout_user
 
 from portal import navigation
-from portal.accounts import closing, devices, services, signing_in, single_sign_on, single_sign_on_accounts, two_factor
+from portal.accounts import (
+    closing,
+    devices,
+    services,
+    signing_in,
+    single_sign_on,
+    single_sign_on_accounts,
+    throttles,
+    two_factor,
+)
 from portal.accounts.forms import (
     ChangePasswordForm,
     CloseAccountForm,
@@ -289,19 +298,10 @@ def sign_out_everywhere():
     return _signed_out_here("You have signed out on every device", "accounts.sign_in")
 
 
-def _per_person_key() -> str:
-    return f"person:{current_user.get_id()}"
-
-
 @bp.route("/account/close", methods=["GET", "POST"])
 @form_page
 @login_required
-@limiter.limit(
-    lambda: current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"],
-    key_func=_per_person_key,
-    methods=["POST"],
-    scope="close-account",
-)
+@throttles.per_person("close-account")
 def close_account():
     """A parent or youth member closes their own account, once they have read what it means
     and given their password (accounts.closing). Staff accounts are disabled by an admin."""
@@ -319,12 +319,7 @@ def close_account():
 @bp.route("/account/password", methods=["GET", "POST"])
 @form_page
 @login_required
-@limiter.limit(
-    lambda: current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"],
-    key_func=_per_person_key,
-    methods=["POST"],
-    scope="change-password",
-)
+@throttles.per_person("change-password")
 def change_password():
     """Change the password, giving the current one: every other device is signed out."""
     if not single_sign_on.may_use_password(current_user):
