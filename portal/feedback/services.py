@@ -85,20 +85,26 @@ def purge_drafts() -> int:
     with it, or with a reply) is never touched: only deleting the case removes those."""
     cutoff = utcnow() - timedelta(hours=DRAFT_HOURS)
     stale = db.select(FeedbackDraft.id).where(FeedbackDraft.case_id.is_(None), FeedbackDraft.updated_at < cutoff)
+    return delete_drafts(stale)
+
+
+def delete_drafts(drafts) -> int:
+    """Delete the drafts whose ids ``drafts`` selects, with the files only they hold; a file
+    already sent with a case stays with the case. Returns how many drafts went."""
     # Let go of the draft first, so that deleting it (draft_id cascades) cannot take a case's file.
     db.session.execute(
         db.update(Attachment)
-        .where(Attachment.draft_id.in_(stale), Attachment.case_id.is_not(None))
+        .where(Attachment.draft_id.in_(drafts), Attachment.case_id.is_not(None))
         .values(draft_id=None)
     )
     blob_ids = db.session.scalars(
         db.delete(Attachment)
-        .where(Attachment.draft_id.in_(stale), Attachment.case_id.is_(None))
+        .where(Attachment.draft_id.in_(drafts), Attachment.case_id.is_(None))
         .returning(Attachment.blob_id)
     ).all()
     if blob_ids:
         db.session.execute(db.delete(FileBlob).where(FileBlob.id.in_(blob_ids)))
-    return db.session.execute(db.delete(FeedbackDraft).where(FeedbackDraft.id.in_(stale))).rowcount
+    return db.session.execute(db.delete(FeedbackDraft).where(FeedbackDraft.id.in_(drafts))).rowcount
 
 
 def save_answers(draft: FeedbackDraft, values: dict) -> None:

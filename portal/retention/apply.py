@@ -19,7 +19,8 @@ from portal.core import audit, retention
 from portal.core.models import AuditEvent, KeptForm
 from portal.core.time import LONDON, utcnow
 from portal.extensions import db
-from portal.feedback.models import AccessRecord, Attachment, FeedbackDraft, FileBlob
+from portal.feedback.models import AccessRecord, FeedbackDraft
+from portal.feedback.services import delete_drafts
 from portal.notifications.models import OutboxMessage
 from portal.retention import answers, cases
 from portal.retention.models import RetentionRun
@@ -173,22 +174,6 @@ def _count(model, condition) -> int:
 
 
 def _delete(model, condition) -> int:
-    if model is FeedbackDraft:
-        _let_go_of_draft_files(sa.select(FeedbackDraft.id).where(condition))
+    if model is FeedbackDraft:  # with the files only a draft holds
+        return delete_drafts(sa.select(FeedbackDraft.id).where(condition))
     return db.session.execute(sa.delete(model).where(condition)).rowcount
-
-
-def _let_go_of_draft_files(drafts) -> None:
-    """A file sent with a case stays with the case; a file only on a draft goes with it."""
-    db.session.execute(
-        sa.update(Attachment)
-        .where(Attachment.draft_id.in_(drafts), Attachment.case_id.is_not(None))
-        .values(draft_id=None)
-    )
-    blob_ids = db.session.scalars(
-        sa.delete(Attachment)
-        .where(Attachment.draft_id.in_(drafts), Attachment.case_id.is_(None))
-        .returning(Attachment.blob_id)
-    ).all()
-    if blob_ids:
-        db.session.execute(sa.delete(FileBlob).where(FileBlob.id.in_(blob_ids)))
