@@ -15,6 +15,7 @@ from werkzeug.routing import IntegerConverter
 from config import config_for
 from portal.assets import register_assets
 from portal.core.requests import PortalRequest, refuse_control_characters_in_the_address
+from portal.core.templating import PortalEnvironment
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,6 +30,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         instance_path=str(ROOT / "instance"),
     )
     app.request_class = PortalRequest
+    app.jinja_environment = PortalEnvironment
     config = config_for(config_name)
     config.check()
     app.config.from_object(config)
@@ -102,7 +104,9 @@ def register_templates(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
 
     from portal import navigation
-    from portal.core import complaint_code, procedures
+    from portal.core import complaint_code, components, procedures
+
+    components.install(app)
     from portal.core.forms import error_summary_params
     from portal.core.time import format_date, format_datetime, format_day
 

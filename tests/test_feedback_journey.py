@@ -1,6 +1,7 @@
 """The feedback journey: branching, drafts that keep every answer, check your answers,
 one case per submission, and the confirmation with its reference."""
 
+import re
 import threading
 from datetime import date, timedelta
 
@@ -272,9 +273,9 @@ def test_an_expired_page_keeps_the_answers(csrf_app):
     with csrf_app.app_context():
         category_id = make_category()
     client = csrf_app.test_client()
-    start = client.get("/feedback").get_data(as_text=True)
-    token = start.split('name="csrf_token" value="')[1].split('"')[0]
-    client.post("/feedback/begin", data={"csrf_token": token})
+    client.post("/feedback/begin")
+    first = client.get(f"/feedback/{SLUGS['kind']}").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', first).group(1)
     client.post(f"/feedback/{SLUGS['kind']}", data={"kind": "complaint", "csrf_token": token})
     client.post(f"/feedback/{SLUGS['safety']}", data={"worried": "no", "csrf_token": token})
     client.post(f"/feedback/{SLUGS['category']}", data={"category_id": str(category_id), "csrf_token": token})

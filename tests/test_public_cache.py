@@ -6,10 +6,12 @@ from datetime import timedelta
 
 import pytest
 import redis
+from flask import render_template_string
 
 from portal.accounts import roles
 from portal.consultations import models as m
 from portal.consultations.moderation import APPROVE, HIDE
+from portal.core.page_cache import public_page
 from portal.core.terms import term_of
 from portal.core.time import london_today
 from portal.extensions import db
@@ -102,13 +104,51 @@ def test_a_visitor_part_way_through_their_feedback_is_not_served_a_copy(cached):
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_a_page_with_a_form_is_not_kept(cached):
-    """The form's CSRF token belongs to one visitor's session."""
-    anonymous(cached).get("/feedback")
-    visitor = anonymous(cached)
-    response = visitor.get("/feedback")
+def test_a_page_that_renders_a_form_token_is_not_kept(server):
+    """A form's CSRF token belongs to one visitor's session."""
+    app = server()
+
+    @app.get("/a-form-for-this-test")
+    @public_page
+    def a_form():
+        return render_template_string('<input name="csrf_token" value="{{ csrf_token() }}">')
+
+    anonymous(app).get("/a-form-for-this-test")
+    visitor = anonymous(app)
+    response = visitor.get("/a-form-for-this-test")
     assert "ETag" not in response.headers
     assert visitor.get_cookie("twc_session") is not None
+
+
+def test_the_feedback_start_page_is_one_page_for_every_visitor(cached):
+    """Its Start button carries no session token, so the page is served from the cache and
+    starting still works from it."""
+    anonymous(cached).get("/feedback")
+    visitor = anonymous(cached)
+    assert count_queries(cached, visitor, "/feedback") == 0
+    response = visitor.get("/feedback")
+    assert "ETag" in response.headers
+    assert visitor.get_cookie("twc_session") is None
+    started = visitor.post("/feedback/begin", headers={"Sec-Fetch-Site": "same-origin"})
+    assert started.status_code == 302 and "/feedback/" in started.headers["Location"]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"}, {"Origin": "https://elsewhere.example"}],
+)
+def test_starting_feedback_from_another_site_is_refused(cached, headers):
+    """Another site's page cannot post the Start button: it would replace the visitor's session
+    (signing them out, or losing the draft they had begun)."""
+    family = anonymous(cached)
+    family.post("/feedback/begin", headers={"Origin": "http://localhost"})
+    begun = family.get_cookie("twc_session").value
+    refused = family.post("/feedback/begin", headers=headers)
+    assert refused.status_code == 302 and refused.headers["Location"].endswith("/feedback")
+    assert family.get_cookie("twc_session").value == begun
+    stranger = anonymous(cached)
+    stranger.post("/feedback/begin", headers=headers)
+    assert stranger.get_cookie("twc_session") is None
 
 
 def test_public_pages_carry_an_etag_and_answer_304_when_unchanged(cached):

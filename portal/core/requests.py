@@ -20,6 +20,17 @@ class CleanMultiDict(ImmutableMultiDict):
 class PortalRequest(Request):
     parameter_storage_class = CleanMultiDict
 
+    @property
+    def from_another_site(self) -> bool:
+        """Whether a browser sent this from a page of another site (OWASP's check of the
+        standard headers: every current browser sends Sec-Fetch-Site or Origin with a POST).
+        Neither header means no browser, so no visitor whose cookies another site could use."""
+        fetched_from = self.headers.get("Sec-Fetch-Site")
+        if fetched_from is not None:
+            return fetched_from not in ("same-origin", "none")
+        origin = self.headers.get("Origin")
+        return origin is not None and origin != self.host_url.rstrip("/")
+
 
 def refuse_control_characters_in_the_address(request: Request) -> None:
     """No page's address has a control character in it: such a request is a 404, never a

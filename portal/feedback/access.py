@@ -14,6 +14,9 @@ from portal.feedback.models import Case, CaseAccessGrant
 
 SESSION_KEY = "case_access"
 MOST_GRANTS_PER_BROWSER = 20
+# A visit within this long of the last one noted is not noted again: the idle spell is hours,
+# and a write on every page opened would queue every reader behind SQLite's one writer.
+NOTE_VISIT_EVERY = timedelta(minutes=1)
 
 
 def hash_secret(token: str) -> str:
@@ -59,7 +62,9 @@ def browser_may_follow(case: Case) -> bool:
     grant = _live_grant(case)
     if grant is None:
         return False
-    grant.last_seen_at = utcnow()
+    now = utcnow()
+    if now - grant.last_seen_at >= NOTE_VISIT_EVERY:
+        grant.last_seen_at = now
     return True
 
 

@@ -9,7 +9,8 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.core.files import FileRefused, describe_size
 from portal.core.forms import form_page
-from portal.extensions import db
+from portal.core.page_cache import public_page
+from portal.extensions import csrf, db
 from portal.feedback import access, forms, journey, services, summary
 from portal.feedback.allowances import LimitReached, address_limit_reached, check_draft_file
 from portal.feedback.kind_words import words_for
@@ -101,12 +102,20 @@ def _back_link(step: journey.Step, answers: dict, change: bool) -> str:
 
 
 @bp.route("")
+@public_page
 def start():
     return render_template("feedback/start.html")
 
 
+# The Start button carries no session token, so that its page is the same for every visitor
+# and served from the page cache. Starting holds nothing another site could want, but a post
+# from another site would replace the visitor's session (signing them out, or losing a draft),
+# so such a post is refused by the headers browsers send with it.
 @bp.route("/begin", methods=["POST"])
+@csrf.exempt
 def begin():
+    if request.from_another_site:
+        return redirect(url_for("feedback.start"))
     draft = _draft()
     if draft is None or draft.case_id is not None:
         # Only making a new draft counts: someone part way through always carries on.
@@ -152,7 +161,6 @@ def question(slug: str):
         answers=answers,
         is_complaint=journey.is_complaint(answers),
         back_url=_back_link(step, answers, change),
-        categories=_categories(),
         mediation_deadline=services.mediation_deadline(form.decision_letter_date.data)
         if step.name == "route"
         and getattr(form, "decision_letter_date", None) is not None
