@@ -355,19 +355,8 @@ def normalise_reference(reference: str | None) -> str:
     return canonical_text(reference).upper()
 
 
-def find_case(reference: str, *, as_shown=False) -> Case | None:
-    """The case with this reference; ``as_shown`` loads with it what its page shows (its
-    category, team, caseworker, files and adjustments) in two more queries, not one each."""
-    statement = db.select(Case).where(Case.reference == normalise_reference(reference))
-    if as_shown:
-        statement = statement.options(
-            db.joinedload(Case.category),
-            db.joinedload(Case.team),
-            db.joinedload(Case.caseworker),
-            db.selectinload(Case.attachments),
-            db.selectinload(Case.adjustments),
-        )
-    return db.session.scalar(statement)
+def find_case(reference: str) -> Case | None:
+    return db.session.scalar(db.select(Case).where(Case.reference == normalise_reference(reference)))
 
 
 def _digits(phone: str | None) -> str:

@@ -22,7 +22,7 @@ bp = Blueprint("feedback_tracking", __name__)
 
 
 def _case_or_404(reference: str):
-    case = services.find_case(reference, as_shown=True)
+    case = services.find_case(reference)
     if case is None or not services.family_can_see(case, current_user, access.browser_may_follow(case)):
         if not current_user.is_authenticated and (kept_forms.signed_in_before() or access.followed_before()):
             abort(_after_access_ended(reference))
