@@ -1,5 +1,6 @@
 """The front end as a phone fetches it: hashed names, compressed copies, long caching, one
-deferred module script, and a first visit within its budget."""
+deferred module script, a first visit within its budget, static files under a policy that runs
+nothing, and pages compressed unless they hold a secret of their session."""
 
 import gzip
 import os
@@ -9,7 +10,10 @@ from pathlib import Path
 import brotli
 import pytest
 
+from portal.accounts import roles
 from portal.assets import FrontEndNotBuilt, Manifest
+from portal.feedback.views import SUBMITTED_KEY
+from tests.test_security import csp
 
 ROOT = Path(__file__).resolve().parent.parent
 HASHED_CSS = re.compile(r'<link rel="stylesheet" href="(/static/dist/portal\.[0-9a-f]{8}\.css)">')
@@ -90,6 +94,35 @@ def test_static_files_tell_browsers_not_to_guess_their_type(client, script):
     assert response.mimetype == "text/javascript"
 
 
+def test_static_files_come_with_a_policy_that_runs_and_frames_nothing(client, stylesheet, script):
+    """An SVG opened directly is a document under its own policy: it may not run script, be
+    framed or send a form."""
+    for address in (stylesheet, script, "/static/images/favicon.svg"):
+        response = client.get(address)
+        assert response.status_code == 200, address
+        policy = csp(response)
+        assert policy["default-src"] == "default-src 'none'", address
+        assert "script-src" not in policy, address
+        assert policy["frame-ancestors"] == "frame-ancestors 'none'", address
+        assert policy["form-action"] == "form-action 'none'", address
+        assert "sandbox" in policy, address
+
+
+def test_the_images_and_fonts_the_stylesheet_names_are_served_and_the_page_allows_them(client, start_page, stylesheet):
+    """A stylesheet's images and fonts load under the policy of the page that uses it, not the
+    stylesheet's own: each must be a file here that the page's img-src or font-src lets in."""
+    page_policy = csp(client.get("/"))
+    css = client.get(stylesheet).get_data(as_text=True)
+    addresses = set(re.findall(r"""url\(["']?([^"')]+)["']?\)""", css)) - {""}
+    assert addresses, "the stylesheet names no image or font: check this test still checks something"
+    for address in addresses:
+        assert address.startswith("/static/"), f"{address} is not one of the portal's own files"
+        response = client.get(address)
+        assert response.status_code == 200, address
+        directive = "font-src" if response.mimetype.startswith("font/") else "img-src"
+        assert "'self'" in page_policy[directive].split(), f"{directive} blocks {address}"
+
+
 def test_a_missing_static_file_is_a_404(client):
     assert client.get("/static/dist/portal.00000000.css").status_code == 404
 
@@ -147,3 +180,56 @@ def test_a_new_build_is_picked_up_without_restarting(tmp_path):
     manifest_file.write_text('{"portal.css": "portal.22222222.css"}')
     os.utime(manifest_file, (2_000_000, 2_000_000))
     assert manifest.hashed_name("portal.css") == "portal.22222222.css"
+
+
+# --- Pages, compressed ------------------------------------------------------------------------
+
+
+def test_a_public_page_comes_with_brotli_or_gzip_as_the_browser_accepts(client, start_page):
+    plain = start_page.encode()
+    as_brotli = client.get("/", headers={"Accept-Encoding": "br, gzip"})
+    assert as_brotli.headers["Content-Encoding"] == "br"
+    assert "Accept-Encoding" in as_brotli.headers["Vary"]
+    assert brotli.decompress(as_brotli.data) == plain
+    assert len(as_brotli.data) < len(plain) / 2
+    as_gzip = client.get("/", headers={"Accept-Encoding": "gzip"})
+    assert as_gzip.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(as_gzip.data) == plain
+    assert "Content-Encoding" not in client.get("/", headers={"Accept-Encoding": "identity"}).headers
+
+
+def test_a_page_with_a_forms_secret_token_goes_uncompressed(csrf_app):
+    """Compressed beside text an attacker can put in the page, a secret's length gives it away."""
+    response = csrf_app.test_client().get("/sign-in", headers={"Accept-Encoding": "br, gzip"})
+    assert 'name="csrf_token"' in response.get_data(as_text=True)
+    assert "Content-Encoding" not in response.headers
+
+
+def test_a_signed_in_persons_pages_go_uncompressed(client, users, auth):
+    auth.sign_in(users.make(roles.PARENT))
+    response = client.get("/consultations", headers={"Accept-Encoding": "br, gzip"})
+    assert response.status_code == 200
+    assert "Sign out" in response.get_data(as_text=True)
+    assert "Content-Encoding" not in response.headers
+
+
+def test_pages_for_a_family_whose_session_holds_their_case_go_uncompressed(client):
+    with client.session_transaction() as session:
+        session[SUBMITTED_KEY] = 1
+    response = client.get("/", headers={"Accept-Encoding": "br, gzip"})
+    assert response.status_code == 200
+    assert "Content-Encoding" not in response.headers
+
+
+def test_a_stored_page_sent_compressed_is_not_sent_again_on_a_repeat_visit(app, client):
+    app.config["PAGE_CACHE"] = True
+    app.extensions["page_cache"].clear()
+    headers = {"Accept-Encoding": "br, gzip"}
+    first = client.get("/", headers=headers)
+    again = client.get("/", headers=headers)
+    assert first.headers["Content-Encoding"] == again.headers["Content-Encoding"] == "br"
+    assert first.data == again.data
+    assert first.headers["ETag"].startswith('W/"')
+    repeat = client.get("/", headers={**headers, "If-None-Match": first.headers["ETag"]})
+    assert repeat.status_code == 304
+    assert repeat.data == b""

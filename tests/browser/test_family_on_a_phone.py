@@ -179,3 +179,26 @@ def test_the_timeout_warning_offers_to_stay_signed_in_and_keeps_what_was_typed(v
     expect(page.get_by_label("Your message")).to_have_value(FAMILY_MESSAGE)
     visitor.submit("Send")
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Your message has been sent.")
+
+
+# Where the page's heading and its form's button are, from the top of the page.
+POSITIONS = """() => [...document.querySelectorAll("h1, main button[type=submit]")]
+  .map((element) => Math.round(element.getBoundingClientRect().top + window.scrollY))"""
+SCRIPT = re.compile(r".*/static/dist/portal\.[0-9a-f]{8}\.js$")
+
+
+def test_nothing_on_a_phone_moves_when_the_pages_script_starts(phone_visitor):
+    """The script collapses the menu behind its button and gives the password a Show button:
+    room for both is kept from the first paint, so the page is laid out the same before the
+    script starts (here it never comes) as after."""
+    page = phone_visitor.page
+    page.route(SCRIPT, lambda route: route.abort())
+    phone_visitor.goto("/sign-in")
+    expect(page.get_by_role("link", name="Give feedback")).to_be_hidden()
+    before = page.evaluate(POSITIONS)
+    page.unroute(SCRIPT)
+    phone_visitor.goto("/sign-in")
+    expect(page.get_by_role("button", name="Show password")).to_be_visible()
+    assert page.evaluate(POSITIONS) == before
+    page.get_by_role("button", name="Menu").click()
+    expect(page.get_by_role("link", name="Give feedback")).to_be_visible()
