@@ -19,7 +19,7 @@ from portal.consultations.models import (  # noqa: F401
     QuestionOption,
     Response,
 )
-from portal.core.models import AuditEvent, FiguresVersion, KeptFigures, Setting  # noqa: F401
+from portal.core.models import AuditEvent, FiguresChange, FiguresVersion, KeptFigures, Setting  # noqa: F401
 from portal.feedback.models import (  # noqa: F401
     AccessRecord,
     Attachment,

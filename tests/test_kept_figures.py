@@ -1,18 +1,24 @@
 """The report figures kept between readings (portal.core.kept_figures) are always the figures a
 fresh count gives: for a year or term that is over and for the one going on, after cases are
-reopened, closed, recategorised and given learning themes."""
+reopened, closed, recategorised and given learning themes, and after each other kind of change
+to a case; and a change to this term's cases leaves the figures of the periods before in use."""
+
+import itertools
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from portal.accounts.models import User
 from portal.casework import services
-from portal.casework.models import CaseOutcome
+from portal.casework.clocks import RESPOND
+from portal.casework.models import CaseOutcome, DeadlineChange, OmbudsmanReferral, Remedy, outcome_theme
+from portal.core import kept_figures
 from portal.core.terms import term_of
 from portal.core.time import london_today, utcnow
 from portal.demo import accounts, cases
 from portal.extensions import db
-from portal.feedback.models import CLOSED, COMPLAINT, Case, Category
+from portal.feedback.models import ACKNOWLEDGED, CLOSED, COMPLAINT, ESCALATED, RECEIVED, Case, Category
 from portal.reports import periods
 from portal.reports.complaints import (
     SECTIONS,
@@ -22,6 +28,7 @@ from portal.reports.complaints import (
     feedback_received,
     report_figures,
 )
+from portal.retention import cases as retention_cases
 from portal.themes.models import LearningTheme
 from portal.yousaid.evidence import count_evidence, evidence_for
 from scripts import bulk_history
@@ -29,7 +36,7 @@ from scripts import bulk_history
 
 def periods_to_check():
     year, term = periods.current_year(), term_of(london_today())
-    return [year, year.previous(), term, term.previous()]
+    return [year, year.previous(), year.previous().previous(), term, term.previous(), term.previous().previous()]
 
 
 def kept_and_counted(period):
@@ -52,7 +59,8 @@ def evidence_kept_and_counted():
     return evidence_for(pairs), count_evidence(pairs)
 
 
-def statements_to_read(app, period) -> int:
+def statements_run(read) -> list[str]:
+    """The SQL statements ``read()`` runs."""
     statements = []
 
     def record(conn, cursor, statement, parameters, context, executemany):
@@ -60,10 +68,18 @@ def statements_to_read(app, period) -> int:
 
     sa.event.listen(db.engine, "before_cursor_execute", record)
     try:
-        complaints_report(period)
+        read()
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", record)
-    return len(statements)
+    return statements
+
+
+def reads_the_cases(read) -> bool:
+    return any("feedback_case" in statement for statement in statements_run(read))
+
+
+def statements_to_read(app, period) -> int:
+    return len(statements_run(lambda: complaints_report(period)))
 
 
 @pytest.fixture
@@ -162,3 +178,301 @@ def test_lists_of_every_closed_case_and_remedy_overdue_stop_counting_past_a_thou
     queue = client.get("/cases?queue=closed").get_data(as_text=True)
     assert 'Closed <span class="twc-queues__count">(1,000+)</span>' in queue
     assert f'All open <span class="twc-queues__count">({still_open})</span>' in queue
+
+
+# --- each kind of change to a case ------------------------------------------------------------
+
+_numbers = itertools.count(1)
+
+
+def new_case(received_at, kind=COMPLAINT, **fields) -> Case:
+    number = next(_numbers)
+    category = db.session.scalar(sa.select(Category.id).order_by(Category.id))
+    case = Case(
+        reference=f"CAN-2099-{number:05d}",
+        submission_key=f"kept-{number}",
+        kind=kind,
+        stage=1,
+        what_happened="Something happened.",
+        received_at=received_at,
+        category_id=category,
+        acknowledge_by=(received_at - timedelta(days=3)).date(),
+        respond_by=(received_at - timedelta(days=3)).date(),
+        **({"status": RECEIVED} | fields),
+    )
+    db.session.add(case)
+    return case
+
+
+def a_case(*conditions) -> Case:
+    found = db.session.scalars(sa.select(Case).where(*conditions).order_by(Case.received_at.desc())).first()
+    assert found is not None, "the history has no such case"
+    return found
+
+
+def last_year():
+    return periods.current_year().previous()
+
+
+def complaint_of_last_year(*conditions) -> Case:
+    year = last_year()
+    return a_case(
+        Case.kind == COMPLAINT, Case.received_at >= year.starts_at, Case.received_at < year.ends_at, *conditions
+    )
+
+
+def outcome_of_last_year() -> CaseOutcome:
+    year = last_year()
+    return db.session.scalars(
+        sa.select(CaseOutcome)
+        .where(
+            CaseOutcome.outcome.is_not(None),
+            CaseOutcome.recorded_at >= year.starts_at,
+            CaseOutcome.recorded_at < year.ends_at,
+        )
+        .order_by(CaseOutcome.id)
+    ).first()
+
+
+def manager() -> User:
+    return db.session.scalar(sa.select(User).where(User.email == "manager@example.org"))
+
+
+def case_received_today(_):
+    new_case(utcnow())
+
+
+def question_received_last_year(_):
+    new_case(last_year().starts_at + timedelta(days=40), kind="question")
+
+
+def open_complaint_of_last_year() -> Case:
+    """A complaint received last year and still open."""
+    return new_case(last_year().starts_at + timedelta(days=20))
+
+
+def closed_unanswered_complaint_of_last_year() -> Case:
+    received = last_year().starts_at + timedelta(days=20)
+    return new_case(received, status=CLOSED, closed_at=received + timedelta(days=5))
+
+
+def acknowledged_complaint_of_last_year() -> Case:
+    received = last_year().starts_at + timedelta(days=20)
+    return new_case(received, status=ACKNOWLEDGED, acknowledged_at=received + timedelta(days=1))
+
+
+def prepared_by(prepare):
+    """The change is made to what ``prepare()`` writes, once the figures are kept with it."""
+
+    def mark(change):
+        change.prepare = prepare
+        return change
+
+    return mark
+
+
+@prepared_by(open_complaint_of_last_year)
+def complaint_closed(case):
+    services.close(case, manager())
+
+
+@prepared_by(closed_unanswered_complaint_of_last_year)
+def complaint_reopened(case):
+    # Closed unanswered: once reopened it was still waiting, past its deadlines, at the end of last year.
+    services.reopen(case, manager(), "The family came back.")
+
+
+def complaint_escalated(_):
+    case = complaint_of_last_year(Case.status == CLOSED, Case.stage == 1)
+    case.stage, case.status, case.closed_at, case.escalated_at = 2, ESCALATED, None, utcnow()
+
+
+def received_date_moved_into_last_year(_):
+    # Set without reading it first: the date it had must still be known.
+    case = a_case(Case.kind == COMPLAINT, Case.received_at >= periods.current_year().starts_at)
+    db.session.expire(case)
+    case.received_at = last_year().starts_at + timedelta(days=10)
+
+
+@prepared_by(acknowledged_complaint_of_last_year)
+def old_open_complaint_given_a_later_deadline(case):
+    # Still open at the end of last year: waiting past its deadline then, or not, by this date.
+    case.respond_by = london_today() + timedelta(days=30)
+
+
+def finding_changed(_):
+    outcome = outcome_of_last_year()
+    outcome.outcome = next(code for code in CaseOutcome.LABELS if code != outcome.outcome)
+
+
+def theme_given(_):
+    outcome = outcome_of_last_year()
+    taken = [theme.id for theme in outcome.themes]
+    outcome.themes.append(db.session.scalars(sa.select(LearningTheme).where(LearningTheme.id.not_in(taken))).first())
+
+
+def themes_taken_away(_):
+    year = last_year()
+    outcome = db.session.scalars(
+        sa.select(CaseOutcome)
+        .join(outcome_theme)
+        .where(
+            CaseOutcome.outcome.is_not(None),
+            CaseOutcome.recorded_at >= year.starts_at,
+            CaseOutcome.recorded_at < year.ends_at,
+        )
+    ).first()
+    outcome.themes.clear()
+
+
+def outcome_deleted(_):
+    db.session.delete(outcome_of_last_year())
+
+
+def remedy_done(_):
+    remedy = db.session.scalars(
+        sa.select(Remedy)
+        .join(CaseOutcome)
+        .where(
+            Remedy.done_at.is_(None),
+            CaseOutcome.outcome.is_not(None),
+            CaseOutcome.recorded_at >= last_year().starts_at,
+            CaseOutcome.recorded_at < last_year().ends_at - timedelta(days=2),
+        )
+        .order_by(Remedy.id)
+    ).first()
+    remedy.done_at = last_year().ends_at - timedelta(days=2)
+
+
+def extension_recorded(_):
+    case = complaint_of_last_year()
+    db.session.add(
+        DeadlineChange(
+            case_id=case.id,
+            stage=1,
+            clock=RESPOND,
+            new_date=london_today(),
+            reason="More time.",
+            extension_days=10,
+            changed_at=last_year().ends_at - timedelta(days=5),
+        )
+    )
+
+
+def ombudsman_told(_):
+    case = complaint_of_last_year(~sa.exists().where(OmbudsmanReferral.case_id == Case.id))
+    db.session.add(OmbudsmanReferral(case_id=case.id, notified_on=last_year().ends_on - timedelta(days=1)))
+
+
+@prepared_by(open_complaint_of_last_year)
+def case_deleted(case):
+    db.session.delete(case)
+
+
+def anonymised_by_retention(_):
+    retention_cases.anonymise([complaint_of_last_year(Case.status == CLOSED).id], utcnow())
+
+
+def category_renamed(_):
+    category = db.session.scalars(sa.select(Category).order_by(Category.id)).first()
+    category.name = "Renamed for the report"
+
+
+CHANGES = [
+    case_received_today,
+    question_received_last_year,
+    complaint_closed,
+    complaint_reopened,
+    complaint_escalated,
+    received_date_moved_into_last_year,
+    old_open_complaint_given_a_later_deadline,
+    finding_changed,
+    theme_given,
+    themes_taken_away,
+    outcome_deleted,
+    remedy_done,
+    extension_recorded,
+    ombudsman_told,
+    case_deleted,
+    anonymised_by_retention,
+    category_renamed,
+]
+
+
+def everything_read():
+    """Every period's figures and the evidence, as the pages read them (keeping them)."""
+    figures = {period.label: kept_and_counted(period)[0] for period in periods_to_check()}
+    return figures, evidence_kept_and_counted()[0]
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=[change.__name__ for change in CHANGES])
+def test_after_each_kind_of_change_the_kept_figures_are_a_fresh_count(history, change):
+    with history.app_context():
+        prepared = change.prepare() if hasattr(change, "prepare") else None
+        db.session.commit()
+        before = everything_read()
+        change(prepared)
+        db.session.commit()
+        for period in periods_to_check():
+            kept, counted = kept_and_counted(period)
+            assert kept == counted, period.label
+        kept, counted = evidence_kept_and_counted()
+        assert kept == counted
+        if change is not anonymised_by_retention:
+            assert everything_read() != before, "the change should have changed some figure"
+
+
+def test_a_change_to_this_terms_case_leaves_the_figures_of_the_periods_before_in_use(history):
+    with history.app_context():
+        year, term = periods.current_year(), term_of(london_today())
+        case = new_case(max(utcnow() - timedelta(days=1), term.starts_at))
+        db.session.commit()
+        earlier = [year.previous(), year.previous().previous(), term.previous()]
+        everything_read()
+        case.category_id = db.session.scalar(
+            sa.select(Category.id).where(Category.id != case.category_id).order_by(Category.id)
+        )
+        db.session.commit()
+
+        for period in earlier:
+            assert not reads_the_cases(lambda period=period: complaints_report(period)), period.label
+            kept, counted = kept_and_counted(period)
+            assert kept == counted, period.label
+            assert statements_to_read(history, period) == 1, period.label
+        themes = db.session.scalars(sa.select(LearningTheme.id)).all()
+        assert not reads_the_cases(lambda: evidence_for([(theme, term.previous().slug) for theme in themes]))
+        # This year's figures are counted again, with the case in its new category.
+        assert reads_the_cases(lambda: complaints_report(year))
+        kept, counted = kept_and_counted(year)
+        assert kept == counted
+
+
+def test_a_note_on_a_case_leaves_the_figures_of_its_period_in_use(history):
+    with history.app_context():
+        year = periods.current_year()
+        case = new_case(utcnow() - timedelta(hours=1))
+        db.session.commit()
+        complaints_report(year)
+        services.add_note(case, manager(), "Rang the family.")
+        db.session.commit()
+        assert not reads_the_cases(lambda: complaints_report(year))
+        kept, counted = kept_and_counted(year)
+        assert kept == counted
+
+
+def test_figures_kept_before_the_oldest_change_still_logged_are_counted_again(history, monkeypatch):
+    monkeypatch.setattr(kept_figures, "KEEP_CHANGES", 3)
+    monkeypatch.setattr(kept_figures, "PRUNE_EVERY", 1)
+    with history.app_context():
+        earlier = last_year()
+        complaints_report(earlier)
+        # A change to last year's case, then enough changes to this year's for it to leave the log.
+        complaint_of_last_year().category_id = None
+        db.session.commit()
+        case = new_case(utcnow() - timedelta(hours=1))
+        for _ in range(4):
+            case.respond_by = case.respond_by + timedelta(days=1)
+            db.session.commit()
+        assert reads_the_cases(lambda: complaints_report(earlier))
+        kept, counted = kept_and_counted(earlier)
+        assert kept == counted

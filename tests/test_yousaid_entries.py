@@ -24,7 +24,7 @@ from portal.extensions import db
 from portal.feedback.models import Case, CaseMessage
 from portal.themes.models import LearningTheme
 from portal.yousaid import entries as services
-from portal.yousaid.evidence import Evidence, evidence_for
+from portal.yousaid.evidence import Evidence, count_evidence, evidence_for
 from portal.yousaid.models import DONE, IN_PROGRESS, PLANNED, UpdateNotice, YouSaidChange, YouSaidEntry
 from tests.consultation_helpers import make_consultation
 from tests.factories import make_user
@@ -235,6 +235,36 @@ def test_evidence_for_one_pair_is_the_same_as_in_a_batch(app, counted):
     with app.app_context():
         alone = evidence_for([(talk, "autumn-2026")])
     assert alone[(talk, "autumn-2026")] == Evidence(complaints=2, compliments=1, suggestions=1, answers=3)
+
+
+def test_kept_evidence_follows_answers_sent_rethemed_and_deleted(app, counted):
+    """Evidence kept per term is counted again when a response in that term is sent, an
+    answer's themes change or a response goes, and is the evidence a fresh count gives."""
+    talk, travel = counted["talk"], counted["travel"]
+    pairs = [(theme, term) for theme in (talk, travel) for term in ("summer-2026", "autumn-2026")]
+    with app.app_context():
+        evidence_for(pairs)
+        draft = db.session.scalars(sa.select(cm.Response).where(cm.Response.submitted_at.is_(None))).one()
+        draft.submitted_at = datetime(2026, 8, 1, 9, tzinfo=UTC)  # sent in the summer term
+        db.session.commit()
+        assert evidence_for(pairs) == count_evidence(pairs)
+        assert evidence_for(pairs)[(travel, "summer-2026")] == Evidence(answers=1)
+
+        sent_in_autumn = db.session.scalars(
+            sa.select(cm.Answer)
+            .join(cm.Response)
+            .where(cm.Response.submitted_at == datetime(2026, 10, 5, 18, tzinfo=UTC))
+            .order_by(cm.Answer.id)
+        ).first()
+        sent_in_autumn.themes = [db.session.get(LearningTheme, travel)]
+        db.session.commit()
+        assert evidence_for(pairs) == count_evidence(pairs)
+        assert evidence_for(pairs)[(talk, "autumn-2026")].answers == 2
+
+        db.session.delete(sent_in_autumn.response)
+        db.session.commit()
+        assert evidence_for(pairs) == count_evidence(pairs)
+        assert evidence_for(pairs)[(talk, "autumn-2026")].answers == 1
 
 
 def test_the_public_sees_the_same_counts(app, client, counted):

@@ -3,7 +3,7 @@ account being disabled (portal.accounts.signals); and which of its tables the ke
 are counted from."""
 
 from portal.accounts import signals as account_signals
-from portal.casework import clocks, handover, routing
+from portal.casework import clocks, figure_changes, handover, routing
 from portal.casework.models import CaseOutcome, DeadlineChange, OmbudsmanReferral, Remedy, outcome_theme
 from portal.core import kept_figures
 from portal.core.time import LONDON, london_today
@@ -43,14 +43,15 @@ def connect() -> None:
     signals.case_escalated.connect(on_case_escalated)
     account_signals.user_disabled.connect(on_user_disabled)
     account_signals.holdings.connect(open_cases_held)
-    # What the reports count: a change to any of these puts their kept figures out of date.
+    # What the reports count: a change to any of these puts kept figures out of date, those
+    # of the periods from the change's earliest date on. Names are shown in every period; an
+    # outcome's themes change through the outcome, or by statements that may touch any period.
+    kept_figures.watch(Category.__table__, LearningTheme.__table__, outcome_theme)
+    kept_figures.watch(Case.__table__, since=figure_changes.of_case)
     kept_figures.watch(
-        Case.__table__,
-        Category.__table__,
         CaseOutcome.__table__,
-        outcome_theme,
         Remedy.__table__,
         DeadlineChange.__table__,
         OmbudsmanReferral.__table__,
-        LearningTheme.__table__,
+        since=figure_changes.of_case_row,
     )

@@ -54,8 +54,7 @@ class KeptForm(db.Model):
 
 
 class FiguresVersion(db.Model):
-    """One row counting the changes to the data kept figures are counted from: kept figures
-    counted at an older number are out of date."""
+    """One row counting the changes to the data kept figures are counted from."""
 
     __tablename__ = "figures_version"
 
@@ -63,10 +62,21 @@ class FiguresVersion(db.Model):
     number: Mapped[int] = mapped_column(sa.BigInteger, default=0)
 
 
+class FiguresChange(db.Model):
+    """One committed change to the data kept figures are counted from: its FiguresVersion
+    number, and the earliest moment whose figures it can have changed (None: any moment)."""
+
+    __tablename__ = "figures_change"
+
+    number: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class KeptFigures(db.Model):
     """Figures counted over many rows (a report's for one period), kept so that the next reader
-    does not count them again: good while FiguresVersion has not moved on and, for a period
-    still going on, on the London day they were counted (portal.core.kept_figures)."""
+    does not count them again: good while no change numbered after ``version`` can have
+    changed them (one since before ``ends_at``) and, for a period still going on, on the London
+    day they were counted (portal.core.kept_figures)."""
 
     __tablename__ = "kept_figures"
 
@@ -75,5 +85,7 @@ class KeptFigures(db.Model):
     version: Mapped[int] = mapped_column(sa.BigInteger)
     # None for a period that is over: its figures no longer depend on the day.
     as_of_day: Mapped[date | None] = mapped_column(sa.Date)
+    # The end of the period the figures count: nothing since then changes them. None: no end.
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     counted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     figures: Mapped[Any] = mapped_column(sa.JSON)

@@ -781,6 +781,7 @@ def feedback_received(period: Period, now: datetime | None = None) -> FeedbackRe
     return kept_figures.counted(
         f"feedback received {_period_key(period)}",
         lambda: count_feedback_received(period, now),
+        ends_at=period.ends_at,
         as_of_day=_as_of_day(period, now),
         now=now,
         to_figures=asdict,
@@ -883,6 +884,7 @@ def complaints_report(
     return kept_figures.counted(
         f"complaints {_period_key(period)} {','.join(sorted(wanted))}",
         lambda: count_report(period, as_of, wanted),
+        ends_at=period.ends_at,
         as_of_day=_as_of_day(period, now),
         now=now,
         to_figures=report_figures,

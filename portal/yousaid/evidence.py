@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from portal.casework.models import CaseOutcome, outcome_theme
 from portal.consultations.models import Answer, Response, answer_theme
 from portal.core import kept_figures
+from portal.core.kept_figures import OldValueUnknown, instants, values_of
 from portal.core.terms import Term, parse_term
 from portal.core.time import LONDON, utcnow
 from portal.extensions import db
@@ -94,28 +95,67 @@ def _window(column, terms: list[Term]):
     return sa.and_(column >= bounds(terms[0])[0], column < bounds(terms[-1])[1])
 
 
-# Besides the cases' tables (watched by casework), evidence counts consultation answers.
-kept_figures.watch(Answer.__table__, Response.__table__, answer_theme)
+def _response_changed(session, response: Response) -> list[datetime]:
+    """A response counts by the moment it was sent: one never sent changes no evidence."""
+    if not any(values_of(session, response, "submitted_at")):
+        return []
+    return instants(session, response)
+
+
+def _answer_changed(session, answer: Answer) -> list[datetime]:
+    """An answer counts by the moment its response was sent (a change to the response's own
+    sending is the response's change)."""
+    response = answer.__dict__.get("response") or (
+        session.get(Response, answer.response_id) if answer.response_id is not None else None
+    )
+    if response is None:
+        raise OldValueUnknown("response_id")
+    return [*instants(session, answer), *([response.submitted_at] if response.submitted_at else [])]
+
+
+# Besides the cases' tables (watched by casework), evidence counts consultation answers: an
+# answer's themes change through the answer, or by statements that may touch any term.
+kept_figures.watch(Response.__table__, since=_response_changed)
+kept_figures.watch(Answer.__table__, since=_answer_changed)
+kept_figures.watch(answer_theme)
 
 
 def evidence_for(pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str], Evidence]:
     """Evidence for each (theme id, term slug) pair, in two queries however many pairs, or in
     one while the evidence kept from the last time is still good (portal.core.kept_figures).
+    Each term's evidence is kept on its own, so a change to this term's cases leaves the
+    evidence of the terms before it in use.
 
     Pairs whose term slug is not a term get no evidence. Look results up with ``.get(pair, NONE)``.
     """
-    pairs = sorted({(theme_id, slug) for theme_id, slug in pairs})
-    if not pairs:
+    by_term: dict[Term, list[tuple[int, str]]] = {}
+    for theme_id, slug in sorted(set(pairs)):
+        if (term := parse_term(slug)) is not None:
+            by_term.setdefault(term, []).append((theme_id, slug))
+    if not by_term:
         return {}
     # Evidence counts what was received and answered, never what is overdue: no day to depend on.
-    return kept_figures.counted(
-        "evidence " + hashlib.sha256(json.dumps(pairs).encode()).hexdigest(),
-        lambda: count_evidence(pairs),
-        as_of_day=None,
+    parts = {
+        term: kept_figures.Kept(
+            f"evidence {term.slug} " + hashlib.sha256(json.dumps(found).encode()).hexdigest(),
+            ends_at=bounds(term)[1],
+            as_of_day=None,
+        )
+        for term, found in by_term.items()
+    }
+
+    def count(terms: list[Term]) -> dict[Term, dict[tuple[int, str], Evidence]]:
+        found = count_evidence(pair for term in terms for pair in by_term[term])
+        return {term: {pair: found[pair] for pair in by_term[term] if pair in found} for term in terms}
+
+    per_term = kept_figures.counted_each(
+        parts,
+        count,
         now=utcnow(),
         to_figures=lambda found: [[*pair, asdict(evidence)] for pair, evidence in found.items()],
         from_figures=lambda rows: {(theme_id, slug): Evidence(**counts) for theme_id, slug, counts in rows},
     )
+    return {pair: evidence for found in per_term.values() for pair, evidence in found.items()}
 
 
 def count_evidence(pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str], Evidence]:
