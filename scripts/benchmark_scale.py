@@ -5,9 +5,10 @@
 It builds the schema through the migrations in a database of its own (as
 scripts/benchmark_reports.py does, and refusing a database that has tables), seeds the demo and
 ``--small`` bulk cases, times every page, then adds cases up to ``--large`` and times them again.
-For each page it prints the median milliseconds at both sizes, their ratio (large / small) and
-the number of SQL statements at both sizes. The pages must take at most 1.5 times as long, with
-the same number of statements, at the large size.
+For each page it prints the median milliseconds at both sizes, their ratio (large / small), the
+number of SQL statements and the table rows it shows at both sizes (a list that is not yet a full
+page at the small size has more to render at the large one). The pages must take at most 1.5
+times as long, with the same number of statements, at the large size.
 
 The report pages are timed a second way too: each request the first after a change to the
 complaint received most recently (moved to another category and committed), as a caseworker's
@@ -54,7 +55,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def add_cases(app, count: int, first: int, args) -> float:
-    """Write ``count`` bulk cases numbered from ``first`` and ANALYZE; returns the seconds taken."""
+    """Write ``count`` bulk cases numbered from ``first`` and ANALYZE (as the daily `database analyze`
+    does); returns the seconds taken."""
     from scripts.bulk_history import insert_bulk
 
     started = time.perf_counter()
@@ -109,11 +111,16 @@ def pages(app) -> list[tuple[str, str, str]]:
     ]
 
 
-def time_pages(app, clients: dict, repeat: int) -> dict[str, tuple[float, int] | str]:
-    """label -> (median ms, most statements), or a note saying why the page was skipped."""
+def table_rows(response) -> int:
+    """How many table rows the page shows, heading rows included."""
+    return response.get_data(as_text=True).count('class="govuk-table__row"')
+
+
+def time_pages(app, clients: dict, repeat: int) -> dict[str, tuple[float, int, int] | str]:
+    """label -> (median ms, most statements, table rows), or a note saying why the page was skipped."""
     with app.app_context():
         engine = db.engine
-    timed: dict[str, tuple[float, int] | str] = {}
+    timed: dict[str, tuple[float, int, int] | str] = {}
     for label, path, who in pages(app):
         if not route_exists(app, path):
             timed[label] = f"{path.split('?')[0]} is not a route in this copy of the portal"
@@ -123,8 +130,8 @@ def time_pages(app, clients: dict, repeat: int) -> dict[str, tuple[float, int] |
         if first.status_code != 200:
             timed[label] = f"{path} answered {first.status_code}"
             continue
-        timings, counts, _ = timed_requests(engine, client, path, repeat)
-        timed[label] = (statistics.median(timings), max(counts))
+        timings, counts, last = timed_requests(engine, client, path, repeat)
+        timed[label] = (statistics.median(timings), max(counts), table_rows(last))
     return timed
 
 
@@ -170,8 +177,9 @@ def report(small: dict, large: dict, sizes: tuple[int, int]) -> list[str]:
     width = max(len(label) for label in labels)
     a, b = (f"{size:,}" for size in sizes)
     lines = [
-        f"{'Page':<{width}}  {'ms @' + a:>11}  {'ms @' + b:>11}  {'ratio':>6}  {'q @' + a:>9}  {'q @' + b:>9}",
-        f"{'-' * width}  {'-' * 11}  {'-' * 11}  {'-' * 6}  {'-' * 9}  {'-' * 9}",
+        f"{'Page':<{width}}  {'ms @' + a:>11}  {'ms @' + b:>11}  {'ratio':>6}  {'q @' + a:>9}  {'q @' + b:>9}"
+        f"  {'rows @' + a:>11}  {'rows @' + b:>11}",
+        f"{'-' * width}  {'-' * 11}  {'-' * 11}  {'-' * 6}  {'-' * 9}  {'-' * 9}  {'-' * 11}  {'-' * 11}",
     ]
     notes = []
     for label in labels:
@@ -182,7 +190,8 @@ def report(small: dict, large: dict, sizes: tuple[int, int]) -> list[str]:
         ratio = after[0] / before[0] if before[0] else float("inf")
         mark = "" if ratio <= FLAT and after[1] == before[1] else "  <-- not flat"
         lines.append(
-            f"{label:<{width}}  {before[0]:>11.1f}  {after[0]:>11.1f}  {ratio:>5.2f}x  {before[1]:>9}  {after[1]:>9}{mark}"
+            f"{label:<{width}}  {before[0]:>11.1f}  {after[0]:>11.1f}  {ratio:>5.2f}x  {before[1]:>9}  {after[1]:>9}"
+            f"  {before[2]:>11}  {after[2]:>11}{mark}"
         )
     return lines + notes
 

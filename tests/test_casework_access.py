@@ -16,6 +16,7 @@ from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import sqlalchemy as sa
 
 from portal.accounts import roles
 from portal.casework import views
@@ -492,6 +493,24 @@ def test_long_lists_are_paged(app, client):
     assert rows(client.get("/cases?queue=mine&page=9").get_data(as_text=True)) == []
 
 
+def test_each_page_goes_on_from_the_last_in_deadline_order(app, client):
+    """The first page holds the 25 soonest deadlines, the second the rest, each in order,
+    whatever order the cases arrived in."""
+    today = london_today()
+    with app.app_context():
+        me = make_user("caseworker", team=TEAM)
+        category = category_id("Home-to-school transport", TEAM)
+        days = [(n * 7) % 30 for n in range(30)]  # every day from 0 to 29, out of order
+        by_day = {
+            day: new_case(category=category, caseworker=me, acknowledge_by=today + timedelta(days=day)) for day in days
+        }
+    sign_in(client, me)
+    first = rows(client.get("/cases?queue=mine").get_data(as_text=True))
+    second = rows(client.get("/cases?queue=mine&page=2").get_data(as_text=True))
+    assert first == [by_day[day] for day in range(25)]
+    assert second == [by_day[day] for day in range(25, 30)]
+
+
 def test_the_workspace_costs_the_same_queries_for_5_cases_as_for_60(app, client):
     with app.app_context():
         me = make_user("caseworker", team=TEAM)
@@ -515,3 +534,17 @@ def test_the_workspace_costs_the_same_queries_for_5_cases_as_for_60(app, client)
     add(55)
     many = {path: queries(path) for path in few}
     assert many == few
+
+
+def test_the_analyze_command_gives_the_planner_statistics_of_the_open_cases(app, runner):
+    with app.app_context():
+        me = make_user("caseworker", team=TEAM)
+        new_case(category=category_id("Home-to-school transport", TEAM), caseworker=me)
+    result = runner.invoke(args=["database", "analyze"])
+    assert result.exit_code == 0, result.output
+    assert "Refreshed the query planner's statistics." in result.output
+    with app.app_context():
+        if db.session.get_bind().dialect.name == "sqlite":
+            # What lets SQLite count a caseworker's queues from the open cases alone.
+            statistics = db.session.execute(sa.text("SELECT idx FROM sqlite_stat1 WHERE tbl = 'feedback_case'"))
+            assert "ix_feedback_case_open" in set(statistics.scalars())

@@ -15,7 +15,7 @@ from portal.casework.models import CaseworkerSettings
 from portal.casework.services import cases_with_remedies_overdue, remedy_overdue_sql
 from portal.core.complaint_code import STAGE_2, STAGE_LABELS
 from portal.core.forms import whole_number
-from portal.core.paging import Paged, clamp_page, count_up_to, shown_count
+from portal.core.paging import Paged, clamp_page, count_up_to, page_by_key, shown_count
 from portal.core.time import london_today
 from portal.extensions import db
 from portal.feedback.models import Case
@@ -217,10 +217,10 @@ def cases_page(condition, page: int = 1) -> Paged:
         sa.select(Case, stage1.name)
         .outerjoin(stage1, stage1.id == Case.stage1_caseworker_id)
         .where(condition)
-        .options(db.joinedload(Case.category), db.joinedload(Case.caseworker), db.joinedload(Case.team))
         .order_by(deadline.is_(None), deadline, Case.urgent.desc(), Case.received_at, Case.id)
-        .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
+    )
+    query = page_by_key(query, Case.id, page, PER_PAGE).options(
+        db.joinedload(Case.category), db.joinedload(Case.caseworker), db.joinedload(Case.team)
     )
     items = [Row(case, name) for case, name in db.session.execute(query).unique().all()]
     return Paged(items, total, page, PER_PAGE)

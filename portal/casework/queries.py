@@ -11,7 +11,7 @@ from portal.casework.access import visible_to
 from portal.casework.services import adjustment_to_arrange_sql, cases_with_remedies_overdue, remedy_overdue_sql
 from portal.core.complaint_code import STAGES
 from portal.core.forms import whole_number
-from portal.core.paging import count_up_to, shown_count
+from portal.core.paging import Paged, count_of, count_up_to, page_by_key, shown_count
 from portal.core.time import london_today
 from portal.extensions import db
 from portal.feedback.models import CLOSED, Case
@@ -117,10 +117,20 @@ def filtered(filters: Filters, user):
         query = query.where(Case.urgent.is_(True))
     deadline = clocks.next_deadline_sql()
     if filters.sort == "newest":
-        query = query.order_by(Case.received_at.desc(), Case.id.desc())
-    else:
-        query = query.order_by(deadline.is_(None), deadline, Case.received_at, Case.id)
-    return query.options(db.joinedload(Case.category), db.joinedload(Case.caseworker), db.joinedload(Case.team))
+        return query.order_by(Case.received_at.desc(), Case.id.desc())
+    return query.order_by(deadline.is_(None), deadline, Case.received_at, Case.id)
+
+
+def cases_page(query, page: int) -> Paged:
+    """One page of the cases ``query`` (filtered()) selects, with each one's category,
+    caseworker and team: two queries. A page past the end is empty."""
+    page = max(page, 1)
+    items = db.session.scalars(
+        page_by_key(query, Case.id, page, PER_PAGE).options(
+            db.joinedload(Case.category), db.joinedload(Case.caseworker), db.joinedload(Case.team)
+        )
+    ).all()
+    return Paged(items, count_of(query, Case.id), page, PER_PAGE)
 
 
 # Queues of cases open or closed, which grow with every year of cases: counted up to a limit.

@@ -45,12 +45,7 @@ def workspace():
         urgent=args.get("urgent") == "1",
         sort="newest" if args.get("sort") == "newest" else "deadline",
     )
-    page = db.paginate(
-        queries.filtered(filters, current_user),
-        page=whole_number(args.get("page")) or 1,
-        per_page=queries.PER_PAGE,
-        error_out=False,
-    )
+    page = queries.cases_page(queries.filtered(filters, current_user), whole_number(args.get("page")) or 1)
     return render_template(
         "casework/workspace.html",
         page=page,

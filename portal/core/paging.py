@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from portal.extensions import db
+
 
 def clamp_page(asked: int, total: int, per_page: int) -> int:
     """The page to show: the one asked for, kept between the first and the last."""
@@ -12,6 +14,22 @@ def clamp_page(asked: int, total: int, per_page: int) -> int:
 
 def last_page(total: int, per_page: int) -> int:
     return max(1, -(-total // per_page))
+
+
+def count_of(query, key) -> int:
+    """How many rows the select ``query`` gives, counting its ``key`` column alone."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(query.with_only_columns(key).order_by(None).subquery())
+    )
+
+
+def page_by_key(query, key, page: int, per_page: int):
+    """The ordered select ``query`` cut to one page, its keys chosen first: sorting the key
+    alone lets an index holding what the query filters and sorts on answer without reading a
+    row, so that only the page's rows are read in full however many rows match. Loader options
+    belong on what this returns."""
+    keys = query.with_only_columns(key).limit(per_page).offset((page - 1) * per_page)
+    return query.where(key.in_(keys.correlate(None).scalar_subquery()))
 
 
 @dataclass
