@@ -151,6 +151,15 @@ class Config:
     # sent; without it a key is derived from SECRET_KEY.
     OUTBOX_ENCRYPTION_KEY = os.environ.get("OUTBOX_ENCRYPTION_KEY")
     MAIL_DIR = os.environ.get("MAIL_DIR", str(INSTANCE_DIR / "mail"))
+    # GOV.UK Notify: with an API key, the outbox sends through Notify instead of SMTP, and a
+    # family's messages follow their channel (email, a text message, or a letter as a PDF).
+    # Email and texts use one generic template each, whose ((subject)) and ((body)) the portal fills.
+    NOTIFY_API_KEY = os.environ.get("NOTIFY_API_KEY")
+    NOTIFY_BASE_URL = os.environ.get("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
+    NOTIFY_EMAIL_TEMPLATE_ID = os.environ.get("NOTIFY_EMAIL_TEMPLATE_ID")
+    NOTIFY_SMS_TEMPLATE_ID = os.environ.get("NOTIFY_SMS_TEMPLATE_ID")
+    # The bearer token Notify sends with its delivery receipts; unset, receipts are refused.
+    NOTIFY_CALLBACK_TOKEN = os.environ.get("NOTIFY_CALLBACK_TOKEN")
 
     # The public address every absolute link is built on (email, feeds, documents), so that
     # no link ever takes its host from a request header.
@@ -181,6 +190,8 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     PASSWORD_HASH_PROFILE = "CHEAPEST"
     MAIL_SERVER = None
+    NOTIFY_API_KEY = None
+    NOTIFY_CALLBACK_TOKEN = None
     PUBLIC_URL = "http://127.0.0.1:5000"
 
 

@@ -215,6 +215,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.consultations.views import bp as consultations
     from portal.feedback.tracking_views import bp as feedback_tracking
     from portal.feedback.views import bp as feedback
+    from portal.notifications.receipts_views import bp as notifications_receipts
     from portal.pages.views import bp as pages
     from portal.reports.complaints_views import bp as reports
     from portal.reports.termly_views import bp as reports_updates
@@ -235,6 +236,7 @@ def register_blueprints(app: Flask) -> None:
         feedback_tracking,
         casework,
         casework_manage,
+        notifications_receipts,
         consultations,
         consultations_manage,
         consultations_moderation,

@@ -90,8 +90,9 @@ outbox = AppGroup("outbox", help="The email outbox.")
 @outbox.command("send")
 @click.option("--limit", default=500, show_default=True, help="Most messages to send in one run.")
 def send_outbox(limit: int) -> None:
-    """Deliver pending email that is due over SMTP (or to instance/mail/ when MAIL_SERVER is
-    not set); what does not go is tried again later, for a day."""
+    """Deliver pending messages that are due through GOV.UK Notify when NOTIFY_API_KEY is set,
+    else over SMTP (or to instance/mail/ when MAIL_SERVER is not set); what does not go is
+    tried again later, for a day."""
     from portal.notifications.services import send_pending
 
     counts = send_pending(limit=limit)

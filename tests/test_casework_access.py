@@ -25,6 +25,7 @@ from portal.core.calendar import add_months, add_working_days
 from portal.core.time import london_today, utcnow
 from portal.extensions import db
 from portal.feedback.models import Attachment, FileBlob
+from portal.notifications.models import OutboxMessage
 from tests.casework_helpers import category_id, get_case, new_case, sign_in, team_id
 from tests.factories import make_user
 from tests.query_counts import count_queries
@@ -99,6 +100,17 @@ def family_case(app, world, state: str) -> str:
             outcome.remedies.append(Remedy(kind="apology", description="An apology", due_on=today))
             db.session.add(outcome)
             db.session.commit()
+        if state == "undelivered":  # a message to the family Notify could never deliver
+            message = OutboxMessage(
+                recipient="family@example.org",
+                subject="A reply",
+                template="caseworker_reply",
+                status="sent",
+                case_id=get_case(reference).id,
+                delivery_status="permanent-failure",
+            )
+            db.session.add(message)
+            db.session.commit()
         return reference
 
 
@@ -107,6 +119,8 @@ def fitting_state(app, name: str) -> str:
     action = views.ACTIONS[name]
     if name == "remedy":  # its rule reads the case's promises from the database
         return "promised"
+    if name == "reached":  # its rule reads the case's undelivered messages from the database
+        return "undelivered"
     for state in ("received", "acknowledged", "closed", "answered", "late"):
         waiting = state in ("received", "late")
         case = SimpleNamespace(
@@ -161,6 +175,7 @@ def posted(app, world, name: str, reference: str) -> dict:
         "not-a-complaint": {"reason": "service_request", "signposting": "We will arrange it."},
         "close": {},
         "reopen": {"reason": "There is more to do."},
+        "reached": {"body": "Phoned the family."},
         "ombudsman": {"notified_on": ["2", "3", "2026"], "decision": "pending"},
         "remedy": {"remedy": str(remedy), "what": "done", "on": [str(today.day), str(today.month), str(today.year)]},
         "procedure": {"procedure": "childrens_social_care", "reason": "It is about short breaks."},
@@ -397,6 +412,7 @@ def test_each_queue_holds_the_right_cases(app, client, desk):
         "open": [desk.mine, desk.mine_due_soon, desk.colleagues_overdue, desk.unassigned, desk.stage_2, desk.question],
         "support": [],  # nobody asked for an interpreter (tests/test_adjustments.py)
         "remedies": [],  # nothing promised on these (tests/test_remedies.py has the overdue ones)
+        "undelivered": [],  # every message was delivered (tests/test_notify.py has the undelivered ones)
         "closed": [desk.closed],
     }
     for queue, references in expected.items():

@@ -73,6 +73,15 @@ class NoteForm(PortalForm):
     submit = SubmitField("Add note", widget=GovSubmitInput())
 
 
+class ReachedForm(PortalForm):
+    body = _text(
+        "How did you reach the family?",
+        "A message to them could not be delivered. This is kept as an internal note.",
+        "Enter how you reached the family",
+    )
+    submit = SubmitField("Record it", widget=GovSubmitInput())
+
+
 class RequestInformationForm(PortalForm):
     body = _text(
         "What do you need from the family?",

@@ -8,7 +8,12 @@ import sqlalchemy as sa
 from portal.accounts import roles
 from portal.casework import clocks
 from portal.casework.access import visible_to
-from portal.casework.services import adjustment_to_arrange_sql, cases_with_remedies_overdue, remedy_overdue_sql
+from portal.casework.services import (
+    adjustment_to_arrange_sql,
+    cases_with_remedies_overdue,
+    remedy_overdue_sql,
+    undelivered_sql,
+)
 from portal.core.complaint_code import STAGES
 from portal.core.forms import whole_number
 from portal.core.paging import Paged, count_of, count_up_to, page_by_key, shown_count
@@ -23,6 +28,7 @@ QUEUES = {
     "overdue": "Overdue",
     "open": "All open",
     "support": "Support to arrange",
+    "undelivered": "Not delivered",
     "remedies": "Remedies overdue",
     "closed": "Closed",
 }
@@ -79,6 +85,8 @@ def queue_condition(queue: str, user, on=None):
         return remedy_overdue_sql(on)
     if queue == "support":
         return adjustment_to_arrange_sql()
+    if queue == "undelivered":
+        return undelivered_sql()
     return Case.is_open
 
 

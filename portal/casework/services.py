@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 from typing import NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy.orm import defer
 
 from portal.accounts import roles
 from portal.casework import clocks, routing
@@ -33,6 +34,7 @@ from portal.feedback.models import (
     CaseMessage,
 )
 from portal.feedback.services import add_attachment, next_stage_ask_by, stage_ended_on
+from portal.notifications.models import PERMANENT_FAILURE, OutboxMessage
 from portal.themes.models import LearningTheme
 
 # What the audit log calls this module's actions (read by portal.audit_labels).
@@ -735,6 +737,49 @@ def record_adjustment(
         _message(case, actor, text)
         _email_family(case, f"The support you asked for: {case.reference}", text)
     return adjustment
+
+
+# --- messages Notify could not deliver -------------------------------------------------------
+
+
+def messages_to_family(case: Case) -> list[OutboxMessage]:
+    """The case's messages to the family, oldest first, with how each went; never their bodies."""
+    return db.session.scalars(
+        db.select(OutboxMessage)
+        .options(defer(OutboxMessage.body, raiseload=True))
+        .where(OutboxMessage.case_id == case.id)
+        .order_by(OutboxMessage.id)
+    ).all()
+
+
+def _undelivered(case_id):
+    return db.select(OutboxMessage.id).where(
+        OutboxMessage.case_id == case_id,
+        OutboxMessage.delivery_status == PERMANENT_FAILURE,
+        OutboxMessage.followed_up_at.is_(None),
+    )
+
+
+def undelivered_sql():
+    """A SQL condition on Case: open, with a message Notify could never deliver that no one
+    has followed up: a task to reach the family another way."""
+    return sa.and_(Case.is_open, _undelivered(Case.id).exists())
+
+
+def has_undelivered(case: Case) -> bool:
+    return case.is_open and db.session.scalar(_undelivered(case.id).limit(1)) is not None
+
+
+def record_reached_another_way(case: Case, actor, how: str) -> None:
+    """The caseworker reached the family another way: the task is done, and how is noted."""
+    if not how.strip():
+        raise ActionError("Enter how you reached the family", "body")
+    now = utcnow()
+    for message in db.session.scalars(
+        db.select(OutboxMessage).options(defer(OutboxMessage.body)).where(OutboxMessage.id.in_(_undelivered(case.id)))
+    ):
+        message.followed_up_at = now
+    add_note(case, actor, f"Reached the family another way after a message could not be delivered: {how.strip()}")
 
 
 # --- a complaint about a member of staff (Code 5.4) ------------------------------------------

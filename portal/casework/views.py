@@ -172,6 +172,7 @@ def case(reference: str):
         today=london_today(),
         actions=[(name, action) for name, action in ACTIONS.items() if action.open_to(found, current_user)],
         access_log_open=current_user.role == roles.MANAGER,
+        messages_sent=services.messages_to_family(found),
     )
 
 
@@ -513,6 +514,13 @@ ACTIONS: dict[str, Action] = {
         services.can_record_ombudsman,
         "Ombudsman referral recorded.",
         prepare=_prepare_ombudsman,
+    ),
+    "reached": Action(
+        "Reach the family another way",
+        forms.ReachedForm,
+        lambda case, form: services.record_reached_another_way(case, current_user, form.body.data),
+        services.has_undelivered,
+        "Recorded. The task is done.",
     ),
     "reopen": Action(
         "Reopen the case",

@@ -255,7 +255,7 @@ RELATIONSHIPS = [
     "Professional or advocate",
     "Other",
 ]
-CONTACT_METHODS = {"email": "Email", "phone": "Phone"}
+CONTACT_METHODS = {"email": "Email", "phone": "Phone", "post": "Post"}
 
 
 class ContactForm(StepForm):
@@ -288,6 +288,13 @@ class ContactForm(StepForm):
         widget=GovTextInput(),
         filters=[strip_whitespace],
         validators=[Optional(), Length(max=30, message="Phone number must be 30 characters or fewer")],
+    )
+    contact_address = TextAreaField(
+        "Postal address (optional)",
+        description="For replies by post or in large print. Put each part of the address on its own line.",
+        widget=GovTextArea(),
+        filters=[strip_whitespace],
+        validators=[Optional(), Length(max=250, message="Postal address must be 250 characters or fewer")],
     )
     relationship = SelectField(
         "Your relationship to the child or young person",
@@ -330,6 +337,12 @@ class ContactForm(StepForm):
             self.contact_phone.errors = [
                 *self.contact_phone.errors,
                 "Enter a phone number, or choose to be contacted by email",
+            ]
+            valid = False
+        if method == "post" and not self.contact_address.data and not self.contact_address.errors:
+            self.contact_address.errors = [
+                *self.contact_address.errors,
+                "Enter a postal address, or choose to be contacted by email or phone",
             ]
             valid = False
         return valid
@@ -480,6 +493,7 @@ class StaffCaseForm(
         "contact_name",
         "contact_email",
         "contact_phone",
+        "contact_address",
         "relationship",
         "preferred_contact",
         "adjustments",

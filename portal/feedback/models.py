@@ -168,6 +168,8 @@ class Case(db.Model):
     contact_phone: Mapped[str | None] = mapped_column(sa.String(30))
     relationship_to_child: Mapped[str | None] = mapped_column(sa.String(60))
     preferred_contact: Mapped[str | None] = mapped_column(sa.String(10))
+    # A postal address, one line each, for a family who asked for letters or large print.
+    contact_address: Mapped[str | None] = mapped_column(sa.Text)
 
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
     team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("team.id", ondelete="SET NULL"), index=True)

@@ -38,6 +38,7 @@ from portal.feedback.models import (
     FileBlob,
     ReferenceCounter,
 )
+from portal.notifications.models import EMAIL, LARGE_PRINT_LETTER, LETTER, SMS
 from portal.notifications.services import queue_email
 
 MAX_FILES = 5
@@ -260,6 +261,7 @@ def _case_from_answers(answers: dict, *, key: str, received_on: date) -> Case:
         contact_name=_text(answers, "contact_name") if reply else None,
         contact_email=(_text(answers, "contact_email") or "").lower() or None if reply else None,
         contact_phone=_text(answers, "contact_phone") if reply else None,
+        contact_address=_text(answers, "contact_address") if reply else None,
         relationship_to_child=_text(answers, "relationship") if reply else None,
         preferred_contact=_text(answers, "preferred_contact") if reply else None,
         adjustments=_adjustments_asked_for(answers, adjustments),
@@ -396,20 +398,60 @@ def send_case_link(reference: str, contact: str) -> bool:
     return True
 
 
+def wants_letters(case: Case) -> bool:
+    """The family asked for large print (and it is not refused): they get letters."""
+    return any(
+        item.kind == Adjustment.LARGE_PRINT and item.status != Adjustment.NOT_POSSIBLE for item in case.adjustments
+    )
+
+
+def postal_address(case: Case) -> str:
+    """The case's address one part a line, with no blank lines: as a letter's address block wants it."""
+    return "\n".join(line.strip() for line in (case.contact_address or "").splitlines() if line.strip())
+
+
+def family_channel(case: Case) -> tuple[str, str] | None:
+    """How to reach the family, and at what address: None if they cannot be written to.
+
+    Only GOV.UK Notify sends texts and letters, so without it everything is email. With it, a
+    family who asked for large print gets a letter (if the case has their postal address),
+    one who chose post a letter, and one who chose phone, or gave only a phone number, a text
+    with a link to the case."""
+    if case.anonymous:
+        return None
+    if current_app.config.get("NOTIFY_API_KEY"):
+        address = postal_address(case)
+        if wants_letters(case) and address:
+            return LARGE_PRINT_LETTER, address
+        if case.preferred_contact == "post" and address:
+            return LETTER, address
+        if case.contact_phone and (case.preferred_contact == "phone" or not case.contact_email):
+            return SMS, case.contact_phone
+    if case.contact_email:
+        return EMAIL, case.contact_email
+    return None
+
+
 def email_family(case: Case, subject: str, template: str, *, hours: int | None = None, **context) -> None:
-    """Email the family about their case, if they gave an email address and a name to reply
-    to. Every such email carries its own single-use link that opens the case in one tap, for
-    ``hours`` (CASE_EMAIL_LINK_HOURS by default), and comes from the case's team mailbox when
-    the team has one, so that the family can simply reply."""
-    if not case.contact_email or case.anonymous:
+    """Write to the family about their case on their channel (family_channel), if there is
+    one. Every such message carries its own single-use link that opens the case in one tap,
+    for ``hours`` (CASE_EMAIL_LINK_HOURS by default); an email comes from the case's team
+    mailbox when the team has one, so that the family can simply reply."""
+    reached = family_channel(case)
+    if reached is None:
         return
+    channel, recipient = reached
+    if case.id is None:
+        db.session.flush()  # the message records which case it is about
     hours = hours or current_app.config["CASE_EMAIL_LINK_HOURS"]
     team = case.team
     queue_email(
-        case.contact_email,
+        recipient,
         subject,
         template,
-        reply_to=team.mailbox if team is not None else None,
+        channel=channel,
+        case_id=case.id,
+        reply_to=team.mailbox if team is not None and channel == EMAIL else None,
         case=case,
         link=_new_case_link(case, hours),
         link_expires_at=utcnow() + timedelta(hours=hours),

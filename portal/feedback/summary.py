@@ -127,6 +127,7 @@ def _you(answers: dict) -> list[Answer]:
         Answer("Name", answers.get("contact_name"), "contact", "your name"),
         Answer("Email address", answers.get("contact_email"), "contact", "your email address"),
         Answer("Phone number", answers.get("contact_phone"), "contact", "your phone number"),
+        Answer("Postal address", answers.get("contact_address"), "contact", "your postal address"),
         Answer("Relationship to the child", answers.get("relationship"), "contact", "your relationship to the child"),
         Answer(
             "Contact me by",
@@ -163,6 +164,7 @@ def answers_of(case: Case) -> dict:
         "contact_name": case.contact_name,
         "contact_email": case.contact_email,
         "contact_phone": case.contact_phone,
+        "contact_address": case.contact_address,
         "relationship": case.relationship_to_child,
         "preferred_contact": case.preferred_contact,
     }

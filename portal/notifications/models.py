@@ -19,6 +19,30 @@ STATE_LABELS = {
     FAILED: "Failed",
 }
 
+# How a message goes: email goes by SMTP or GOV.UK Notify; texts and letters only by Notify.
+EMAIL = "email"
+SMS = "sms"
+LETTER = "letter"
+LARGE_PRINT_LETTER = "large_print"
+CHANNEL_LABELS = {EMAIL: "Email", SMS: "Text message", LETTER: "Letter", LARGE_PRINT_LETTER: "Large print letter"}
+LETTERS = (LETTER, LARGE_PRINT_LETTER)
+
+# What Notify's delivery receipts say became of a sent message (its callback's "status").
+DELIVERED = "delivered"
+PERMANENT_FAILURE = "permanent-failure"
+TEMPORARY_FAILURE = "temporary-failure"
+TECHNICAL_FAILURE = "technical-failure"
+DELIVERY_LABELS = {
+    DELIVERED: "Delivered",
+    PERMANENT_FAILURE: "Permanent failure",
+    TEMPORARY_FAILURE: "Temporary failure",
+    TECHNICAL_FAILURE: "Technical failure",
+    # Letters only: printed and posted, or refused by Notify's checks of the PDF.
+    "accepted": "Accepted for printing",
+    "received": "Posted",
+    "validation-failed": "Letter refused by Notify",
+}
+
 
 class OutboxMessage(db.Model):
     __tablename__ = "outbox_message"
@@ -29,7 +53,11 @@ class OutboxMessage(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # An email address, a phone number, or a letter's postal address (one line each).
     recipient: Mapped[str] = mapped_column(sa.String(254))
+    channel: Mapped[str] = mapped_column(sa.String(20), default=EMAIL, server_default=EMAIL)
+    # The case a message to a family is about: its delivery shows on the case.
+    case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("feedback_case.id", ondelete="SET NULL"), index=True)
     # Where a reply goes (a team's mailbox), when not to the sender.
     reply_to: Mapped[str | None] = mapped_column(sa.String(254))
     subject: Mapped[str] = mapped_column(sa.String(200))
@@ -47,12 +75,27 @@ class OutboxMessage(db.Model):
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Notify's id for the sent message, and what its delivery receipt last said (DELIVERY_LABELS).
+    notify_id: Mapped[str | None] = mapped_column(sa.String(36), unique=True)
+    delivery_status: Mapped[str | None] = mapped_column(sa.String(20))
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When a caseworker reached the family another way after a permanent failure.
+    followed_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (sa.Index("ix_outbox_message_status_id", "status", "id"),)
 
     @property
     def state_label(self) -> str:
-        return STATE_LABELS[self.status]
+        return DELIVERY_LABELS.get(self.delivery_status) or STATE_LABELS[self.status]
+
+    @property
+    def channel_label(self) -> str:
+        return CHANNEL_LABELS.get(self.channel, self.channel)
+
+    @property
+    def needs_follow_up(self) -> bool:
+        """Notify could never deliver it: the family must be reached another way."""
+        return self.delivery_status == PERMANENT_FAILURE and self.followed_up_at is None
 
     @property
     def kind_label(self) -> str:

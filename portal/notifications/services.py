@@ -1,5 +1,5 @@
-"""Queue email in the caller's transaction; deliver it later, marking it sent only once
-the mail server has accepted it.
+"""Queue email, texts and letters in the caller's transaction; deliver them later, marking
+each sent only once the mail server (or GOV.UK Notify) has accepted it.
 
 A message that fails to go is tried again with growing gaps (MAIL_RETRY_FIRST_MINUTES,
 doubling up to MAIL_RETRY_MAX_MINUTES) and fails only once it has been failing for
@@ -26,7 +26,17 @@ from sqlalchemy.orm import defer
 from portal.core.paging import Paged, clamp_page
 from portal.core.time import utcnow
 from portal.extensions import db
-from portal.notifications.models import FAILED, PENDING, SENT, STATE_LABELS, OutboxMessage
+from portal.notifications import notify
+from portal.notifications.models import (
+    DELIVERY_LABELS,
+    EMAIL,
+    FAILED,
+    PENDING,
+    SENT,
+    SMS,
+    STATE_LABELS,
+    OutboxMessage,
+)
 
 log = logging.getLogger(__name__)
 
@@ -54,22 +64,34 @@ def tidy_text(text: str) -> str:
 
 
 def queue_email(
-    recipient: str, subject: str, template: str, *, reply_to: str | None = None, **context
+    recipient: str,
+    subject: str,
+    template: str,
+    *,
+    reply_to: str | None = None,
+    channel: str = EMAIL,
+    case_id: int | None = None,
+    **context,
 ) -> OutboxMessage:
     """Render ``templates/emails/<template>.txt`` and add it to the outbox, with ``reply_to``
-    as the address replies go to, if given.
+    as the address replies go to, if given. A text message (``channel`` SMS) is instead the
+    short ``emails/_text_message.txt``, with the subject and the link; a letter carries the
+    email's words, and ``recipient`` is then its postal address.
 
     Nothing is sent here: the message is saved when the caller commits, with the change
     that caused it, or not at all.
     """
     subject = clean_subject(subject)
-    body = tidy_text(render_template(f"emails/{template}.txt", subject=subject, reply_to=reply_to, **context))
+    page = "emails/_text_message.txt" if channel == SMS else f"emails/{template}.txt"
+    body = tidy_text(render_template(page, subject=subject, reply_to=reply_to, **context))
     message = OutboxMessage(
         recipient=recipient,
         reply_to=reply_to,
         subject=subject,
         body=body,
         template=template,
+        channel=channel,
+        case_id=case_id,
         next_attempt_at=utcnow(),
     )
     db.session.add(message)
@@ -126,6 +148,9 @@ class SMTPTransport:
         self.config = config
         self.connection: smtplib.SMTP | None = None
 
+    def build(self, message: OutboxMessage) -> EmailMessage:
+        return build_for_mail(message, self.config)
+
     def _connect(self) -> smtplib.SMTP:
         host, port = self.config["MAIL_SERVER"], self.config["MAIL_PORT"]
         if self.config["MAIL_USE_SSL"]:
@@ -156,7 +181,11 @@ class FileTransport:
     """For development with no mail server: each message goes to a file and the log."""
 
     def __init__(self, config):
+        self.config = config
         self.directory = Path(config["MAIL_DIR"])
+
+    def build(self, message: OutboxMessage) -> EmailMessage:
+        return build_for_mail(message, self.config)
 
     def send(self, email: EmailMessage) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -171,12 +200,22 @@ class FileTransport:
         pass
 
 
+def build_for_mail(message: OutboxMessage, config) -> EmailMessage:
+    if message.channel != EMAIL:
+        raise ValueError(f"a {message.channel} message can only go through GOV.UK Notify (set NOTIFY_API_KEY)")
+    return build_email(message, config["MAIL_DEFAULT_SENDER"])
+
+
 def transport_for(config):
+    if config.get("NOTIFY_API_KEY"):
+        return notify.NotifyTransport(config)
     return SMTPTransport(config) if config.get("MAIL_SERVER") else FileTransport(config)
 
 
 def describe_error(error: Exception) -> str:
     """The server's complaint without the recipient's address (no personal data in logs)."""
+    if isinstance(error, notify.APIError):
+        return notify.describe(error)[:500]
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = sorted({code for code, _ in error.recipients.values()})
         return f"recipient refused ({', '.join(map(str, codes))})"
@@ -189,7 +228,10 @@ def describe_error(error: Exception) -> str:
 
 
 def is_permanent_refusal(error: Exception) -> bool:
-    """The server refused the recipient for good (5xx): trying again will not help."""
+    """The server refused the recipient for good (5xx), or Notify refused the message (400,
+    403): trying again will not help."""
+    if isinstance(error, notify.APIError):
+        return notify.is_permanent(error)
     return isinstance(error, smtplib.SMTPRecipientsRefused) and all(
         500 <= code < 600 for code, _ in error.recipients.values()
     )
@@ -222,8 +264,9 @@ def _claim_next(after_id: int, now: datetime) -> OutboxMessage | None:
     return db.session.scalars(query).first()
 
 
-def _mark_sent(message: OutboxMessage, now: datetime) -> str:
+def _mark_sent(message: OutboxMessage, now: datetime, notify_id: str | None) -> str:
     message.status = SENT
+    message.notify_id = notify_id
     message.sent_at = now
     message.next_attempt_at = None
     message.last_error = None
@@ -256,19 +299,19 @@ def _attempt(message: OutboxMessage, transport, config, now: datetime) -> str:
     message.first_attempt_at = message.first_attempt_at or now
     message.last_attempt_at = now
     try:
-        email = build_email(message, config["MAIL_DEFAULT_SENDER"])
+        outgoing = transport.build(message)
     except SQLAlchemyError:  # the database, not the message: nothing to record it in
         raise
     except Exception as error:  # whatever is wrong with the message, it will be wrong next time too
         log.warning("Outbox message %s cannot be built: %s", message.id, type(error).__name__)
-        return _mark_failed(message, f"The email could not be built: {describe_error(error)}")
+        return _mark_failed(message, f"The {message.channel_label.lower()} could not be built: {describe_error(error)}")
     try:
-        transport.send(email)
+        notify_id = transport.send(outgoing)
     except Exception as error:  # the server or the network: try again later
         transport.close()
         log.warning("Outbox message %s not sent: %s", message.id, type(error).__name__)
         return _after_failed_attempt(message, error, now, config)
-    return _mark_sent(message, now)
+    return _mark_sent(message, now, notify_id)
 
 
 def send_pending(limit: int = 500) -> dict[str, int]:
@@ -302,6 +345,23 @@ def retry_failed(message_id: int | None = None) -> int:
         execution_options={"synchronize_session": False},
     )
     return result.rowcount
+
+
+# --- delivery receipts ------------------------------------------------------------------------
+
+
+def record_delivery(notify_id: str, status: str, at: datetime | None = None) -> OutboxMessage | None:
+    """Note what Notify's receipt says became of a message. Returns the message, or None for
+    an id the outbox never sent (or a status it does not know), changing nothing."""
+    if status not in DELIVERY_LABELS:
+        return None
+    message = db.session.scalar(
+        sa.select(OutboxMessage).options(defer(OutboxMessage.body)).where(OutboxMessage.notify_id == notify_id)
+    )
+    if message is not None:
+        message.delivery_status = status
+        message.delivered_at = at or utcnow()
+    return message
 
 
 # --- the administrators' view ---------------------------------------------------------------

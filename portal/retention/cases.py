@@ -41,6 +41,7 @@ CASE_PERSONAL_DATA = {
     "contact_name": None,
     "contact_email": None,
     "contact_phone": None,
+    "contact_address": None,
     "relationship_to_child": None,
     "preferred_contact": None,
     # The family's account stays theirs to close; the case just stops pointing at it.
