@@ -54,10 +54,16 @@ def tidy_text(text: str) -> str:
 
 
 def queue_email(
-    recipient: str, subject: str, template: str, *, reply_to: str | None = None, **context
+    recipient: str,
+    subject: str,
+    template: str,
+    *,
+    reply_to: str | None = None,
+    headers: dict[str, str] | None = None,
+    **context,
 ) -> OutboxMessage:
     """Render ``templates/emails/<template>.txt`` and add it to the outbox, with ``reply_to``
-    as the address replies go to, if given.
+    as the address replies go to, if given, and any extra ``headers`` (by name).
 
     Nothing is sent here: the message is saved when the caller commits, with the change
     that caused it, or not at all.
@@ -70,6 +76,7 @@ def queue_email(
         subject=subject,
         body=body,
         template=template,
+        headers=headers or None,
         next_attempt_at=utcnow(),
     )
     db.session.add(message)
@@ -111,6 +118,8 @@ def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
         email["Reply-To"] = message.reply_to
     email["Subject"] = message.subject
     email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}")
+    for name, value in (message.headers or {}).items():
+        email[name] = value
     email.set_content(message.body)
     email.add_alternative(html_body(message.body, message.subject), subtype="html")
     # Encode it once here, so that a message that can never be encoded fails as unbuildable
