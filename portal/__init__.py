@@ -210,6 +210,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts
     from portal.casework.manage_views import bp as casework_manage
     from portal.casework.views import bp as casework
+    from portal.consultations.alert_views import bp as consultations_alerts
     from portal.consultations.manage_views import bp as consultations_manage
     from portal.consultations.moderation_views import bp as consultations_moderation
     from portal.consultations.views import bp as consultations
@@ -240,6 +241,7 @@ def register_blueprints(app: Flask) -> None:
         consultations,
         consultations_manage,
         consultations_moderation,
+        consultations_alerts,
         reports,
         yousaid,
         yousaid_manage,

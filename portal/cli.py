@@ -1,4 +1,4 @@
-"""flask commands: seed-demo, users, outbox, sla, feedback, retention, database. (db comes from Flask-Migrate.)"""
+"""flask commands: seed-demo, users, outbox, sla, feedback, retention, database, alerts. (db comes from Flask-Migrate.)"""
 
 from contextlib import contextmanager
 
@@ -143,6 +143,25 @@ def purge_drafts_command() -> None:
     click.echo(f"Deleted {count} unfinished draft(s).")
 
 
+alerts = AppGroup("alerts", help="Consultation alerts to parents and youth forum members.")
+
+
+@alerts.command("send")
+def send_alerts() -> None:
+    """Queue the consultation alerts due today (openings, closing soon) and, on Mondays, the
+    weekly digests. Run it daily from cron; running it again sends nothing twice."""
+    from portal.consultations.alerts import send_due
+    from portal.core.time import london_today
+
+    with link_context():
+        counts = send_due(london_today())
+        db.session.commit()
+    click.echo(
+        f"Queued {counts['opening']} opening and {counts['closing']} closing-soon alert(s), "
+        f"and {counts['digests']} weekly digest(s)."
+    )
+
+
 retention = AppGroup("retention", help="The retention schedule (/admin/retention).")
 
 
@@ -185,3 +204,4 @@ def register(app) -> None:
     app.cli.add_command(feedback)
     app.cli.add_command(retention)
     app.cli.add_command(database)
+    app.cli.add_command(alerts)

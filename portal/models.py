@@ -12,6 +12,8 @@ from portal.casework.models import (  # noqa: F401
 )
 from portal.consultations.models import (  # noqa: F401
     Agreement,
+    AlertChoice,
+    AlertSent,
     Answer,
     Comment,
     Consultation,

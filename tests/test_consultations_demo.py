@@ -33,3 +33,12 @@ def test_seed_demo_adds_consultations_in_every_state_once(app, runner, demo):
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(m.Response)) == count
         assert db.session.scalar(db.select(db.func.count()).select_from(m.Consultation)) == 4
+
+
+def test_seed_demo_gives_a_parent_a_weekly_alert_choice(app, runner, demo):
+    with app.app_context():
+        choices = db.session.scalars(db.select(m.AlertChoice)).all()
+        assert [(c.on_opening, c.on_closing, c.on_outcome, c.frequency) for c in choices] == [
+            (True, False, True, m.WEEKLY)
+        ]
+        assert db.session.get(m.User, choices[0].user_id).email == "parent@example.org"

@@ -18,11 +18,12 @@ for them the links must still start with PUBLIC_URL.
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from types import SimpleNamespace
 from typing import Callable
 
 import pytest
+import time_machine
 from flask import request
 from flask.testing import FlaskClient
 from werkzeug.datastructures import Headers
@@ -30,8 +31,9 @@ from werkzeug.datastructures import Headers
 from portal import ROOT
 from portal.accounts import roles
 from portal.consultations import models as m
+from portal.consultations.alerts import save_choice
 from portal.core.calendar import add_working_days
-from portal.core.time import london_today
+from portal.core.time import LONDON, london_today
 from portal.extensions import db, limiter
 from portal.yousaid.models import IN_PROGRESS
 from tests.casework_helpers import answer_stage_1, new_case, set_lead
@@ -326,6 +328,35 @@ def cron_telling_a_team_lead_of_an_overdue_case(env):
             acknowledge_by=london_today() - timedelta(days=3),
         )
     sla_remind(env)
+
+
+def alerts_send(env, *kinds: str, frequency: str = m.AT_ONCE) -> None:
+    """A parent who asked for ``kinds`` of consultation alerts, and cron sending those due."""
+    parent = env.users.make(roles.PARENT)
+    info = consultation(env.app, closes_on=london_today() + timedelta(days=2))
+    respond(env.app, info, parent, submitted=False)
+    with env.app.app_context():
+        save_choice(get_user(parent), set(kinds), frequency)
+        db.session.commit()
+    result = env.runner.invoke(args=["alerts", "send"])
+    assert result.exit_code == 0, result.output
+
+
+@scenario("consultation_opened", by_request=False)
+def cron_telling_a_parent_a_consultation_is_open(env):
+    alerts_send(env, m.OPENING)
+
+
+@scenario("consultation_closing_soon", by_request=False)
+def cron_reminding_a_parent_of_unsent_answers(env):
+    alerts_send(env, m.CLOSING_SOON)
+
+
+@scenario("consultation_alert_digest", by_request=False)
+def cron_sending_a_weekly_digest_on_monday(env):
+    monday = london_today() - timedelta(days=london_today().weekday())
+    with time_machine.travel(datetime.combine(monday, time(9), tzinfo=LONDON), tick=False):
+        alerts_send(env, m.OPENING, m.CLOSING_SOON, frequency=m.WEEKLY)
 
 
 # --- the checks ---------------------------------------------------------------------------------

@@ -345,3 +345,54 @@ class Comment(Moderated, db.Model):
 
 def first_name(name: str) -> str:
     return (name.split() or ["A parent or carer"])[0]
+
+
+# --- alerts: what a person asked to be told, and what they have been told ---------------------
+
+OPENING = "opening"
+CLOSING_SOON = "closing"
+OUTCOME = "outcome"
+ALERT_KINDS = (OPENING, CLOSING_SOON, OUTCOME)
+
+AT_ONCE = "now"
+WEEKLY = "weekly"
+
+
+class AlertChoice(db.Model):
+    """The consultation alerts one person asked for, and how often. No row: the defaults
+    (outcomes of consultations they took part in, at once, as before alerts could be chosen)."""
+
+    __tablename__ = "consultation_alert_choice"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    on_opening: Mapped[bool] = mapped_column(default=False)
+    on_closing: Mapped[bool] = mapped_column(default=False)
+    on_outcome: Mapped[bool] = mapped_column(default=True)
+    frequency: Mapped[str] = mapped_column(sa.String(10), default=AT_ONCE)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (sa.CheckConstraint(sa.column("frequency").in_((AT_ONCE, WEEKLY)), name="frequency_known"),)
+
+    def wants(self, kind: str) -> bool:
+        return {OPENING: self.on_opening, CLOSING_SOON: self.on_closing, OUTCOME: self.on_outcome}[kind]
+
+
+class AlertSent(db.Model):
+    """One alert due to one person about one consultation, once ever. ``emailed_at`` is None
+    while it waits for the weekly digest."""
+
+    __tablename__ = "consultation_alert_sent"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(10))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    consultation: Mapped[Consultation] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "consultation_id", "kind", name="uq_consultation_alert_sent_once"),
+        sa.CheckConstraint(sa.column("kind").in_(ALERT_KINDS), name="kind_known"),
+    )

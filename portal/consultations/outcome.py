@@ -1,7 +1,7 @@
 """A consultation's outcome: "We asked", "You said", "We did".
 
 Written once the consultation has closed, kept as a draft until published, and shown on the
-public page from then on. Publishing tells everyone who took part, once each; corrections made
+public page from then on. Publishing tells everyone who took part who has not turned outcome alerts off, once each; corrections made
 afterwards are saved without emailing anyone again.
 """
 
@@ -10,13 +10,12 @@ from datetime import date
 import sqlalchemy as sa
 
 from portal.accounts.models import User
+from portal.consultations import alerts
 from portal.consultations import models as m
-from portal.consultations.moderation import board_url
 from portal.core import audit
 from portal.core.rules import RuleError
 from portal.core.time import utcnow
 from portal.extensions import db
-from portal.notifications.services import queue_email
 
 # What the audit log calls this module's actions (read by portal.audit_labels).
 AUDIT_LABELS = {
@@ -95,19 +94,10 @@ def publish(actor: User, consultation: m.Consultation, today: date, **words: str
         db.session.refresh(consultation, ["outcome_published_at"])
         return None
     consultation.outcome_published_at = now
-    people = participants(consultation)
-    link = board_url(consultation)
-    for person in people:
-        queue_email(
-            person.email,
-            f"What happened after \u201c{consultation.title}\u201d",
-            "consultation_outcome",
-            user=person,
-            consultation=consultation,
-            link=link,
-        )
-    audit.record(actor, "consultation.outcome_published", consultation, told=len(people))
-    return len(people)
+    # Each is told at once or in their weekly digest, as they chose (portal.consultations.alerts).
+    told = alerts.outcome_published(consultation, participants(consultation))
+    audit.record(actor, "consultation.outcome_published", consultation, told=told)
+    return told
 
 
 def participants(consultation: m.Consultation) -> list[User]:

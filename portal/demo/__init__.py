@@ -22,7 +22,7 @@ from portal.demo.accounts import (
     seed_team_leads,
     seed_teams,
 )
-from portal.demo.consultations import seed_consultations
+from portal.demo.consultations import seed_alert_choice, seed_consultations
 from portal.demo.reports import seed_termly_update
 from portal.demo.yousaid import seed_you_said
 from portal.extensions import db
@@ -62,6 +62,7 @@ def _seed(password: str) -> list[tuple[User, bool]]:
         playback.play(cases.demo_cases() + history.demo_plans(utcnow()))
         rights.seed_data_requests(MANAGER, "parent@example.org")
     seed_consultations()
+    seed_alert_choice()
     seed_you_said()
     seed_termly_update()
     db.session.commit()

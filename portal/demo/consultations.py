@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from portal.accounts import roles
 from portal.accounts.models import User
+from portal.consultations import alerts
 from portal.consultations import models as m
 from portal.core.time import london_today, utcnow
 from portal.extensions import db
@@ -381,6 +382,17 @@ def seed_consultations() -> None:
         db.session.flush()
         for answer in spec["answers"]:
             _response(consultation, answer, people, themes)
+
+
+def seed_alert_choice() -> None:
+    """Priya Shah asked to hear of new consultations, in the weekly digest: her account page
+    shows the choice. Only once: a choice she changed since is left as it is."""
+    parent = db.session.scalar(db.select(User).where(User.email == ALERTS_PARENT))
+    if parent is not None and db.session.get(m.AlertChoice, parent.id) is None:
+        alerts.save_choice(parent, {m.OPENING, m.OUTCOME}, m.WEEKLY)
+
+
+ALERTS_PARENT = "parent@example.org"
 
 
 def _respondents() -> dict[str, User]:

@@ -66,6 +66,8 @@ class OutboxMessage(db.Model):
     body: Mapped[str | None] = mapped_column(SealedText)
     # What kind of message this is (for example "password_reset"), for tests and reports.
     template: Mapped[str] = mapped_column(sa.String(80))
+    # Extra email headers by name, for example List-Unsubscribe; None for most messages.
+    headers: Mapped[dict[str, str] | None] = mapped_column(sa.JSON)
     status: Mapped[str] = mapped_column(sa.String(10), default=PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(sa.String(500))

@@ -71,12 +71,14 @@ def queue_email(
     reply_to: str | None = None,
     channel: str = EMAIL,
     case_id: int | None = None,
+    headers: dict[str, str] | None = None,
     **context,
 ) -> OutboxMessage:
     """Render ``templates/emails/<template>.txt`` and add it to the outbox, with ``reply_to``
-    as the address replies go to, if given. A text message (``channel`` SMS) is instead the
-    short ``emails/_text_message.txt``, with the subject and the link; a letter carries the
-    email's words, and ``recipient`` is then its postal address.
+    as the address replies go to, if given, and any extra ``headers`` (by name). A text
+    message (``channel`` SMS) is instead the short ``emails/_text_message.txt``, with the
+    subject and the link; a letter carries the email's words, and ``recipient`` is then its
+    postal address.
 
     Nothing is sent here: the message is saved when the caller commits, with the change
     that caused it, or not at all.
@@ -92,6 +94,7 @@ def queue_email(
         template=template,
         channel=channel,
         case_id=case_id,
+        headers=headers or None,
         next_attempt_at=utcnow(),
     )
     db.session.add(message)
@@ -133,6 +136,8 @@ def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
         email["Reply-To"] = message.reply_to
     email["Subject"] = message.subject
     email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}")
+    for name, value in (message.headers or {}).items():
+        email[name] = value
     email.set_content(message.body)
     email.add_alternative(html_body(message.body, message.subject), subtype="html")
     # Encode it once here, so that a message that can never be encoded fails as unbuildable
