@@ -143,8 +143,10 @@ def compress_page(response: Response) -> Response:
         return response
     response.vary.add("Accept-Encoding")
     encoding = chosen_encoding()
+    if encoding is None:
+        return response
     body = response.get_data()
-    if encoding is None or len(body) < SMALLEST_COMPRESSED or "csrf_token" in g or not anonymous_and_impersonal():
+    if len(body) < SMALLEST_COMPRESSED or "csrf_token" in g or not anonymous_and_impersonal():
         return response
     etag, _ = response.get_etag()
     response.set_data((compress_again if etag else compress)(body, encoding))

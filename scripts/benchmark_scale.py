@@ -154,21 +154,22 @@ def change_a_case(app) -> None:
         db.session.commit()
 
 
-def time_after_a_change(app, clients: dict, repeat: int) -> dict[str, tuple[float, int] | str]:
-    """label -> (median ms, most statements) of each report page read just after a case changed."""
+def time_after_a_change(app, clients: dict, repeat: int) -> dict[str, tuple[float, int, int] | str]:
+    """label -> (median ms, most statements, table rows) of each report page read just after a
+    case changed."""
     with app.app_context():
         engine = db.engine
-    timed: dict[str, tuple[float, int] | str] = {}
+    timed: dict[str, tuple[float, int, int] | str] = {}
     for label, path, who in pages(app):
         if not is_report(path) or not route_exists(app, path):
             continue
         timings, counts = [], []
         for _ in range(repeat):
             change_a_case(app)
-            took, statements, _ = timed_requests(engine, clients[who], path, 1)
+            took, statements, last = timed_requests(engine, clients[who], path, 1)
             timings += took
             counts += statements
-        timed[label] = (statistics.median(timings), max(counts))
+        timed[label] = (statistics.median(timings), max(counts), table_rows(last))
     return timed
 
 
