@@ -12,6 +12,7 @@ import pytest
 
 from portal.accounts import roles
 from portal.accounts.models import User
+from portal.consultations import alerts
 from portal.consultations import models as cm
 from portal.core.files import check_upload
 from portal.core.models import AuditEvent
@@ -23,7 +24,7 @@ from portal.notifications.models import OutboxMessage
 from portal.themes.models import LearningTheme
 from tests.casework_helpers import category_id, get_case, new_case, sign_in
 from tests.consultation_helpers import make_consultation
-from tests.factories import make_user
+from tests.factories import get_user, make_user
 from tests.test_security import sign_in_with_token
 
 TEAM = "SENAR North"
@@ -263,6 +264,20 @@ def test_a_youth_member_downloads_their_answers_for_the_forum(app, client, auth)
     page = archive.read("your-data.html").decode()
     assert "Later on Fridays" in page and "Not sent (a draft)" in page
     assert "You have not given us any feedback." in page
+
+
+def test_the_consultation_alerts_they_chose_are_in_it(app, client, auth):
+    with app.app_context():
+        member = make_user(roles.YOUTH, name="Kit Member")
+        alerts.save_choice(get_user(member), {cm.OPENING}, cm.WEEKLY)
+        db.session.commit()
+    auth.sign_in(member)
+    _, archive = download(client)
+    chosen = json.loads(archive.read("your-data.json"))["consultation_alerts"]
+    assert chosen["chosen"] == ["When a consultation opens for you"]
+    assert chosen["how_often"] == "In one email each Monday (weekly digest)"
+    page = archive.read("your-data.html").decode()
+    assert "Consultation alerts you asked for" in page and "When a consultation opens for you" in page
 
 
 def test_the_download_is_recorded_in_the_audit_log(app, client, auth, families):

@@ -27,6 +27,7 @@ from flask import render_template
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.models import User
+from portal.consultations import alerts
 from portal.consultations import models as consultations
 from portal.core import audit
 from portal.core.files import ALLOWED, clean_filename
@@ -78,6 +79,7 @@ def gather(user: User) -> YourData:
         "consultation_responses": _responses(user),
         "consultation_comments": _comments(user),
         "consultation_agreements": _agreements(user),
+        "consultation_alerts": _alert_choices(user),
         "emails": _emails(user),
     }
     return YourData(record, files, case_ids)
@@ -99,6 +101,7 @@ def gather_for_review(
         "consultation_responses": _responses(user) if user is not None else [],
         "consultation_comments": _comments(user) if user is not None else [],
         "consultation_agreements": _agreements(user) if user is not None else [],
+        "consultation_alerts": _alert_choices(user) if user is not None else None,
         "emails": _emails_to(email) if email else [],
     }
     return YourData(record, files, case_ids)
@@ -357,6 +360,16 @@ def _agreements(user: User) -> list[dict]:
         .order_by(consultations.Agreement.created_at)
     ).all()
     return [{"consultation": title, "at": at} for title, at in rows]
+
+
+def _alert_choices(user: User) -> dict:
+    """The consultation alerts they asked for (or the defaults, if they never chose)."""
+    choice = alerts.choice_for(user)
+    return {
+        "chosen": [label for kind, label in alerts.KIND_LABELS.items() if choice.wants(kind)],
+        "how_often": alerts.FREQUENCY_LABELS[choice.frequency],
+        "saved_at": choice.updated_at,
+    }
 
 
 # --- emails ----------------------------------------------------------------------------------
