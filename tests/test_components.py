@@ -85,3 +85,13 @@ def test_an_anonymous_page_makes_no_session_for_its_navigation(app):
     client = app.test_client()
     client.get("/cookies")
     assert client.get_cookie("twc_session") is None
+
+
+def test_two_macros_of_the_same_name_are_never_mixed_up(app):
+    first = "{% macro badge(params) %}<b>{{ params.text }}</b>{% endmacro %}"
+    second = "{% macro badge(params) %}<i>{{ params.text }}</i>{% endmacro %}"
+    with app.test_request_context():
+        bold = render_template_string(first + "{{ component(badge, {'text': 'Late'}) }}")
+        italic = render_template_string(second + "{{ component(badge, {'text': 'Late'}) }}")
+    assert "<b>Late</b>" in bold
+    assert "<i>Late</i>" in italic

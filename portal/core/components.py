@@ -18,6 +18,7 @@ This session's CSRF token is never kept: a component that holds a form is render
 """
 
 from collections import OrderedDict
+from collections.abc import Hashable
 from threading import Lock
 
 from flask import Flask, current_app
@@ -37,10 +38,10 @@ class RenderedComponents:
 
     def __init__(self, size: int = KEPT):
         self.size = size
-        self._kept: OrderedDict[tuple[str, str], Markup] = OrderedDict()
+        self._kept: OrderedDict[tuple[Hashable, str], Markup] = OrderedDict()
         self._lock = Lock()
 
-    def get_or_render(self, name: str, params, render) -> Markup:
+    def get_or_render(self, name: Hashable, params, render) -> Markup:
         key = (name, _key_of(params))
         with self._lock:
             found = self._kept.get(key)
@@ -77,7 +78,13 @@ def render_widget(widget: GovFormBase, params) -> Markup:
 
 def component(macro, params) -> Markup:
     """A GOV.UK macro's HTML for ``params``, rendered once (for templates)."""
-    return _rendered(current_app._get_current_object()).get_or_render(macro.name, params, lambda: macro(params))
+    return _rendered(current_app._get_current_object()).get_or_render(_name_of(macro), params, lambda: macro(params))
+
+
+def _name_of(macro):
+    # Two templates may each define a macro of the same name: its compiled code tells them apart
+    # (code objects are equal only when they do the same), and is kept alive by the key.
+    return macro._func.__code__
 
 
 @pass_context
