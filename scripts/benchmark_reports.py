@@ -143,22 +143,28 @@ def publish_termly_update(app) -> str | None:
     return None
 
 
+def most_answered_consultation() -> int | None:
+    """The consultation whose results page has the most to show (in an app context)."""
+    from portal.consultations.models import Consultation, Response
+
+    return db.session.scalar(
+        sa.select(Consultation.id)
+        .outerjoin(Response, Response.consultation_id == Consultation.id)
+        .group_by(Consultation.id)
+        .order_by(sa.func.count(Response.id).desc(), Consultation.id)
+        .limit(1)
+    )
+
+
 def pages(app) -> list[tuple[str, str, str]]:
     """(label, path, who) for each page to time; who is "public" or "manager"."""
-    from portal.consultations.models import Consultation, Response
     from portal.core.terms import term_of
     from portal.core.time import london_today
     from portal.reports import periods
 
     with app.app_context():
         year = periods.current_year()
-        consultation = db.session.scalar(
-            sa.select(Consultation.id)
-            .outerjoin(Response, Response.consultation_id == Consultation.id)
-            .group_by(Consultation.id)
-            .order_by(sa.func.count(Response.id).desc(), Consultation.id)
-            .limit(1)
-        )
+        consultation = most_answered_consultation()
     term = term_of(london_today()).slug
     found = [
         (f"Complaints report {year.short_label}", f"/reports/complaints?year={year.start_year}", "public"),

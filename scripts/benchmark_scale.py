@@ -33,6 +33,7 @@ from portal.extensions import db  # noqa: E402
 from scripts.benchmark_reports import (  # noqa: E402
     db_name,
     make_app,
+    most_answered_consultation,
     prepare_database,
     publish_termly_update,
     route_exists,
@@ -71,7 +72,6 @@ def add_cases(app, count: int, first: int, args) -> float:
 def pages(app) -> list[tuple[str, str, str]]:
     """(label, path, who) for each page to time; who is "public", "manager" or "caseworker".
     The case page shows the same demo case at both sizes."""
-    from portal.consultations.models import Consultation, Response
     from portal.core.terms import term_of
     from portal.core.time import london_today
     from portal.feedback.models import Case
@@ -79,13 +79,7 @@ def pages(app) -> list[tuple[str, str, str]]:
 
     with app.app_context():
         year = periods.current_year()
-        consultation = db.session.scalar(
-            sa.select(Consultation.id)
-            .outerjoin(Response, Response.consultation_id == Consultation.id)
-            .group_by(Consultation.id)
-            .order_by(sa.func.count(Response.id).desc(), Consultation.id)
-            .limit(1)
-        )
+        consultation = most_answered_consultation()
         reference = db.session.scalar(
             sa.select(Case.reference).where(Case.submission_key.not_like("bulk-%")).order_by(Case.id).limit(1)
         )
