@@ -67,6 +67,12 @@ class Config:
     PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
     PAGE_CACHE_SIZE = int(os.environ.get("PAGE_CACHE_SIZE", "500"))
     PAGE_CACHE_MAX_AGE = int(os.environ.get("PAGE_CACHE_MAX_AGE", "60"))
+    # A family's own pages (their case, a question with their draft) are kept for them alone
+    # in each process's memory until what they show changes (portal.core.kept_pages), for at
+    # most KEPT_PAGES_SECONDS: the bound on what a page's version cannot see.
+    KEPT_PAGES = _flag("KEPT_PAGES", True)
+    KEPT_PAGES_SECONDS = int(os.environ.get("KEPT_PAGES_SECONDS", "60"))
+    KEPT_PAGES_SIZE = int(os.environ.get("KEPT_PAGES_SIZE", "500"))
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     # With Redis unreachable, each process keeps counting in its own memory (and logs a
@@ -186,6 +192,7 @@ class TestingConfig(Config):
     # Off: every test shares one app, and would see pages kept by the tests before it. The
     # page cache's own tests turn it on and empty it.
     PAGE_CACHE = False
+    KEPT_PAGES = False
     # Most tests post forms directly; the CSRF tests and browser tests switch it back on.
     WTF_CSRF_ENABLED = False
     PASSWORD_HASH_PROFILE = "CHEAPEST"

@@ -6,7 +6,7 @@ import logging
 import re
 from pathlib import Path
 
-from flask import Flask, request, session
+from flask import Flask, g, request, session
 from flask_login import current_user
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -331,10 +331,20 @@ def session_holds_personal_data() -> bool:
 
 def register_page_cache(app: Flask) -> None:
     """Anonymous public pages rendered once (portal.core.page_cache). Registered last, its
-    response hook runs before the security headers', which every response gets, stored or not."""
-    from portal.core import page_cache
+    response hook runs before the security headers', which every response gets, stored or not.
+    A family's own pages are kept for them alone (portal.core.kept_pages)."""
+    from portal.accounts.services import seconds_left
+    from portal.core import kept_pages, page_cache
+    from portal.feedback import page_versions
 
     page_cache.init_app(app, personal=session_holds_personal_data)
+
+    def session_seconds_left() -> int | None:
+        signed_in = g.get("signed_in_session")
+        return seconds_left(signed_in) if signed_in is not None else None
+
+    kept_pages.install(app, seconds_left=session_seconds_left)
+    page_versions.listen()
 
 
 def register_commands(app: Flask) -> None:

@@ -28,10 +28,9 @@ from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from portal.core.dialects import insert_for
 from portal.core.models import FiguresChange, FiguresVersion, KeptFigures
 from portal.core.time import london_midnight, utcnow
 from portal.extensions import db
@@ -104,16 +103,12 @@ def moment(value: date | datetime) -> datetime:
     return value if isinstance(value, datetime) else london_midnight(value)
 
 
-def _insert_for(bind):
-    return postgresql_insert if bind.dialect.name == "postgresql" else sqlite_insert
-
-
 def _move_on(connection, since: datetime | None) -> None:
     """Count one more change, and log from when it matters. The version row is made if it is
     missing (a database emptied by hand): with no row to move on, figures would never go out
     of date. A number logged twice (the same emptying) matters from any moment."""
     table = FiguresVersion.__table__
-    insert = _insert_for(connection)
+    insert = insert_for(connection)
     moved = insert(table).values(id=1, number=1)
     number = connection.execute(
         moved.on_conflict_do_update(index_elements=[table.c.id], set_={"number": table.c.number + 1}).returning(
@@ -265,7 +260,7 @@ def _keep(version: int, counted: list[tuple[Kept, Any]], confirmed: dict[str, in
     bind = db.session.get_bind()
     with Session(bind=bind, join_transaction_mode="create_savepoint") as keeper:
         if counted:
-            statement = _insert_for(bind)(KeptFigures).values(
+            statement = insert_for(bind)(KeptFigures).values(
                 [
                     dict(
                         name=kept.name,

@@ -36,6 +36,12 @@ def grant_in_this_browser(case: Case) -> None:
     session[SESSION_KEY] = (_browser_tokens() + [token])[-MOST_GRANTS_PER_BROWSER:]
 
 
+def this_browser() -> str:
+    """Which browser this is, as far as its grants go: pages kept for one browser's grants are
+    never served to another's (portal.core.kept_pages)."""
+    return hash_secret("\n".join(_browser_tokens()))
+
+
 def followed_before() -> bool:
     """Whether this browser was given access to any case (perhaps since ended)."""
     return bool(_browser_tokens())

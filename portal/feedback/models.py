@@ -440,3 +440,14 @@ class AccessRecord(db.Model):
     @property
     def label(self) -> str:
         return self.LABELS[self.what]
+
+
+class CasePageVersion(db.Model):
+    """What a family's case page shows, as a version that changes whenever the case or a row of
+    its history does (portal.feedback.page_versions): the key their kept page is found by.
+    No foreign key, so that a row written in the same flush as its case's deletion never fails."""
+
+    __tablename__ = "case_page_version"
+
+    case_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[str] = mapped_column(sa.String(32))

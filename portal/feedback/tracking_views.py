@@ -9,11 +9,11 @@ from flask_login import current_user
 from portal.accounts import roles
 from portal.accounts.permissions import role_required
 from portal.accounts.services import KEPT_FOR_AFTER_SIGN_IN, SIGNED_OUT_FOR_INACTIVITY
-from portal.core import kept_forms, procedures
+from portal.core import kept_forms, kept_pages, procedures
 from portal.core.files import FileRefused, download_response
 from portal.core.forms import form_page
 from portal.extensions import db, limiter
-from portal.feedback import access, promises, services, summary
+from portal.feedback import access, page_versions, promises, services, summary
 from portal.feedback.allowances import check_reply_file
 from portal.feedback.models import STATUS_LABELS
 from portal.feedback.tracking_forms import EscalateForm, LearningUpdatesForm, ReplyForm, TrackForm
@@ -145,7 +145,11 @@ def _render_case(case, reply_form=None, status=200):
 
 @bp.route("/my-cases/<reference>")
 def case(reference: str):
-    return _render_case(_case_or_404(reference))
+    case = _case_or_404(reference)
+    # Kept for this visitor until the case changes: reading it again renders nothing.
+    return kept_pages.rendered_for_viewer(
+        ("case", case.id, page_versions.version_of(case), access.this_browser()), lambda: _render_case(case)[0]
+    )
 
 
 def _file_url(case, attachment) -> str:

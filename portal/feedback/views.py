@@ -1,12 +1,14 @@
 """The feedback journey at /feedback: one question per page, answers kept in a server-side
 draft, a check-your-answers page, and a confirmation with the reference."""
 
+import functools
 from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from portal.core import kept_pages
 from portal.core.files import FileRefused, describe_size
 from portal.core.forms import form_page
 from portal.core.page_cache import public_page
@@ -154,7 +156,8 @@ def question(slug: str):
             services.save_answers(draft, values)
             db.session.commit()
             return redirect(_after(step, draft.answers, change))
-    return render_template(
+    page = functools.partial(
+        render_template,
         f"feedback/steps/{step.name}.html",
         form=form,
         step=step,
@@ -168,6 +171,10 @@ def question(slug: str):
         else None,
         contact_phone=current_app.config["CONTACT_PHONE"],
     )
+    if request.method == "POST":
+        return page()
+    # Kept for this browser until its draft changes: going back and forth renders nothing.
+    return kept_pages.rendered_for_viewer(("draft", draft.id, draft.updated_at), page)
 
 
 @bp.route("/evidence", methods=["GET", "POST"])

@@ -1,0 +1,107 @@
+"""A version for each family's case page, so the page can be kept once rendered
+(portal.core.kept_pages) and rendered afresh as soon as anything it shows has changed.
+
+After every flush, each case whose row, or a row naming it (``case_id``: messages, files,
+adjustments, outcomes, deadline changes...), was added, changed or deleted gets a new version,
+in the same transaction: a family who has just replied is never shown the page from before.
+A bulk statement on such a table gives every case a new version. Tables the page never shows
+are left out, so that opening the page (which notes the visit) does not itself change it.
+"""
+
+import secrets
+import threading
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from portal.core.dialects import insert_for
+from portal.extensions import db
+from portal.feedback.models import Case, CasePageVersion
+
+# Rows that name a case but that its page never shows.
+NOT_SHOWN = frozenset(
+    {
+        "access_record",
+        "audit_event",
+        "case_access_grant",
+        "case_access_token",
+        "case_page_version",
+        "feedback_draft",
+        "figures_change",
+        "kept_form",
+        "outbox_message",
+        "reminder_sent",
+    }
+)
+EVERY_CASE = "page_versions_every_case"
+
+
+def version_of(case: Case) -> str:
+    """The case page's version now: one small query."""
+    return db.session.scalar(sa.select(CasePageVersion.version).where(CasePageVersion.case_id == case.id)) or ""
+
+
+def _shown(obj) -> bool:
+    table = getattr(obj, "__table__", None)
+    return table is not None and table.name not in NOT_SHOWN
+
+
+def _cases_named(obj) -> set[int]:
+    if isinstance(obj, Case):
+        return {obj.id} if obj.id is not None else set()
+    if "case_id" not in getattr(obj, "__table__", sa.table("none")).c:
+        return set()
+    history = sa.inspect(obj).attrs.case_id.history
+    return {case_id for case_id in (*history.unchanged, *history.added, *history.deleted) if case_id is not None}
+
+
+def note_flushed(session: Session, _flush_context) -> None:
+    changed = [obj for obj in session.dirty if _shown(obj) and session.is_modified(obj)]
+    touched = set()
+    for obj in (*session.new, *changed, *session.deleted):
+        if _shown(obj):
+            touched |= _cases_named(obj)
+    if touched:
+        _new_versions(session.connection(), touched)
+
+
+def note_bulk(execute_state) -> None:
+    if not (execute_state.is_update or execute_state.is_delete):
+        return
+    table = getattr(execute_state.statement, "table", None)
+    if table is None or getattr(table, "name", "") in NOT_SHOWN:
+        return
+    if table.name == Case.__tablename__ or "case_id" in table.c:
+        execute_state.session.info[EVERY_CASE] = True
+
+
+def before_commit(session: Session) -> None:
+    if session.info.pop(EVERY_CASE, False):
+        session.connection().execute(sa.update(CasePageVersion).values(version=secrets.token_hex(16)))
+
+
+def _new_versions(connection, case_ids: set[int]) -> None:
+    version = secrets.token_hex(16)
+    statement = insert_for(connection)(CasePageVersion).values(
+        [{"case_id": case_id, "version": version} for case_id in case_ids]
+    )
+    connection.execute(
+        statement.on_conflict_do_update(index_elements=["case_id"], set_={"version": statement.excluded.version})
+    )
+
+
+_listening = threading.Lock()
+_listeners_added = False
+
+
+def listen() -> None:
+    global _listeners_added
+    with _listening:
+        if _listeners_added:
+            return
+        event.listen(Session, "after_flush", note_flushed)
+        event.listen(Session, "do_orm_execute", note_bulk)
+        event.listen(Session, "before_commit", before_commit)
+        event.listen(Session, "after_rollback", lambda session: session.info.pop(EVERY_CASE, None))
+        _listeners_added = True
