@@ -83,6 +83,8 @@ class Config:
     SIGN_IN_LIMIT_PER_ACCOUNT = os.environ.get("SIGN_IN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
     SIGN_IN_LIMIT_PER_ADDRESS = os.environ.get("SIGN_IN_LIMIT_PER_ADDRESS", "50 per 15 minutes")
     EMAIL_LINK_LIMIT = os.environ.get("EMAIL_LINK_LIMIT", "5 per hour")
+    # Tries at a code texted by /track, per address and per case (each code also allows 5 wrong).
+    TRACK_CODE_LIMIT = os.environ.get("TRACK_CODE_LIMIT", "10 per hour")
 
     # Every upload sends one file of up to 10 MB; leave room for the form itself, and no more,
     # so an anonymous request can never make the server read much past what it may keep.

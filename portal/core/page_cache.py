@@ -61,6 +61,7 @@ QUIET_TABLES = frozenset(
         "account_token",
         "attachment",
         "audit_event",
+        "case_access_code",
         "case_access_grant",
         "case_access_token",
         "caseworker_settings",

@@ -390,6 +390,23 @@ class CaseAccessToken(db.Model):
     case: Mapped[Case] = relationship()
 
 
+class CaseAccessCode(db.Model):
+    """The one-time code /track texts to a family who gave a phone number: it opens their
+    case in the browser that types it. One per case (asking again replaces it); only its
+    keyed hash is kept. It works for a few minutes, once, and is spent after too many wrong
+    tries (portal.feedback.phone_codes)."""
+
+    __tablename__ = "case_access_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("feedback_case.id", ondelete="CASCADE"), unique=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    wrong_tries: Mapped[int] = mapped_column(default=0, server_default="0")
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class CaseAccessGrant(db.Model):
     """A browser's access to one case without an account, after it sent the feedback or opened
     an emailed link. The browser holds only the secret; the grant lives here, so it ends after

@@ -24,6 +24,7 @@ NOT_SHOWN = frozenset(
     {
         "access_record",
         "audit_event",
+        "case_access_code",
         "case_access_grant",
         "case_access_token",
         "case_page_version",

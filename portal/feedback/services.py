@@ -52,6 +52,7 @@ AUDIT_LABELS = {
     "case.escalated": "The family asked for a stage 2 review",
     "case.evidence_added": "The family added evidence",
     "case.link_sent": "A link to the case was emailed to the family",
+    "case.code_sent": "A code to open the case was texted to the family",
     "case.learning_updates": "The family's wish to hear about changes was set",
 }
 
@@ -362,9 +363,15 @@ def find_case(reference: str) -> Case | None:
 
 
 def _digits(phone: str | None) -> str:
+    """A UK phone number's digits as dialled from inside the UK: 07700 900982, +44 7700 900982,
+    0044 7700 900982 and +44 (0)7700 900982 are all 07700900982."""
     digits = "".join(ch for ch in canonical_text(phone) if ch in "0123456789")
-    # 07700 900982 and +44 7700 900982 are the same number.
-    return "0" + digits[2:] if digits.startswith("44") else digits
+    if digits.startswith("0044"):
+        digits = digits[2:]
+    if digits.startswith("44"):
+        national = digits[2:]
+        return national if national.startswith("0") else "0" + national
+    return digits
 
 
 def contact_matches(case: Case, given: str) -> bool:

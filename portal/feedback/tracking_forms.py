@@ -1,6 +1,6 @@
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import FileField, HiddenField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from portal.core.forms import PortalForm, strip_whitespace
 
@@ -27,6 +27,23 @@ class TrackForm(PortalForm):
         ],
     )
     submit = SubmitField("Send me a link", widget=GovSubmitInput())
+
+
+def six_digits(form, field):
+    given = "".join(ch for ch in field.data or "" if not ch.isspace() and ch != "-")
+    if not (given.isascii() and given.isdigit() and len(given) == 6):
+        raise ValidationError("The code is 6 numbers: enter the code we sent you")
+
+
+class CodeForm(PortalForm):
+    code = StringField(
+        "Code",
+        description="It is in the text message we sent you, for example 123456.",
+        widget=GovTextInput(),
+        filters=[strip_whitespace],
+        validators=[InputRequired(message="Enter the code we sent you"), Length(max=20), six_digits],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
 class ReplyForm(PortalForm):

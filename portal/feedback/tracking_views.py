@@ -2,7 +2,7 @@
 cases, and each case page lets the family read replies, reply, add evidence and escalate.
 Every lookup checks that the visitor is the family, and answers 404 otherwise."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
@@ -13,10 +13,11 @@ from portal.core import kept_forms, kept_pages, procedures
 from portal.core.files import FileRefused, download_response
 from portal.core.forms import form_page
 from portal.extensions import db, limiter
-from portal.feedback import access, page_versions, promises, services, summary
+from portal.feedback import access, page_versions, phone_codes, promises, services, summary
 from portal.feedback.allowances import check_reply_file
 from portal.feedback.models import STATUS_LABELS
-from portal.feedback.tracking_forms import EscalateForm, LearningUpdatesForm, ReplyForm, TrackForm
+from portal.feedback.tracking_forms import CodeForm, EscalateForm, LearningUpdatesForm, ReplyForm, TrackForm
+from portal.notifications.services import can_send_texts
 
 bp = Blueprint("feedback_tracking", __name__)
 
@@ -71,10 +72,54 @@ def track():
     # An old link from an email leads here with its reference filled in (?reference=).
     form = TrackForm(data={"reference": request.args.get("reference", "")[:20]} if request.method == "GET" else None)
     if form.validate_on_submit():
+        if phone_codes.is_phone_number(form.contact.data) and can_send_texts(current_app.config):
+            # The code page comes next whether or not anything was sent: no hint either way.
+            phone_codes.send_case_code(form.reference.data, form.contact.data)
+            session[CODE_FOR] = phone_codes.reference_key(form.reference.data)
+            db.session.commit()
+            return redirect(url_for("feedback_tracking.enter_code"))
         services.send_case_link(form.reference.data, form.contact.data)
         db.session.commit()
         return redirect(url_for("feedback_tracking.link_sent"))
-    return render_template("feedback_tracking/track.html", form=form)
+    return render_template("feedback_tracking/track.html", form=form, code_minutes=phone_codes.CODE_MINUTES)
+
+
+# The reference this browser asked for a code for: the code page checks codes against it.
+CODE_FOR = "track_code_for"
+WRONG_CODE = "The code is not right or has expired. Check the text message we sent you, or ask for a new code."
+
+
+def _code_case_key() -> str:
+    return f"code-case:{session.get(CODE_FOR, '')}"
+
+
+@bp.route("/track/enter-code", methods=["GET", "POST"])
+@form_page
+@limiter.limit(
+    lambda: current_app.config["TRACK_CODE_LIMIT"], key_func=get_remote_address, methods=["POST"], scope="code-address"
+)
+@limiter.limit(
+    lambda: current_app.config["TRACK_CODE_LIMIT"], key_func=_code_case_key, methods=["POST"], scope="code-case"
+)
+def enter_code():
+    """Enter the code we sent: the same page, and the same answer to a wrong code, whether or
+    not the reference exists or the number matched."""
+    reference = session.get(CODE_FOR)
+    if not isinstance(reference, str) or not reference:
+        return redirect(url_for("feedback_tracking.track"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        opened = phone_codes.use_case_code(reference, form.code.data)
+        if opened is not None:
+            access.grant_in_this_browser(opened)
+            session.pop(CODE_FOR, None)
+            db.session.commit()
+            return redirect(url_for("feedback_tracking.case", reference=opened.reference))
+        db.session.commit()  # the wrong try counts
+        form.code.errors.append(WRONG_CODE)
+    return render_template(
+        "feedback_tracking/enter_code.html", form=form, reference=reference, minutes=phone_codes.CODE_MINUTES
+    )
 
 
 @bp.route("/track/check-your-email")

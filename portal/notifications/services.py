@@ -12,6 +12,7 @@ import re
 import smtplib
 import ssl
 import unicodedata
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -72,19 +73,20 @@ def queue_email(
     channel: str = EMAIL,
     case_id: int | None = None,
     headers: dict[str, str] | None = None,
+    written_for_texts: bool = False,
     **context,
 ) -> OutboxMessage:
     """Render ``templates/emails/<template>.txt`` and add it to the outbox, with ``reply_to``
     as the address replies go to, if given, and any extra ``headers`` (by name). A text
     message (``channel`` SMS) is instead the short ``emails/_text_message.txt``, with the
-    subject and the link; a letter carries the email's words, and ``recipient`` is then its
-    postal address.
+    subject and the link, unless the template is itself ``written_for_texts``; a letter
+    carries the email's words, and ``recipient`` is then its postal address.
 
     Nothing is sent here: the message is saved when the caller commits, with the change
     that caused it, or not at all.
     """
     subject = clean_subject(subject)
-    page = "emails/_text_message.txt" if channel == SMS else f"emails/{template}.txt"
+    page = "emails/_text_message.txt" if channel == SMS and not written_for_texts else f"emails/{template}.txt"
     body = tidy_text(render_template(page, subject=subject, reply_to=reply_to, **context))
     message = OutboxMessage(
         recipient=recipient,
@@ -182,18 +184,34 @@ class SMTPTransport:
             self.connection = None
 
 
+@dataclass
+class TextMessageFile:
+    """A text message as development writes it down: a file of its own beside the email."""
+
+    name: str
+    content: str
+
+
 class FileTransport:
-    """For development with no mail server: each message goes to a file and the log."""
+    """For development with no mail server: each message goes to a file and the log. Text
+    messages too (as ``outbox-<id>.txt``), so that a code sent by text can be read there."""
 
     def __init__(self, config):
         self.config = config
         self.directory = Path(config["MAIL_DIR"])
 
-    def build(self, message: OutboxMessage) -> EmailMessage:
+    def build(self, message: OutboxMessage) -> EmailMessage | TextMessageFile:
+        if message.channel == SMS:
+            return TextMessageFile(f"outbox-{message.id}.txt", f"Text message to {message.recipient}\n\n{message.body}")
         return build_for_mail(message, self.config)
 
-    def send(self, email: EmailMessage) -> None:
+    def send(self, email: EmailMessage | TextMessageFile) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
+        if isinstance(email, TextMessageFile):
+            path = self.directory / email.name
+            path.write_text(email.content, encoding="utf-8")
+            log.info("No NOTIFY_API_KEY set: wrote a text message to %s\n\n%s", path, email.content)
+            return
         name = email["Message-ID"].strip("<>").split("@")[0] + ".eml"
         path = self.directory / name
         path.write_bytes(bytes(email))
@@ -209,6 +227,12 @@ def build_for_mail(message: OutboxMessage, config) -> EmailMessage:
     if message.channel != EMAIL:
         raise ValueError(f"a {message.channel} message can only go through GOV.UK Notify (set NOTIFY_API_KEY)")
     return build_email(message, config["MAIL_DEFAULT_SENDER"])
+
+
+def can_send_texts(config) -> bool:
+    """Whether a text message would go anywhere: through GOV.UK Notify, or (in development,
+    with no mail server either) to a file in MAIL_DIR. SMTP alone cannot send one."""
+    return bool(config.get("NOTIFY_API_KEY")) or not config.get("MAIL_SERVER")
 
 
 def transport_for(config):

@@ -20,6 +20,7 @@ from portal.feedback.models import (
     Adjustment,
     Attachment,
     Case,
+    CaseAccessCode,
     CaseAccessGrant,
     CaseAccessToken,
     CaseMessage,
@@ -87,7 +88,7 @@ def _clear_what_hangs_off(case_ids: list[int]) -> None:
     )
     db.session.execute(sa.update(Remedy).where(Remedy.outcome_id.in_(outcomes)).values(description=""))
     # The draft the case was sent from still holds every answer; the links that opened it are no use now.
-    for model in (FeedbackDraft, CaseAccessToken, CaseAccessGrant):
+    for model in (FeedbackDraft, CaseAccessToken, CaseAccessGrant, CaseAccessCode):
         db.session.execute(sa.delete(model).where(model.case_id.in_(case_ids)))
 
 
