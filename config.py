@@ -101,6 +101,10 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_NAME = "twc_session"
+    # The cookie is sent again only when what it holds changes, not on every page: a signed-in
+    # session's end is kept on the server (below), so re-signing the cookie each time bought
+    # nothing but work on every request.
+    SESSION_REFRESH_EACH_REQUEST = False
     # A signed-in session ends after this long without a page being opened (staff read more
     # sensitive records, so theirs is shorter), and in any case this many hours after sign-in.
     # A warning comes SESSION_WARNING_MINUTES before, with a button to stay signed in.

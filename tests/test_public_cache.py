@@ -26,6 +26,7 @@ from tests.query_counts import count_queries
 from tests.test_consultations_moderation import consultation, decide, respond
 from tests.test_reports_complaints import figures
 from tests.test_security import page
+from tests.test_termly_updates import pdf_text
 from tests.test_yousaid_entries import make_entry, make_theme
 
 DEAD_REDIS = "redis://127.0.0.1:9/0"
@@ -220,6 +221,34 @@ def test_publishing_a_termly_update_and_correcting_it_show_at_once(cached):
         )
         db.session.commit()
     assert "We listened hard this term." in text(anonymous(cached).get(f"/updates/{term.slug}"))
+
+
+def test_a_published_pdf_is_kept_like_a_page_and_a_correction_shows_at_once(cached):
+    term = term_of(london_today())
+    with cached.app_context():
+        manager = make_user(roles.MANAGER)
+    with cached.test_request_context():
+        termly.publish(get_user(manager), term, london_today(), introduction="First words.", priorities="Letters.")
+        db.session.commit()
+    newest, first = f"/updates/{term.slug}.pdf", f"/updates/{term.slug}/versions/1.pdf"
+    assert count_queries(cached, anonymous(cached), newest) > 0
+    assert count_queries(cached, anonymous(cached), newest) == 0
+    kept = anonymous(cached).get(newest)
+    # Still a sandboxed download, cached by browsers for minutes only (a correction may come).
+    assert kept.headers["Content-Security-Policy"].startswith("default-src 'none'")
+    assert kept.headers["Content-Disposition"].startswith("attachment")
+    assert kept.headers["Cache-Control"] == "public, max-age=300"
+    assert anonymous(cached).get(newest, headers={"If-None-Match": kept.headers["ETag"]}).status_code == 304
+    assert "First words." in pdf_text(kept)
+    anonymous(cached).get(first)
+
+    with cached.test_request_context():
+        termly.save(get_user(manager), term, introduction="Better words.", priorities="Letters.", note="Clearer.")
+        db.session.commit()
+    assert "Better words." in pdf_text(anonymous(cached).get(newest))
+    version_1 = anonymous(cached).get(first)
+    assert "First words." in pdf_text(version_1)
+    assert "immutable" in version_1.headers["Cache-Control"]
 
 
 def test_a_moderators_approval_and_hiding_show_on_the_board_at_once(cached, client, users, manager):

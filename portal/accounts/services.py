@@ -1,11 +1,13 @@
 """The rules for accounts. Plain functions: they take what they need, record audit events,
 queue email, and leave the commit to the caller."""
 
+import functools
 import hashlib
 import math
 import secrets
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import contains_eager
 
@@ -225,23 +227,33 @@ def session_ends_at(signed_in: SignedInSession) -> datetime:
     return min(signed_in.expires_at, last_seen + idle_limit(signed_in.user))
 
 
-def live_session(user_id: str, token: str | None) -> SignedInSession | None:
-    """The session a cookie holds, if it is still live (its user loaded with it)."""
-    if not token or whole_number(user_id) is None:
-        return None
-    signed_in = db.session.scalar(
+@functools.cache
+def _live_session_statement():
+    """Built once: the query runs on every signed-in page, and building it cost more than
+    running it."""
+    return (
         db.select(SignedInSession)
         .join(User, SignedInSession.user_id == User.id)
         .options(contains_eager(SignedInSession.user))
         .where(
-            User.id == int(user_id),
+            User.id == sa.bindparam("user_id"),
             User.disabled_at.is_(None),
-            SignedInSession.token_hash == _hash_token(token),
+            SignedInSession.token_hash == sa.bindparam("token_hash"),
             SignedInSession.revoked_at.is_(None),
-            SignedInSession.expires_at > utcnow(),
+            SignedInSession.expires_at > sa.bindparam("now"),
         )
     )
-    if signed_in is None or session_ends_at(signed_in) <= utcnow():
+
+
+def live_session(user_id: str, token: str | None) -> SignedInSession | None:
+    """The session a cookie holds, if it is still live (its user loaded with it)."""
+    if not token or whole_number(user_id) is None:
+        return None
+    now = utcnow()
+    signed_in = db.session.scalar(
+        _live_session_statement(), {"user_id": int(user_id), "token_hash": _hash_token(token), "now": now}
+    )
+    if signed_in is None or session_ends_at(signed_in) <= now:
         return None
     return signed_in
 

@@ -49,7 +49,15 @@ log = logging.getLogger(__name__)
 PREFIX = "page-cache:"
 MARK = "_public_page"
 # Headers a stored page keeps; the security headers are added again to every response.
-KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Access-Control-Allow-Origin")
+# Kept with a stored response: a download's own, stricter policy and how long it may be
+# cached (a published PDF's) go with it.
+KEPT_HEADERS = (
+    "Content-Type",
+    "Content-Disposition",
+    "Access-Control-Allow-Origin",
+    "Content-Security-Policy",
+    "Cache-Control",
+)
 # A page bigger than this is rendered each time rather than filling the store.
 LARGEST_STORED_BYTES = 2 * 1024 * 1024
 
@@ -305,7 +313,7 @@ def store_and_tag(response: Response) -> Response:
             return response
         response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:32])
         cache().keep(key, response)
-    response.headers["Cache-Control"] = f"public, max-age={current_app.config['PAGE_CACHE_MAX_AGE']}"
+    response.headers.setdefault("Cache-Control", f"public, max-age={current_app.config['PAGE_CACHE_MAX_AGE']}")
     response.vary.add("Cookie")
     if request.if_none_match:
         response.make_conditional(request)

@@ -2,7 +2,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, deferred, mapped_column, relationship
 
 from portal.accounts.models import Team, User
 from portal.core.procedures import CODE
@@ -468,3 +468,10 @@ class CasePageVersion(db.Model):
 
     case_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     version: Mapped[str] = mapped_column(sa.String(32))
+
+
+# The page's version, read with the case itself where the family's page is opened (undefer it
+# there), and by a small query of its own anywhere else.
+Case.page_version = deferred(
+    column_property(sa.select(CasePageVersion.version).where(CasePageVersion.case_id == Case.id).scalar_subquery())
+)

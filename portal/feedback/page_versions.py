@@ -16,7 +16,6 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from portal.core.dialects import insert_for
-from portal.extensions import db
 from portal.feedback.models import Case, CasePageVersion
 
 # Rows that name a case but that its page never shows.
@@ -39,8 +38,9 @@ EVERY_CASE = "page_versions_every_case"
 
 
 def version_of(case: Case) -> str:
-    """The case page's version now: one small query."""
-    return db.session.scalar(sa.select(CasePageVersion.version).where(CasePageVersion.case_id == case.id)) or ""
+    """The case page's version now: read with the case where it was undeferred
+    (``services.find_case(reference, with_page_version=True)``), or one small query."""
+    return case.page_version or ""
 
 
 def _shown(obj) -> bool:

@@ -9,6 +9,7 @@ from typing import NamedTuple
 from flask import current_app
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import undefer
 
 from portal.accounts import roles
 from portal.accounts.services import normalise_email
@@ -358,8 +359,11 @@ def normalise_reference(reference: str | None) -> str:
     return canonical_text(reference).upper()
 
 
-def find_case(reference: str) -> Case | None:
-    return db.session.scalar(db.select(Case).where(Case.reference == normalise_reference(reference)))
+def find_case(reference: str, with_page_version: bool = False) -> Case | None:
+    query = db.select(Case).where(Case.reference == normalise_reference(reference))
+    if with_page_version:
+        query = query.options(undefer(Case.page_version))
+    return db.session.scalar(query)
 
 
 def _digits(phone: str | None) -> str:

@@ -22,8 +22,8 @@ from portal.notifications.services import can_send_texts
 bp = Blueprint("feedback_tracking", __name__)
 
 
-def _case_or_404(reference: str):
-    case = services.find_case(reference)
+def _case_or_404(reference: str, with_page_version: bool = False):
+    case = services.find_case(reference, with_page_version)
     if case is None or not services.family_can_see(case, current_user, access.browser_may_follow(case)):
         if not current_user.is_authenticated and (kept_forms.signed_in_before() or access.followed_before()):
             abort(_after_access_ended(reference))
@@ -190,7 +190,7 @@ def _render_case(case, reply_form=None, status=200):
 
 @bp.route("/my-cases/<reference>")
 def case(reference: str):
-    case = _case_or_404(reference)
+    case = _case_or_404(reference, with_page_version=True)
     # Kept for this visitor until the case changes: reading it again renders nothing.
     return kept_pages.rendered_for_viewer(
         ("case", case.id, page_versions.version_of(case), access.this_browser()), lambda: _render_case(case)[0]

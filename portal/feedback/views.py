@@ -1,7 +1,6 @@
 """The feedback journey at /feedback: one question per page, answers kept in a server-side
 draft, a check-your-answers page, and a confirmation with the reference."""
 
-import functools
 from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -144,6 +143,12 @@ def question(slug: str):
     if not journey.may_open(answers, step):
         return redirect(_step_url(journey.first_incomplete(answers)))
     change = request.args.get("change") == "1"
+    if request.method == "GET":
+        # Kept for this browser until its draft changes: going back and forth renders nothing.
+        return kept_pages.rendered_for_viewer(
+            ("draft", draft.id, draft.updated_at),
+            lambda: _question_page(step, answers, _build_form(step, answers), change),
+        )
     form = _build_form(step, answers)
     if form.validate_on_submit():
         values = form.answers()
@@ -156,8 +161,11 @@ def question(slug: str):
             services.save_answers(draft, values)
             db.session.commit()
             return redirect(_after(step, draft.answers, change))
-    page = functools.partial(
-        render_template,
+    return _question_page(step, answers, form, change)
+
+
+def _question_page(step: journey.Step, answers: dict, form, change: bool) -> str:
+    return render_template(
         f"feedback/steps/{step.name}.html",
         form=form,
         step=step,
@@ -171,10 +179,6 @@ def question(slug: str):
         else None,
         contact_phone=current_app.config["CONTACT_PHONE"],
     )
-    if request.method == "POST":
-        return page()
-    # Kept for this browser until its draft changes: going back and forth renders nothing.
-    return kept_pages.rendered_for_viewer(("draft", draft.id, draft.updated_at), page)
 
 
 @bp.route("/evidence", methods=["GET", "POST"])

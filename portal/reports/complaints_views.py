@@ -14,7 +14,6 @@ from sqlalchemy.exc import IntegrityError
 from portal.accounts import roles
 from portal.accounts.permissions import role_required
 from portal.core.exports import csv_response
-from portal.core.files import download_response
 from portal.core.forms import form_page
 from portal.core.page_cache import public_page
 from portal.core.rules import show_on_form
@@ -63,13 +62,8 @@ def _page(year, *, history, shown, message=None):
     )
 
 
-def _pdf_file(year, data: bytes | None, number: int | None = None, max_age: int = VERSION_MAX_AGE):
-    if data is None:
-        abort(404)
-    response = download_response(data, "application/pdf", annual.pdf_filename(year, number))
-    immutable = ", immutable" if number is not None else ""
-    response.headers["Cache-Control"] = f"public, max-age={max_age}{immutable}"
-    return response
+def _pdf_file(year, data: bytes | None, number: int | None = None):
+    return documents.pdf_response(data, annual.pdf_filename(year, number), numbered=number is not None)
 
 
 @bp.get("/reports/complaints")
@@ -92,14 +86,15 @@ def complaints_version(year: int, number: int):
 
 
 @bp.get("/reports/complaints/<int(min=2000, max=9999):year>.pdf")
+@public_page
 def complaints_pdf(year: int):
     year = _year_or_404(year)
     data = documents.stored_pdf(documents.COMPLAINTS_REPORT, annual.period_of(year))
-    # The newest version can change with a correction: cached for a short while only.
-    return _pdf_file(year, data, max_age=300)
+    return _pdf_file(year, data)
 
 
 @bp.get("/reports/complaints/<int(min=2000, max=9999):year>/versions/<int(min=1, max=99999):number>.pdf")
+@public_page
 def complaints_version_pdf(year: int, number: int):
     year = _year_or_404(year)
     return _pdf_file(year, documents.stored_pdf(documents.COMPLAINTS_REPORT, annual.period_of(year), number), number)

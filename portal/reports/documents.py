@@ -12,11 +12,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import abort
 from sqlalchemy.orm import defer
 
 from portal.accounts.models import User
+from portal.core.files import download_response
 from portal.extensions import db
 from portal.reports.models import PublishedDocument
+
+# A numbered version never changes, so its PDF may be kept for a year; the newest version's
+# address can show a correction, so it is kept for five minutes.
+VERSION_MAX_AGE = 365 * 24 * 60 * 60
+NEWEST_MAX_AGE = 5 * 60
 
 TERMLY_UPDATE = "termly_update"
 COMPLAINTS_REPORT = "complaints_report"
@@ -64,6 +71,17 @@ def stored_pdf(kind: str, period: str, version: int | None = None) -> bytes | No
     if version is not None:
         query = query.where(PublishedDocument.version == version)
     return db.session.scalar(query.order_by(PublishedDocument.version.desc()).limit(1))
+
+
+def pdf_response(data: bytes | None, filename: str, numbered: bool):
+    """A stored PDF as a public download (404 when there is none). The page cache keeps it
+    like a page (the views are public pages), so a reader costs no query and no copy."""
+    if data is None:
+        abort(404)
+    response = download_response(data, "application/pdf", filename)
+    cache = f"public, max-age={VERSION_MAX_AGE}, immutable" if numbered else f"public, max-age={NEWEST_MAX_AGE}"
+    response.headers["Cache-Control"] = cache
+    return response
 
 
 def stored_figures(kind: str, period: str) -> list[list] | None:

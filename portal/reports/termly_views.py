@@ -89,11 +89,7 @@ def _version_page(term: Term, history, shown):
 
 
 def _pdf_file(term: Term, data: bytes | None, number: int | None = None):
-    if data is None:
-        abort(404)
-    response = download_response(data, "application/pdf", termly.pdf_filename(term, number))
-    response.headers["Cache-Control"] = f"public, max-age={VERSION_MAX_AGE}, immutable"
-    return response
+    return documents.pdf_response(data, termly.pdf_filename(term, number), numbered=number is not None)
 
 
 # --- the public pages ------------------------------------------------------------------------
@@ -129,19 +125,18 @@ def version(term: str, number: int):
 
 
 @bp.get("/updates/<term>.pdf")
+@public_page
 def update_pdf(term: str):
     term = _term_or_404(term)
     data = documents.stored_pdf(documents.TERMLY_UPDATE, term.slug)
     if data is None:
         _history_or_404(term)  # 404 for a draft; an update published before versions were kept is frozen now
         data = documents.stored_pdf(documents.TERMLY_UPDATE, term.slug)
-    response = _pdf_file(term, data)
-    # The newest version can change with a correction: cached for a short while only.
-    response.headers["Cache-Control"] = "public, max-age=300"
-    return response
+    return _pdf_file(term, data)
 
 
 @bp.get("/updates/<term>/versions/<int(min=1, max=99999):number>.pdf")
+@public_page
 def version_pdf(term: str, number: int):
     term = _term_or_404(term)
     return _pdf_file(term, documents.stored_pdf(documents.TERMLY_UPDATE, term.slug, number), number)
