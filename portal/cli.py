@@ -51,6 +51,14 @@ def seed_demo(password: str) -> None:
         "Staff accounts then ask for a code from an authenticator app: add the key "
         f"{demo.DEMO_APP_SECRET} to one, or run `flask --app wsgi demo-code` to see the code now."
     )
+    phone_only = demo.phone_only_case()
+    if phone_only:
+        reference, phone = phone_only
+        click.echo(
+            f"A family with only a phone number follows case {reference} at /track: give it with {phone}, "
+            "run `flask --app wsgi outbox send`, and type the code from the newest "
+            f"{current_app.config['MAIL_DIR']}/outbox-*.txt."
+        )
 
 
 @click.command("demo-code")

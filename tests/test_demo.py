@@ -3,6 +3,8 @@ controlled clock: what someone trying the demo finds in the caseworkers' lists, 
 and in the outbox, and that running it again adds nothing. The demo is seeded once per test
 process (the ``demo`` fixture, tests/demo_rows.py) and each test checks one side of it."""
 
+import re
+
 import sqlalchemy as sa
 
 from portal.accounts.models import User
@@ -269,3 +271,22 @@ def test_each_cases_timeline_and_deadline_history_come_from_the_actions(app, cli
     page = client.get(f"/cases/{reference}").get_data(as_text=True)
     assert "Deadline extended" in page and reason in page
     assert "Feedback received" in page and "Acknowledged" in page
+
+
+def test_the_demo_family_with_only_a_phone_opens_their_case_with_the_code_in_the_mail_folder(
+    app, runner, demo, tmp_path
+):
+    app.config["MAIL_DIR"] = str(tmp_path / "mail")
+    printed = runner.invoke(args=["seed-demo", "--password", PASSWORD]).output
+    found = re.search(r"follows case (CAN-\d{4}-\d{5}) at /track: give it with ([\d ]+),", printed)
+    assert found, printed
+    reference, phone = found.groups()
+    family = app.test_client()
+    asked = family.post("/track", data={"reference": reference, "contact": phone})
+    assert asked.headers["Location"] == "/track/enter-code"
+    assert "Sent 1," in runner.invoke(args=["outbox", "send"]).output
+    (written,) = sorted((tmp_path / "mail").glob("outbox-*.txt"))
+    code = re.search(r"is (\d{6})", written.read_text()).group(1)
+    opened = family.post("/track/enter-code", data={"code": code})
+    assert opened.headers["Location"] == f"/my-cases/{reference}"
+    assert "transport assistant keeps changing" in family.get(opened.headers["Location"]).get_data(as_text=True)

@@ -26,8 +26,9 @@ from portal.demo.consultations import seed_alert_choice, seed_consultations
 from portal.demo.reports import seed_termly_update
 from portal.demo.yousaid import seed_you_said
 from portal.extensions import db
+from portal.feedback.models import Case
 
-__all__ = ["DEMO_APP_SECRET", "seed", "seed_categories", "seed_teams"]
+__all__ = ["DEMO_APP_SECRET", "phone_only_case", "seed", "seed_categories", "seed_teams"]
 
 
 def seed(password: str) -> list[tuple[User, bool]]:
@@ -67,3 +68,9 @@ def _seed(password: str) -> list[tuple[User, bool]]:
     seed_termly_update()
     db.session.commit()
     return accounts
+
+
+def phone_only_case() -> tuple[str, str] | None:
+    """The reference and phone number of the demo family who gave only a phone number."""
+    reference = db.session.scalar(db.select(Case.reference).where(Case.submission_key == cases.PHONE_ONLY_KEY))
+    return (reference, cases.PHONE_ONLY_NUMBER) if reference else None

@@ -23,6 +23,10 @@ from portal.extensions import db
 from portal.feedback.models import COMPLAINT, COMPLIMENT, PHONE, QUESTION, SUGGESTION
 from portal.themes.models import LearningTheme
 
+# The demo family with only a phone number (the README says how to open their case by code).
+PHONE_ONLY_KEY = "demo-18"
+PHONE_ONLY_NUMBER = "07700 900123"
+
 THEMES = [
     "Communication and keeping families informed",
     "Named contact and continuity",
@@ -337,6 +341,25 @@ CASES = [
         ],
     ),
     dict(
+        # A family who gave only a phone number: they follow the case at /track with a texted code.
+        key=PHONE_ONLY_KEY,
+        days_ago=3,
+        kind=COMPLAINT,
+        category="Home-to-school transport",
+        family=(None, "Kerry Walsh"),
+        phone=PHONE_ONLY_NUMBER,
+        child=("Jay", "Year 9", "Northfield School", "yes"),
+        what="Jay's transport assistant keeps changing and nobody tells us who is coming. Jay will not get in the bus with someone he has never met.",
+        outcome="The same assistant each day, and a call when it has to change.",
+        steps=[
+            (
+                ACKNOWLEDGE,
+                2,
+                {"body": "Dear Ms Walsh, thank you for your complaint. I will reply by the date on your case."},
+            )
+        ],
+    ),
+    dict(
         key="demo-15",
         # A phone call the team logged three days later: the clocks run from the call.
         channel=PHONE,
@@ -381,13 +404,15 @@ def _contact_answers(spec: dict) -> dict:
     if spec["family"] is None:
         return {"reply": "no"}
     email, name = spec["family"]
+    phone = spec.get("phone")
     adjustments = {"interpreter": spec.get("interpreter"), "time": spec.get("preferred_time")}
     return dict(
         reply="yes",
         contact_name=name,
         contact_email=email,
+        contact_phone=phone,
         relationship="Parent",
-        preferred_contact="email",
+        preferred_contact="phone" if phone and not email else "email",
         adjustments_seen=True,
         adjustments=[kind for kind, given in adjustments.items() if given],
         interpreter_language=spec.get("interpreter"),

@@ -26,7 +26,7 @@ class TrackForm(PortalForm):
             Length(max=254, message="Email address or phone number must be 254 characters or fewer"),
         ],
     )
-    submit = SubmitField("Send me a link", widget=GovSubmitInput())
+    submit = SubmitField("Send me a link or code", widget=GovSubmitInput())
 
 
 def six_digits(form, field):

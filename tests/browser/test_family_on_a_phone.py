@@ -120,7 +120,7 @@ def test_a_parent_on_a_phone_complains_reads_the_reply_in_one_tap_and_loses_noth
     expect(page.locator(".govuk-notification-banner")).to_contain_text("We have kept it")
     expect(page.get_by_label("Reference number")).to_have_value(reference)
     page.get_by_label("Email address or phone number").fill(EMAIL)
-    visitor.submit("Send me a link")
+    visitor.submit("Send me a link or code")
 
     visitor.goto(one_tap_link(live_server, "case_link"))
     expect(page.get_by_role("alert")).to_contain_text("What you wrote has not been sent yet.")
@@ -202,3 +202,36 @@ def test_nothing_on_a_phone_moves_when_the_pages_script_starts(phone_visitor):
     assert page.evaluate(POSITIONS) == before
     page.get_by_role("button", name="Menu").click()
     expect(page.get_by_role("link", name="Give feedback")).to_be_visible()
+
+
+PHONE = "07700 900982"
+
+
+def test_a_family_with_only_a_phone_opens_their_case_with_a_texted_code(phone_visitor, live_server):
+    from tests.casework_helpers import new_case
+
+    page = phone_visitor.page
+    with live_server.app.app_context():
+        reference = new_case(contact_email=None, contact_phone=PHONE, preferred_contact="phone")
+    phone_visitor.goto("/track")
+    page.get_by_label("Reference number").fill(reference.lower())
+    page.get_by_label("Email address or phone number").fill("+44 7700 900982")
+    phone_visitor.submit("Send me a link or code")
+    expect(heading(page)).to_have_text("Enter the code we sent")
+    code_field = page.get_by_label("Code")
+    # A phone offers its number pad, and the code from the text message, to fill it.
+    expect(code_field).to_have_attribute("inputmode", "numeric")
+    expect(code_field).to_have_attribute("autocomplete", "one-time-code")
+    fits_a_phone(page)
+
+    phone_visitor.submit("Continue")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the code we sent you")
+    expect(page.locator(".govuk-error-summary")).to_be_focused()
+    (text,) = live_server.emails(template="case_code")
+    assert text.channel == "sms" and text.recipient == PHONE
+    code = re.search(r"code for case \S+ is (\d{6})", text.body).group(1)
+    code_field.fill(f"{code[:3]} {code[3:]}")  # as a text message may show it
+    phone_visitor.submit("Continue")
+    expect(page).to_have_url(re.compile(rf"/my-cases/{reference}$"))
+    expect(heading(page)).to_have_text("Your complaint")
+    expect(page.locator("main")).to_contain_text(reference)

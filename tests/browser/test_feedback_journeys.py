@@ -324,7 +324,7 @@ def test_following_a_case_through_an_emailed_link(visitor, live_server, sent_com
     expect(heading(page)).to_have_text("Follow your case")
     page.get_by_label("Reference number").fill(reference.lower())
     page.get_by_label("Email address or phone number").fill(EMAIL.upper())
-    visitor.submit("Send me a link")
+    visitor.submit("Send me a link or code")
     expect(page).to_have_url(re.compile(r"/track/check-your-email$"))
     expect(heading(page)).to_have_text("Check your email")
 
@@ -396,7 +396,7 @@ def test_a_sent_message_is_confirmed_where_the_family_lands(phone_visitor, live_
     visitor.goto("/track")
     page.get_by_label("Reference number").fill(reference)
     page.get_by_label("Email address or phone number").fill(EMAIL)
-    visitor.submit("Send me a link")
+    visitor.submit("Send me a link or code")
     visitor.goto(live_server.link_in(live_server.last_email(EMAIL, "case_link")))
 
     page.get_by_label("Your message").fill("The taxi was late again today.")
@@ -438,7 +438,7 @@ def test_a_family_takes_a_closed_case_to_stage_2(visitor, live_server, sent_comp
     visitor.goto("/track")
     page.get_by_label("Reference number").fill(reference)
     page.get_by_label("Email address or phone number").fill(EMAIL)
-    visitor.submit("Send me a link")
+    visitor.submit("Send me a link or code")
     visitor.goto(live_server.link_in(live_server.last_email(EMAIL, "case_link")))
 
     details = page.locator(".govuk-summary-list").first
