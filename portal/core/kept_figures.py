@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from portal.core.dialects import insert_for
 from portal.core.models import FiguresChange, FiguresVersion, KeptFigures
+from portal.core.session_events import listen_once
 from portal.core.time import london_midnight, utcnow
 from portal.extensions import db
 
@@ -63,12 +64,15 @@ def watch(*tables: sa.Table, since: Since | None = None) -> None:
     ``since(session, row)`` gives the moments a change to a row touched (see ``instants``);
     without it, a change to these tables may have changed the figures of any period."""
     WATCHED.update(dict.fromkeys((table.name for table in tables), since))
-    if not sa.event.contains(Session, "before_flush", _objects_changed):
-        sa.event.listen(Session, "before_flush", _objects_changed)
-        sa.event.listen(Session, "do_orm_execute", _statement_changes)
-        sa.event.listen(Session, "after_flush", _remember_writing)
-        sa.event.listen(Session, "before_commit", _move_on_if_changed)
-        sa.event.listen(Session, "after_transaction_end", _forget_writing)
+    listen_once(
+        {
+            "before_flush": _objects_changed,
+            "do_orm_execute": _statement_changes,
+            "after_flush": _remember_writing,
+            "before_commit": _move_on_if_changed,
+            "after_transaction_end": _forget_writing,
+        }
+    )
 
 
 def values_of(session: Session, instance, key: str) -> list[Any]:

@@ -39,9 +39,9 @@ from pathlib import Path
 
 from flask import Flask, Response, current_app, g, has_app_context, request, session
 from flask_login import current_user
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from portal.core.session_events import listen_once
 from portal.core.time import london_today
 
 log = logging.getLogger(__name__)
@@ -322,23 +322,20 @@ def store_and_tag(response: Response) -> Response:
 
 # --- what invalidates ------------------------------------------------------------------------
 
-_listening = threading.Lock()
-_listeners_added = False
 CHANGED = "page_cache_changed"
 
 
 def listen_for_changes() -> None:
     """Session events for every app: a flush or bulk statement notes whether it touched what a
     public page shows, and the commit that keeps it bumps the version."""
-    global _listeners_added
-    with _listening:
-        if _listeners_added:
-            return
-        event.listen(Session, "after_flush", note_flushed_changes)
-        event.listen(Session, "do_orm_execute", note_bulk_change)
-        event.listen(Session, "after_commit", bump_if_changed)
-        event.listen(Session, "after_rollback", forget_changes)
-        _listeners_added = True
+    listen_once(
+        {
+            "after_flush": note_flushed_changes,
+            "do_orm_execute": note_bulk_change,
+            "after_commit": bump_if_changed,
+            "after_rollback": forget_changes,
+        }
+    )
 
 
 def shows_publicly(table: str, changed_columns: set[str] | None = None) -> bool:

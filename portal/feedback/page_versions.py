@@ -9,13 +9,12 @@ are left out, so that opening the page (which notes the visit) does not itself c
 """
 
 import secrets
-import threading
 
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from portal.core.dialects import insert_for
+from portal.core.session_events import listen_once
 from portal.feedback.models import Case, CasePageVersion
 
 # Rows that name a case but that its page never shows.
@@ -92,17 +91,16 @@ def _new_versions(connection, case_ids: set[int]) -> None:
     )
 
 
-_listening = threading.Lock()
-_listeners_added = False
+def _forget(session: Session) -> None:
+    session.info.pop(EVERY_CASE, None)
 
 
 def listen() -> None:
-    global _listeners_added
-    with _listening:
-        if _listeners_added:
-            return
-        event.listen(Session, "after_flush", note_flushed)
-        event.listen(Session, "do_orm_execute", note_bulk)
-        event.listen(Session, "before_commit", before_commit)
-        event.listen(Session, "after_rollback", lambda session: session.info.pop(EVERY_CASE, None))
-        _listeners_added = True
+    listen_once(
+        {
+            "after_flush": note_flushed,
+            "do_orm_execute": note_bulk,
+            "before_commit": before_commit,
+            "after_rollback": _forget,
+        }
+    )

@@ -60,14 +60,23 @@ def _per_case_key() -> str:
     return f"case:{services.normalise_reference(request.form.get('reference', ''))[:20]}"
 
 
+def _posts_limited(setting: str, per_case_key, scope: str):
+    """Posts throttled by ``setting`` twice over: per address, and per case (whoever asks), so
+    that neither many addresses nor many cases get round it."""
+
+    def limited(view):
+        def limit():
+            return current_app.config[setting]
+
+        view = limiter.limit(limit, key_func=per_case_key, methods=["POST"], scope=f"{scope}-case")(view)
+        return limiter.limit(limit, key_func=get_remote_address, methods=["POST"], scope=f"{scope}-address")(view)
+
+    return limited
+
+
 @bp.route("/track", methods=["GET", "POST"])
 @form_page
-@limiter.limit(
-    lambda: current_app.config["EMAIL_LINK_LIMIT"], key_func=get_remote_address, methods=["POST"], scope="track-address"
-)
-@limiter.limit(
-    lambda: current_app.config["EMAIL_LINK_LIMIT"], key_func=_per_case_key, methods=["POST"], scope="track-case"
-)
+@_posts_limited("EMAIL_LINK_LIMIT", _per_case_key, "track")
 def track():
     # An old link from an email leads here with its reference filled in (?reference=).
     form = TrackForm(data={"reference": request.args.get("reference", "")[:20]} if request.method == "GET" else None)
@@ -95,12 +104,7 @@ def _code_case_key() -> str:
 
 @bp.route("/track/enter-code", methods=["GET", "POST"])
 @form_page
-@limiter.limit(
-    lambda: current_app.config["TRACK_CODE_LIMIT"], key_func=get_remote_address, methods=["POST"], scope="code-address"
-)
-@limiter.limit(
-    lambda: current_app.config["TRACK_CODE_LIMIT"], key_func=_code_case_key, methods=["POST"], scope="code-case"
-)
+@_posts_limited("TRACK_CODE_LIMIT", _code_case_key, "code")
 def enter_code():
     """Enter the code we sent: the same page, and the same answer to a wrong code, whether or
     not the reference exists or the number matched."""
