@@ -174,18 +174,38 @@ def test_the_unsubscribe_headers_reach_the_email_as_sent(app, told, outbox):
     assert email["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
-def test_one_click_unsubscribe_works_without_signing_in_and_twice(app, client, told, runner, outbox):
+def test_one_click_unsubscribe_stops_that_kind_of_alert_without_signing_in_and_twice(app, client, told, runner, outbox):
     parent, path = told
     response = client.post(f"/{path}", data={"List-Unsubscribe": "One-Click"})
     assert response.status_code == 200
     assert "Consultation alerts stopped" in response.text
-    assert wants(app, parent) == []
+    # The email was about an opening: outcomes of what they took part in still come.
+    assert wants(app, parent) == [m.OUTCOME]
+    assert "When the outcome of a consultation you took part in is published" in response.text
     assert client.post(f"/{path}").status_code == 200
-    assert wants(app, parent) == []
+    assert wants(app, parent) == [m.OUTCOME]
 
     consultation(app, title="Another", audience=m.PARENTS)
     send_alerts(runner)
     assert len(outbox.messages(parent.email, "consultation_opened")) == 1
+
+
+def test_the_unsubscribe_page_offers_to_stop_every_alert(app, client, told):
+    parent, path = told
+    page = client.get(f"/{path}").text
+    assert "Only alerts like this one: When a consultation opens for you" in page
+    stopped = client.post(f"/{path}", data={"stop": "all"})
+    assert "We will not email you about consultations again" in stopped.text
+    assert wants(app, parent) == []
+
+
+def test_a_link_from_before_links_named_their_alerts_stops_them_all(app, client, told):
+    parent, _ = told
+    with app.app_context():
+        old_link = URLSafeSerializer(app.config["SECRET_KEY"], salt=TOKEN_SALT).dumps(parent.id)
+    assert "Only alerts like this one" not in client.get(f"/alerts/unsubscribe/{old_link}").text
+    client.post(f"/alerts/unsubscribe/{old_link}", data={"List-Unsubscribe": "One-Click"})
+    assert wants(app, parent) == []
 
 
 def test_a_forged_token_unsubscribes_nobody(app, client, told):

@@ -1,7 +1,7 @@
 """Consultation alerts: choosing them (signed in, from your account) and stopping them from
 an email's one-click unsubscribe link (no signing in)."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.accounts import roles
@@ -32,25 +32,42 @@ def settings():
     return render_template("consultations_alerts/settings.html", form=form)
 
 
-def _person_or_404(token: str):
-    user = alerts.user_for_token(token)
-    if user is None:
+def _holder_or_404(token: str) -> tuple:
+    holder = alerts.token_holder(token)
+    if holder is None:
         abort(404)
-    return user
+    return holder
+
+
+# What the unsubscribe page offers besides the kinds its email was about.
+STOP_ALL = "all"
 
 
 # A GET only shows the button: link scanners in mail systems follow links, and must not
 # unsubscribe anyone. Mail apps' one-click POST (RFC 8058) carries no CSRF token, and needs
-# none: the signed token is the proof, and stopping alerts twice is harmless.
+# none: the signed token is the proof, and stopping alerts twice is harmless. That POST stops
+# the kinds of alert its email was about; the page also offers to stop them all.
 @bp.route("/alerts/unsubscribe/<token>", methods=["GET"])
 def unsubscribe(token: str):
-    _person_or_404(token)
-    return render_template("consultations_alerts/unsubscribe.html", token=token)
+    _, kinds = _holder_or_404(token)
+    return render_template(
+        "consultations_alerts/unsubscribe.html",
+        token=token,
+        labels=[label for kind, label in alerts.KIND_LABELS.items() if kind in kinds],
+        every_kind=kinds == set(m.ALERT_KINDS),
+        stop_all=STOP_ALL,
+    )
 
 
 @bp.route("/alerts/unsubscribe/<token>", methods=["POST"])
 @csrf.exempt
 def unsubscribe_now(token: str):
-    alerts.unsubscribe(_person_or_404(token))
+    user, kinds = _holder_or_404(token)
+    if request.form.get("stop") == STOP_ALL:
+        kinds = set(m.ALERT_KINDS)
+    alerts.unsubscribe(user, kinds)
     db.session.commit()
-    return render_template("consultations_alerts/unsubscribed.html", signed_in=current_user.is_authenticated)
+    left_on = [label for kind, label in alerts.KIND_LABELS.items() if alerts.choice_for(user).wants(kind)]
+    return render_template(
+        "consultations_alerts/unsubscribed.html", signed_in=current_user.is_authenticated, left_on=left_on
+    )

@@ -11,6 +11,7 @@ Every alert email carries a one-click unsubscribe (RFC 8058): a signed token nam
 person, which needs no signing in.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -69,10 +70,12 @@ def save_choice(user: User, kinds: set[str], frequency: str) -> m.AlertChoice:
     return choice
 
 
-def unsubscribe(user: User) -> bool:
-    """Turn every consultation alert off. Returns whether anything was on; asking again is harmless."""
-    was_on = any(choice_for(user).wants(kind) for kind in m.ALERT_KINDS)
-    save_choice(user, set(), choice_for(user).frequency)
+def unsubscribe(user: User, kinds: set[str]) -> bool:
+    """Turn these kinds of alert off, leaving the others as they are. Returns whether any of
+    them was on; asking again is harmless."""
+    choice = choice_for(user)
+    was_on = any(choice.wants(kind) for kind in kinds)
+    save_choice(user, {kind for kind in m.ALERT_KINDS if choice.wants(kind)} - kinds, choice.frequency)
     return was_on
 
 
@@ -83,23 +86,32 @@ def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=TOKEN_SALT)
 
 
-def unsubscribe_token(user: User) -> str:
-    # It never expires: an unsubscribe link in an old email must still work.
-    return _serializer().dumps(user.id)
+def unsubscribe_token(user: User, kinds: Iterable[str] = m.ALERT_KINDS) -> str:
+    """A link's proof of whom it stops alerts for, and which kinds: those the email was about.
+    It never expires: an unsubscribe link in an old email must still work."""
+    return _serializer().dumps([user.id, sorted(kinds)])
 
 
-def user_for_token(token: str) -> User | None:
-    """The person a genuine token names, or None for a forged or damaged one."""
+def token_holder(token: str) -> tuple[User, set[str]] | None:
+    """The person a genuine token names, with the kinds it stops (every kind, for a link made
+    before links named them), or None for a forged or damaged one."""
     try:
-        user_id = _serializer().loads(token)
+        signed = _serializer().loads(token)
     except BadSignature:
         return None
-    return db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if isinstance(signed, int):
+        user_id, kinds = signed, set(m.ALERT_KINDS)
+    elif isinstance(signed, list) and len(signed) == 2 and isinstance(signed[1], list):
+        user_id, kinds = signed[0], set(signed[1]) & set(m.ALERT_KINDS)
+    else:
+        return None
+    user = db.session.get(User, user_id) if isinstance(user_id, int) and kinds else None
+    return (user, kinds) if user is not None else None
 
 
-def unsubscribe_headers(user: User) -> tuple[str, dict[str, str]]:
+def unsubscribe_headers(user: User, kinds: Iterable[str]) -> tuple[str, dict[str, str]]:
     """The unsubscribe address and the RFC 8058 headers that let a mail app use it in one click."""
-    link = public_url("consultations_alerts.unsubscribe", token=unsubscribe_token(user))
+    link = public_url("consultations_alerts.unsubscribe", token=unsubscribe_token(user, kinds))
     return link, {"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
@@ -197,7 +209,7 @@ TEMPLATES = {
 
 def _email(user: User, items: list[Item], *, digest: bool) -> None:
     """One alert on its own, or the digest of several, with the unsubscribe link and headers."""
-    unsubscribe_link, headers = unsubscribe_headers(user)
+    unsubscribe_link, headers = unsubscribe_headers(user, {item.kind for item in items})
     links = {"settings_link": public_url("consultations_alerts.settings"), "unsubscribe_link": unsubscribe_link}
     if digest:
         queue_email(

@@ -32,12 +32,13 @@ def test_a_parent_chooses_alerts_and_stops_them_from_the_email_link(visitor, liv
     )
 
     with live_server.app.app_context():
-        token = unsubscribe_token(get_user(parent))
+        token = unsubscribe_token(get_user(parent), [m.OPENING])  # as an email about an opening has it
     page.context.clear_cookies()  # the link works for someone not signed in
     visitor.goto(f"/alerts/unsubscribe/{token}")
     expect(heading(page)).to_have_text("Stop consultation alerts")
     with live_server.app.app_context():
         assert db.session.get(m.AlertChoice, parent.id).on_opening
+    page.get_by_label("All consultation alerts").check()
     visitor.submit("Stop consultation alerts")
     expect(page.locator("main")).to_contain_text("Consultation alerts stopped")
     with live_server.app.app_context():
