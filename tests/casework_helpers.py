@@ -111,6 +111,8 @@ def answers_for(category: int, **overrides) -> dict:
         "child_seen": "1",
         "child_name": "Sam",
         "child_setting": "Riverside Primary",
+        "speaker": "parent",
+        "young_person_age": "no",
         "reply": "yes",
         "contact_name": "Jo Smith",
         "contact_email": "jo@example.org",

@@ -21,6 +21,7 @@ COMPLAINT = {
         "child_setting": "Riverside Primary",
         "child_has_ehc_plan": "yes",
     },
+    "who": {"speaker": "parent", "young_person_age": "no"},
     "reply": {"reply": "yes"},
     "contact": {
         "contact_name": "Jo Smith",
@@ -41,6 +42,9 @@ SLUGS = {
     "route": "other-ways-to-resolve-this",
     "details": "what-happened",
     "child": "about-the-child",
+    "who": "who-is-giving-this-feedback",
+    "representative": "about-you",
+    "young_person": "the-young-persons-wishes",
     "reply": "do-you-want-a-reply",
     "contact": "your-details",
     "adjustments": "support-you-need",

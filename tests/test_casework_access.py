@@ -93,6 +93,8 @@ def family_case(app, world, state: str) -> str:
         fields |= dict(status="responded", responded_at=utcnow())
     if state == "late":
         fields |= dict(problem_known_on=add_months(today, -24))
+    if state == "awaiting_consent":
+        fields |= dict(speaker="advocate", representative_email="advocate@example.org", consent_state="awaited")
     with app.app_context():
         reference = new_case(**fields)
         if state == "promised":  # answered with a promise still to keep
@@ -121,6 +123,8 @@ def fitting_state(app, name: str) -> str:
         return "promised"
     if name == "reached":  # its rule reads the case's undelivered messages from the database
         return "undelivered"
+    if name == "consent":  # a representative speaks for the family, whose consent is awaited
+        return "awaiting_consent"
     for state in ("received", "acknowledged", "closed", "answered", "late"):
         waiting = state in ("received", "late")
         case = SimpleNamespace(
@@ -183,6 +187,7 @@ def posted(app, world, name: str, reference: str) -> dict:
         "about-staff": {"person": str(world.handler.id), "reason": "The family says the caseworker was rude."},
         "late-complaint": {"decision": "accept", "reason": "The family could not complain sooner."},
         "stage-2-request": {"requested_on": [str(today.day), str(today.month), str(today.year)], "channel": "phone"},
+        "consent": {"method": "phone", "given_on": [str(today.day), str(today.month), str(today.year)]},
     }
     assert set(data) == set(views.ACTIONS), "give each action here the data its form sends"
     return data[name]
@@ -413,6 +418,7 @@ def test_each_queue_holds_the_right_cases(app, client, desk):
         "support": [],  # nobody asked for an interpreter (tests/test_adjustments.py)
         "remedies": [],  # nothing promised on these (tests/test_remedies.py has the overdue ones)
         "undelivered": [],  # every message was delivered (tests/test_notify.py has the undelivered ones)
+        "consent": [],  # nobody speaks for these families (tests/test_representatives.py has them)
         "closed": [desk.closed],
     }
     for queue, references in expected.items():

@@ -63,6 +63,8 @@ def phone_complaint(category: int, **overrides) -> dict:
         "problem_known_on": ["", "", ""],
         "triage": "none",
         "child_name": "Ava",
+        "speaker": "parent",
+        "young_person_age": "no",
         "reply": "yes",
         "contact_name": "Priya Shah",
         "contact_email": "priya@example.org",

@@ -148,7 +148,9 @@ def send_suggestion() -> Case:
     draft = feedback_services.new_draft()
     category = db.session.scalar(sa.select(Category.id).where(Category.name == "Other"))
     answers = dict(kind="suggestion", worried="no", category_id=str(category), what_happened="More drop-ins.")
-    feedback_services.save_answers(draft, dict(answers, child_seen=True, reply="no", evidence_seen=True))
+    feedback_services.save_answers(
+        draft, dict(answers, child_seen=True, speaker="parent", young_person_age="no", reply="no", evidence_seen=True)
+    )
     return feedback_services.submit(draft)
 
 

@@ -48,6 +48,7 @@ def test_a_complaint_asks_the_triage_question():
         "triage",
         "details",
         "child",
+        "who",
         "reply",
         "contact",
         "adjustments",
@@ -186,7 +187,7 @@ def test_appeal_route_shows_the_mediation_deadline(app, client, category_id):
     walk(
         client,
         category_id,
-        skip=("details", "child", "reply", "contact", "adjustments"),
+        skip=("details", "child", "who", "reply", "contact", "adjustments"),
         overrides={"triage": {"triage": "assessment"}},
     )
     page = client.get("/feedback/other-ways-to-resolve-this").get_data(as_text=True)
@@ -201,7 +202,7 @@ def test_appeal_route_shows_the_mediation_deadline(app, client, category_id):
 
     carry_on = client.post("/feedback/other-ways-to-resolve-this", data={"decision_letter_date": ["15", "9", "2026"]})
     assert carry_on.headers["Location"].endswith("/feedback/what-happened")
-    for step in ("details", "child", "reply", "contact", "adjustments"):
+    for step in ("details", "child", "who", "reply", "contact", "adjustments"):
         answer(client, step, COMPLAINT[step])
     client.post("/feedback/evidence", data={"continue": "1"})
     assert "contact a mediation adviser by 15 November 2026" in client.get("/feedback/check-your-answers").get_data(
@@ -422,6 +423,8 @@ def complete_answers(category_id: int, number: int) -> dict:
         "what_happened": f"Submission {number}",
         "outcome_wanted": "x",
         "child_seen": True,
+        "speaker": "parent",
+        "young_person_age": "no",
         "reply": "yes",
         "contact_name": f"Parent {number}",
         "contact_email": f"p{number}@example.org",

@@ -56,6 +56,7 @@ def test_only_the_required_contact_details_are_marked(app, client):
         ("triage", {"triage": "none"}),
         ("details", {"what_happened": "The taxi did not come.", "outcome_wanted": "A taxi."}),
         ("child", {}),
+        ("who", {"speaker": "parent", "young_person_age": "no"}),
         ("reply", {"reply": "yes"}),
     ):
         assert answer(client, step, data).status_code == 302, step

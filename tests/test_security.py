@@ -513,6 +513,8 @@ POSTED = {
         "worried": "no",
         "category_id": str(made["category_id"]),
         "what_happened": "Thank you for the new taxi.",
+        "speaker": "parent",
+        "young_person_age": "no",
         "reply": "no",
     },
     # A function of the records made by casework_records() when the data names them.

@@ -17,13 +17,19 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from portal.casework.models import CaseOutcome, OmbudsmanReferral, Remedy
 from portal.casework.services import CHOSEN_NOT_COMPLAINT_REASONS, RemedyRow
 from portal.core import procedures
 from portal.core.forms import DayField, DayInput, PortalForm, WholeNumberField, strip_whitespace
-from portal.feedback.models import STAFF_CHANNELS, Adjustment
+from portal.core.time import london_today
+from portal.feedback.models import CONSENT_BY_DOCUMENT, CONSENT_BY_PHONE, STAFF_CHANNELS, Adjustment
+
+CONSENT_FORM_CHOICES = {
+    CONSENT_BY_PHONE: "The family gave it on a call",
+    CONSENT_BY_DOCUMENT: "A signed consent document on the case has been checked and accepted",
+}
 
 
 def _text(label, description="", required=None, rows_max=10000):
@@ -372,6 +378,25 @@ class Stage2RequestForm(PortalForm):
         rows_max=5000,
     )
     submit = SubmitField("Record the request", widget=GovSubmitInput())
+
+
+class ConsentForm(PortalForm):
+    method = RadioField(
+        "How did the family give their consent?",
+        choices=[SelectChoice(value, label) for value, label in CONSENT_FORM_CHOICES.items()],
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select how the family gave their consent")],
+    )
+    given_on = DayField(
+        "When did they give it?",
+        description="The day of the call, or the date on the signed document. For example, 27 11 2026.",
+        noun="date consent was given",
+    )
+    submit = SubmitField("Record consent", widget=GovSubmitInput())
+
+    def validate_given_on(self, field):
+        if field.data and field.data > london_today():
+            raise ValidationError("The date consent was given must be today or in the past")
 
 
 class OmbudsmanForm(PortalForm):

@@ -19,7 +19,7 @@ from portal.core.forms import whole_number
 from portal.core.paging import Paged, count_of, count_up_to, page_by_key, shown_count
 from portal.core.time import london_today
 from portal.extensions import db
-from portal.feedback.models import CLOSED, Case
+from portal.feedback.models import CLOSED, CONSENT_AWAITED, Case
 
 QUEUES = {
     "mine": "My cases",
@@ -30,6 +30,7 @@ QUEUES = {
     "support": "Support to arrange",
     "undelivered": "Not delivered",
     "remedies": "Remedies overdue",
+    "consent": "Awaiting consent",
     "closed": "Closed",
 }
 PER_PAGE = 25
@@ -87,6 +88,9 @@ def queue_condition(queue: str, user, on=None):
         return adjustment_to_arrange_sql()
     if queue == "undelivered":
         return undelivered_sql()
+    if queue == "consent":
+        # A representative speaks for the family, and the family's consent is not yet recorded.
+        return sa.and_(Case.is_open, Case.consent_state == sa.literal_column(f"'{CONSENT_AWAITED}'"))
     return Case.is_open
 
 

@@ -20,9 +20,17 @@ from portal.core.models import AuditEvent
 from portal.core.rules import RuleError, show_on_form
 from portal.core.time import london_today
 from portal.extensions import db
-from portal.feedback import access_records
+from portal.feedback import access_records, representation
 from portal.feedback.forms import StaffCaseForm
-from portal.feedback.models import STATUS_LABELS, AccessRecord, Attachment, Case, CaseMessage, Category
+from portal.feedback.models import (
+    CONSENT_METHOD_LABELS,
+    STATUS_LABELS,
+    AccessRecord,
+    Attachment,
+    Case,
+    CaseMessage,
+    Category,
+)
 from portal.feedback.services import log_case
 from portal.themes.queries import active_themes
 
@@ -173,6 +181,9 @@ def case(reference: str):
         actions=[(name, action) for name, action in ACTIONS.items() if action.open_to(found, current_user)],
         access_log_open=current_user.role == roles.MANAGER,
         messages_sent=services.messages_to_family(found),
+        consent_documents=representation.consent_documents(found),
+        consent_open=ACTIONS["consent"].open_to(found, current_user),
+        consent_method_labels=CONSENT_METHOD_LABELS,
     )
 
 
@@ -521,6 +532,15 @@ ACTIONS: dict[str, Action] = {
         lambda case, form: services.record_reached_another_way(case, current_user, form.body.data),
         services.has_undelivered,
         "Recorded. The task is done.",
+    ),
+    "consent": Action(
+        "Record the family's consent",
+        forms.ConsentForm,
+        lambda case, form: representation.record_consent(
+            case, current_user, method=form.method.data, given_on=form.given_on.data
+        ),
+        representation.can_record_consent,
+        "Consent recorded. The representative will be sent details from now on.",
     ),
     "reopen": Action(
         "Reopen the case",

@@ -27,7 +27,7 @@ from portal.demo.accounts import MANAGER
 from portal.demo.plans import PlannedCase, Step
 from portal.extensions import db
 from portal.feedback import services as feedback
-from portal.feedback.models import Case, Category
+from portal.feedback.models import PARENT, Case, Category
 from portal.notifications.models import SENT, OutboxMessage
 from portal.themes.models import LearningTheme
 
@@ -104,7 +104,9 @@ def _send(plan: PlannedCase, people: People) -> Underway:
     family = people.parents.get(plan.account) if plan.account else None
     draft = feedback.new_draft(family)
     draft.key = plan.key
-    feedback.save_answers(draft, {**plan.answers, "category_id": str(people.categories[plan.category])})
+    # The demo's families speak for themselves, about a child under 16.
+    who = {"speaker": PARENT, "young_person_age": "no"}
+    feedback.save_answers(draft, {**who, **plan.answers, "category_id": str(people.categories[plan.category])})
     case = feedback.submit(draft, family)
     if plan.wants_updates:
         feedback.set_learning_updates(case, True, family)

@@ -30,7 +30,7 @@ from portal.core.forms import DayField, PortalForm, strip_whitespace
 from portal.core.time import london_today
 from portal.feedback import journey
 from portal.feedback.kind_words import words_for
-from portal.feedback.models import COMPLAINT, STAFF_CHANNELS
+from portal.feedback.models import COMPLAINT, REPRESENTATIVES, SPEAKER_LABELS, STAFF_CHANNELS, YOUNG_PERSON
 
 WHAT_HAPPENED_MAX = 5000
 OUTCOME_MAX = 2000
@@ -232,6 +232,151 @@ class ChildForm(StepForm):
     marks = {"child_seen": True}
 
 
+YES_NO = [SelectChoice("yes", "Yes"), SelectChoice("no", "No")]
+
+
+class WhoForm(StepForm):
+    speaker = RadioField(
+        "Who is giving this feedback?",
+        description="Tell us if you are speaking for a family, for example as their advocate, SENDIASS adviser, councillor, MP or solicitor.",
+        choices=_choices(SPEAKER_LABELS),
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select who is giving this feedback")],
+    )
+    young_person_age = RadioField(
+        "Is the child or young person aged 16 to 25?",
+        description="From 16, a young person can make their own decisions about their support. "
+        "If you are the young person, you do not need to answer this.",
+        choices=YES_NO,
+        widget=GovRadioInput(),
+        validators=[Optional()],
+    )
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if self.speaker.data != YOUNG_PERSON and not self.young_person_age.data:
+            self.young_person_age.errors = [
+                *self.young_person_age.errors,
+                "Select yes if the child or young person is aged 16 to 25",
+            ]
+            valid = False
+        return valid
+
+    def answers(self) -> dict:
+        values = super().answers()
+        if values.get("speaker") == YOUNG_PERSON:
+            values["young_person_age"] = ""
+        if values.get("speaker") not in REPRESENTATIVES:
+            values.update(representative_name="", representative_organisation="", representative_email="", consent="")
+        if values.get("young_person_age") != "yes":
+            values.update(young_person_direct="", young_person_email="", young_person_parent_acts="")
+        return values
+
+
+CONSENT_CHOICES = {
+    "upload": "Yes, I will upload their signed consent now",
+    "later": "I will send their consent later",
+}
+# Staff taking a representative's call record consent they heard, or wait for it.
+STAFF_CONSENT_CHOICES = {
+    "phone": "The family gave their consent on the call",
+    "later": "Consent is still to come",
+}
+
+
+class RepresentativeForm(StepForm):
+    representative_name = StringField(
+        "Your full name",
+        widget=GovTextInput(),
+        filters=[strip_whitespace],
+        validators=[
+            InputRequired(message="Enter your full name"),
+            Length(max=120, message="Your name must be 120 characters or fewer"),
+        ],
+    )
+    representative_organisation = StringField(
+        "Your organisation",
+        description="For example, the SENDIASS service, a law firm, or the council or constituency you represent.",
+        widget=GovTextInput(),
+        filters=[strip_whitespace],
+        validators=[
+            InputRequired(message="Enter your organisation"),
+            Length(max=120, message="Your organisation must be 120 characters or fewer"),
+        ],
+    )
+    representative_email = StringField(
+        "Your email address",
+        description="We will write to you here once we have the family's consent.",
+        widget=GovTextInput(),
+        filters=[strip_whitespace, lambda v: v.lower() if isinstance(v, str) else v],
+        validators=[
+            InputRequired(message="Enter your email address"),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+            Email(
+                message="Enter an email address in the correct format, like name@example.org",
+                check_deliverability=False,
+            ),
+        ],
+    )
+    consent = RadioField(
+        "Do you have the family's consent to act for them?",
+        description="We cannot share any details of the child or young person with you until we have it.",
+        choices=_choices(CONSENT_CHOICES),
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select whether you will upload the family's consent now or send it later")],
+    )
+    consent_document = FileField(
+        "Upload the signed consent (if you have it now)",
+        description="PDF, JPEG, PNG or Word (DOCX), up to 10MB.",
+        widget=GovFileInput(),
+    )
+
+
+class YoungPersonForm(StepForm):
+    young_person_direct = RadioField(
+        "Does the young person want us to contact them directly?",
+        choices=YES_NO,
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select yes if the young person wants us to contact them directly")],
+    )
+    young_person_email = StringField(
+        "The young person's email address (if they want us to contact them directly)",
+        widget=GovTextInput(),
+        filters=[strip_whitespace, lambda v: v.lower() if isinstance(v, str) else v],
+        validators=[
+            Optional(),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+            Email(
+                message="Enter an email address in the correct format, like name@example.org",
+                check_deliverability=False,
+            ),
+        ],
+    )
+    young_person_parent_acts = RadioField(
+        "Does the young person agree that their parent or carer acts for them?",
+        description="If they do not, we will not share details of the case with their parent or carer.",
+        choices=YES_NO,
+        widget=GovRadioInput(),
+        validators=[
+            InputRequired(message="Select yes if the young person agrees that their parent or carer acts for them")
+        ],
+    )
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        field = self.young_person_email
+        if self.young_person_direct.data == "yes" and not field.data and not field.errors:
+            field.errors = [*field.errors, "Enter the young person's email address"]
+            valid = False
+        return valid
+
+    def answers(self) -> dict:
+        values = super().answers()
+        if values.get("young_person_direct") != "yes":
+            values["young_person_email"] = ""
+        return values
+
+
 class ReplyForm(StepForm):
     reply = RadioField(
         "Do you want a reply?",
@@ -348,6 +493,15 @@ class ContactForm(StepForm):
         return valid
 
 
+def for_a_representative(form: ContactForm) -> None:
+    """The contact page as a representative reads it: the family's details, not their own."""
+    form.contact_name.label.text = "Full name of the parent, carer or young person"
+    form.contact_email.description = "We will send the family their reference number and replies here."
+    form.relationship.label.text = "Their relationship to the child or young person"
+    form.preferred_contact.label.text = "How should we contact them?"
+    form.preferred_contact.description = "We will use this for replies to the family about this feedback."
+
+
 ADJUSTMENTS = {
     "easy_read": "Easy read letters and emails",
     "large_print": "Large print letters",
@@ -440,6 +594,9 @@ class StaffCaseForm(
     RouteForm,
     DetailsForm,
     ChildForm,
+    WhoForm,
+    RepresentativeForm,
+    YoungPersonForm,
     ReplyForm,
     ContactForm,
     AdjustmentsForm,
@@ -487,7 +644,14 @@ class StaffCaseForm(
         "relationship": "Their relationship to the child or young person",
         "preferred_contact": "How should we contact them?",
         "adjustments": "Do they need any support from us? (optional)",
+        "speaker": "Who got in touch?",
+        "representative_name": "The representative's full name",
+        "representative_organisation": "Their organisation",
+        "representative_email": "Their email address",
+        "consent": "Has the family given their consent for the representative to act for them?",
     }
+    REPRESENTATIVE_ONLY = ("representative_name", "representative_organisation", "representative_email", "consent")
+    YOUNG_PERSON_ONLY = ("young_person_direct", "young_person_email", "young_person_parent_acts")
     COMPLAINT_ONLY = ("triage", "decision_letter_date", "outcome_wanted", "problem_known_on")
     REPLY_ONLY = (
         "contact_name",
@@ -507,13 +671,41 @@ class StaffCaseForm(
         for name, text in self.STAFF_LABELS.items():
             self[name].label.text = text
         self.reply.choices = [SelectChoice("yes", "Yes"), SelectChoice("no", "No, they want to stay anonymous")]
+        self.speaker.description = (
+            "If someone speaks for the family, such as an advocate, councillor or MP, choose who."
+        )
+        self.representative_email.description = "We write to them once the family's consent is recorded."
+        for name, missing in (
+            ("representative_name", "Enter the representative's full name"),
+            ("representative_organisation", "Enter the representative's organisation"),
+            ("representative_email", "Enter the representative's email address"),
+            ("consent", "Select whether the family has given their consent"),
+        ):
+            # A list of this field's own: the class's validators are shared by every form.
+            self[name].validators = [
+                InputRequired(message=missing),
+                *(v for v in self[name].validators if not isinstance(v, InputRequired)),
+            ]
+        self.consent.choices = _choices(STAFF_CONSENT_CHOICES)
+        self.consent.description = "We share no details of the child with a representative until consent is recorded."
+        del self.consent_document
         if self.received_on.data is None and not self.is_submitted():
             self.received_on.data = london_today()
 
     def _not_asked(self) -> set[str]:
         """The fields whose question does not apply to what was chosen on this page."""
-        answers = {"kind": self.kind.data, "reply": self.reply.data, "triage": self.triage.data}
+        answers = {
+            "kind": self.kind.data,
+            "reply": self.reply.data,
+            "triage": self.triage.data,
+            "speaker": self.speaker.data,
+            "young_person_age": self.young_person_age.data,
+        }
         skipped = set()
+        if not journey.has_representative(answers):
+            skipped.update(self.REPRESENTATIVE_ONLY)
+        if not journey.about_a_young_person(answers):
+            skipped.update(self.YOUNG_PERSON_ONLY)
         if not journey.is_complaint(answers):
             skipped.update(self.COMPLAINT_ONLY)
         elif answers["triage"] not in journey.TRIBUNAL_ROUTES:

@@ -6,7 +6,7 @@ Pure functions over the answers dictionary, so the branching can be tested on it
 from dataclasses import dataclass
 from typing import Callable
 
-from portal.feedback.models import COMPLAINT, COMPLIMENT, QUESTION, SUGGESTION
+from portal.feedback.models import COMPLAINT, COMPLIMENT, QUESTION, REPRESENTATIVES, SUGGESTION, YOUNG_PERSON
 
 Answers = dict
 
@@ -52,6 +52,15 @@ def asks_about_safety(answers: Answers) -> bool:
     return answers.get("kind") != COMPLIMENT
 
 
+def has_representative(answers: Answers) -> bool:
+    return answers.get("speaker") in REPRESENTATIVES
+
+
+def about_a_young_person(answers: Answers) -> bool:
+    """Someone else speaks about a young person aged 16 to 25, whose wishes we then ask."""
+    return answers.get("speaker") not in (None, "", YOUNG_PERSON) and answers.get("young_person_age") == "yes"
+
+
 def _has(key: str) -> Callable[[Answers], bool]:
     return lambda answers: answers.get(key) not in (None, "")
 
@@ -84,6 +93,15 @@ STEPS = [
     ),
     Step("details", "what-happened", "Tell us what happened", _always, _has("what_happened")),
     Step("child", "about-the-child", "About the child or young person", _always, _has("child_seen")),
+    Step("who", "who-is-giving-this-feedback", "Who is giving this feedback?", _always, _has("speaker")),
+    Step("representative", "about-you", "About you", has_representative, _has("representative_name")),
+    Step(
+        "young_person",
+        "the-young-persons-wishes",
+        "The young person's wishes",
+        about_a_young_person,
+        _has("young_person_direct"),
+    ),
     Step("reply", "do-you-want-a-reply", "Do you want a reply?", _always, _has("reply")),
     Step("contact", "your-details", "Your contact details", wants_reply, _has("contact_name")),
     Step("adjustments", "support-you-need", "Do you need any support from us?", wants_reply, _has("adjustments_seen")),

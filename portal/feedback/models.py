@@ -122,6 +122,45 @@ LATE_ACCEPTED = "accepted"
 LATE_REFUSED = "refused"
 
 
+# --- who speaks for whom (SEND Code of Practice 8.13 to 8.15: rights pass to a young person at 16) --
+
+PARENT = "parent"
+YOUNG_PERSON = "young_person"
+ADVOCATE = "advocate"
+SENDIASS = "sendiass"
+ELECTED_MEMBER_SPEAKER = "elected_member"
+SOLICITOR = "solicitor"
+
+# Who is giving the feedback, in the order the journey offers them.
+SPEAKER_LABELS = {
+    PARENT: "A parent or carer",
+    YOUNG_PERSON: "A young person aged 16 to 25, for themselves",
+    ADVOCATE: "An advocate",
+    SENDIASS: "A SENDIASS adviser",
+    ELECTED_MEMBER_SPEAKER: "A councillor or MP",
+    SOLICITOR: "A solicitor",
+}
+# Those who speak for the family, and need the family's consent before the council shares details.
+REPRESENTATIVES = (ADVOCATE, SENDIASS, ELECTED_MEMBER_SPEAKER, SOLICITOR)
+
+# Where a representative's authority stands.
+CONSENT_AWAITED = "awaited"
+CONSENT_GIVEN = "given"
+CONSENT_WITHDRAWN = "withdrawn"
+CONSENT_LABELS = {
+    CONSENT_AWAITED: "Consent awaited",
+    CONSENT_GIVEN: "Consent given",
+    CONSENT_WITHDRAWN: "Consent withdrawn",
+}
+# How it was given.
+CONSENT_BY_DOCUMENT = "document"
+CONSENT_BY_PHONE = "phone"
+CONSENT_METHOD_LABELS = {
+    CONSENT_BY_DOCUMENT: "A signed consent document",
+    CONSENT_BY_PHONE: "Recorded by staff from a call",
+}
+
+
 class Case(db.Model):
     """One piece of feedback from a family: a complaint, compliment, suggestion or question."""
 
@@ -171,6 +210,25 @@ class Case(db.Model):
     # A postal address, one line each, for a family who asked for letters or large print.
     contact_address: Mapped[str | None] = mapped_column(sa.Text)
 
+    # Who is giving the feedback (SPEAKER_LABELS). A representative's own name, organisation
+    # and email are kept apart from the family's contact details above.
+    # Server defaults only, so that rows written before these columns existed read the same.
+    speaker: Mapped[str] = mapped_column(sa.String(20), server_default=PARENT)
+    representative_name: Mapped[str | None] = mapped_column(sa.String(120))
+    representative_organisation: Mapped[str | None] = mapped_column(sa.String(120))
+    representative_email: Mapped[str | None] = mapped_column(sa.String(254))
+    # A representative's authority (CONSENT_LABELS): None when nobody speaks for the family.
+    consent_state: Mapped[str | None] = mapped_column(sa.String(12))
+    consent_method: Mapped[str | None] = mapped_column(sa.String(12))  # CONSENT_METHOD_LABELS
+    consent_given_on: Mapped[date | None] = mapped_column(sa.Date)
+    consent_withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The case is about a young person aged 16 to 25 (or is from one): their wishes decide who
+    # is written to. None where nobody was asked.
+    young_person: Mapped[bool] = mapped_column(server_default=sa.false())
+    young_person_contact_directly: Mapped[bool | None] = mapped_column()
+    young_person_email: Mapped[str | None] = mapped_column(sa.String(254))
+    young_person_parent_acts: Mapped[bool | None] = mapped_column()
+
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
     team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("team.id", ondelete="SET NULL"), index=True)
     caseworker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
@@ -215,6 +273,7 @@ class Case(db.Model):
 
     __table_args__ = (
         sa.CheckConstraint(sa.column("kind").in_(tuple(KIND_LABELS)), name="kind_known"),
+        sa.CheckConstraint(sa.column("speaker").in_(tuple(SPEAKER_LABELS)), name="speaker_known"),
         # The staff queues read only open cases, a small share of all cases once years have gone by.
         # The index holds every column their filters, counts and deadline order read, so that a
         # city's thousands of open cases are counted and sorted without reading a case's row.
@@ -241,6 +300,18 @@ class Case(db.Model):
     @property
     def channel_label(self) -> str:
         return CHANNEL_LABELS.get(self.channel, self.channel)
+
+    @property
+    def speaker_label(self) -> str:
+        return SPEAKER_LABELS.get(self.speaker, self.speaker)
+
+    @property
+    def has_representative(self) -> bool:
+        return self.speaker in REPRESENTATIVES
+
+    @property
+    def consent_label(self) -> str | None:
+        return CONSENT_LABELS.get(self.consent_state) if self.consent_state else None
 
     @hybrid_property
     def is_open(self) -> bool:
@@ -349,6 +420,8 @@ class Attachment(db.Model):
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(sa.String(64))
     from_family: Mapped[bool] = mapped_column(default=True)
+    # The family's signed consent for a representative to act for them.
+    consent_document: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     case: Mapped[Case | None] = relationship(back_populates="attachments")

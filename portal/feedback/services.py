@@ -22,13 +22,19 @@ from portal.core.links import public_url
 from portal.core.time import LONDON, london_today, utcnow
 from portal.core.wording import render_family_text
 from portal.extensions import db
-from portal.feedback import access, journey, signals
+from portal.feedback import access, journey, representation, signals
 from portal.feedback.models import (
     ACKNOWLEDGED,
     AWAITING_FAMILY,
+    CONSENT_AWAITED,
+    CONSENT_BY_PHONE,
+    CONSENT_GIVEN,
     ESCALATED,
+    PARENT,
     RECEIVED,
+    REPRESENTATIVES,
     STAFF_CHANNELS,
+    YOUNG_PERSON,
     Adjustment,
     Attachment,
     Case,
@@ -268,7 +274,27 @@ def _case_from_answers(answers: dict, *, key: str, received_on: date) -> Case:
         preferred_contact=_text(answers, "preferred_contact") if reply else None,
         adjustments=_adjustments_asked_for(answers, adjustments),
         received_at=_received_at(received_on),
+        **_who_speaks(answers),
     )
+
+
+def _who_speaks(answers: dict) -> dict:
+    """Who is giving the feedback, for whom, and with what consent, as a case keeps it."""
+    speaker = answers.get("speaker") or PARENT
+    represented = speaker in REPRESENTATIVES
+    about_young_person = journey.about_a_young_person(answers)
+    direct = answers.get("young_person_direct") == "yes" if about_young_person else None
+    return {
+        "speaker": speaker,
+        "representative_name": _text(answers, "representative_name") if represented else None,
+        "representative_organisation": _text(answers, "representative_organisation") if represented else None,
+        "representative_email": (_text(answers, "representative_email") or "").lower() or None if represented else None,
+        "consent_state": CONSENT_AWAITED if represented else None,
+        "young_person": speaker == YOUNG_PERSON or about_young_person,
+        "young_person_contact_directly": True if speaker == YOUNG_PERSON else direct,
+        "young_person_email": (_text(answers, "young_person_email") or "").lower() or None if direct else None,
+        "young_person_parent_acts": answers.get("young_person_parent_acts") == "yes" if about_young_person else None,
+    }
 
 
 # Each support choice in the journey, the kind of adjustment it asks for, and the answer that details it.
@@ -333,13 +359,25 @@ def log_case(
         raise ValueError(f"unknown channel {channel!r}")
     if received_on > london_today():
         raise ValueError("a case cannot be received in the future")
+    # Someone logging a case without saying who spoke is taking it from the parent or carer.
     case = _case_from_answers(
-        journey.with_every_page_seen(answers), key=key or secrets.token_urlsafe(32), received_on=received_on
+        journey.with_every_page_seen({"speaker": PARENT, **answers}),
+        key=key or secrets.token_urlsafe(32),
+        received_on=received_on,
     )
+    if case.consent_state == CONSENT_AWAITED and answers.get("consent") == "phone":
+        # The family gave consent on the call being logged: recorded from it, on its day.
+        case.consent_state = CONSENT_GIVEN
+        case.consent_method = CONSENT_BY_PHONE
+        case.consent_given_on = received_on
     case.channel = channel
     case.logged_by_id = actor.id
     db.session.add(case)
     db.session.flush()
+    if case.consent_state == CONSENT_GIVEN:
+        audit.record(
+            actor, "case.consent_recorded", case, method=CONSENT_BY_PHONE, given_on=case.consent_given_on.isoformat()
+        )
     for checked in files:
         add_attachment(checked, case=case, from_family=True)
     _receive(case, actor)
@@ -404,7 +442,7 @@ def send_case_link(reference: str, contact: str) -> bool:
         return False
     # Whoever followed an older link (a shared or stolen device) loses the case now.
     access.end_grants(case)
-    email_family(case, f"Your link to case {case.reference}", "case_link", hours=LINK_HOURS)
+    email_family(case, f"Your link to case {case.reference}", "case_link", hours=LINK_HOURS, family_only=True)
     audit.record(None, "case.link_sent", case)
     return True
 
@@ -443,33 +481,58 @@ def family_channel(case: Case) -> tuple[str, str] | None:
     return None
 
 
-def email_family(case: Case, subject: str, template: str, *, hours: int | None = None, **context) -> None:
-    """Write to the family about their case on their channel (family_channel), if there is
-    one. Every such message carries its own single-use link that opens the case in one tap,
-    for ``hours`` (CASE_EMAIL_LINK_HOURS by default); an email comes from the case's team
-    mailbox when the team has one, so that the family can simply reply."""
-    reached = family_channel(case)
-    if reached is None:
+def email_family(
+    case: Case, subject: str, template: str, *, hours: int | None = None, family_only: bool = False, **context
+) -> None:
+    """Write about the case to everyone the case says should hear (representation.recipients):
+    the family on their channel (family_channel), a young person who asked to be contacted
+    directly, and their representative. Each message that may hold the child's details carries
+    its own single-use link that opens the case in one tap, for ``hours``
+    (CASE_EMAIL_LINK_HOURS by default); anyone who may not yet have them (a representative
+    without the family's consent) is sent instead a message with no details and no link,
+    saying how to give consent. ``family_only`` writes to the family alone, as a link asked
+    for at /track is. An email comes from the case's team mailbox when the team has one, so
+    that the family can simply reply."""
+    people = representation.recipients(case, family_channel(case))
+    if family_only:
+        people = [person for person in people if person.who == representation.FAMILY]
+    if not people:
         return
-    channel, recipient = reached
     if case.id is None:
         db.session.flush()  # the message records which case it is about
     hours = hours or current_app.config["CASE_EMAIL_LINK_HOURS"]
     team = case.team
-    queue_email(
-        recipient,
-        subject,
-        template,
-        channel=channel,
-        case_id=case.id,
-        reply_to=team.mailbox if team is not None and channel == EMAIL else None,
-        case=case,
-        link=_new_case_link(case, hours),
-        link_expires_at=utcnow() + timedelta(hours=hours),
-        track_url=public_url("feedback_tracking.track", reference=case.reference),
-        team=team,
-        **context,
-    )
+    for person in people:
+        reply_to = team.mailbox if team is not None and person.channel == EMAIL else None
+        if not person.with_details:
+            queue_email(
+                person.address,
+                f"We need consent before we can share details: {case.reference}",
+                "consent_needed",
+                channel=person.channel,
+                case_id=case.id,
+                reply_to=reply_to,
+                case=case,
+                recipient_name=person.name,
+                withheld_because=person.withheld_because,
+                team=team,
+            )
+            continue
+        queue_email(
+            person.address,
+            subject,
+            template,
+            channel=person.channel,
+            case_id=case.id,
+            reply_to=reply_to,
+            case=case,
+            recipient_name=person.name,
+            link=_new_case_link(case, hours),
+            link_expires_at=utcnow() + timedelta(hours=hours),
+            track_url=public_url("feedback_tracking.track", reference=case.reference),
+            team=team,
+            **context,
+        )
 
 
 def _new_case_link(case: Case, hours: int) -> str:

@@ -13,7 +13,7 @@ from portal.core.tagged_pdf import html_to_pdf
 from portal.core.time import format_date, format_day
 from portal.core.wording import in_sentence
 from portal.feedback import forms, journey, services
-from portal.feedback.models import Attachment, Case
+from portal.feedback.models import SPEAKER_LABELS, YOUNG_PERSON, Attachment, Case
 
 # A case keeps only the route its triage answer led to (journey.ROUTE_OF_TRIAGE), so a sent
 # case's answer is read back as that route: the three choices leading to the SEND Tribunal as one.
@@ -54,6 +54,7 @@ def answer_sections(answers: dict, category, attachments, mediation_deadline: da
         ("About your feedback", _about(answers, category, mediation_deadline)),
         ("Details", _details(answers)),
         ("The child or young person", _child(answers)),
+        ("Who is giving this feedback", _who(answers)),
         ("About you", _you(answers)),
         ("Evidence", [Answer("Files", ", ".join(a.filename for a in attachments) or "None", "evidence", "files")]),
     ]
@@ -109,6 +110,50 @@ def _child(answers: dict) -> list[Answer]:
             "EHC plan", EHC_PLAN_WORDS.get(answers.get("child_has_ehc_plan")), "child", "whether they have an EHC plan"
         ),
     ]
+
+
+def _yes_no(value: str | None) -> str | None:
+    return {"yes": "Yes", "no": "No"}.get(value)
+
+
+def _who(answers: dict) -> list[Answer]:
+    speaker = answers.get("speaker")
+    who = [Answer("Who is giving it", SPEAKER_LABELS.get(speaker), "who", "who is giving this feedback")]
+    if speaker != YOUNG_PERSON:
+        who.append(
+            Answer(
+                "Aged 16 to 25",
+                _yes_no(answers.get("young_person_age")),
+                "who",
+                "whether the child or young person is aged 16 to 25",
+            )
+        )
+    if journey.has_representative(answers):
+        consent = answers.get("consent_label") or forms.CONSENT_CHOICES.get(answers.get("consent"))
+        who += [
+            Answer("Representative's name", answers.get("representative_name"), "representative"),
+            Answer("Organisation", answers.get("representative_organisation"), "representative", "your organisation"),
+            Answer("Representative's email", answers.get("representative_email"), "representative"),
+            Answer("The family's consent", consent, "representative", "the family's consent"),
+        ]
+    if journey.about_a_young_person(answers):
+        direct = answers.get("young_person_direct")
+        shown = f"Yes, at {answers.get('young_person_email')}" if direct == "yes" else _yes_no(direct)
+        who += [
+            Answer(
+                "Contact the young person directly",
+                shown,
+                "young_person",
+                "whether to contact the young person directly",
+            ),
+            Answer(
+                "Their parent or carer acts for them",
+                _yes_no(answers.get("young_person_parent_acts")),
+                "young_person",
+                "whether the young person agrees that their parent or carer acts for them",
+            ),
+        ]
+    return who
 
 
 def _you(answers: dict) -> list[Answer]:
@@ -167,6 +212,7 @@ def answers_of(case: Case) -> dict:
         "contact_address": case.contact_address,
         "relationship": case.relationship_to_child,
         "preferred_contact": case.preferred_contact,
+        **_who_answers(case),
     }
     if case.is_complaint:
         answers["triage"] = TRIAGE_OF_ROUTE.get(case.triage_route, "none")
@@ -174,6 +220,26 @@ def answers_of(case: Case) -> dict:
             answers["decision_letter_date"] = case.decision_letter_date.isoformat()
     answers.update(_support_answers(case))
     return answers
+
+
+def _yes_or_no(value: bool | None) -> str | None:
+    return None if value is None else "yes" if value else "no"
+
+
+def _who_answers(case: Case) -> dict:
+    """Who spoke, for whom and with what consent, as the journey's answers."""
+    about_young_person = case.young_person and case.speaker != YOUNG_PERSON
+    return {
+        "speaker": case.speaker,
+        "young_person_age": "yes" if case.young_person else "no",
+        "representative_name": case.representative_name,
+        "representative_organisation": case.representative_organisation,
+        "representative_email": case.representative_email,
+        "consent_label": case.consent_label,
+        "young_person_direct": _yes_or_no(case.young_person_contact_directly) if about_young_person else None,
+        "young_person_email": case.young_person_email,
+        "young_person_parent_acts": _yes_or_no(case.young_person_parent_acts) if about_young_person else None,
+    }
 
 
 def _support_answers(case: Case) -> dict:

@@ -76,3 +76,7 @@ class LearningUpdatesForm(PortalForm):
     """A single button that turns the family's wish to hear about changes on or off."""
 
     wanted = HiddenField(validators=[InputRequired()])
+
+
+class WithdrawRepresentativeForm(PortalForm):
+    submit = SubmitField("Withdraw their authority", widget=GovSubmitInput())

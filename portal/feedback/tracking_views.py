@@ -13,10 +13,17 @@ from portal.core import kept_forms, kept_pages, procedures
 from portal.core.files import FileRefused, download_response
 from portal.core.forms import form_page
 from portal.extensions import db, limiter
-from portal.feedback import access, page_versions, phone_codes, promises, services, summary
+from portal.feedback import access, page_versions, phone_codes, promises, representation, services, summary
 from portal.feedback.allowances import check_reply_file
 from portal.feedback.models import STATUS_LABELS
-from portal.feedback.tracking_forms import CodeForm, EscalateForm, LearningUpdatesForm, ReplyForm, TrackForm
+from portal.feedback.tracking_forms import (
+    CodeForm,
+    EscalateForm,
+    LearningUpdatesForm,
+    ReplyForm,
+    TrackForm,
+    WithdrawRepresentativeForm,
+)
 from portal.notifications.services import can_send_texts
 
 bp = Blueprint("feedback_tracking", __name__)
@@ -187,6 +194,7 @@ def _render_case(case, reply_form=None, status=200):
             mediation_deadline=services.mediation_deadline(case.decision_letter_date),
             updates_form=LearningUpdatesForm(data={"wanted": "no" if case.wants_learning_updates else "yes"}),
             told_us=summary.told_us_sections(case, file_url=lambda attachment: _file_url(case, attachment)),
+            can_withdraw=representation.can_withdraw(case),
         ),
         status,
     )
@@ -266,6 +274,27 @@ def escalate(reference: str):
         )
         return redirect(url_for("feedback_tracking.case", reference=case.reference))
     return render_template("feedback_tracking/escalate.html", case=case, form=form, following=following)
+
+
+@bp.route("/my-cases/<reference>/withdraw-representative", methods=["GET", "POST"])
+@form_page
+def withdraw_representative(reference: str):
+    """The family ends their representative's authority, after confirming: from then on the
+    representative is sent nothing about the case."""
+    case = _case_or_404(reference)
+    if not representation.can_withdraw(case):
+        return redirect(url_for("feedback_tracking.case", reference=case.reference))
+    form = WithdrawRepresentativeForm()
+    if form.validate_on_submit():
+        representation.withdraw_consent(case, current_user)
+        db.session.commit()
+        flash(
+            f"You have withdrawn {case.representative_name or 'your representative'}'s authority. "
+            "We will not send them anything more about this case.",
+            "success",
+        )
+        return redirect(url_for("feedback_tracking.case", reference=case.reference))
+    return render_template("feedback_tracking/withdraw_representative.html", case=case, form=form)
 
 
 @bp.route("/my-cases/<reference>/close-access", methods=["POST"])

@@ -12,10 +12,10 @@ from portal.core.files import FileRefused, describe_size
 from portal.core.forms import form_page
 from portal.core.page_cache import public_page
 from portal.extensions import csrf, db
-from portal.feedback import access, forms, journey, services, summary
+from portal.feedback import access, forms, journey, representation, services, summary
 from portal.feedback.allowances import LimitReached, address_limit_reached, check_draft_file
 from portal.feedback.kind_words import words_for
-from portal.feedback.models import Case, Category
+from portal.feedback.models import REPRESENTATIVES, Case, Category
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
 
@@ -30,6 +30,9 @@ STEP_FORMS = {
     "route": forms.RouteForm,
     "details": forms.DetailsForm,
     "child": forms.ChildForm,
+    "who": forms.WhoForm,
+    "representative": forms.RepresentativeForm,
+    "young_person": forms.YoungPersonForm,
     "reply": forms.ReplyForm,
     "contact": forms.ContactForm,
     "adjustments": forms.AdjustmentsForm,
@@ -62,7 +65,9 @@ def _show_sent(draft):
     """A draft already sent leads to its confirmation: a refresh or a second click never
     makes a second case."""
     session[SUBMITTED_KEY] = draft.case_id
-    if not access.browser_may_follow(draft.case):
+    # A representative without the family's consent yet cannot follow the case: its page will
+    # hold the council's replies, with the child's details. The family follow it themselves.
+    if not representation.needs_consent(draft.case) and not access.browser_may_follow(draft.case):
         access.grant_in_this_browser(draft.case)
     db.session.commit()
     return redirect(url_for("feedback.confirmation"))
@@ -78,6 +83,8 @@ def _build_form(step: journey.Step, answers: dict):
     form = form_class.from_answers(answers, **kwargs)
     if step.name == "category":
         form.category_id.choices = [forms.SelectChoice(str(c.id), c.name) for c in _categories()]
+    if step.name == "contact" and journey.has_representative(answers):
+        forms.for_a_representative(form)
     return form
 
 
@@ -150,7 +157,11 @@ def question(slug: str):
             lambda: _question_page(step, answers, _build_form(step, answers), change),
         )
     form = _build_form(step, answers)
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if step.name == "representative" and request.method == "POST":
+        # Checked whatever else is wrong, so that a chosen file is kept or its problem shown.
+        valid = _take_consent_document(draft, form) and valid
+    if valid:
         values = form.answers()
         if request.form.get("work_out"):
             # "Work out my deadline": keep the date and show the page again with the deadline.
@@ -162,6 +173,30 @@ def question(slug: str):
             db.session.commit()
             return redirect(_after(step, draft.answers, change))
     return _question_page(step, answers, form, change)
+
+
+def _consent_files(draft) -> list:
+    return [attachment for attachment in services.draft_attachments(draft) if attachment.consent_document]
+
+
+def _take_consent_document(draft, form) -> bool:
+    """Keep the signed consent chosen on the representative's page; False, with the reason
+    on the form, if it was refused or if they said they would upload it and did not."""
+    upload = request.files.get("consent_document")
+    if upload is not None and upload.filename:
+        try:
+            checked = check_draft_file(draft, upload)
+        except FileRefused as refused:
+            form.consent_document.errors.append(str(refused))
+            return False
+        services.add_attachment(checked, draft=draft).consent_document = True
+        services.save_answers(draft, {})
+        db.session.commit()
+        return True
+    if form.consent.data == "upload" and not _consent_files(draft):
+        form.consent_document.errors.append("Select the signed consent to upload")
+        return False
+    return True
 
 
 def _question_page(step: journey.Step, answers: dict, form, change: bool) -> str:
@@ -178,6 +213,8 @@ def _question_page(step: journey.Step, answers: dict, form, change: bool) -> str
         and not form.decision_letter_date.errors
         else None,
         contact_phone=current_app.config["CONTACT_PHONE"],
+        consent_files=_consent_files(_draft()) if step.name == "representative" else [],
+        representatives=REPRESENTATIVES,
     )
 
 
@@ -298,4 +335,6 @@ def confirmation():
     # only then is a copy of the answers offered.
     may_see = services.family_can_see(case, current_user, access.browser_may_follow(case))
     db.session.commit()  # the visit that keeps this browser's access alive
-    return render_template("feedback/confirmation.html", case=case, may_see=may_see)
+    return render_template(
+        "feedback/confirmation.html", case=case, may_see=may_see, needs_consent=representation.needs_consent(case)
+    )

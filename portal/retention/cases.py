@@ -45,6 +45,13 @@ CASE_PERSONAL_DATA = {
     "contact_address": None,
     "relationship_to_child": None,
     "preferred_contact": None,
+    # Who spoke for the family, and a young person's own address and wishes.
+    "representative_name": None,
+    "representative_organisation": None,
+    "representative_email": None,
+    "young_person_email": None,
+    "young_person_contact_directly": None,
+    "young_person_parent_acts": None,
     # The family's account stays theirs to close; the case just stops pointing at it.
     "user_id": None,
     "wants_learning_updates": False,

@@ -23,6 +23,7 @@ from tests.browser.test_feedback_journeys import (
     EMAIL,
     PDF,
     REFERENCE,
+    a_parent_giving_feedback,
     categories,  # noqa: F401 (a fixture)
     choose,
     contact_details,
@@ -87,6 +88,7 @@ def test_a_parent_on_a_phone_complains_reads_the_reply_in_one_tap_and_loses_noth
     visitor.submit("Continue")
     expect(heading(page)).to_have_text("About the child or young person")
     visitor.submit("Continue")
+    a_parent_giving_feedback(visitor)
     choose(visitor, "Do you want a reply?", "Yes, I will give my contact details")
     contact_details(visitor)
     expect(heading(page)).to_have_text("Do you need any support from us?")

@@ -97,6 +97,14 @@ def about_the_child(visitor) -> None:
     visitor.submit("Continue")
 
 
+def a_parent_giving_feedback(visitor) -> None:
+    page = visitor.page
+    expect(heading(page)).to_have_text("Who is giving this feedback?")
+    page.get_by_role("group", name="Who is giving this feedback?").get_by_label("A parent or carer").check()
+    page.get_by_role("group", name="Is the child or young person aged 16 to 25?").get_by_label("No").check()
+    visitor.submit("Continue")
+
+
 def contact_details(visitor) -> None:
     page = visitor.page
     expect(heading(page)).to_have_text("Your contact details")
@@ -209,6 +217,7 @@ def test_complaint_from_a_phone_with_javascript(phone_visitor, categories):
     visitor.submit("Continue")
 
     about_the_child(visitor)
+    a_parent_giving_feedback(visitor)
     choose(visitor, "Do you want a reply?", "Yes, I will give my contact details")
     contact_details(visitor)
 
@@ -268,6 +277,7 @@ def test_complaint_without_javascript_with_a_mistake_on_the_way(no_js_visitor, c
     visitor.submit("Continue")
 
     about_the_child(visitor)
+    a_parent_giving_feedback(visitor)
     choose(visitor, "Do you want a reply?", "Yes, I will give my contact details")
     contact_details(visitor)
 
@@ -301,6 +311,8 @@ def sent_complaint(live_server, categories) -> str:
                 "what_happened": "The taxi did not come for three weeks.",
                 "outcome_wanted": "A reliable taxi.",
                 "child_seen": True,
+                "speaker": "parent",
+                "young_person_age": "no",
                 "reply": "yes",
                 "contact_name": "Jo Smith",
                 "contact_email": EMAIL,
