@@ -117,9 +117,11 @@ def test_a_caseworker_logs_a_phone_complaint_and_the_family_opens_it_from_the_em
 
     page.get_by_label("What would they like to happen?").fill("A named contact who calls back.")
     page.get_by_role("group", name="Is the complaint about one of these?").get_by_label("None of these").check()
+    page.get_by_role("group", name="Who got in touch?").get_by_label("A parent or carer").check()
+    page.get_by_role("group", name="Is the child or young person aged 16 to 25?").get_by_label("No").check()
     page.get_by_role("group", name="Does the family want a reply?").get_by_label("Yes").check()
     page.get_by_label("Full name of the person who got in touch").fill("Dana Phone")
-    page.get_by_label("Email address").fill("dana.phone@example.org")
+    page.get_by_label("Email address", exact=True).fill("dana.phone@example.org")
     page.get_by_label("Their relationship to the child or young person").select_option("Parent")
     page.get_by_role("group", name="How should we contact them?").get_by_label("Email").check()
     visitor.submit("Log and route the case")
