@@ -15,6 +15,7 @@ from portal.consultations.results import AUDIT_LABELS as CONSULTATION_RESULTS
 from portal.core.retention import AUDIT_LABELS as RETENTION_SCHEDULE
 from portal.core.settings import AUDIT_LABELS as SETTINGS
 from portal.feedback.services import AUDIT_LABELS as FEEDBACK
+from portal.feedback.survey import AUDIT_LABELS as SATISFACTION_SURVEY
 from portal.reports.annual import AUDIT_LABELS as ANNUAL_REPORTS
 from portal.reports.termly import AUDIT_LABELS as TERMLY_UPDATES
 from portal.retention.apply import AUDIT_LABELS as RETENTION_RUNS
@@ -28,6 +29,7 @@ ALL = {
     **TWO_FACTOR,
     **SINGLE_SIGN_ON,
     **FEEDBACK,
+    **SATISFACTION_SURVEY,
     **CASEWORK,
     **CASEWORK_MANAGEMENT,
     **CASEWORK_HANDOVER,
