@@ -214,6 +214,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.consultations.manage_views import bp as consultations_manage
     from portal.consultations.moderation_views import bp as consultations_moderation
     from portal.consultations.views import bp as consultations
+    from portal.feedback.survey_views import bp as feedback_survey
     from portal.feedback.tracking_views import bp as feedback_tracking
     from portal.feedback.views import bp as feedback
     from portal.notifications.receipts_views import bp as notifications_receipts
@@ -235,6 +236,7 @@ def register_blueprints(app: Flask) -> None:
         accounts_single_sign_on,
         feedback,
         feedback_tracking,
+        feedback_survey,
         casework,
         casework_manage,
         notifications_receipts,

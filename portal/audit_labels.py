@@ -16,6 +16,7 @@ from portal.core.retention import AUDIT_LABELS as RETENTION_SCHEDULE
 from portal.core.settings import AUDIT_LABELS as SETTINGS
 from portal.feedback.representation import AUDIT_LABELS as REPRESENTATION
 from portal.feedback.services import AUDIT_LABELS as FEEDBACK
+from portal.feedback.survey import AUDIT_LABELS as SATISFACTION_SURVEY
 from portal.reports.annual import AUDIT_LABELS as ANNUAL_REPORTS
 from portal.reports.termly import AUDIT_LABELS as TERMLY_UPDATES
 from portal.retention.apply import AUDIT_LABELS as RETENTION_RUNS
@@ -30,6 +31,7 @@ ALL = {
     **SINGLE_SIGN_ON,
     **FEEDBACK,
     **REPRESENTATION,
+    **SATISFACTION_SURVEY,
     **CASEWORK,
     **CASEWORK_MANAGEMENT,
     **CASEWORK_HANDOVER,

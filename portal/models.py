@@ -33,6 +33,7 @@ from portal.feedback.models import (  # noqa: F401
     FileBlob,
     ReferenceCounter,
 )
+from portal.feedback.survey_models import SatisfactionSurvey  # noqa: F401
 from portal.notifications.models import OutboxMessage  # noqa: F401
 from portal.reports.models import PublishedDocument, TermlyUpdate  # noqa: F401
 from portal.retention.models import RetentionRun  # noqa: F401

@@ -35,9 +35,15 @@ def test_every_email_about_a_case_opens_it_in_one_tap(app, outbox, category, use
         answer_stage_1(reference, get_user(caseworker))  # an acknowledgement, then the response
         db.session.commit()
     emails = _family_emails(outbox)
-    assert [message.template for message in emails] == ["case_received", "caseworker_reply", "caseworker_reply"]
+    # The response closes stage 1, so the family is asked how it was handled, too.
+    assert [message.template for message in emails] == [
+        "case_received",
+        "caseworker_reply",
+        "caseworker_reply",
+        "satisfaction_survey",
+    ]
     links = [_open_link(message.body) for message in emails]
-    assert len(set(links)) == 3  # each email its own link
+    assert len(set(links)) == 4  # each email its own link
     for link in links:
         phone = app.test_client()  # the family's phone, never used on this case before
         opened = phone.get(link)
@@ -101,7 +107,7 @@ def test_emails_read_well_greeting_first_then_a_blank_line_and_full_sentences(ap
     with app.test_request_context():
         answer_stage_1(reference, get_user(caseworker))
         db.session.commit()
-    received, acknowledgement, response = _family_emails(outbox)
+    received, acknowledgement, response, asked = _family_emails(outbox)
     assert received.body.startswith("Dear Jo Smith,\n\nThank you for your complaint.")
     assert "working days of that. It has gone to the SENAR North team.\n" in received.body
     # The acknowledgement brings its own greeting: it is not greeted twice.
@@ -110,7 +116,8 @@ def test_emails_read_well_greeting_first_then_a_blank_line_and_full_sentences(ap
     # The response: the greeting comes before the finding.
     assert response.body.startswith("Dear Jo Smith,\n\nStage 1 response")
     assert response.body.index("Dear Jo Smith") < response.body.index("Our finding")
-    for message in (received, acknowledgement, response):
+    assert asked.body.startswith("Dear Jo Smith,\n\nWe have sent you our response at stage 1")
+    for message in (received, acknowledgement, response, asked):
         assert "\n\n\n" not in message.body
         assert not re.search(r"[a-z]\.[A-Z]", message.body), message.body  # no sentences run together
         assert "reply and tell us" not in message.body

@@ -175,7 +175,7 @@ def test_a_holding_reply_reaches_the_family_page_and_email_without_the_route_onw
 def test_the_stage_1_response_ends_with_stage_2_and_the_day_to_ask_by(app, client, desk, outbox):
     acknowledge(client, desk)
     respond(client, desk, "We looked at the taxi company's records.")
-    email = outbox.last(FAMILY_EMAIL)
+    email = outbox.last(FAMILY_EMAIL, "caseworker_reply")
     response = email.body.split("Reference:")[0].strip()
     assert "looked at again by someone else (stage 2)" in response
     # Three months, the default an administrator can change.
@@ -198,7 +198,7 @@ def test_a_stage_2_response_ends_with_the_ombudsman(app, client, desk, outbox):
     sign_in(reviewer_client, reviewer)
     act(reviewer_client, desk, "acknowledge", {"body": "I will review your complaint."})
     respond(reviewer_client, desk, "I have reviewed everything again.")
-    email = outbox.last(FAMILY_EMAIL)
+    email = outbox.last(FAMILY_EMAIL, "caseworker_reply")
     assert "I have reviewed everything again." in email.body
     for words in ("This is the council's final response", "Ombudsman", "www.lgo.org.uk", "0300 061 0614"):
         assert words in email.body
@@ -429,7 +429,7 @@ def test_recording_the_outcome_sends_the_finding_remedies_and_route_onwards(app,
         assert case.status == "responded"
         assert clocks.next_deadline(case) is None
 
-    email = outbox.last(FAMILY_EMAIL)
+    email = outbox.last(FAMILY_EMAIL, "caseworker_reply")
     for words in (
         "Our finding: your complaint is partly upheld.",
         "The firm has a new driver.",
@@ -1036,7 +1036,7 @@ def test_the_response_has_the_codes_parts_and_is_previewed_before_it_is_sent(app
 
     del typed["preview"]
     assert act(client, desk, "outcome", typed).status_code == 302
-    email = outbox.last(FAMILY_EMAIL).body
+    email = outbox.last(FAMILY_EMAIL, "caseworker_reply").body
     assert "Your complaint, as we understand it:\n1. The taxi did not come." in email
     assert "Still to do:\nThe new contract starts in April" in email
     with app.app_context():

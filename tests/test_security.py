@@ -20,7 +20,7 @@ from portal.accounts import roles, services
 from portal.accounts.models import AccountToken, User
 from portal.core.forms import EXPIRED_MESSAGE
 from portal.core.terms import term_of
-from portal.core.time import london_today
+from portal.core.time import london_today, utcnow
 from portal.extensions import db, limiter
 from portal.reports import periods
 from tests.conftest import Auth, clear_tables, make_app
@@ -234,6 +234,7 @@ def test_every_post_route_refuses_a_request_without_a_csrf_token(csrf_app):
                 team_id=1,
                 template_id=1,
                 theme_id=1,
+                survey_id=1,
                 consultation_id=1,
                 question_id=1,
                 response_id=1,
@@ -396,6 +397,9 @@ ACCESS = {
     ("/manage/templates/<int:template_id>/delete", "GET"): only(roles.MANAGER, status=200),
     ("/manage/templates/<int:template_id>/delete", "POST"): only(roles.MANAGER, status=302),
     ("/manage/themes", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/satisfaction", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/survey-comments", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/survey-comments/<int:survey_id>", "POST"): only(roles.MANAGER, status=302),
     ("/manage/themes/new", "GET"): only(roles.MANAGER, status=200),
     ("/manage/themes/new", "POST"): only(roles.MANAGER, status=302),
     ("/manage/themes/<int:theme_id>", "GET"): only(roles.MANAGER, status=200),
@@ -701,7 +705,38 @@ def data_request_records(app) -> dict:
         return {"request_id": data_request.id, "email": family.email}
 
 
+def survey_records(app) -> dict:
+    """A family's answer to the satisfaction survey, with comments to tag."""
+    from portal.feedback.models import Case
+    from portal.feedback.survey_models import SatisfactionSurvey
+
+    with app.app_context():
+        case = Case(
+            reference="CAN-2099-00003",
+            submission_key="access-table-survey",
+            kind="complaint",
+            status="closed",
+            what_happened="Something happened.",
+        )
+        db.session.add(case)
+        db.session.flush()
+        answer = SatisfactionSurvey(
+            case_id=case.id,
+            stage=1,
+            channel="email",
+            answered_at=utcnow(),
+            satisfaction=3,
+            listened="partly",
+            comments="It was slow.",
+        )
+        db.session.add(answer)
+        db.session.commit()
+        return {"survey_id": answer.id}
+
+
 def records_for(app, rule: str) -> dict:
+    if rule.startswith("/manage/survey-comments/"):
+        return survey_records(app)
     if rule.startswith(CASEWORK_PAGES):
         return casework_records(app, retired_theme=rule.endswith("/restore"))
     if rule.startswith(CONSULTATION_PAGES):

@@ -282,6 +282,7 @@ def test_the_public_sees_the_same_counts(app, client, counted):
         "compliments": 1,
         "suggestions": 1,
         "consultation_answers": 3,
+        "survey_comments": 0,
         "linked_cases": 0,
     }
     row = csv_rows(client.get("/you-said-we-did.csv"))[0]

@@ -21,10 +21,13 @@ from portal.core.forms import form_page, whole_number
 from portal.core.rules import RuleError, show_on_form
 from portal.core.time import london_today
 from portal.extensions import db
+from portal.feedback import survey
 from portal.feedback.models import STATUS_LABELS, Case, Category
+from portal.feedback.survey_models import SatisfactionSurvey
 from portal.themes import services as theme_services
 from portal.themes.forms import ThemeForm
 from portal.themes.models import LearningTheme
+from portal.themes.queries import active_themes
 
 bp = Blueprint("casework_manage", __name__, url_prefix="/manage")
 
@@ -503,3 +506,34 @@ def cases():
         state_of=lambda due: clocks.state(due, today),
         due_soon_days=clocks.DUE_SOON_WORKING_DAYS,
     )
+
+
+# --- families' comments from the satisfaction survey --------------------------------------------
+
+
+@bp.get("/survey-comments")
+@managers_only
+def survey_comments():
+    """What families wrote when asked how their complaint was handled, waiting to be tagged with
+    the learning themes it teaches (then counted as You Said, We Did evidence), and the latest
+    ones already tagged."""
+    return render_template(
+        "casework_manage/survey_comments.html",
+        waiting=survey.comments_to_tag(),
+        tagged=survey.comments_to_tag(tagged=True, limit=20),
+        themes=active_themes(),
+    )
+
+
+@bp.post("/survey-comments/<int:survey_id>")
+@managers_only
+def tag_survey_comments(survey_id: int):
+    answer = db.get_or_404(SatisfactionSurvey, survey_id)
+    if answer.comments is None:
+        abort(404)
+    chosen = [number for value in request.form.getlist("themes") if (number := whole_number(value)) is not None]
+    survey.tag(current_user, answer, chosen)
+    db.session.commit()
+    names = ", ".join(theme.name for theme in answer.themes) or "no theme"
+    flash(f"Comment from {answer.case.reference} tagged with {names}.", "success")
+    return redirect(url_for("casework_manage.survey_comments"))

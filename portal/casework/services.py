@@ -21,6 +21,7 @@ from portal.core.time import LONDON, london_today, utcnow
 from portal.core.wording import render_family_text
 from portal.extensions import db
 from portal.feedback import services as feedback
+from portal.feedback import survey
 from portal.feedback.models import (
     ACKNOWLEDGED,
     AWAITING_FAMILY,
@@ -498,6 +499,9 @@ def record_outcome(
     case.status = RESPONDED
     _send_reply(case, actor, _response_text(case, outcome, summary, promised, complaint, still_to_do), final=True)
     audit.record(actor, "case.outcome_recorded", case, outcome=outcome, stage=case.stage)
+    if record.stage is not None:
+        # The stage is over: the family is asked, once, how it was handled.
+        survey.invite(case, record.stage, actor)
     return record
 
 

@@ -17,6 +17,7 @@ from portal.reports.complaints import ComplaintsReport, complaints_report
 from portal.reports.models import PublishedDocument
 from portal.reports.periods import FinancialYear
 from portal.reports.printing import print_pdf, render_document
+from portal.reports.satisfaction import SatisfactionResults, satisfaction_results
 
 # What the audit log calls this module's actions (read by portal.audit_labels).
 AUDIT_LABELS = {
@@ -41,8 +42,12 @@ def versions_of(year: FinancialYear) -> list[PublishedDocument]:
     return documents.versions(documents.COMPLAINTS_REPORT, period_of(year))
 
 
-def render_content(report: ComplaintsReport) -> str:
-    return render_document(CONTENT_TEMPLATE, report=report)
+def render_content(report: ComplaintsReport, satisfaction: SatisfactionResults | None = None) -> str:
+    """The report's content as HTML, with what families said about how their complaints were
+    handled in the same period (counted now if not given)."""
+    if satisfaction is None:
+        satisfaction = satisfaction_results(report.period, report.as_of)
+    return render_document(CONTENT_TEMPLATE, report=report, satisfaction=satisfaction)
 
 
 def publish(actor: User, year: FinancialYear, today: date, *, note: str | None = None) -> PublishedDocument:
@@ -58,6 +63,7 @@ def publish(actor: User, year: FinancialYear, today: date, *, note: str | None =
         raise PublishError("Enter what this correction changes", "note")
     now = utcnow()
     report = complaints_report(year, now)
+    satisfaction = satisfaction_results(year, now)
     draft = documents.Draft(
         kind=documents.COMPLAINTS_REPORT,
         period=period_of(year),
@@ -69,9 +75,9 @@ def publish(actor: User, year: FinancialYear, today: date, *, note: str | None =
     document = documents.freeze(
         actor,
         draft,
-        content_html=render_content(report),
+        content_html=render_content(report, satisfaction),
         render_pdf=_pdf_renderer(year),
-        figures=[list(row) for row in report.figures()],
+        figures=[list(row) for row in [*report.figures(), *satisfaction.figures()]],
     )
     action = "complaints_report.published" if number == 1 else "complaints_report.corrected"
     audit.record(actor, action, document, year=year.start_year, version=number)

@@ -1,5 +1,6 @@
-"""Public reports: the annual complaints performance report at /reports/complaints, and the
-managers' page at /manage/reports/complaints where a year that has ended is published.
+"""Public reports: the annual complaints performance report at /reports/complaints, the
+managers' page at /manage/reports/complaints where a year that has ended is published, and
+/manage/satisfaction, where managers follow what families say about how complaints were handled.
 
 Open to everyone, no sign-in: the report holds counts only (see portal.reports.complaints).
 A published year is read from its stored version, never counted again; a year not published
@@ -17,11 +18,15 @@ from portal.core.exports import csv_response
 from portal.core.forms import form_page
 from portal.core.page_cache import public_page
 from portal.core.rules import show_on_form
+from portal.core.terms import term_of
 from portal.core.time import london_today
 from portal.extensions import db
+from portal.feedback import survey
 from portal.reports import annual, documents, periods
 from portal.reports.annual_forms import PublishReportForm
 from portal.reports.complaints import complaints_report, earliest_received
+from portal.reports.satisfaction import satisfaction_results
+from portal.reports.satisfaction import trend as satisfaction_trend
 
 bp = Blueprint("reports", __name__)
 
@@ -107,7 +112,7 @@ def complaints_csv():
     year, _ = periods.parse_year(request.args.get("year"))
     rows = documents.stored_figures(documents.COMPLAINTS_REPORT, annual.period_of(year))
     if rows is None:
-        rows = complaints_report(year).figures()
+        rows = [*complaints_report(year).figures(), *satisfaction_results(year).figures()]
     return csv_response(
         f"complaints-report-{year.short_label}.csv",
         CSV_HEADER,
@@ -147,4 +152,26 @@ def manage_complaints():
         form=form,
         years=years,
         published={year: published.get(annual.period_of(year)) for year in years},
+    )
+
+
+# --- what families said about how their complaints were handled -------------------------------
+
+TREND_TERMS = 6
+
+
+@bp.get("/manage/satisfaction")
+@role_required(roles.MANAGER)
+def satisfaction():
+    """The survey's answers over the last terms, as a chart and a table of the same numbers,
+    and the current term's by stage and category."""
+    current = term_of(london_today())
+    terms = [current]
+    for _ in range(TREND_TERMS - 1):
+        terms.insert(0, terms[0].previous())
+    return render_template(
+        "reports/satisfaction.html",
+        trend=satisfaction_trend(terms),
+        current=satisfaction_results(current, invited=True),
+        comments_waiting=survey.comments_waiting(),
     )

@@ -5,6 +5,8 @@ From the data (counts only, never what a family wrote or who they are):
 - feedback of every kind received in the term, by kind and by category;
 - the share of complaints acknowledged and answered within the Code's timescales, stage by stage;
 - the outcomes of the responses sent in the term;
+- how families who answered the satisfaction survey in the term felt their complaints were
+  handled, small groups kept back (portal.reports.satisfaction);
 - the term's published You Said, We Did entries, with their evidence counts;
 - the consultations open now and coming up.
 From managers: an introduction and the priorities for next term.
@@ -50,6 +52,7 @@ from portal.reports.complaints import (
 )
 from portal.reports.models import PublishedDocument, TermlyUpdate
 from portal.reports.printing import print_pdf, render_document
+from portal.reports.satisfaction import SatisfactionResults, satisfaction_results
 from portal.themes.models import LearningTheme
 from portal.yousaid.entries import consultation_url
 from portal.yousaid.evidence import NONE, Evidence, evidence_of
@@ -145,6 +148,7 @@ class TermlyFigures:
     entries: list[tuple[YouSaidEntry, Evidence]]
     open_consultations: list[Consultation]
     upcoming_consultations: list[Consultation]
+    satisfaction: SatisfactionResults
 
     @property
     def next_term(self) -> Term:
@@ -231,7 +235,7 @@ def assemble(
     term: Term, today: date | None = None, *, now: datetime | None = None, update: TermlyUpdate | None = None
 ) -> TermlyFigures:
     """Every figure for the term's page and PDF, as things stood at the term's end (or ``now``,
-    while it is going on). ``update`` is what managers wrote, if anything. At most ten queries,
+    while it is going on). ``update`` is what managers wrote, if anything. At most twelve queries,
     however many cases, entries or consultations there are; a term not yet started has no
     figures and costs no query for them."""
     now = now or utcnow()
@@ -249,6 +253,7 @@ def assemble(
             extensions={stage: 0 for stage in STAGES},
         )
         feedback = FeedbackReceived(kinds=[], categories=[], total=0)
+    satisfaction = satisfaction_results(term, now)
     entries = _entries(term)
     evidence = evidence_of(entries)
     open_now, upcoming = _consultations(today)
@@ -261,6 +266,7 @@ def assemble(
         entries=[(entry, evidence.get(entry.id, NONE)) for entry in entries],
         open_consultations=open_now,
         upcoming_consultations=upcoming,
+        satisfaction=satisfaction,
     )
 
 

@@ -27,6 +27,7 @@ from portal.feedback.models import (
     FeedbackDraft,
     FileBlob,
 )
+from portal.feedback.survey_models import SatisfactionSurvey
 
 # The columns of a case that say who the family and the child are, or what they wrote.
 CASE_PERSONAL_DATA = {
@@ -94,6 +95,12 @@ def _clear_what_hangs_off(case_ids: list[int]) -> None:
         sa.update(CaseOutcome).where(CaseOutcome.case_id.in_(case_ids)).values(summary="", still_to_do=None)
     )
     db.session.execute(sa.update(Remedy).where(Remedy.outcome_id.in_(outcomes)).values(description=""))
+    # What the family wrote in the satisfaction survey goes; their scores and its themes stay counted.
+    db.session.execute(
+        sa.update(SatisfactionSurvey)
+        .where(SatisfactionSurvey.case_id.in_(case_ids))
+        .values(comments=None, token_hash=None)
+    )
     # The draft the case was sent from still holds every answer; the links that opened it are no use now.
     for model in (FeedbackDraft, CaseAccessToken, CaseAccessGrant, CaseAccessCode):
         db.session.execute(sa.delete(model).where(model.case_id.in_(case_ids)))

@@ -5,9 +5,10 @@ learning theme in one term, as counts.
   they arrived) whose outcome, at either stage, was tagged with the theme. A case with outcomes
   at both stages counts once.
 - Consultation answers tagged with the theme, from responses sent in the term.
+- Families' comments in the satisfaction survey tagged with the theme, by the day they answered.
 
-Counts for any number of (theme, term) pairs come from two queries: one for cases and one for
-answers, each grouping by theme and by a CASE expression that names the term a timestamp falls
+Counts for any number of (theme, term) pairs come from three queries: one for cases, one for
+answers and one for survey comments, each grouping by theme and by a CASE expression that names the term a timestamp falls
 in. Terms are compared as UTC instants worked out here from the London dates, so the SQL is the
 same on SQLite and PostgreSQL. Nothing here ever reads what a family wrote.
 """
@@ -28,6 +29,7 @@ from portal.core.terms import Term, parse_term
 from portal.core.time import LONDON, utcnow
 from portal.extensions import db
 from portal.feedback.models import COMPLAINT, COMPLIMENT, SUGGESTION, Case
+from portal.feedback.survey_models import SatisfactionSurvey, survey_theme
 
 # The kinds of feedback counted, with the field each is counted in.
 FEEDBACK_KINDS = {COMPLAINT: "complaints", COMPLIMENT: "compliments", SUGGESTION: "suggestions"}
@@ -39,6 +41,7 @@ class Evidence:
     compliments: int = 0
     suggestions: int = 0
     answers: int = 0
+    survey_comments: int = 0  # what families wrote when asked how their complaint was handled
 
     @property
     def feedback(self) -> int:
@@ -46,7 +49,7 @@ class Evidence:
 
     @property
     def total(self) -> int:
-        return self.feedback + self.answers
+        return self.feedback + self.answers + self.survey_comments
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -54,6 +57,7 @@ class Evidence:
             "compliments": self.compliments,
             "suggestions": self.suggestions,
             "consultation_answers": self.answers,
+            "survey_comments": self.survey_comments,
         }
 
 
@@ -66,9 +70,12 @@ def evidence_sentence(evidence: Evidence) -> str:
     def many(number: int, one: str) -> str:
         return f"{number} {one}" if number == 1 else f"{number} {one}s"
 
+    comments = f" and {many(evidence.survey_comments, 'survey comment')}" if evidence.survey_comments else ""
+    joined = "," if comments else " and"
     return (
         f"Evidence this term: {many(evidence.complaints, 'complaint')}, {many(evidence.compliments, 'compliment')}, "
-        f"{many(evidence.suggestions, 'suggestion')} and {many(evidence.answers, 'consultation answer')} about this theme."
+        f"{many(evidence.suggestions, 'suggestion')}{joined} {many(evidence.answers, 'consultation answer')}"
+        f"{comments} about this theme."
     )
 
 
@@ -118,10 +125,13 @@ def _answer_changed(session, answer: Answer) -> list[datetime]:
 kept_figures.watch(Response.__table__, since=_response_changed)
 kept_figures.watch(Answer.__table__, since=_answer_changed)
 kept_figures.watch(answer_theme)
+# Survey comments count by the moment the family answered; their themes change through the link.
+kept_figures.watch(SatisfactionSurvey.__table__, since=instants)
+kept_figures.watch(survey_theme)
 
 
 def evidence_for(pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str], Evidence]:
-    """Evidence for each (theme id, term slug) pair, in two queries however many pairs, or in
+    """Evidence for each (theme id, term slug) pair, in three queries however many pairs, or in
     one while the evidence kept from the last time is still good (portal.core.kept_figures).
     Each term's evidence is kept on its own, so a change to this term's cases leaves the
     evidence of the terms before it in use.
@@ -215,10 +225,32 @@ def count_evidence(pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str], Ev
     for theme_id, slug, number in rows:
         counts.setdefault((theme_id, slug), {})["answers"] = number
 
+    # Survey comments: a comment carries a theme at most once (the link table's key).
+    commented = (
+        sa.select(
+            survey_theme.c.theme_id.label("theme_id"), _term_of(SatisfactionSurvey.answered_at, terms).label("term")
+        )
+        .select_from(survey_theme)
+        .join(SatisfactionSurvey, SatisfactionSurvey.id == survey_theme.c.survey_id)
+        .where(
+            survey_theme.c.theme_id.in_(theme_ids),
+            SatisfactionSurvey.answered_at.is_not(None),
+            _window(SatisfactionSurvey.answered_at, terms),
+        )
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(commented.c.theme_id, commented.c.term, sa.func.count())
+        .where(commented.c.term.is_not(None))
+        .group_by(commented.c.theme_id, commented.c.term)
+    )
+    for theme_id, slug, number in rows:
+        counts.setdefault((theme_id, slug), {})["survey_comments"] = number
+
     return {pair: Evidence(**counts[pair]) for pair in pairs if pair in counts}
 
 
 def evidence_of(entries) -> dict[int, Evidence]:
-    """Evidence for each entry (by id), for a page listing many entries: two queries."""
+    """Evidence for each entry (by id), for a page listing many entries: three queries."""
     found = evidence_for((entry.theme_id, entry.term) for entry in entries)
     return {entry.id: found.get((entry.theme_id, entry.term), NONE) for entry in entries}
