@@ -14,6 +14,7 @@ from portal.consultations.outcome import AUDIT_LABELS as CONSULTATION_OUTCOMES
 from portal.consultations.results import AUDIT_LABELS as CONSULTATION_RESULTS
 from portal.core.retention import AUDIT_LABELS as RETENTION_SCHEDULE
 from portal.core.settings import AUDIT_LABELS as SETTINGS
+from portal.feedback.inbound_mail import AUDIT_LABELS as EMAIL_REPLIES
 from portal.feedback.services import AUDIT_LABELS as FEEDBACK
 from portal.reports.annual import AUDIT_LABELS as ANNUAL_REPORTS
 from portal.reports.termly import AUDIT_LABELS as TERMLY_UPDATES
@@ -28,6 +29,7 @@ ALL = {
     **TWO_FACTOR,
     **SINGLE_SIGN_ON,
     **FEEDBACK,
+    **EMAIL_REPLIES,
     **CASEWORK,
     **CASEWORK_MANAGEMENT,
     **CASEWORK_HANDOVER,

@@ -47,7 +47,7 @@ def home_for(user) -> str:
 
 # A link also marked active on these other pages (a section whose pages share no one prefix).
 ACTIVE_UNDER = {
-    "casework_manage.cases": ("/manage/routing", "/manage/templates", "/manage/themes"),
+    "casework_manage.cases": ("/manage/routing", "/manage/templates", "/manage/themes", "/manage/held-mail"),
 }
 
 

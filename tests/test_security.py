@@ -396,6 +396,7 @@ ACCESS = {
     ("/manage/templates/<int:template_id>/delete", "GET"): only(roles.MANAGER, status=200),
     ("/manage/templates/<int:template_id>/delete", "POST"): only(roles.MANAGER, status=302),
     ("/manage/themes", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/held-mail", "GET"): only(roles.MANAGER, status=200),
     ("/manage/themes/new", "GET"): only(roles.MANAGER, status=200),
     ("/manage/themes/new", "POST"): only(roles.MANAGER, status=302),
     ("/manage/themes/<int:theme_id>", "GET"): only(roles.MANAGER, status=200),

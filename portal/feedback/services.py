@@ -22,7 +22,7 @@ from portal.core.links import public_url
 from portal.core.time import LONDON, london_today, utcnow
 from portal.core.wording import render_family_text
 from portal.extensions import db
-from portal.feedback import access, journey, signals
+from portal.feedback import access, journey, reply_address, signals
 from portal.feedback.models import (
     ACKNOWLEDGED,
     AWAITING_FAMILY,
@@ -447,7 +447,9 @@ def email_family(case: Case, subject: str, template: str, *, hours: int | None =
     """Write to the family about their case on their channel (family_channel), if there is
     one. Every such message carries its own single-use link that opens the case in one tap,
     for ``hours`` (CASE_EMAIL_LINK_HOURS by default); an email comes from the case's team
-    mailbox when the team has one, so that the family can simply reply."""
+    mailbox when the team has one (MAIL_REPLY_ADDRESS otherwise), plus-addressed with a token
+    naming the case (reply_address), so that the family can simply reply and their reply
+    lands in the case (inbound_mail)."""
     reached = family_channel(case)
     if reached is None:
         return
@@ -462,7 +464,7 @@ def email_family(case: Case, subject: str, template: str, *, hours: int | None =
         template,
         channel=channel,
         case_id=case.id,
-        reply_to=team.mailbox if team is not None and channel == EMAIL else None,
+        reply_to=reply_address.address_for(team.mailbox if team else None, case.id) if channel == EMAIL else None,
         case=case,
         link=_new_case_link(case, hours),
         link_expires_at=utcnow() + timedelta(hours=hours),
