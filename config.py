@@ -163,6 +163,24 @@ class Config:
     # sent; without it a key is derived from SECRET_KEY.
     OUTBOX_ENCRYPTION_KEY = os.environ.get("OUTBOX_ENCRYPTION_KEY")
     MAIL_DIR = os.environ.get("MAIL_DIR", str(INSTANCE_DIR / "mail"))
+    # Replies from families. Each case email's Reply-To is the team's mailbox (or, for a case
+    # whose team has none, MAIL_REPLY_ADDRESS) plus-addressed with a signed token naming the case,
+    # like cases+123.20261204.<signature>@council.example; the mail server must deliver
+    # local+anything@ to local@. A token older than MAIL_REPLY_TOKEN_DAYS is not accepted.
+    MAIL_REPLY_ADDRESS = os.environ.get("MAIL_REPLY_ADDRESS") or None
+    MAIL_REPLY_TOKEN_DAYS = int(os.environ.get("MAIL_REPLY_TOKEN_DAYS", "90"))
+    # The IMAP mailbox those replies arrive in, read by `flask --app wsgi mail fetch` (from
+    # cron). Unset host: no inbox, and the command says so. MAIL_INBOX_TLS (on by default)
+    # connects with TLS from the start (IMAPS, port 993); off, plain IMAP (port 143).
+    MAIL_INBOX_HOST = os.environ.get("MAIL_INBOX_HOST") or None
+    MAIL_INBOX_TLS = _flag("MAIL_INBOX_TLS", True)
+    MAIL_INBOX_PORT = int(os.environ.get("MAIL_INBOX_PORT") or (993 if MAIL_INBOX_TLS else 143))
+    MAIL_INBOX_USER = os.environ.get("MAIL_INBOX_USER")
+    MAIL_INBOX_PASSWORD = os.environ.get("MAIL_INBOX_PASSWORD")
+    MAIL_INBOX_FOLDER = os.environ.get("MAIL_INBOX_FOLDER", "INBOX")
+    # A message larger than this is not fetched, only held for staff (attachments are checked
+    # against the upload limits as well).
+    MAIL_INBOX_MAX_BYTES = int(os.environ.get("MAIL_INBOX_MAX_BYTES", str(40 * 1024 * 1024)))
     # GOV.UK Notify: with an API key, the outbox sends through Notify instead of SMTP, and a
     # family's messages follow their channel (email, a text message, or a letter as a PDF).
     # Email and texts use one generic template each, whose ((subject)) and ((body)) the portal fills.
@@ -203,6 +221,8 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     PASSWORD_HASH_PROFILE = "CHEAPEST"
     MAIL_SERVER = None
+    MAIL_INBOX_HOST = None
+    MAIL_REPLY_ADDRESS = None
     NOTIFY_API_KEY = None
     NOTIFY_CALLBACK_TOKEN = None
     PUBLIC_URL = "http://127.0.0.1:5000"

@@ -14,6 +14,7 @@ from portal.consultations.outcome import AUDIT_LABELS as CONSULTATION_OUTCOMES
 from portal.consultations.results import AUDIT_LABELS as CONSULTATION_RESULTS
 from portal.core.retention import AUDIT_LABELS as RETENTION_SCHEDULE
 from portal.core.settings import AUDIT_LABELS as SETTINGS
+from portal.feedback.inbound_mail import AUDIT_LABELS as EMAIL_REPLIES
 from portal.feedback.representation import AUDIT_LABELS as REPRESENTATION
 from portal.feedback.services import AUDIT_LABELS as FEEDBACK
 from portal.feedback.survey import AUDIT_LABELS as SATISFACTION_SURVEY
@@ -32,6 +33,7 @@ ALL = {
     **FEEDBACK,
     **REPRESENTATION,
     **SATISFACTION_SURVEY,
+    **EMAIL_REPLIES,
     **CASEWORK,
     **CASEWORK_MANAGEMENT,
     **CASEWORK_HANDOVER,

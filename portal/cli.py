@@ -1,4 +1,4 @@
-"""flask commands: seed-demo, users, outbox, sla, feedback, retention, database, alerts. (db comes from Flask-Migrate.)"""
+"""flask commands: seed-demo, users, outbox, sla, feedback, retention, database, alerts, mail. (db comes from Flask-Migrate.)"""
 
 from contextlib import contextmanager
 
@@ -203,6 +203,48 @@ def analyze_database() -> None:
     click.echo("Refreshed the query planner's statistics.")
 
 
+mail = AppGroup("mail", help="Families' email replies.")
+
+
+@mail.command("fetch")
+def mail_fetch() -> None:
+    """Read the replies mailbox (MAIL_INBOX_*): each new reply to a case email joins its case,
+    or is held for staff (/manage/held-mail). Run it from cron; running it again adds
+    nothing twice."""
+    from sqlalchemy.exc import IntegrityError
+
+    from portal.feedback import inbound_mail
+    from portal.feedback.models import InboundMail
+
+    if not inbound_mail.inbox_configured():
+        click.echo("No inbox is configured (set MAIL_INBOX_HOST): no mail was fetched.")
+        return
+    counts = dict.fromkeys(InboundMail.OUTCOMES, 0)
+    with link_context():
+        try:
+            for fetched in inbound_mail.new_messages():
+                try:
+                    record = inbound_mail.receive(fetched)
+                    db.session.commit()
+                except IntegrityError:  # read at the same moment by another run, which keeps it
+                    db.session.rollback()
+                    continue
+                except Exception:  # noqa: BLE001 - one broken message must not stop the others
+                    db.session.rollback()
+                    current_app.logger.exception("A message in the replies mailbox could not be handled")
+                    record = inbound_mail.record_unreadable(fetched)
+                    db.session.commit()
+                if record is not None:
+                    counts[record.outcome] += 1
+        except inbound_mail.InboxError as problem:
+            db.session.rollback()
+            raise click.ClickException(f"The inbox could not be read: {problem}") from problem
+    click.echo(
+        f"Added {counts[InboundMail.ADDED]} reply(ies) to their case, held {counts[InboundMail.HELD]} for staff, "
+        f"ignored {counts[InboundMail.IGNORED]} automatic reply(ies)."
+    )
+
+
 def register(app) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(demo_code)
@@ -213,3 +255,4 @@ def register(app) -> None:
     app.cli.add_command(retention)
     app.cli.add_command(database)
     app.cli.add_command(alerts)
+    app.cli.add_command(mail)

@@ -53,6 +53,7 @@ ACTIVE_UNDER = {
         "/manage/themes",
         "/manage/satisfaction",
         "/manage/survey-comments",
+        "/manage/held-mail",
     ),
 }
 

@@ -35,6 +35,7 @@ from portal.consultations.alerts import save_choice
 from portal.core.calendar import add_working_days
 from portal.core.time import LONDON, london_today
 from portal.extensions import db, limiter
+from portal.feedback.models import Case as FeedbackCase
 from portal.yousaid.models import IN_PROGRESS
 from tests.casework_helpers import answer_stage_1, new_case, set_lead
 from tests.conftest import clear_tables, make_app
@@ -328,6 +329,54 @@ def cron_telling_a_team_lead_of_an_overdue_case(env):
             acknowledge_by=london_today() - timedelta(days=3),
         )
     sla_remind(env)
+
+
+def mail_fetch(env, reply: Callable[[str], bytes], **case) -> None:
+    """A family's email to their case's reply address, read by cron's `mail fetch` from a
+    real IMAP server."""
+    from portal.feedback import reply_address
+    from tests import imap_server
+
+    if not imap_server.installed():
+        pytest.skip("Dovecot is not installed (apt-get install dovecot-imapd)")
+    with env.app.app_context():
+        reference = new_case(team=TEAM, contact_email="jo@example.org", **case)
+        case_id = db.session.scalar(db.select(FeedbackCase.id).where(FeedbackCase.reference == reference))
+        address = reply_address.address_for("cases@council.example", case_id)
+    server = imap_server.start()
+    try:
+        server.deliver(reply(address))
+        env.app.config.update(server.settings())
+        result = env.runner.invoke(args=["mail", "fetch"])
+        assert result.exit_code == 0, result.output
+    finally:
+        imap_server.stop(server)
+
+
+def _email_to(address: str, *files: tuple[str, bytes]) -> bytes:
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"] = "jo@example.org"
+    message["To"] = address
+    message["Subject"] = "Re: your case"
+    message["Message-ID"] = "<reply-1@mail.example.org>"
+    message.set_content("Here is the letter.")
+    for name, data in files:
+        message.add_attachment(data, maintype="application", subtype="pdf", filename=name)
+    return message.as_bytes()
+
+
+@scenario("reply_to_closed_case", by_request=False)
+def cron_reading_a_reply_to_a_closed_case(env):
+    mail_fetch(env, _email_to, status="closed")
+
+
+@scenario("reply_files_refused", by_request=False)
+def cron_reading_a_reply_with_an_infected_file(env):
+    from portal.core.files import EICAR
+
+    mail_fetch(env, lambda address: _email_to(address, ("letter.pdf", b"%PDF-1.4\n" + EICAR)))
 
 
 def alerts_send(env, *kinds: str, frequency: str = m.AT_ONCE) -> None:

@@ -400,6 +400,7 @@ ACCESS = {
     ("/manage/satisfaction", "GET"): only(roles.MANAGER, status=200),
     ("/manage/survey-comments", "GET"): only(roles.MANAGER, status=200),
     ("/manage/survey-comments/<int:survey_id>", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/held-mail", "GET"): only(roles.MANAGER, status=200),
     ("/manage/themes/new", "GET"): only(roles.MANAGER, status=200),
     ("/manage/themes/new", "POST"): only(roles.MANAGER, status=302),
     ("/manage/themes/<int:theme_id>", "GET"): only(roles.MANAGER, status=200),

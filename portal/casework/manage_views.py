@@ -5,7 +5,7 @@ oversight (the lists), commit and render. The theme pages are here, not in porta
 their list counts the case outcomes tagged with each theme."""
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
@@ -200,6 +200,23 @@ def edit_team(team_id: int):
             flash(f"{team.name} saved.", "success")
         return redirect(url_for("casework_manage.routing", _anchor=None if changed else "teams"))
     return render_template("casework_manage/edit_team.html", form=form, team=team)
+
+
+# --- held mail -------------------------------------------------------------------------------
+
+
+@bp.route("/held-mail")
+@managers_only
+def held_mail():
+    """Email to the replies mailbox that did not join a case, with the reason: staff read it in
+    the mailbox itself, and add what belongs to a case by hand."""
+    from portal.feedback import inbound_mail
+
+    return render_template(
+        "casework_manage/held_mail.html",
+        page=inbound_mail.held(whole_number(request.args.get("page")) or 1),
+        inbox=current_app.config.get("MAIL_INBOX_USER") or current_app.config.get("MAIL_INBOX_HOST"),
+    )
 
 
 # --- response templates ------------------------------------------------------------------------

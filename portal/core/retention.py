@@ -44,6 +44,9 @@ DEFAULTS: dict[str, Period] = {
     "kept_forms": Period(24, "hours"),
     # The delivery record of each email (the body is erased as soon as it is sent).
     "outbox": Period(1, "years"),
+    # The record of each email read from the replies mailbox (who sent it, its subject, what
+    # became of it): what it said is on the case, or still in the mailbox.
+    "inbound_mail": Period(1, "years"),
     "audit_log": Period(6, "years"),
     "access_log": Period(6, "years"),
 }
@@ -58,6 +61,7 @@ LIMITS: dict[str, tuple[Period, Period]] = {
     "signed_in_sessions": (DEFAULTS["signed_in_sessions"], Period(1, "years")),
     "kept_forms": (DEFAULTS["kept_forms"], DEFAULTS["kept_forms"]),
     "outbox": (Period(1, "months"), Period(6, "years")),
+    "inbound_mail": (Period(1, "months"), Period(6, "years")),
     "audit_log": (Period(1, "years"), Period(20, "years")),
     "access_log": (Period(1, "years"), Period(20, "years")),
 }
@@ -74,6 +78,7 @@ LABELS = {
     "signed_in_sessions": "Signed-in sessions",
     "kept_forms": "Forms kept after a session ended",
     "outbox": "Email delivery records",
+    "inbound_mail": "Records of email received",
     "audit_log": "Audit log",
     "access_log": "Access log",
 }
@@ -84,6 +89,7 @@ COUNTED_FROM = {
     "signed_in_sessions": "after signing in, once the session has ended",
     "kept_forms": "after it was kept",
     "outbox": "after the email was queued",
+    "inbound_mail": "after the email was received",
     "audit_log": "after it was recorded",
     "access_log": "after it was recorded",
 }

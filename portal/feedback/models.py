@@ -548,3 +548,67 @@ class CasePageVersion(db.Model):
 Case.page_version = deferred(
     column_property(sa.select(CasePageVersion.version).where(CasePageVersion.case_id == Case.id).scalar_subquery())
 )
+
+
+class InboundMail(db.Model):
+    """An email that arrived in the replies mailbox (portal.feedback.inbound_mail), recorded
+    once by its Message-ID so that reading the mailbox again never adds it twice, with what
+    became of it: added to its case, held for staff with the reason, or ignored (an auto-reply).
+    Only who sent it and its subject are kept here: the message itself stays in the mailbox."""
+
+    __tablename__ = "inbound_mail"
+
+    ADDED = "added"
+    HELD = "held"
+    IGNORED = "ignored"
+    OUTCOMES = {ADDED: "Added to the case", HELD: "Held for staff", IGNORED: "Ignored"}
+
+    # Why it is held (or ignored, for an auto-reply), or a note on what was left out when added.
+    NO_TOKEN = "no_token"
+    FORGED = "forged"
+    EXPIRED = "expired"
+    NO_CASE = "no_case"
+    CASE_CLOSED = "case_closed"
+    UNKNOWN_SENDER = "unknown_sender"
+    AUTO_REPLY = "auto_reply"
+    NOTHING_ADDED = "nothing_added"
+    TOO_LARGE = "too_large"
+    FILES_REFUSED = "files_refused"
+    UNREADABLE = "unreadable"
+    REASONS = {
+        NO_TOKEN: "Not a reply to a case email",
+        FORGED: "The case address is not one the portal made",
+        EXPIRED: "The case address has expired",
+        NO_CASE: "The case no longer exists",
+        CASE_CLOSED: "The case is closed",
+        UNKNOWN_SENDER: "Not from the case's contact email",
+        AUTO_REPLY: "An automatic reply",
+        NOTHING_ADDED: "No message or file that could be added",
+        TOO_LARGE: "Too large to fetch",
+        FILES_REFUSED: "A file was not added",
+        UNREADABLE: "It could not be read",
+    }
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    sender: Mapped[str | None] = mapped_column(sa.String(254))
+    subject: Mapped[str | None] = mapped_column(sa.String(255))
+    outcome: Mapped[str] = mapped_column(sa.String(10))
+    reason: Mapped[str | None] = mapped_column(sa.String(20))
+    # For staff: which files were refused and why, when a message was added without them.
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("feedback_case.id", ondelete="SET NULL"), index=True)
+    case_message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("case_message.id", ondelete="SET NULL"))
+
+    case: Mapped[Case | None] = relationship()
+
+    __table_args__ = (sa.CheckConstraint(sa.column("outcome").in_((ADDED, HELD, IGNORED)), name="outcome_known"),)
+
+    @property
+    def outcome_label(self) -> str:
+        return self.OUTCOMES[self.outcome]
+
+    @property
+    def reason_label(self) -> str:
+        return self.REASONS.get(self.reason, "") if self.reason else ""

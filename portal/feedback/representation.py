@@ -8,9 +8,11 @@ young person has not agreed that they act for them, get a version with no person
 of the child: only that the council needs consent before it can share them, and how to give it.
 """
 
+import secrets
 from dataclasses import dataclass
 from datetime import date
 
+from portal.accounts.services import normalise_email
 from portal.core import audit
 from portal.core.rules import RuleError
 from portal.core.time import london_today, utcnow
@@ -91,6 +93,19 @@ def recipients(case: Case, family_channel: tuple[str, str] | None) -> list[Recip
         withheld = None if case.consent_state == CONSENT_GIVEN else NEEDS_CONSENT
         found.append(Recipient(REPRESENTATIVE, EMAIL, case.representative_email, case.representative_name, withheld))
     return found
+
+
+def writes_for_the_case(case: Case, address: str) -> bool:
+    """Whether an email from ``address`` comes from someone the case is written to besides the
+    family's contact: the young person themselves, or a representative whose authority has not
+    been withdrawn (their signed consent, sent by email, is how it is usually given)."""
+    given = normalise_email(address)
+    others = []
+    if case.young_person and case.young_person_email:
+        others.append(case.young_person_email)
+    if case.speaker in REPRESENTATIVES and case.representative_email and case.consent_state != CONSENT_WITHDRAWN:
+        others.append(case.representative_email)
+    return any(secrets.compare_digest(normalise_email(other).encode(), given.encode()) for other in others)
 
 
 # --- consent ---------------------------------------------------------------------------------

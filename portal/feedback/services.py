@@ -22,7 +22,7 @@ from portal.core.links import public_url
 from portal.core.time import LONDON, london_today, utcnow
 from portal.core.wording import render_family_text
 from portal.extensions import db
-from portal.feedback import access, journey, representation, signals
+from portal.feedback import access, journey, reply_address, representation, signals
 from portal.feedback.models import (
     ACKNOWLEDGED,
     AWAITING_FAMILY,
@@ -491,8 +491,9 @@ def email_family(
     (CASE_EMAIL_LINK_HOURS by default); anyone who may not yet have them (a representative
     without the family's consent) is sent instead a message with no details and no link,
     saying how to give consent. ``family_only`` writes to the family alone, as a link asked
-    for at /track is. An email comes from the case's team mailbox when the team has one, so
-    that the family can simply reply."""
+    for at /track is. An email comes from the case's team mailbox when the team has one
+    (MAIL_REPLY_ADDRESS otherwise), plus-addressed with a token naming the case
+    (reply_address), so that a reply lands in the case (inbound_mail)."""
     people = representation.recipients(case, family_channel(case))
     if family_only:
         people = [person for person in people if person.who == representation.FAMILY]
@@ -503,7 +504,9 @@ def email_family(
     hours = hours or current_app.config["CASE_EMAIL_LINK_HOURS"]
     team = case.team
     for person in people:
-        reply_to = team.mailbox if team is not None and person.channel == EMAIL else None
+        reply_to = (
+            reply_address.address_for(team.mailbox if team else None, case.id) if person.channel == EMAIL else None
+        )
         if not person.with_details:
             queue_email(
                 person.address,

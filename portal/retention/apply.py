@@ -19,7 +19,7 @@ from portal.core import audit, retention
 from portal.core.models import AuditEvent, KeptForm
 from portal.core.time import LONDON, utcnow
 from portal.extensions import db
-from portal.feedback.models import AccessRecord, FeedbackDraft
+from portal.feedback.models import AccessRecord, FeedbackDraft, InboundMail
 from portal.feedback.services import delete_drafts
 from portal.notifications.models import OutboxMessage
 from portal.retention import answers, cases
@@ -164,6 +164,7 @@ def _deleted_kinds(periods: dict[str, retention.Period], now: datetime) -> dict[
             OutboxMessage,
             sa.and_(OutboxMessage.created_at < cutoff["outbox"], OutboxMessage.status != OutboxMessage.PENDING),
         ),
+        "inbound_mail": (InboundMail, InboundMail.received_at < cutoff["inbound_mail"]),
         "audit_log": (AuditEvent, AuditEvent.occurred_at < cutoff["audit_log"]),
         "access_log": (AccessRecord, AccessRecord.occurred_at < cutoff["access_log"]),
     }
