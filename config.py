@@ -188,6 +188,10 @@ class Config:
     NOTIFY_BASE_URL = os.environ.get("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
     NOTIFY_EMAIL_TEMPLATE_ID = os.environ.get("NOTIFY_EMAIL_TEMPLATE_ID")
     NOTIFY_SMS_TEMPLATE_ID = os.environ.get("NOTIFY_SMS_TEMPLATE_ID")
+    # The id of a reply-to address set up in the Notify service (the mailbox `mail fetch`
+    # reads). Notify cannot send a different reply-to per case, so a reply through it is
+    # matched to its case by the reference in its subject and by who sent it.
+    NOTIFY_EMAIL_REPLY_TO_ID = os.environ.get("NOTIFY_EMAIL_REPLY_TO_ID")
     # The bearer token Notify sends with its delivery receipts; unset, receipts are refused.
     NOTIFY_CALLBACK_TOKEN = os.environ.get("NOTIFY_CALLBACK_TOKEN")
 

@@ -389,3 +389,21 @@ def test_a_representatives_reply_joins_the_case_and_a_withdrawn_ones_is_held(app
     inbox.deliver(_reply(address, "Any news?", sender=f"Ana <{ADVOCATE_EMAIL}>"))
     assert "held 1 for staff" in _fetch(runner)
     assert _recorded()[-1].reason == InboundMail.UNKNOWN_SENDER
+
+
+def test_a_reply_to_the_one_notify_address_is_matched_by_the_reference_in_its_subject(
+    app, runner, inbox, outbox, category
+):
+    reference = submit_case(app, category)
+    subject = f"Re: We have received your complaint: {reference}"
+    inbox.deliver(_reply(MAILBOX, "Thank you, that is right.", subject=subject))
+    inbox.deliver(_reply(MAILBOX, "Let me in.", subject=subject, sender="Someone <someone@else.example>"))
+    inbox.deliver(_reply(MAILBOX, "Hello?", subject="Re: Your complaint"))
+
+    assert "Added 1 reply(ies)" in _fetch(runner)
+
+    assert [message.body for message in _family_messages(reference)] == ["Thank you, that is right."]
+    assert [(row.outcome, row.reason) for row in _recorded()][1:] == [
+        (InboundMail.HELD, InboundMail.UNKNOWN_SENDER),
+        (InboundMail.HELD, InboundMail.NO_TOKEN),
+    ]

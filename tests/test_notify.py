@@ -88,6 +88,15 @@ def test_an_email_goes_through_notify_with_its_subject_and_body(app, runner, not
     message = the_message(app)
     assert (message.status, message.channel, message.notify_id) == ("sent", "email", sent["id"])
     assert message.body is None
+    assert "email_reply_to_id" not in sent  # Notify's default reply-to, when none is set
+
+
+def test_an_email_through_notify_names_the_reply_to_address_set_up_in_notify(app, runner, notify):
+    app.config["NOTIFY_EMAIL_REPLY_TO_ID"] = "8e222534-7f05-4972-86e3-17c5d9f894e2"
+    write_to_family(app, family_case(app, contact_email="jo@example.org"))
+    send(runner)
+    [sent] = notify.sent
+    assert sent["email_reply_to_id"] == "8e222534-7f05-4972-86e3-17c5d9f894e2"
 
 
 def test_a_family_with_only_a_phone_number_gets_a_text_with_a_link_to_their_case(app, runner, notify):

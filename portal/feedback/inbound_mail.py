@@ -348,13 +348,25 @@ def _case_of(message: EmailMessage) -> tuple[Case | None, str | None]:
     as far as the address goes)."""
     token = _token(message)
     if token is None:
-        return None, InboundMail.NO_TOKEN
+        return _case_in_subject(message)
     if token.state == reply_address.FORGED:
         return None, InboundMail.FORGED
     case = db.session.get(Case, token.case_id)
     if case is None:
         return None, InboundMail.NO_CASE
     return case, InboundMail.EXPIRED if token.state == reply_address.EXPIRED else None
+
+
+REFERENCE_IN_SUBJECT = re.compile(r"\bCAN-\d{4}-\d{5}\b", re.IGNORECASE)
+
+
+def _case_in_subject(message: EmailMessage) -> tuple[Case | None, str | None]:
+    """A reply sent to an address without a token (the one reply-to address GOV.UK Notify
+    sends from) is matched by the case reference its subject keeps; the sender must then be
+    someone the case writes to, as for any reply."""
+    found = REFERENCE_IN_SUBJECT.search(_header(message, "Subject"))
+    case = services.find_case(found.group(0)) if found else None
+    return (case, None) if case is not None else (None, InboundMail.NO_TOKEN)
 
 
 def _tell_case_is_closed(case: Case) -> None:

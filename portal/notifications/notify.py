@@ -65,6 +65,8 @@ class NotifyTransport:
         # The reference comes back in each delivery receipt, and names no one.
         reference = f"outbox-{message.id}"
         if message.channel == EMAIL:
+            reply_to_id = self.config.get("NOTIFY_EMAIL_REPLY_TO_ID")
+            reply_to = {"email_reply_to_id": reply_to_id} if reply_to_id else {}
             return Outgoing(
                 "send_email_notification",
                 {
@@ -72,6 +74,7 @@ class NotifyTransport:
                     "template_id": self.config["NOTIFY_EMAIL_TEMPLATE_ID"],
                     "personalisation": {"subject": message.subject, "body": message.body},
                     "reference": reference,
+                    **reply_to,
                 },
             )
         if message.channel == SMS:
