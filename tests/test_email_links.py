@@ -222,6 +222,20 @@ def caseworker_replying_to_the_family(env):
     assert response.status_code == 302
 
 
+@scenario("satisfaction_survey")
+def caseworker_answering_the_complaint_so_the_family_is_asked_how_it_went(env):
+    from tests.test_casework_actions import outcome_form
+
+    with env.app.app_context():
+        caseworker = make_user(roles.CASEWORKER, team=TEAM)
+        reference = new_case(team=TEAM, caseworker=caseworker)
+    assert env.auth.sign_in(caseworker).status_code == 302
+    response = env.client.post(
+        f"/cases/{reference}/outcome", data=outcome_form({"outcome": "not_upheld", "summary": "We checked."})
+    )
+    assert response.status_code == 302
+
+
 @scenario("case_escalated")
 def family_asking_for_stage_2_from_their_case_page(env):
     with env.app.test_request_context():
