@@ -40,6 +40,25 @@ def _choices(mapping: dict) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in mapping.items()]
 
 
+def email_field(label: str, description: str | None = None, required: str | None = None) -> StringField:
+    """An email address question: trimmed, lower-cased and checked the same way everywhere;
+    ``required`` is the message when it is left out (optional without it)."""
+    return StringField(
+        label,
+        description=description or "",
+        widget=GovTextInput(),
+        filters=[strip_whitespace, lambda v: v.lower() if isinstance(v, str) else v],
+        validators=[
+            InputRequired(message=required) if required else Optional(),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+            Email(
+                message="Enter an email address in the correct format, like name@example.org",
+                check_deliverability=False,
+            ),
+        ],
+    )
+
+
 class StepForm(PortalForm):
     """A question page's form: reads its fields from the answers and writes them back."""
 
@@ -304,19 +323,10 @@ class RepresentativeForm(StepForm):
             Length(max=120, message="Your organisation must be 120 characters or fewer"),
         ],
     )
-    representative_email = StringField(
+    representative_email = email_field(
         "Your email address",
         description="We will write to you here once we have the family's consent.",
-        widget=GovTextInput(),
-        filters=[strip_whitespace, lambda v: v.lower() if isinstance(v, str) else v],
-        validators=[
-            InputRequired(message="Enter your email address"),
-            Length(max=254, message="Email address must be 254 characters or fewer"),
-            Email(
-                message="Enter an email address in the correct format, like name@example.org",
-                check_deliverability=False,
-            ),
-        ],
+        required="Enter your email address",
     )
     consent = RadioField(
         "Do you have the family's consent to act for them?",
@@ -339,19 +349,7 @@ class YoungPersonForm(StepForm):
         widget=GovRadioInput(),
         validators=[InputRequired(message="Select yes if the young person wants us to contact them directly")],
     )
-    young_person_email = StringField(
-        "The young person's email address (if they want us to contact them directly)",
-        widget=GovTextInput(),
-        filters=[strip_whitespace, lambda v: v.lower() if isinstance(v, str) else v],
-        validators=[
-            Optional(),
-            Length(max=254, message="Email address must be 254 characters or fewer"),
-            Email(
-                message="Enter an email address in the correct format, like name@example.org",
-                check_deliverability=False,
-            ),
-        ],
-    )
+    young_person_email = email_field("The young person's email address (if they want us to contact them directly)")
     young_person_parent_acts = RadioField(
         "Does the young person agree that their parent or carer acts for them?",
         description="If they do not, we will not share details of the case with their parent or carer.",
@@ -413,20 +411,7 @@ class ContactForm(StepForm):
             Length(max=120, message="Your name must be 120 characters or fewer"),
         ],
     )
-    contact_email = StringField(
-        "Email address",
-        description="We will send your reference number and replies here.",
-        widget=GovTextInput(),
-        filters=[strip_whitespace, lambda v: v.lower() if isinstance(v, str) else v],
-        validators=[
-            Optional(),
-            Length(max=254, message="Email address must be 254 characters or fewer"),
-            Email(
-                message="Enter an email address in the correct format, like name@example.org",
-                check_deliverability=False,
-            ),
-        ],
-    )
+    contact_email = email_field("Email address", description="We will send your reference number and replies here.")
     contact_phone = StringField(
         "Phone number",
         description="For international numbers include the country code.",

@@ -168,6 +168,22 @@ def evidence_for(pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str], Evid
     return {pair: evidence for found in per_term.values() for pair, evidence in found.items()}
 
 
+def _count_tagged(counts: dict, key: str, theme_id, dated, joins: list, theme_ids, terms) -> None:
+    """Add to ``counts`` how many rows carry each theme per term, under ``key``: rows reached
+    from the link table's ``theme_id`` column through ``joins``, dated by ``dated``."""
+    tagged = sa.select(theme_id.label("theme_id"), _term_of(dated, terms).label("term")).select_from(theme_id.table)
+    for target, on in joins:
+        tagged = tagged.join(target, on)
+    tagged = tagged.where(theme_id.in_(theme_ids), dated.is_not(None), _window(dated, terms)).subquery()
+    rows = db.session.execute(
+        sa.select(tagged.c.theme_id, tagged.c.term, sa.func.count())
+        .where(tagged.c.term.is_not(None))
+        .group_by(tagged.c.theme_id, tagged.c.term)
+    )
+    for found_theme, slug, number in rows:
+        counts.setdefault((found_theme, slug), {})[key] = number
+
+
 def count_evidence(pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str], Evidence]:
     """evidence_for() counted from the cases and answers now, without the kept evidence."""
     pairs = {(theme_id, slug) for theme_id, slug in pairs}
@@ -204,48 +220,26 @@ def count_evidence(pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str], Ev
     for theme_id, slug, kind, number in rows:
         counts.setdefault((theme_id, slug), {})[FEEDBACK_KINDS[kind]] = number
 
-    # Consultation answers: an answer carries a theme at most once (the link table's key).
-    answered = (
-        sa.select(answer_theme.c.theme_id.label("theme_id"), _term_of(Response.submitted_at, terms).label("term"))
-        .select_from(answer_theme)
-        .join(Answer, Answer.id == answer_theme.c.answer_id)
-        .join(Response, Response.id == Answer.response_id)
-        .where(
-            answer_theme.c.theme_id.in_(theme_ids),
-            Response.submitted_at.is_not(None),
-            _window(Response.submitted_at, terms),
-        )
-        .subquery()
+    # Consultation answers and survey comments: each carries a theme at most once (the link
+    # tables' keys).
+    _count_tagged(
+        counts,
+        "answers",
+        answer_theme.c.theme_id,
+        Response.submitted_at,
+        [(Answer, Answer.id == answer_theme.c.answer_id), (Response, Response.id == Answer.response_id)],
+        theme_ids,
+        terms,
     )
-    rows = db.session.execute(
-        sa.select(answered.c.theme_id, answered.c.term, sa.func.count())
-        .where(answered.c.term.is_not(None))
-        .group_by(answered.c.theme_id, answered.c.term)
+    _count_tagged(
+        counts,
+        "survey_comments",
+        survey_theme.c.theme_id,
+        SatisfactionSurvey.answered_at,
+        [(SatisfactionSurvey, SatisfactionSurvey.id == survey_theme.c.survey_id)],
+        theme_ids,
+        terms,
     )
-    for theme_id, slug, number in rows:
-        counts.setdefault((theme_id, slug), {})["answers"] = number
-
-    # Survey comments: a comment carries a theme at most once (the link table's key).
-    commented = (
-        sa.select(
-            survey_theme.c.theme_id.label("theme_id"), _term_of(SatisfactionSurvey.answered_at, terms).label("term")
-        )
-        .select_from(survey_theme)
-        .join(SatisfactionSurvey, SatisfactionSurvey.id == survey_theme.c.survey_id)
-        .where(
-            survey_theme.c.theme_id.in_(theme_ids),
-            SatisfactionSurvey.answered_at.is_not(None),
-            _window(SatisfactionSurvey.answered_at, terms),
-        )
-        .subquery()
-    )
-    rows = db.session.execute(
-        sa.select(commented.c.theme_id, commented.c.term, sa.func.count())
-        .where(commented.c.term.is_not(None))
-        .group_by(commented.c.theme_id, commented.c.term)
-    )
-    for theme_id, slug, number in rows:
-        counts.setdefault((theme_id, slug), {})["survey_comments"] = number
 
     return {pair: Evidence(**counts[pair]) for pair in pairs if pair in counts}
 
