@@ -20,6 +20,7 @@ from portal.core.time import utcnow
 from portal.extensions import db
 from portal.feedback import services as feedback_services
 from portal.feedback.models import Attachment, CaseMessage, FileBlob
+from portal.feedback.survey_models import SatisfactionSurvey
 from portal.notifications.models import OutboxMessage
 from portal.themes.models import LearningTheme
 from tests.casework_helpers import category_id, get_case, new_case, sign_in
@@ -57,6 +58,7 @@ def make_family(app, label: str, caseworker) -> Family:
         "comment": f"{label} comment on the board",
         "subject": f"{label} email subject line",
         "staff_reply": f"{label} reply from the council",
+        "survey_comment": f"{label} said how the complaint was handled",
     }
     with app.app_context(), app.test_request_context():
         person = make_user(roles.PARENT, name=own["name"], email=own["email"])
@@ -74,6 +76,17 @@ def make_family(app, label: str, caseworker) -> Family:
         user = db.session.get(User, person.id)
         feedback_services.family_reply(case, own["message"], [check_upload(own["filename"], pdf_of(own["file_words"]))])
         db.session.add(CaseMessage(case=case, author_id=caseworker.id, body=own["staff_reply"]))
+        db.session.add(
+            SatisfactionSurvey(
+                case=case,
+                stage=1,
+                channel="email",
+                answered_at=utcnow(),
+                satisfaction=4,
+                listened="partly",
+                comments=own["survey_comment"],
+            )
+        )
         note = CaseMessage(case=case, author_id=caseworker.id, internal=True, body=f"{label} internal staff note")
         db.session.add(note)
         feedback_services.add_attachment(
@@ -165,7 +178,17 @@ def test_the_zip_holds_the_page_the_data_and_the_files(app, client, auth, famili
 
     page = archive.read("your-data.html").decode()
     assert page.startswith("<!DOCTYPE html>") and '<html lang="en-GB">' in page
-    for words in ("reference", "what_happened", "message", "answer", "comment", "subject", "staff_reply", "child"):
+    for words in (
+        "reference",
+        "what_happened",
+        "message",
+        "answer",
+        "comment",
+        "subject",
+        "staff_reply",
+        "child",
+        "survey_comment",
+    ):
         assert alder.own[words] in page, words
     assert '<h2 id="cases">' in page and "<table>" in page
     assert "<script" not in page and "<style" not in page and "style=" not in page
@@ -178,6 +201,8 @@ def test_the_zip_holds_the_page_the_data_and_the_files(app, client, auth, famili
     assert {"section": "Details", "question": "What happened", "answer": alder.own["what_happened"]} in case["answers"]
     assert [m["body"] for m in case["messages"]] == [alder.own["message"], alder.own["staff_reply"]]
     assert [f["filename"] for f in case["files"]] == [alder.own["filename"]]
+    [survey] = case["survey_answers"]
+    assert (survey["stage"], survey["listened"], survey["comments"]) == (1, "Partly", alder.own["survey_comment"])
     [opened] = case["access_log"]
     assert opened["name"] == "Asha Caseworker" and opened["what"] == "Opened the case"
     assert "T" in opened["at"]

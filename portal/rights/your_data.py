@@ -36,6 +36,7 @@ from portal.extensions import db
 from portal.feedback import access_records, summary
 from portal.feedback import services as feedback_services
 from portal.feedback.models import STATUS_LABELS, Attachment, Case, CaseMessage, FileBlob
+from portal.feedback.survey_models import LISTENED_LABELS, SATISFACTION_LABELS, SatisfactionSurvey
 from portal.notifications.models import OutboxMessage
 
 AUDIT_LABELS = {"user.data_exported": "Downloaded their data"}
@@ -145,6 +146,7 @@ def _cases(found: list[Case], *, for_review: bool) -> tuple[list[dict], list[tup
     ids = [case.id for case in found]
     messages = _messages(ids, with_internal=for_review)
     attachments = _attachments(ids, with_internal=for_review)
+    surveys = _survey_answers(ids)
     cases, files = [], []
     for case in found:
         case_files = []
@@ -199,10 +201,33 @@ def _cases(found: list[Case], *, for_review: bool) -> tuple[list[dict], list[tup
                     _message(message) | _marked(for_review, message.internal) for message in messages.get(case.id, [])
                 ],
                 "files": case_files,
+                "survey_answers": [
+                    {
+                        "stage": survey.stage,
+                        "answered_at": survey.answered_at,
+                        "satisfaction": SATISFACTION_LABELS.get(survey.satisfaction),
+                        "listened": LISTENED_LABELS.get(survey.listened),
+                        "comments": survey.comments,
+                    }
+                    for survey in surveys.get(case.id, [])
+                ],
                 "access_log": [_access(entry) for entry in access_records.records_of(case.id)],
             }
         )
     return cases, files, ids
+
+
+def _survey_answers(case_ids: list[int]) -> dict[int, list[SatisfactionSurvey]]:
+    """The family's answers to how each case's complaint was handled, for every case in one query."""
+    rows = db.session.scalars(
+        sa.select(SatisfactionSurvey)
+        .where(SatisfactionSurvey.case_id.in_(case_ids), SatisfactionSurvey.answered_at.is_not(None))
+        .order_by(SatisfactionSurvey.stage)
+    )
+    by_case: dict[int, list[SatisfactionSurvey]] = {}
+    for survey in rows:
+        by_case.setdefault(survey.case_id, []).append(survey)
+    return by_case
 
 
 def _marked(for_review: bool, internal: bool) -> dict:
