@@ -19,8 +19,8 @@ from portal.core.audit import AuditEvent
 from portal.core.files import CheckedFile
 from portal.core.time import london_today
 from portal.extensions import db
-from portal.feedback.models import Case, CaseMessage
-from portal.feedback.services import add_attachment
+from portal.feedback.models import Attachment, Case, CaseMessage
+from portal.feedback.services import add_attachment, family_reply
 from portal.retention.cases import anonymise
 from portal.rights import your_data
 from tests.casework_helpers import category_id, get_case, sign_in, submit_case
@@ -265,6 +265,35 @@ def test_a_consent_document_uploaded_with_the_case_can_be_accepted(app, outbox, 
     assert accepted.status_code == 302
     case = case_of(app, reference)
     assert (case.consent_state, case.consent_method, case.consent_given_on) == ("given", "document", date(2026, 12, 1))
+
+
+def test_a_signed_consent_the_representative_sent_later_is_chosen_and_accepted(app, outbox, category, caseworker):
+    reference = advocate_case(app, category)
+    with app.test_request_context():
+        # Sent after the feedback, as a reply with a file (on the case page, or by email).
+        checked = CheckedFile(filename="signed-consent.pdf", content_type="application/pdf", data=PDF)
+        family_reply(get_case(reference), "Here is the family's signed consent.", [checked])
+        db.session.commit()
+        sent_id = db.session.scalar(db.select(Attachment.id).where(Attachment.filename == "signed-consent.pdf"))
+    staff = app.test_client()
+    sign_in(staff, caseworker)
+    form = words(staff.get(f"/cases/{reference}/consent"))
+    assert "Which file is the signed consent?" in form and "signed-consent.pdf, sent" in form
+
+    unchosen = staff.post(f"/cases/{reference}/consent", data={"method": "document", "given_on": ["1", "12", "2026"]})
+    assert "Select the file that is the signed consent" in words(unchosen)
+    accepted = staff.post(
+        f"/cases/{reference}/consent",
+        data={"method": "document", "given_on": ["1", "12", "2026"], "document": str(sent_id)},
+    )
+    assert accepted.status_code == 302
+    case = case_of(app, reference)
+    assert (case.consent_state, case.consent_method) == ("given", "document")
+    with app.app_context():
+        assert db.session.get(Attachment, sent_id).consent_document
+    assert "signed-consent.pdf" in words(staff.get(f"/cases/{reference}"))
+    reply_as(app, caseworker, reference, f"We have spoken to {CHILD}'s school.")
+    assert CHILD in outbox.last(ADVOCATE_EMAIL).body
 
 
 # --- /cases/new ----------------------------------------------------------------------------

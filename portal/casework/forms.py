@@ -392,6 +392,15 @@ class ConsentForm(PortalForm):
         description="The day of the call, or the date on the signed document. For example, 27 11 2026.",
         noun="date consent was given",
     )
+    # Offered when the family or their representative sent files (with the feedback, on the
+    # case page or by email): the one that is the signed consent. Choices come from the case.
+    document = RadioField(
+        "Which file is the signed consent?",
+        description="Only if a signed document is how they gave it.",
+        choices=[],
+        widget=GovRadioInput(),
+        validators=[Optional()],
+    )
     submit = SubmitField("Record consent", widget=GovSubmitInput())
 
     def validate_given_on(self, field):

@@ -320,6 +320,18 @@ def _run_transfer(case, form):
     services.transfer(case, current_user, caseworker=caseworker, team=team, reason=form.reason.data)
 
 
+def _prepare_consent(form, case):
+    sent = representation.files_sent(case)
+    if sent:
+        form.document.choices = [
+            SelectChoice(str(attachment.id), f"{attachment.filename}, sent {attachment.created_at:%-d %B %Y}")
+            for attachment in sent
+        ]
+    else:
+        del form.document
+    return {}
+
+
 def _prepare_support(form, case):
     form.which.choices = [
         SelectChoice(
@@ -537,10 +549,15 @@ ACTIONS: dict[str, Action] = {
         "Record the family's consent",
         forms.ConsentForm,
         lambda case, form: representation.record_consent(
-            case, current_user, method=form.method.data, given_on=form.given_on.data
+            case,
+            current_user,
+            method=form.method.data,
+            given_on=form.given_on.data,
+            document_id=whole_number(form.document.data) if "document" in form else None,
         ),
         representation.can_record_consent,
         "Consent recorded. The representative will be sent details from now on.",
+        prepare=_prepare_consent,
     ),
     "reopen": Action(
         "Reopen the case",

@@ -119,21 +119,36 @@ def consent_documents(case: Case) -> list:
     return [attachment for attachment in case.attachments if attachment.consent_document]
 
 
-def record_consent(case: Case, actor, *, method: str, given_on: date) -> None:
+def files_sent(case: Case) -> list:
+    """The files the family or their representative sent, newest first: any may be the signed
+    consent (uploaded with the feedback, on the case page, or in an emailed reply)."""
+    sent = [a for a in case.attachments if a.from_family and not (a.message is not None and a.message.internal)]
+    return sorted(sent, key=lambda attachment: attachment.created_at, reverse=True)
+
+
+def record_consent(case: Case, actor, *, method: str, given_on: date, document_id: int | None = None) -> None:
     """Staff record the family's consent for their representative: given on a call, or a
-    signed document checked and accepted. From now on the representative is sent details."""
+    signed document checked and accepted (one already marked, or the file ``document_id``
+    names, which is marked now). From now on the representative is sent details."""
     if case.speaker not in REPRESENTATIVES:
         raise ConsentError("Nobody represents the family on this case")
     if case.consent_state == CONSENT_WITHDRAWN:
         raise ConsentError("The family withdrew the representative's authority")
     if method not in (CONSENT_BY_PHONE, CONSENT_BY_DOCUMENT):
         raise ConsentError("Select how consent was given", "method")
-    if method == CONSENT_BY_DOCUMENT and not consent_documents(case):
+    document = next((a for a in files_sent(case) if a.id == document_id), None) if document_id else None
+    if document_id and document is None:
+        raise ConsentError("Select a file from the list", "document")
+    if method == CONSENT_BY_DOCUMENT and document is None and not consent_documents(case):
+        if files_sent(case):
+            raise ConsentError("Select the file that is the signed consent", "document")
         raise ConsentError(
             "There is no consent document on this case: choose a call, or ask for the document", "method"
         )
     if given_on is None or given_on > london_today():
         raise ConsentError("The date consent was given must be today or in the past", "given_on")
+    if method == CONSENT_BY_DOCUMENT and document is not None:
+        document.consent_document = True
     case.consent_state = CONSENT_GIVEN
     case.consent_method = method
     case.consent_given_on = given_on
