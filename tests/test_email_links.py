@@ -386,6 +386,19 @@ def cron_reading_a_reply_to_a_closed_case(env):
     mail_fetch(env, _email_to, status="closed")
 
 
+@scenario("reply_address_expired", by_request=False)
+def cron_reading_a_reply_to_an_old_email(env):
+    from portal.feedback import reply_address
+
+    def to_an_old_address(address: str) -> bytes:
+        case_id = int(address.split("+", 1)[1].split(".", 1)[0])
+        too_old = london_today() - timedelta(days=env.app.config["MAIL_REPLY_TOKEN_DAYS"] + 1)
+        with env.app.app_context():
+            return _email_to(reply_address.address_for("cases@council.example", case_id, on=too_old))
+
+    mail_fetch(env, to_an_old_address)
+
+
 @scenario("reply_files_refused", by_request=False)
 def cron_reading_a_reply_with_an_infected_file(env):
     from portal.core.files import EICAR

@@ -12,6 +12,7 @@ import pytest
 from portal.accounts.models import Team
 from portal.core.files import EICAR, MAX_FILE_BYTES
 from portal.extensions import db
+from portal.feedback import reply_address
 from portal.feedback.models import Attachment, CaseMessage, InboundMail
 from portal.notifications.services import build_email
 from tests import imap_server
@@ -217,6 +218,10 @@ def test_an_expired_case_address_adds_nothing(app, runner, inbox, outbox, catego
     assert _family_messages(reference) == []
     (recorded,) = _recorded()
     assert (recorded.reason, recorded.case.reference) == (InboundMail.EXPIRED, reference)
+    # The family hears why, from an email whose own reply address works.
+    told = outbox.last("jo@example.org", "reply_address_expired")
+    assert "replies to it no longer go into your case" in told.body
+    assert reply_address.read(told.reply_to).state == reply_address.VALID
 
 
 def test_a_case_address_still_works_on_its_last_day(app, runner, inbox, outbox, category, frozen):

@@ -318,6 +318,8 @@ def receive(fetched: Fetched) -> InboundMail | None:
     if reason is None and not case.is_open:
         _tell_case_is_closed(case)
         reason = InboundMail.CASE_CLOSED
+    if reason == InboundMail.EXPIRED and sender and services.contact_matches(case, sender):
+        _tell_reply_address_expired(case)
     if reason is not None:
         return _hold(record, reason)
     return _add(record, message, case)
@@ -381,6 +383,18 @@ def _tell_case_is_closed(case: Case) -> None:
         headers={"Auto-Submitted": "auto-replied"},
         can_escalate=services.can_escalate(case),
         feedback_url=_feedback_url(),
+    )
+
+
+def _tell_reply_address_expired(case: Case) -> None:
+    """The family answered an email so old that its reply address no longer works: their email
+    is held for staff, and they are told so, and how to reach the case now (this email's own
+    reply address works)."""
+    services.email_family(
+        case,
+        f"Your email about {case.reference} has not been added to your case yet",
+        "reply_address_expired",
+        headers={"Auto-Submitted": "auto-replied"},
     )
 
 
