@@ -12,10 +12,12 @@ times as long, with the same number of statements, at the large size.
 
 The report pages are timed a second way too: each request the first after a change to the
 complaint received most recently (moved to another category and committed), as a caseworker's
-change would come before a reader.
+change would come before a reader. ``--slowest N`` then prints the N statements that recount
+takes longest over in this year's report, at the large size.
 """
 
 import argparse
+import re
 import secrets
 import statistics
 import sys
@@ -52,6 +54,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--database-url", help="an empty database to use instead of a new SQLite file")
     parser.add_argument("--repeat", type=int, default=5, help="timed requests per page, after one warm-up (default 5)")
     parser.add_argument("--batch", type=int, default=5000, help="cases per INSERT batch (default 5000)")
+    parser.add_argument(
+        "--slowest",
+        type=int,
+        default=0,
+        help="also print this many of the slowest statements of this year's report read after a change, at the large size",
+    )
     return parser.parse_args(argv)
 
 
@@ -167,6 +175,37 @@ def time_after_a_change(app, clients: dict, repeat: int) -> dict[str, tuple[floa
     return timed
 
 
+def slowest_statements(app, client, path: str, repeat: int, count: int) -> list[str]:
+    """The ``count`` statements that take longest, by their median milliseconds, when ``path``
+    is read just after a case changed: where a recount spends its time."""
+    with app.app_context():
+        engine = db.engine
+    taken: dict[str, list[float]] = {}
+    started_at: dict[int, float] = {}
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        started_at[id(context)] = time.perf_counter()
+
+    def after(conn, cursor, statement, parameters, context, executemany):
+        taken.setdefault(statement, []).append((time.perf_counter() - started_at.pop(id(context))) * 1000)
+
+    for _ in range(repeat):
+        change_a_case(app)
+        sa.event.listen(engine, "before_cursor_execute", before)
+        sa.event.listen(engine, "after_cursor_execute", after)
+        try:
+            client.get(path)
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", before)
+            sa.event.remove(engine, "after_cursor_execute", after)
+    ranked = sorted(taken.items(), key=lambda item: -statistics.median(item[1]))[:count]
+    # The calendar's rows are a long VALUES list of parameters: shown as one.
+    shown = [
+        (re.sub(r"(\(\?, \?\), )+\(\?, \?\)", "...", " ".join(statement.split())), times) for statement, times in ranked
+    ]
+    return [f"{statistics.median(times):9.1f} ms  {statement[:200]}" for statement, times in shown]
+
+
 def report(small: dict, large: dict, sizes: tuple[int, int]) -> list[str]:
     labels = list(small)
     width = max(len(label) for label in labels)
@@ -229,6 +268,15 @@ def main(argv=None) -> None:
         print("\nThe first reading after a change to the complaint received most recently:\n")
         for line in report(after_change[args.small], after_change[args.large], sizes):
             print(line)
+        if args.slowest:
+            from portal.reports import periods
+
+            with app.app_context():
+                year = periods.current_year()
+            path = f"/reports/complaints?year={year.start_year}"
+            print(f"\nThe slowest statements of {path} read after a change, at {args.large:,} cases:\n")
+            for line in slowest_statements(app, clients["public"], path, args.repeat, args.slowest):
+                print(line)
         print(f"\n{args.repeat} timed requests per page after one warm-up; {db_name(url)}; flat means at most {FLAT}x.")
 
 
