@@ -59,6 +59,19 @@ def email_field(label: str, description: str | None = None, required: str | None
     )
 
 
+def full_name_field() -> StringField:
+    """The person's own full name, asked the same way of a family and of a representative."""
+    return StringField(
+        "Your full name",
+        widget=GovTextInput(),
+        filters=[strip_whitespace],
+        validators=[
+            InputRequired(message="Enter your full name"),
+            Length(max=120, message="Your name must be 120 characters or fewer"),
+        ],
+    )
+
+
 class StepForm(PortalForm):
     """A question page's form: reads its fields from the answers and writes them back."""
 
@@ -304,15 +317,7 @@ STAFF_CONSENT_CHOICES = {
 
 
 class RepresentativeForm(StepForm):
-    representative_name = StringField(
-        "Your full name",
-        widget=GovTextInput(),
-        filters=[strip_whitespace],
-        validators=[
-            InputRequired(message="Enter your full name"),
-            Length(max=120, message="Your name must be 120 characters or fewer"),
-        ],
-    )
+    representative_name = full_name_field()
     representative_organisation = StringField(
         "Your organisation",
         description="For example, the SENDIASS service, a law firm, or the council or constituency you represent.",
@@ -402,15 +407,7 @@ CONTACT_METHODS = {"email": "Email", "phone": "Phone", "post": "Post"}
 
 
 class ContactForm(StepForm):
-    contact_name = StringField(
-        "Your full name",
-        widget=GovTextInput(),
-        filters=[strip_whitespace],
-        validators=[
-            InputRequired(message="Enter your full name"),
-            Length(max=120, message="Your name must be 120 characters or fewer"),
-        ],
-    )
+    contact_name = full_name_field()
     contact_email = email_field("Email address", description="We will send your reference number and replies here.")
     contact_phone = StringField(
         "Phone number",

@@ -136,11 +136,12 @@ def record_consent(case: Case, actor, *, method: str, given_on: date, document_i
         raise ConsentError("The family withdrew the representative's authority")
     if method not in (CONSENT_BY_PHONE, CONSENT_BY_DOCUMENT):
         raise ConsentError("Select how consent was given", "method")
-    document = next((a for a in files_sent(case) if a.id == document_id), None) if document_id else None
+    sent = files_sent(case)
+    document = next((a for a in sent if a.id == document_id), None) if document_id else None
     if document_id and document is None:
         raise ConsentError("Select a file from the list", "document")
     if method == CONSENT_BY_DOCUMENT and document is None and not consent_documents(case):
-        if files_sent(case):
+        if sent:
             raise ConsentError("Select the file that is the signed consent", "document")
         raise ConsentError(
             "There is no consent document on this case: choose a call, or ask for the document", "method"
