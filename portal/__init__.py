@@ -104,9 +104,10 @@ def register_templates(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
 
     from portal import navigation
-    from portal.core import complaint_code, components, procedures
+    from portal.core import complaint_code, components, procedures, tables
 
     components.install(app)
+    tables.register(app)
     from portal.core.forms import error_summary_params
     from portal.core.time import format_date, format_datetime, format_day
 

@@ -1,7 +1,9 @@
 """The workspace's lists, built in SQL: queues, filters, search and sorting, a page at a time,
 with a fixed number of queries however many cases there are."""
 
+import functools
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 
@@ -66,8 +68,11 @@ class Filters:
     sort: str = "deadline"
 
 
-def queue_condition(queue: str, user, on=None):
-    on = on or london_today()
+def queue_condition(queue: str, user, on=None, due_soon_by=None):
+    """The SQL condition on Case of ``queue`` for ``user``, on the day ``on`` (today). ``on``
+    and ``due_soon_by`` may be bound parameters, for a statement built once (queue_counts)."""
+    on = london_today() if on is None else on
+    due_soon_by = clocks.due_soon_limit(on) if due_soon_by is None else due_soon_by
     deadline = clocks.next_deadline_sql()
 
     if queue == "mine":
@@ -77,7 +82,7 @@ def queue_condition(queue: str, user, on=None):
         return sa.and_(Case.is_open, Case.caseworker_id.is_(None), team)
     # A closed case has no deadline: saying "open" as well lets the partial index of open cases find them.
     if queue == "due_soon":
-        return sa.and_(Case.is_open, deadline >= on, deadline <= clocks.due_soon_limit(on))
+        return sa.and_(Case.is_open, deadline >= on, deadline <= due_soon_by)
     if queue == "overdue":
         return sa.and_(Case.is_open, deadline < on)
     if queue == "closed":
@@ -152,17 +157,32 @@ UNBOUNDED_QUEUES = ("remedies", "closed")
 def queue_counts(user) -> dict[str, int]:
     """How many cases each queue holds, in one query: the open ones' from the open cases only,
     closed and remedies overdue up to core.paging.COUNTED_UP_TO (shown as "1,000+" past it)."""
-    counted = [
-        sa.func.count(sa.case((queue_condition(queue, user), 1))).label(queue)
-        for queue in QUEUES
-        if queue not in UNBOUNDED_QUEUES
-    ]
-    counted += [
-        count_up_to(cases_with_remedies_overdue().where(visible_to(user))).label("remedies"),
-        count_up_to(sa.select(Case.id).where(visible_to(user), Case.status == CLOSED)).label("closed"),
-    ]
-    row = db.session.execute(sa.select(*counted).select_from(Case).where(visible_to(user), Case.is_open)).one()
+    today = london_today()
+    statement = _queue_counts_statement(user.role, user.team_id is not None)
+    row = db.session.execute(
+        statement,
+        {"user_id": user.id, "team_id": user.team_id, "today": today, "due_soon_by": clocks.due_soon_limit(today)},
+    ).one()
     counts = dict(row._mapping)
     for queue in UNBOUNDED_QUEUES:
         counts[queue] = shown_count(counts[queue])
     return {queue: counts[queue] for queue in QUEUES}
+
+
+@functools.cache
+def _queue_counts_statement(role: str, has_team: bool):
+    """queue_counts' statement for a kind of user, built once: it is on every workspace page,
+    and building its nine conditions cost as long as counting them."""
+    user = SimpleNamespace(role=role, id=sa.bindparam("user_id"), team_id=sa.bindparam("team_id") if has_team else None)
+    on = sa.bindparam("today", type_=sa.Date)
+    due_soon_by = sa.bindparam("due_soon_by", type_=sa.Date)
+    counted = [
+        sa.func.count(sa.case((queue_condition(queue, user, on, due_soon_by), 1))).label(queue)
+        for queue in QUEUES
+        if queue not in UNBOUNDED_QUEUES
+    ]
+    counted += [
+        count_up_to(cases_with_remedies_overdue(on).where(visible_to(user))).label("remedies"),
+        count_up_to(sa.select(Case.id).where(visible_to(user), Case.status == CLOSED)).label("closed"),
+    ]
+    return sa.select(*counted).select_from(Case).where(visible_to(user), Case.is_open)

@@ -594,7 +594,7 @@ def remedy_overdue_sql(on: date | None = None):
     return Case.id.in_(
         db.select(CaseOutcome.case_id)
         .join(Remedy, Remedy.outcome_id == CaseOutcome.id)
-        .where(Remedy.done_at.is_(None), Remedy.due_on < (on or london_today()))
+        .where(Remedy.done_at.is_(None), Remedy.due_on < (london_today() if on is None else on))
     )
 
 
@@ -606,7 +606,7 @@ def cases_with_remedies_overdue(on: date | None = None):
         .distinct()
         .join(Remedy, Remedy.outcome_id == CaseOutcome.id)
         .join(Case, Case.id == CaseOutcome.case_id)
-        .where(Remedy.done_at.is_(None), Remedy.due_on < (on or london_today()))
+        .where(Remedy.done_at.is_(None), Remedy.due_on < (london_today() if on is None else on))
     )
 
 
