@@ -218,6 +218,8 @@ def register_blueprints(app: Flask) -> None:
     from portal.feedback.survey_views import bp as feedback_survey
     from portal.feedback.tracking_views import bp as feedback_tracking
     from portal.feedback.views import bp as feedback
+    from portal.improvement.manage_views import bp as improvement_manage
+    from portal.improvement.views import bp as improvement
     from portal.notifications.receipts_views import bp as notifications_receipts
     from portal.pages.views import bp as pages
     from portal.reports.complaints_views import bp as reports
@@ -248,6 +250,8 @@ def register_blueprints(app: Flask) -> None:
         reports,
         yousaid,
         yousaid_manage,
+        improvement,
+        improvement_manage,
         reports_updates,
         rights,
         rights_requests,

@@ -18,6 +18,7 @@ from portal.feedback.inbound_mail import AUDIT_LABELS as EMAIL_REPLIES
 from portal.feedback.representation import AUDIT_LABELS as REPRESENTATION
 from portal.feedback.services import AUDIT_LABELS as FEEDBACK
 from portal.feedback.survey import AUDIT_LABELS as SATISFACTION_SURVEY
+from portal.improvement.plan import AUDIT_LABELS as IMPROVEMENT_PLAN
 from portal.reports.annual import AUDIT_LABELS as ANNUAL_REPORTS
 from portal.reports.termly import AUDIT_LABELS as TERMLY_UPDATES
 from portal.retention.apply import AUDIT_LABELS as RETENTION_RUNS
@@ -44,6 +45,7 @@ ALL = {
     **CONSULTATION_RESULTS,
     **CONSULTATION_OUTCOMES,
     **YOU_SAID_WE_DID,
+    **IMPROVEMENT_PLAN,
     **TERMLY_UPDATES,
     **ANNUAL_REPORTS,
     **SETTINGS,

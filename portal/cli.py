@@ -1,4 +1,4 @@
-"""flask commands: seed-demo, users, outbox, sla, feedback, retention, database, alerts, mail. (db comes from Flask-Migrate.)"""
+"""flask commands: seed-demo, users, outbox, sla, feedback, retention, database, alerts, mail, improvement. (db comes from Flask-Migrate.)"""
 
 from contextlib import contextmanager
 
@@ -245,6 +245,26 @@ def mail_fetch() -> None:
     )
 
 
+improvement = AppGroup("improvement", help="The improvement plan (/manage/improvement).")
+
+
+@improvement.command("fill-measures")
+@click.option("--term", "slug", help="The term to fill, like autumn-2026 (default: the term before this one).")
+def fill_measures(slug: str | None) -> None:
+    """Record a term's value of every measure the portal computes itself. Run it once a term has
+    ended; running it again records nothing twice. The values show when the plan is next published."""
+    from portal.core.terms import parse_term, term_of
+    from portal.core.time import london_today
+    from portal.improvement.plan import fill_computed_measures
+
+    term = parse_term(slug) if slug else term_of(london_today()).previous()
+    if term is None:
+        raise click.BadParameter("Give a term like autumn-2026", param_hint="--term")
+    count = fill_computed_measures(term)
+    db.session.commit()
+    click.echo(f"Recorded {count} value(s) for the {term.label}.")
+
+
 def register(app) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(demo_code)
@@ -256,3 +276,4 @@ def register(app) -> None:
     app.cli.add_command(database)
     app.cli.add_command(alerts)
     app.cli.add_command(mail)
+    app.cli.add_command(improvement)

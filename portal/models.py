@@ -34,6 +34,15 @@ from portal.feedback.models import (  # noqa: F401
     ReferenceCounter,
 )
 from portal.feedback.survey_models import SatisfactionSurvey  # noqa: F401
+from portal.improvement.models import (  # noqa: F401
+    Action,
+    Area,
+    Measure,
+    MeasureValue,
+    Milestone,
+    MilestoneChange,
+    PlanVersion,
+)
 from portal.notifications.models import OutboxMessage  # noqa: F401
 from portal.reports.models import PublishedDocument, TermlyUpdate  # noqa: F401
 from portal.retention.models import RetentionRun  # noqa: F401

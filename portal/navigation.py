@@ -10,6 +10,7 @@ PUBLIC_LINKS = [
     ("Follow a case", "feedback_tracking.track"),
     ("Have your say", "consultations.board"),
     ("You said, we did", "yousaid.index"),
+    ("Improvement plan", "improvement.index"),
 ]
 
 # (label, endpoint, roles that see it; None means everyone signed in)
@@ -19,6 +20,7 @@ LINKS = [
     ("Manage cases", "casework_manage.cases", (roles.MANAGER,)),
     ("Consultations", "consultations_manage.index", (roles.MANAGER,)),
     ("You said, we did", "yousaid_manage.index", (roles.MANAGER,)),
+    ("Improvement plan", "improvement_manage.index", (roles.MANAGER,)),
     ("Termly updates", "reports_updates.manage", (roles.MANAGER,)),
     ("Users", "accounts_admin.users", (roles.ADMIN,)),
     ("Email outbox", "accounts_outbox.outbox", (roles.ADMIN,)),

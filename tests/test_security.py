@@ -245,6 +245,10 @@ def test_every_post_route_refuses_a_request_without_a_csrf_token(csrf_app):
                 request_id=1,
                 term="autumn-2025",
                 kind="closed_cases",
+                area_id=1,
+                action_id=1,
+                milestone_id=1,
+                measure_id=1,
             )
             before = snapshot(csrf_app)
             response = client.post(path, data=FORM_DATA)
@@ -455,6 +459,32 @@ ACCESS = {
     ("/manage/you-said-we-did/<int:entry_id>/status", "POST"): only(roles.MANAGER, status=302),
     ("/manage/you-said-we-did/<int:entry_id>/evidence", "GET"): only(roles.MANAGER, status=200),
     ("/manage/you-said-we-did/<int:entry_id>/evidence", "POST"): only(roles.MANAGER, status=302),
+    # The improvement plan (portal/improvement/manage_views.py).
+    ("/manage/improvement", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/improvement/publish", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/improvement/publish", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/improvement/areas/new", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/improvement/areas/new", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/improvement/areas/<int:area_id>", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/improvement/areas/<int:area_id>", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/improvement/areas/<int:area_id>/evidence", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/improvement/areas/<int:area_id>/evidence", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/improvement/areas/<int:area_id>/actions/new", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/improvement/areas/<int:area_id>/actions/new", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/improvement/actions/<int:action_id>", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/improvement/actions/<int:action_id>", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/improvement/actions/<int:action_id>/milestones/new", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/improvement/actions/<int:action_id>/milestones/new", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/improvement/milestones/<int:milestone_id>", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/improvement/milestones/<int:milestone_id>", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/improvement/measures/<int:measure_id>", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/improvement/measures/<int:measure_id>", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/improvement/milestones/<int:milestone_id>/status", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/improvement/milestones/<int:milestone_id>/status", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/improvement/areas/<int:area_id>/measures/new", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/improvement/areas/<int:area_id>/measures/new", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/improvement/measures/<int:measure_id>/values/new", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/improvement/measures/<int:measure_id>/values/new", "POST"): only(roles.MANAGER, status=302),
     # Termly updates (portal/reports/termly_views.py).
     ("/manage/updates", "GET"): only(roles.MANAGER, status=200),
     ("/manage/updates/<term>", "GET"): only(roles.MANAGER, status=200),
@@ -497,6 +527,9 @@ def _you_said_entry(made) -> dict:
         "action_owner": "Commissioning",
         "action_status": "planned",
     }
+
+
+_improvement_action = {"title": "An action", "owner": "nhs", "lead_name": "Dr Asha Patel", "lead_role": "Director"}
 
 
 # What a form on each page would send: enough for the allowed roles to change something.
@@ -574,6 +607,43 @@ POSTED = {
     "/manage/you-said-we-did/<int:entry_id>/status": {"status": "done"},
     "/manage/you-said-we-did/<int:entry_id>/evidence": lambda made: {"cases": made["reference"]},
     "/manage/updates/<term>": {"introduction": "An introduction", "priorities": "", "save": "Save draft"},
+    "/manage/improvement/publish": {"summary": "The first version."},
+    "/manage/improvement/areas/new": {"title": "No shared strategy", "finding": "Nobody agreed a plan."},
+    "/manage/improvement/areas/<int:area_id>": {"title": "A changed area", "finding": "Found."},
+    "/manage/improvement/areas/<int:area_id>/evidence": lambda made: {"themes": str(made["theme_id"])},
+    "/manage/improvement/areas/<int:area_id>/actions/new": _improvement_action,
+    "/manage/improvement/actions/<int:action_id>": _improvement_action,
+    "/manage/improvement/actions/<int:action_id>/milestones/new": {
+        "title": "Strategy signed",
+        "horizon_months": "6",
+        "target_on": ["31", "3", "2027"],
+    },
+    "/manage/improvement/milestones/<int:milestone_id>": {
+        "title": "A changed milestone",
+        "horizon_months": "12",
+        "target_on": ["31", "3", "2027"],
+    },
+    "/manage/improvement/measures/<int:measure_id>": {
+        "title": "A changed measure",
+        "unit": "%",
+        "baseline": "10",
+        "target": "60",
+        "higher_is_better": "no",
+    },
+    "/manage/improvement/milestones/<int:milestone_id>/status": {"status": "on_track", "reason": "Going well."},
+    "/manage/improvement/areas/<int:area_id>/measures/new": {
+        "title": "Plans on time",
+        "unit": "%",
+        "baseline": "10",
+        "target": "60",
+        "higher_is_better": "yes",
+    },
+    "/manage/improvement/measures/<int:measure_id>/values/new": {
+        "period": "Autumn term",
+        "measured_on": [str(london_today().day), str(london_today().month), str(london_today().year)],
+        "value": "12",
+        "source": "The council's records",
+    },
 }
 
 CASEWORK_PAGES = ("/cases/new", "/manage/cases", "/manage/routing", "/manage/templates", "/manage/themes")
@@ -581,6 +651,7 @@ CONSULTATION_PAGES = ("/manage/consultations",)
 # Pages about a consultation's answers need a closed one; writing questions needs a draft.
 ANSWER_PAGES = ("/moderation", "/results", "/answers/", "/export.csv", "/outcome")
 YOU_SAID_PAGES = ("/manage/you-said-we-did",)
+IMPROVEMENT_PAGES = ("/manage/improvement",)
 
 
 def casework_records(app, *, retired_theme: bool = False) -> dict:
@@ -686,6 +757,31 @@ def you_said_records(app) -> dict:
         return {"entry_id": entry.id, "theme_id": theme.id, "reference": case.reference}
 
 
+def improvement_records(app) -> dict:
+    """An area of the improvement plan with an action, a milestone and a measure, and a theme
+    that could be its evidence."""
+    from portal.improvement import plan
+    from portal.themes.models import LearningTheme
+
+    with app.app_context():
+        theme = LearningTheme(name="A theme")
+        db.session.add(theme)
+        area = plan.add_area(None, title="An area", finding="A finding.")
+        action = plan.add_action(
+            None, area, title="An action", owner="council", lead_name="A Lead", lead_role="Director"
+        )
+        milestone = plan.add_milestone(None, action, title="A milestone", horizon_months=3, target_on=london_today())
+        measure = plan.add_measure(None, area, title="A measure", unit="%", baseline=1, target=2, higher_is_better=True)
+        db.session.commit()
+        return {
+            "area_id": area.id,
+            "action_id": action.id,
+            "milestone_id": milestone.id,
+            "measure_id": measure.id,
+            "theme_id": theme.id,
+        }
+
+
 def data_request_records(app) -> dict:
     """A family's open request for a copy of their data."""
     from portal.rights.models import DataRequest
@@ -744,6 +840,8 @@ def records_for(app, rule: str) -> dict:
         return consultation_records(app, rule)
     if rule.startswith(YOU_SAID_PAGES):
         return you_said_records(app)
+    if rule.startswith(IMPROVEMENT_PAGES):
+        return improvement_records(app)
     if rule.startswith("/manage/updates"):
         return {"term": term_of(london_today()).slug}
     if rule.startswith("/manage/data-requests"):

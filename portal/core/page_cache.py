@@ -78,6 +78,16 @@ QUIET_TABLES = frozenset(
         "figures_change",  # written with figures_version
         "figures_version",  # moves with the cases it follows, which are written in the same commit
         "file_blob",
+        # The improvement plan's working rows are drafts: the public reads only its published versions.
+        "improvement_action",
+        "improvement_area",
+        "improvement_area_consultation",
+        "improvement_area_theme",
+        "improvement_area_you_said",
+        "improvement_measure",
+        "improvement_measure_value",
+        "improvement_milestone",
+        "improvement_milestone_change",
         # Figures counted from other tables, kept to be read again: storing them changes nothing shown.
         "kept_figures",
         "kept_form",
