@@ -223,6 +223,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.notifications.receipts_views import bp as notifications_receipts
     from portal.pages.views import bp as pages
     from portal.reports.complaints_views import bp as reports
+    from portal.reports.local_offer_views import bp as reports_local_offer
     from portal.reports.termly_views import bp as reports_updates
     from portal.retention.views import bp as retention
     from portal.rights.request_views import bp as rights_requests
@@ -253,6 +254,7 @@ def register_blueprints(app: Flask) -> None:
         improvement,
         improvement_manage,
         reports_updates,
+        reports_local_offer,
         rights,
         rights_requests,
         retention,

@@ -20,6 +20,8 @@ from portal.feedback.services import AUDIT_LABELS as FEEDBACK
 from portal.feedback.survey import AUDIT_LABELS as SATISFACTION_SURVEY
 from portal.improvement.plan import AUDIT_LABELS as IMPROVEMENT_PLAN
 from portal.reports.annual import AUDIT_LABELS as ANNUAL_REPORTS
+from portal.reports.governance import AUDIT_LABELS as GOVERNANCE_PACKS
+from portal.reports.local_offer import AUDIT_LABELS as LOCAL_OFFER_SUMMARIES
 from portal.reports.termly import AUDIT_LABELS as TERMLY_UPDATES
 from portal.retention.apply import AUDIT_LABELS as RETENTION_RUNS
 from portal.rights.requests import AUDIT_LABELS as DATA_REQUESTS
@@ -48,6 +50,8 @@ ALL = {
     **IMPROVEMENT_PLAN,
     **TERMLY_UPDATES,
     **ANNUAL_REPORTS,
+    **GOVERNANCE_PACKS,
+    **LOCAL_OFFER_SUMMARIES,
     **SETTINGS,
     **YOUR_DATA,
     **DATA_REQUESTS,

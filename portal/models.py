@@ -22,6 +22,7 @@ from portal.consultations.models import (  # noqa: F401
     Response,
 )
 from portal.core.models import AuditEvent, FiguresChange, FiguresVersion, KeptFigures, Setting  # noqa: F401
+from portal.equality.models import EqualityResponse  # noqa: F401
 from portal.feedback.models import (  # noqa: F401
     AccessRecord,
     Attachment,
@@ -44,7 +45,14 @@ from portal.improvement.models import (  # noqa: F401
     PlanVersion,
 )
 from portal.notifications.models import OutboxMessage  # noqa: F401
-from portal.reports.models import PublishedDocument, TermlyUpdate  # noqa: F401
+from portal.reports.models import (  # noqa: F401
+    AnnualReportAssessment,
+    AnnualReportFinding,
+    AnnualReportLocalOffer,
+    AnnualReportPack,
+    PublishedDocument,
+    TermlyUpdate,
+)
 from portal.retention.models import RetentionRun  # noqa: F401
 from portal.themes.models import LearningTheme  # noqa: F401
 from portal.yousaid.models import UpdateNotice, YouSaidChange, YouSaidEntry  # noqa: F401

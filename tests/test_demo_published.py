@@ -120,3 +120,35 @@ def test_last_terms_update_and_the_complaints_report_have_real_figures(app, clie
     with app.app_context():
         assert_last_terms_update_is_published(client)
     assert_the_complaints_report_has_real_figures(client)
+
+
+def test_last_years_report_is_published_with_its_governance_pack_and_the_local_offer_summary(app, client, demo):
+    last_year = periods.current_year().previous()
+    response = client.get(f"/reports/complaints?year={last_year.start_year}")
+    text = response.get_data(as_text=True)
+    assert "These figures are provisional" not in text
+    for section in (
+        "Self-assessment against the Code",
+        "The Ombudsman's annual letter",
+        "Findings of non-compliance",
+        "Analysis",
+        "Governance response",
+        "Councillor Amara Okafor",
+        "Equality monitoring",
+    ):
+        assert section in text, section
+    # Enough equality answers for some numbers to be shown and some kept back.
+    assert "fewer than 5" in text and '<td class="govuk-table__cell govuk-table__cell--numeric">14</td>' in text
+    with app.app_context():
+        assert [row.version for row in documents.versions(documents.COMPLAINTS_REPORT, str(last_year.start_year))] == [
+            1
+        ]
+        assert [
+            row.version for row in documents.versions(documents.LOCAL_OFFER_SUMMARY, str(last_year.start_year))
+        ] == [1]
+    assert f'href="/reports/local-offer/{last_year.start_year}"' in client.get("/reports/local-offer").get_data(
+        as_text=True
+    )
+    summary = client.get(f"/reports/local-offer/{last_year.start_year}").get_data(as_text=True)
+    assert "We are rebuilding the Local Offer website with families" in summary
+    assert client.get(f"/reports/local-offer/{last_year.start_year}.pdf").mimetype == "application/pdf"

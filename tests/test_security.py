@@ -249,6 +249,9 @@ def test_every_post_route_refuses_a_request_without_a_csrf_token(csrf_app):
                 action_id=1,
                 milestone_id=1,
                 measure_id=1,
+                year=2025,
+                section="definitions",
+                finding_id=1,
             )
             before = snapshot(csrf_app)
             response = client.post(path, data=FORM_DATA)
@@ -494,6 +497,34 @@ ACCESS = {
     # Publishing the annual complaints report (portal/reports/complaints_views.py).
     ("/manage/reports/complaints", "GET"): only(roles.MANAGER, status=200),
     ("/manage/reports/complaints", "POST"): only(roles.MANAGER, status=302),
+    # Preparing the year's governance pack (portal/reports/complaints_views.py).
+    ("/manage/reports/complaints/<int(min=2000, max=9999):year>", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/reports/complaints/<int(min=2000, max=9999):year>/preview", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/reports/complaints/<int(min=2000, max=9999):year>/self-assessment/<section>", "GET"): only(
+        roles.MANAGER, status=200
+    ),
+    ("/manage/reports/complaints/<int(min=2000, max=9999):year>/self-assessment/<section>", "POST"): only(
+        roles.MANAGER, status=302
+    ),
+    ("/manage/reports/complaints/<int(min=2000, max=9999):year>/ombudsman-letter", "GET"): only(
+        roles.MANAGER, status=200
+    ),
+    ("/manage/reports/complaints/<int(min=2000, max=9999):year>/ombudsman-letter", "POST"): only(
+        roles.MANAGER, status=302
+    ),
+    ("/manage/reports/complaints/<int(min=2000, max=9999):year>/findings", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/reports/complaints/<int(min=2000, max=9999):year>/findings", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/reports/complaints/<int(min=2000, max=9999):year>/findings/<int:finding_id>/remove", "POST"): only(
+        roles.MANAGER, status=302
+    ),
+    ("/manage/reports/complaints/<int(min=2000, max=9999):year>/analysis", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/reports/complaints/<int(min=2000, max=9999):year>/analysis", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/reports/complaints/<int(min=2000, max=9999):year>/governance", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/reports/complaints/<int(min=2000, max=9999):year>/governance", "POST"): only(roles.MANAGER, status=302),
+    # The Local Offer comments summary (portal/reports/local_offer_views.py).
+    ("/manage/reports/local-offer", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/reports/local-offer/<int(min=2000, max=9999):year>", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/reports/local-offer/<int(min=2000, max=9999):year>", "POST"): only(roles.MANAGER, status=302),
     # Requests about families' data (portal/rights/request_views.py); the export is a download.
     ("/manage/data-requests", "GET"): only(roles.MANAGER, status=200),
     ("/manage/data-requests/new", "GET"): only(roles.MANAGER, status=200),
@@ -535,6 +566,34 @@ _improvement_action = {"title": "An action", "owner": "nhs", "lead_name": "Dr As
 # What a form on each page would send: enough for the allowed roles to change something.
 POSTED = {
     "/manage/reports/complaints": {"year": str(periods.current_year().previous().start_year), "publish": "Publish"},
+    "/manage/reports/complaints/<int(min=2000, max=9999):year>/self-assessment/<section>": {
+        "compliance": "met",
+        "evidence": "Our policy.",
+    },
+    "/manage/reports/complaints/<int(min=2000, max=9999):year>/ombudsman-letter": {
+        "received": "3",
+        "decided": "2",
+        "upheld": "1",
+        "uphold_rate": "50",
+        "compliance_rate": "100",
+    },
+    "/manage/reports/complaints/<int(min=2000, max=9999):year>/findings": {
+        "found": "A late response.",
+        "council_action": "Reminders.",
+    },
+    "/manage/reports/complaints/<int(min=2000, max=9999):year>/analysis": {"analysis": "What the year showed."},
+    "/manage/reports/complaints/<int(min=2000, max=9999):year>/governance": {
+        "member_responsible": "Councillor Example",
+        "meeting": "Cabinet",
+        "meeting_on": ["10", "6", "2026"],
+        "governance_response": "Noted.",
+    },
+    "/manage/reports/local-offer/<int(min=2000, max=9999):year>": {
+        "category_id": "",
+        "theme_id": "",
+        "response": "We will.",
+        "save": "Save draft",
+    },
     "/admin/users/new": {
         "name": "New Caseworker",
         "email": "new.caseworker@example.org",
@@ -831,6 +890,21 @@ def survey_records(app) -> dict:
         return {"survey_id": answer.id}
 
 
+def governance_records(app, rule: str) -> dict:
+    """Last year, with its governance pack ready to publish and a finding to remove."""
+    from portal.reports import governance
+    from tests.governance_helpers import prepare_pack
+
+    year = periods.current_year().previous()
+    with app.app_context():
+        manager = get_user(make_user(roles.MANAGER))
+        if rule in ("/manage/reports/complaints", "/manage/reports/complaints/<int(min=2000, max=9999):year>/preview"):
+            prepare_pack(manager, year)
+        finding = governance.add_finding(manager, year, found="A late response.", council_action="Reminders.")
+        db.session.commit()
+        return {"year": year.start_year, "section": "definitions", "finding_id": finding.id}
+
+
 def records_for(app, rule: str) -> dict:
     if rule.startswith("/manage/survey-comments/"):
         return survey_records(app)
@@ -844,6 +918,8 @@ def records_for(app, rule: str) -> dict:
         return improvement_records(app)
     if rule.startswith("/manage/updates"):
         return {"term": term_of(london_today()).slug}
+    if rule.startswith(("/manage/reports/complaints", "/manage/reports/local-offer")):
+        return governance_records(app, rule)
     if rule.startswith("/manage/data-requests"):
         return data_request_records(app)
     if rule.startswith("/admin/retention"):

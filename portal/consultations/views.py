@@ -19,6 +19,11 @@ from portal.consultations.models import APPROVED, FORUM_VOICE, OWN_VOICE, PUBLIC
 from portal.core.forms import form_page, whole_number
 from portal.core.page_cache import public_page
 from portal.core.time import format_day, london_today
+from portal.equality import offer as equality_offer
+from portal.equality import services as equality
+from portal.equality.forms import EqualityForm
+from portal.equality.questions import CONSULTATION as CONSULTATION_SOURCE
+from portal.equality.questions import QUESTIONS as EQUALITY_QUESTIONS
 from portal.extensions import db
 
 bp = Blueprint("consultations", __name__, url_prefix="/consultations")
@@ -77,6 +82,11 @@ def _common(consultation: Consultation, today) -> dict:
         "state": consultation.state(today),
         "state_labels": STATE_LABELS,
         "closing_words": queries.closing_words,
+        "equality_url": (
+            url_for("consultations.about_you", slug=consultation.slug)
+            if equality_offer.is_offered(CONSULTATION_SOURCE)
+            else None
+        ),
     }
 
 
@@ -246,6 +256,35 @@ def answer(slug: str):
     return _answer_page(page, form, voice)
 
 
+@bp.route("/<slug>/questions-about-you", methods=["GET", "POST"])
+@form_page
+@members_only
+def about_you(slug: str):
+    """The optional equality questions, once, after sending answers: answered or skipped, they
+    are kept apart from the answers (portal.equality) and the person goes back to the
+    consultation."""
+    consultation = _published_or_404(slug)
+    back = url_for("consultations.consultation", slug=consultation.slug)
+    if not equality_offer.is_offered(CONSULTATION_SOURCE):
+        return redirect(back)
+    form = EqualityForm()
+    if form.validate_on_submit():
+        if form.send.data:
+            equality.record(CONSULTATION_SOURCE, form.answers(), london_today())
+            flash("Thank you for answering the questions about you.", "success")
+        equality_offer.withdraw()
+        db.session.commit()
+        return redirect(back)
+    return render_template(
+        "equality/questions.html",
+        form=form,
+        questions=EQUALITY_QUESTIONS,
+        action=url_for("consultations.about_you", slug=consultation.slug),
+        back=back,
+        caption=consultation.title,
+    )
+
+
 @bp.route("/<slug>/answer/check", methods=["GET", "POST"])
 @form_page
 @members_only
@@ -293,6 +332,7 @@ def check(slug: str):
                 if isinstance(refused, answering.Refused):
                     flash(str(refused), "info")
                 return redirect(_answer_url(consultation, voice))
+            equality_offer.offer(CONSULTATION_SOURCE)
             db.session.commit()
             flash(_sent_message(sent), "success")
             return redirect(url_for("consultations.consultation", slug=consultation.slug))

@@ -23,3 +23,20 @@ OMBUDSMAN_DETAILS = (
     f"The {OMBUDSMAN_NAME} looks at complaints about councils for free. "
     f"Website: {OMBUDSMAN_WEBSITE}. Telephone: {OMBUDSMAN_PHONE}."
 )
+
+# The Code's sections, in its order, as a council assesses itself against them each year
+# (Code 8.1): (key, section number, heading). Section 6's two stages are assessed apart.
+SECTIONS = (
+    ("definitions", "1", "Definitions"),
+    ("exclusions", "2", "Exclusions"),
+    ("accessibility", "3", "Accessibility and awareness"),
+    ("staff", "4", "Complaint handling staff"),
+    ("process", "5", "The complaint handling process"),
+    ("stage_1", "6", "Complaint stages: stage 1"),
+    ("stage_2", "6", "Complaint stages: stage 2"),
+    ("putting_right", "7", "Putting things right"),
+    ("self_assessment", "8", "Self-assessment, reporting and compliance"),
+    ("scrutiny", "9", "Scrutiny and oversight: continuous learning and improvement"),
+)
+SECTION_KEYS = tuple(key for key, _, _ in SECTIONS)
+SECTION_LABELS = {key: f"Section {number}: {heading}" for key, number, heading in SECTIONS}

@@ -219,7 +219,8 @@ def error_summary_params(form) -> dict:
     """Parameters for govukErrorSummary: one entry per field, linked to the field.
 
     The CSRF token has no visible field, so its message links to the top of the form; a date
-    links to its day box rather than the wrapper around the three boxes, so focus moves there.
+    links to its day box rather than the wrapper around the three boxes, so focus moves there. A
+    form may add, in ``error_links``, problems put right on other pages: (message, URL) pairs.
     """
     params = wtforms_errors(form)
     dates = {f"#{field.id}": f"#{field.name}-day" for field in form if isinstance(field.widget, GovDateInput)}
@@ -227,6 +228,7 @@ def error_summary_params(form) -> dict:
         if item["href"] == "#csrf_token":
             item["href"] = "#main-content"
         item["href"] = dates.get(item["href"], item["href"])
+    params["errorList"] += [{"text": text, "href": href} for text, href in getattr(form, "error_links", ())]
     return params
 
 

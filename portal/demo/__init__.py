@@ -1,7 +1,9 @@
 """Demo content for a laptop or a training copy, made by ``flask seed-demo``: teams, categories
 and accounts, the demo's cases and three terms of past feedback (made through the real casework
 actions under a controlled clock), consultations, You Said, We Did, families' answers to the
-satisfaction survey, a published termly update and the improvement plan.
+satisfaction survey, a published termly update, last year's published annual complaints report
+with its governance pack and equality monitoring answers, last year's Local Offer comments summary,
+and the improvement plan.
 
 It sits above every domain and nothing in the portal but the command imports it. Running it
 again changes nothing: whatever is there already is left as it is."""
@@ -25,7 +27,12 @@ from portal.demo.accounts import (
 )
 from portal.demo.consultations import seed_alert_choice, seed_consultations
 from portal.demo.improvement import seed_improvement
-from portal.demo.reports import seed_termly_update
+from portal.demo.reports import (
+    seed_annual_report,
+    seed_equality_answers,
+    seed_local_offer_summary,
+    seed_termly_update,
+)
 from portal.demo.surveys import seed_survey_answers
 from portal.demo.yousaid import seed_you_said
 from portal.extensions import db
@@ -70,6 +77,9 @@ def _seed(password: str) -> list[tuple[User, bool]]:
     seed_you_said()
     seed_survey_answers()
     seed_termly_update()
+    seed_equality_answers()
+    seed_annual_report()
+    seed_local_offer_summary()
     seed_improvement()
     db.session.commit()
     return accounts

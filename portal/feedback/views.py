@@ -11,6 +11,11 @@ from portal.core import kept_pages
 from portal.core.files import FileRefused, describe_size
 from portal.core.forms import form_page
 from portal.core.page_cache import public_page
+from portal.core.time import london_today
+from portal.equality import offer as equality_offer
+from portal.equality import services as equality
+from portal.equality.forms import EqualityForm
+from portal.equality.questions import FEEDBACK, QUESTIONS
 from portal.extensions import csrf, db
 from portal.feedback import access, forms, journey, representation, services, summary
 from portal.feedback.allowances import LimitReached, address_limit_reached, check_draft_file
@@ -313,6 +318,7 @@ def check():
             case = services.case_for_submission(draft.key)
             if case is None:
                 raise
+        equality_offer.offer(FEEDBACK)
         return _show_sent(draft)
     category = db.session.get(Category, int(answers["category_id"]))
     letter = answers.get("decision_letter_date")
@@ -336,5 +342,34 @@ def confirmation():
     may_see = services.family_can_see(case, current_user, access.browser_may_follow(case))
     db.session.commit()  # the visit that keeps this browser's access alive
     return render_template(
-        "feedback/confirmation.html", case=case, may_see=may_see, needs_consent=representation.needs_consent(case)
+        "feedback/confirmation.html",
+        case=case,
+        may_see=may_see,
+        needs_consent=representation.needs_consent(case),
+        equality_url=url_for("feedback.about_you") if equality_offer.is_offered(FEEDBACK) else None,
+    )
+
+
+@bp.route("/questions-about-you", methods=["GET", "POST"])
+@form_page
+def about_you():
+    """The optional equality questions, once, after sending: answered or skipped, they are kept
+    (apart from the case, portal.equality) and this browser goes back to its confirmation."""
+    if not equality_offer.is_offered(FEEDBACK):
+        return redirect(url_for("feedback.confirmation"))
+    form = EqualityForm()
+    if form.validate_on_submit():
+        if form.send.data:
+            equality.record(FEEDBACK, form.answers(), london_today())
+            flash("Thank you for answering the questions about you.", "success")
+        equality_offer.withdraw()
+        db.session.commit()
+        return redirect(url_for("feedback.confirmation"))
+    return render_template(
+        "equality/questions.html",
+        form=form,
+        questions=QUESTIONS,
+        action=url_for("feedback.about_you"),
+        back=url_for("feedback.confirmation"),
+        caption="Your feedback has been sent",
     )

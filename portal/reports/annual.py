@@ -9,15 +9,18 @@ from datetime import date
 
 from portal.accounts.models import User
 from portal.core import audit
+from portal.core.disclosure import FEWER, MIN_GROUP
 from portal.core.links import public_url
 from portal.core.rules import RuleError
 from portal.core.time import format_day, utcnow
-from portal.reports import documents, periods
+from portal.equality import services as equality
+from portal.reports import documents, governance, periods
 from portal.reports.complaints import ComplaintsReport, complaints_report
 from portal.reports.models import PublishedDocument
 from portal.reports.periods import FinancialYear
 from portal.reports.printing import print_pdf, render_document
 from portal.reports.satisfaction import SatisfactionResults, satisfaction_results
+from portal.reports.termly import paragraphs
 
 # What the audit log calls this module's actions (read by portal.audit_labels).
 AUDIT_LABELS = {
@@ -33,6 +36,14 @@ class PublishError(RuleError):
     """Why the report cannot be published, in words for the manager."""
 
 
+class PackIncomplete(PublishError):
+    """The governance pack lacks what publishing needs: ``missing`` says what, and where."""
+
+    def __init__(self, year: FinancialYear, missing: list[governance.Missing]):
+        super().__init__(f"The report for {year.label} cannot be published until its governance pack is complete")
+        self.missing = missing
+
+
 def period_of(year: FinancialYear) -> str:
     return str(year.start_year)
 
@@ -42,17 +53,42 @@ def versions_of(year: FinancialYear) -> list[PublishedDocument]:
     return documents.versions(documents.COMPLAINTS_REPORT, period_of(year))
 
 
-def render_content(report: ComplaintsReport, satisfaction: SatisfactionResults | None = None) -> str:
+def render_content(
+    report: ComplaintsReport,
+    satisfaction: SatisfactionResults | None = None,
+    *,
+    pack: governance.PackContent | None = None,
+    equality_results: equality.EqualityResults | None = None,
+) -> str:
     """The report's content as HTML, with what families said about how their complaints were
-    handled in the same period (counted now if not given)."""
+    handled in the same period and the equality monitoring answers (each counted now if not
+    given), and, once published, its governance pack."""
     if satisfaction is None:
         satisfaction = satisfaction_results(report.period, report.as_of)
-    return render_document(CONTENT_TEMPLATE, report=report, satisfaction=satisfaction)
+    if equality_results is None:
+        equality_results = equality_of(report.year)
+    return render_document(
+        CONTENT_TEMPLATE,
+        report=report,
+        satisfaction=satisfaction,
+        pack=pack,
+        equality=equality_results,
+        ombudsman_figures=governance.OMBUDSMAN_FIGURES,
+        paragraphs=paragraphs,
+        min_group=MIN_GROUP,
+        fewer=FEWER,
+    )
+
+
+def equality_of(year: FinancialYear) -> equality.EqualityResults:
+    return equality.results(year.starts_on, year.ends_on)
 
 
 def publish(actor: User, year: FinancialYear, today: date, *, note: str | None = None) -> PublishedDocument:
-    """Publish the year's report as it stands now, as its first version, or as the next one
-    when it was published before (which needs ``note``, saying what the correction changes)."""
+    """Publish the year's report as it stands now, with its governance pack as prepared, as its
+    first version, or as the next one when it was published before (which needs ``note``,
+    saying what the correction changes). Raises PackIncomplete while the pack lacks a
+    section's self-assessment or the governance response."""
     if today <= year.ends_on:
         raise PublishError(
             f"You can publish the report for {year.label} once the year has ended, on {format_day(year.ends_on)}"
@@ -61,9 +97,15 @@ def publish(actor: User, year: FinancialYear, today: date, *, note: str | None =
     number = documents.next_version(documents.COMPLAINTS_REPORT, period_of(year))
     if number > 1 and not note:
         raise PublishError("Enter what this correction changes", "note")
+    pack = governance.pack_for(year)
+    gaps = governance.missing(pack)
+    if gaps:
+        raise PackIncomplete(year, gaps)
+    content = governance.content_of(pack)
     now = utcnow()
     report = complaints_report(year, now)
     satisfaction = satisfaction_results(year, now)
+    equality_results = equality_of(year)
     draft = documents.Draft(
         kind=documents.COMPLAINTS_REPORT,
         period=period_of(year),
@@ -75,9 +117,12 @@ def publish(actor: User, year: FinancialYear, today: date, *, note: str | None =
     document = documents.freeze(
         actor,
         draft,
-        content_html=render_content(report, satisfaction),
+        content_html=render_content(report, satisfaction, pack=content, equality_results=equality_results),
         render_pdf=_pdf_renderer(year),
-        figures=[list(row) for row in [*report.figures(), *satisfaction.figures()]],
+        figures=[
+            list(row)
+            for row in [*report.figures(), *satisfaction.figures(), *content.figures(), *equality_results.figures()]
+        ],
     )
     action = "complaints_report.published" if number == 1 else "complaints_report.corrected"
     audit.record(actor, action, document, year=year.start_year, version=number)

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.accounts import roles
 from portal.accounts.permissions import role_required
+from portal.core.complaint_code import SECTION_KEYS, SECTION_LABELS
 from portal.core.exports import csv_response
 from portal.core.forms import form_page
 from portal.core.page_cache import public_page
@@ -22,9 +23,16 @@ from portal.core.terms import term_of
 from portal.core.time import london_today
 from portal.extensions import db
 from portal.feedback import survey
-from portal.reports import annual, documents, periods
+from portal.reports import annual, documents, governance, periods
 from portal.reports.annual_forms import PublishReportForm
 from portal.reports.complaints import complaints_report, earliest_received
+from portal.reports.governance_forms import (
+    AnalysisForm,
+    AssessmentForm,
+    FindingForm,
+    GovernanceForm,
+    OmbudsmanLetterForm,
+)
 from portal.reports.satisfaction import satisfaction_results
 from portal.reports.satisfaction import trend as satisfaction_trend
 
@@ -112,7 +120,11 @@ def complaints_csv():
     year, _ = periods.parse_year(request.args.get("year"))
     rows = documents.stored_figures(documents.COMPLAINTS_REPORT, annual.period_of(year))
     if rows is None:
-        rows = [*complaints_report(year).figures(), *satisfaction_results(year).figures()]
+        rows = [
+            *complaints_report(year).figures(),
+            *satisfaction_results(year).figures(),
+            *annual.equality_of(year).figures(),
+        ]
     return csv_response(
         f"complaints-report-{year.short_label}.csv",
         CSV_HEADER,
@@ -136,6 +148,9 @@ def manage_complaints():
         try:
             document = annual.publish(current_user, year, today, note=form.note.data)
             db.session.commit()
+        except annual.PackIncomplete as problem:
+            db.session.rollback()
+            _show_missing(form, year, problem)
         except annual.PublishError as problem:
             db.session.rollback()
             show_on_form(form, problem, form.year)
@@ -153,6 +168,181 @@ def manage_complaints():
         years=years,
         published={year: published.get(annual.period_of(year)) for year in years},
     )
+
+
+def _show_missing(form, year: periods.FinancialYear, problem: "annual.PackIncomplete") -> None:
+    """Why the year cannot be published beside it, and in the error summary each thing its pack
+    lacks, linked to the page that fills it in."""
+    form.year.errors = [*form.year.errors, str(problem)]
+    form.error_links = [(gap.message, _task_url(year, gap.task, gap.section)) for gap in problem.missing]
+
+
+# --- preparing a year's governance pack ------------------------------------------------------
+
+
+def _task_url(year: periods.FinancialYear, task: str, section: str | None = None) -> str:
+    if task == governance.SELF_ASSESSMENT:
+        return url_for("reports.prepare_assessment", year=year.start_year, section=section or SECTION_KEYS[0])
+    endpoint = {
+        governance.OMBUDSMAN_LETTER: "reports.prepare_ombudsman_letter",
+        governance.FINDINGS: "reports.prepare_findings",
+        governance.ANALYSIS: "reports.prepare_analysis",
+        governance.GOVERNANCE: "reports.prepare_governance",
+    }[task]
+    return url_for(endpoint, year=year.start_year)
+
+
+def _prepare_url(year: periods.FinancialYear) -> str:
+    return url_for("reports.prepare", year=year.start_year)
+
+
+def _saved(message: str, url: str):
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url)
+
+
+def _task_page(template: str, year, form, **context):
+    return render_template(template, year=year, form=form, prepare_url=_prepare_url(year), **context)
+
+
+@bp.get("/manage/reports/complaints/<int(min=2000, max=9999):year>")
+@role_required(roles.MANAGER)
+def prepare(year: int):
+    year = _year_or_404(year)
+    pack = governance.pack_for(year)
+    return render_template(
+        "reports/prepare/index.html",
+        year=year,
+        pack=pack,
+        assessments=governance.assessments_of(pack),
+        section_labels=SECTION_LABELS,
+        missing=governance.missing(pack),
+        governance_done=governance.governance_done(pack),
+        ombudsman_done=governance.ombudsman_done(pack),
+        task_labels=governance.TASK_LABELS,
+        task_url=_task_url,
+        published=bool(annual.versions_of(year)),
+    )
+
+
+@bp.get("/manage/reports/complaints/<int(min=2000, max=9999):year>/preview")
+@role_required(roles.MANAGER)
+def prepare_preview(year: int):
+    """The report as it would be published now, with its governance pack; only once the pack
+    has everything publishing needs."""
+    year = _year_or_404(year)
+    pack = governance.pack_for(year)
+    if governance.missing(pack):
+        return redirect(_prepare_url(year))
+    content = annual.render_content(complaints_report(year), pack=governance.content_of(pack))
+    return render_template(
+        "reports/prepare/preview.html", year=year, content=Markup(content), prepare_url=_prepare_url(year)
+    )
+
+
+@bp.route(
+    "/manage/reports/complaints/<int(min=2000, max=9999):year>/self-assessment/<section>", methods=["GET", "POST"]
+)
+@form_page
+@role_required(roles.MANAGER)
+def prepare_assessment(year: int, section: str):
+    year = _year_or_404(year)
+    if section not in SECTION_KEYS:
+        abort(404)
+    row = governance.assessments_of(governance.pack_for(year)).get(section)
+    data = None
+    if request.method == "GET" and row is not None:
+        data = {"compliance": row.compliance, "evidence": row.evidence, "actions": row.actions}
+    form = AssessmentForm(data=data)
+    if form.validate_on_submit():
+        governance.save_assessment(
+            current_user,
+            year,
+            section,
+            compliance=form.compliance.data,
+            evidence=form.evidence.data,
+            actions=form.actions.data,
+        )
+        following = SECTION_KEYS.index(section) + 1
+        after = (
+            url_for("reports.prepare_assessment", year=year.start_year, section=SECTION_KEYS[following])
+            if following < len(SECTION_KEYS)
+            else _prepare_url(year)
+        )
+        return _saved(f"Saved the self-assessment for {SECTION_LABELS[section]}.", after)
+    return _task_page("reports/prepare/assessment.html", year, form, section_label=SECTION_LABELS[section])
+
+
+@bp.route("/manage/reports/complaints/<int(min=2000, max=9999):year>/ombudsman-letter", methods=["GET", "POST"])
+@form_page
+@role_required(roles.MANAGER)
+def prepare_ombudsman_letter(year: int):
+    year = _year_or_404(year)
+    pack = governance.pack_for(year)
+    data = None
+    if request.method == "GET" and governance.ombudsman_done(pack):
+        data = {name: getattr(pack, f"ombudsman_{name}") for name in governance.OMBUDSMAN_FIELDS}
+    form = OmbudsmanLetterForm(data=data)
+    if form.validate_on_submit():
+        governance.save_ombudsman_letter(
+            current_user, year, **{name: getattr(form, name).data for name in governance.OMBUDSMAN_FIELDS}
+        )
+        return _saved("Saved the Ombudsman's annual letter figures.", _prepare_url(year))
+    return _task_page("reports/prepare/ombudsman_letter.html", year, form)
+
+
+@bp.route("/manage/reports/complaints/<int(min=2000, max=9999):year>/findings", methods=["GET", "POST"])
+@form_page
+@role_required(roles.MANAGER)
+def prepare_findings(year: int):
+    year = _year_or_404(year)
+    form = FindingForm()
+    if form.validate_on_submit():
+        governance.add_finding(current_user, year, found=form.found.data, council_action=form.council_action.data)
+        return _saved("Added the finding of non-compliance.", url_for("reports.prepare_findings", year=year.start_year))
+    pack = governance.pack_for(year)
+    return _task_page("reports/prepare/findings.html", year, form, findings=pack.findings if pack else [])
+
+
+@bp.post("/manage/reports/complaints/<int(min=2000, max=9999):year>/findings/<int:finding_id>/remove")
+@role_required(roles.MANAGER)
+def remove_finding(year: int, finding_id: int):
+    year = _year_or_404(year)
+    if not governance.remove_finding(current_user, year, finding_id):
+        abort(404)
+    return _saved("Removed the finding.", url_for("reports.prepare_findings", year=year.start_year))
+
+
+@bp.route("/manage/reports/complaints/<int(min=2000, max=9999):year>/analysis", methods=["GET", "POST"])
+@form_page
+@role_required(roles.MANAGER)
+def prepare_analysis(year: int):
+    year = _year_or_404(year)
+    pack = governance.pack_for(year)
+    form = AnalysisForm(data={"analysis": pack.analysis} if request.method == "GET" and pack else None)
+    if form.validate_on_submit():
+        governance.save_analysis(current_user, year, form.analysis.data)
+        return _saved("Saved the analysis.", _prepare_url(year))
+    return _task_page("reports/prepare/analysis.html", year, form)
+
+
+@bp.route("/manage/reports/complaints/<int(min=2000, max=9999):year>/governance", methods=["GET", "POST"])
+@form_page
+@role_required(roles.MANAGER)
+def prepare_governance(year: int):
+    year = _year_or_404(year)
+    pack = governance.pack_for(year)
+    data = None
+    if request.method == "GET" and pack is not None:
+        data = {name: getattr(pack, name) for name in governance.GOVERNANCE_FIELDS}
+    form = GovernanceForm(data=data)
+    if form.validate_on_submit():
+        governance.save_governance(
+            current_user, year, **{name: getattr(form, name).data for name in governance.GOVERNANCE_FIELDS}
+        )
+        return _saved("Saved the governance response.", _prepare_url(year))
+    return _task_page("reports/prepare/governance.html", year, form)
 
 
 # --- what families said about how their complaints were handled -------------------------------

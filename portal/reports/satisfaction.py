@@ -16,14 +16,13 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from portal.core.complaint_code import STAGE_LABELS, STAGES
+from portal.core.disclosure import FEWER, MIN_GROUP
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.feedback.models import Case, Category
 from portal.feedback.survey_models import NO, PARTLY, YES, SatisfactionSurvey
 from portal.reports.complaints import NO_CATEGORY, Period, percent
 
-MIN_GROUP = 5
-FEWER = f"fewer than {MIN_GROUP}"
 SATISFIED = (4, 5)  # "satisfied" or "very satisfied"
 
 
