@@ -196,10 +196,13 @@ def configure_database(app: Flask) -> None:
 
 
 def register_receivers() -> None:
-    """Casework listens to what families do; connecting twice is harmless."""
+    """Casework listens to what families do, and ways to take part to accounts closing;
+    connecting twice is harmless."""
     from portal.casework import receivers
+    from portal.consultations import take_part
 
     receivers.connect()
+    take_part.connect()
 
 
 def register_blueprints(app: Flask) -> None:
@@ -213,7 +216,10 @@ def register_blueprints(app: Flask) -> None:
     from portal.casework.views import bp as casework
     from portal.consultations.alert_views import bp as consultations_alerts
     from portal.consultations.manage_views import bp as consultations_manage
+    from portal.consultations.materials_views import bp as consultations_materials
     from portal.consultations.moderation_views import bp as consultations_moderation
+    from portal.consultations.take_part_manage_views import bp as consultations_opportunities
+    from portal.consultations.take_part_views import bp as consultations_take_part
     from portal.consultations.views import bp as consultations
     from portal.feedback.survey_views import bp as feedback_survey
     from portal.feedback.tracking_views import bp as feedback_tracking
@@ -248,6 +254,9 @@ def register_blueprints(app: Flask) -> None:
         consultations_manage,
         consultations_moderation,
         consultations_alerts,
+        consultations_take_part,
+        consultations_opportunities,
+        consultations_materials,
         reports,
         yousaid,
         yousaid_manage,

@@ -9,9 +9,11 @@ from portal.casework.management import AUDIT_LABELS as CASEWORK_MANAGEMENT
 from portal.casework.services import AUDIT_LABELS as CASEWORK
 from portal.consultations.answering import AUDIT_LABELS as CONSULTATION_ANSWERS
 from portal.consultations.authoring import AUDIT_LABELS as CONSULTATION_AUTHORING
+from portal.consultations.materials import AUDIT_LABELS as CONSULTATION_MATERIALS
 from portal.consultations.moderation import AUDIT_LABELS as CONSULTATION_MODERATION
 from portal.consultations.outcome import AUDIT_LABELS as CONSULTATION_OUTCOMES
 from portal.consultations.results import AUDIT_LABELS as CONSULTATION_RESULTS
+from portal.consultations.take_part import AUDIT_LABELS as TAKE_PART
 from portal.core.retention import AUDIT_LABELS as RETENTION_SCHEDULE
 from portal.core.settings import AUDIT_LABELS as SETTINGS
 from portal.feedback.inbound_mail import AUDIT_LABELS as EMAIL_REPLIES
@@ -46,6 +48,8 @@ ALL = {
     **CONSULTATION_MODERATION,
     **CONSULTATION_RESULTS,
     **CONSULTATION_OUTCOMES,
+    **CONSULTATION_MATERIALS,
+    **TAKE_PART,
     **YOU_SAID_WE_DID,
     **IMPROVEMENT_PLAN,
     **TERMLY_UPDATES,

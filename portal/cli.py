@@ -156,17 +156,21 @@ alerts = AppGroup("alerts", help="Consultation alerts to parents and youth forum
 
 @alerts.command("send")
 def send_alerts() -> None:
-    """Queue the consultation alerts due today (openings, closing soon) and, on Mondays, the
-    weekly digests. Run it daily from cron; running it again sends nothing twice."""
+    """Queue the consultation alerts due today (openings, closing soon), on Mondays the weekly
+    digests, and reminders to everyone with a place on something tomorrow. Run it daily from
+    cron; running it again sends nothing twice."""
     from portal.consultations.alerts import send_due
+    from portal.consultations.take_part import send_reminders
     from portal.core.time import london_today
 
     with link_context():
-        counts = send_due(london_today())
+        today = london_today()
+        counts = send_due(today)
+        reminded = send_reminders(today)
         db.session.commit()
     click.echo(
         f"Queued {counts['opening']} opening and {counts['closing']} closing-soon alert(s), "
-        f"and {counts['digests']} weekly digest(s)."
+        f"and {counts['digests']} weekly digest(s). Reminded {reminded} person(s) of a place tomorrow."
     )
 
 

@@ -17,10 +17,12 @@ from portal.consultations.models import (  # noqa: F401
     Answer,
     Comment,
     Consultation,
+    Document,
     Question,
     QuestionOption,
     Response,
 )
+from portal.consultations.take_part_models import Opportunity, SignUp  # noqa: F401
 from portal.core.models import AuditEvent, FiguresChange, FiguresVersion, KeptFigures, Setting  # noqa: F401
 from portal.equality.models import EqualityResponse  # noqa: F401
 from portal.feedback.models import (  # noqa: F401

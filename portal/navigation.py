@@ -9,6 +9,7 @@ PUBLIC_LINKS = [
     ("Give feedback", "feedback.start"),
     ("Follow a case", "feedback_tracking.track"),
     ("Have your say", "consultations.board"),
+    ("Take part", "consultations_take_part.index"),
     ("You said, we did", "yousaid.index"),
     ("Improvement plan", "improvement.index"),
 ]

@@ -435,6 +435,43 @@ def cron_sending_a_weekly_digest_on_monday(env):
         alerts_send(env, m.OPENING, m.CLOSING_SOON, frequency=m.WEEKLY)
 
 
+def _opportunity(env, **changes):
+    from tests.take_part_helpers import make_opportunity
+
+    with env.app.app_context():
+        return make_opportunity(make_user(roles.MANAGER).id, **changes)
+
+
+@scenario("opportunity_place_taken")
+def parent_taking_a_place_at_a_drop_in(env):
+    opportunity = _opportunity(env)
+    signed_in(env, roles.PARENT)
+    response = env.client.post(f"/take-part/{opportunity.slug}/place", data={"needs": ["bsl"]})
+    assert response.status_code == 302
+
+
+@scenario("opportunity_cancelled")
+def manager_cancelling_a_drop_in_someone_has_a_place_on(env):
+    opportunity = _opportunity(env)
+    signed_in(env, roles.PARENT)
+    env.client.post(f"/take-part/{opportunity.slug}/place", data={})
+    env.auth.sign_out()
+    signed_in(env, roles.MANAGER)
+    response = env.client.post(f"/manage/consultations/opportunities/{opportunity.id}/cancel")
+    assert response.status_code == 302
+
+
+@scenario("opportunity_reminder", by_request=False)
+def cron_reminding_a_parent_of_their_place_tomorrow(env):
+    from tests.take_part_helpers import take
+
+    opportunity = _opportunity(env, day=london_today() + timedelta(days=1))
+    with env.app.test_request_context(base_url=env.app.config["PUBLIC_URL"]):
+        take(opportunity.id, make_user(roles.PARENT).id)
+    result = env.runner.invoke(args=["alerts", "send"])
+    assert result.exit_code == 0, result.output
+
+
 # --- the checks ---------------------------------------------------------------------------------
 
 

@@ -243,6 +243,8 @@ def test_every_post_route_refuses_a_request_without_a_csrf_token(csrf_app):
                 entry_id=1,
                 session_id=1,
                 request_id=1,
+                opportunity_id=1,
+                document_id=1,
                 term="autumn-2025",
                 kind="closed_cases",
                 area_id=1,
@@ -451,6 +453,24 @@ ACCESS = {
     ("/manage/consultations/<int:consultation_id>/export.csv", "GET"): only(roles.MANAGER, status=200),
     ("/manage/consultations/<int:consultation_id>/outcome", "GET"): only(roles.MANAGER, status=200),
     ("/manage/consultations/<int:consultation_id>/outcome", "POST"): only(roles.MANAGER, status=302),
+    # Documents to read and answers given offline (portal/consultations/materials_views.py).
+    ("/manage/consultations/<int:consultation_id>/documents", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/consultations/<int:consultation_id>/documents", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/consultations/<int:consultation_id>/documents/<int:document_id>/remove", "POST"): only(
+        roles.MANAGER, status=302
+    ),
+    ("/manage/consultations/<int:consultation_id>/offline-answers", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/consultations/<int:consultation_id>/offline-answers", "POST"): only(roles.MANAGER, status=302),
+    # Ways to take part (portal/consultations/take_part_manage_views.py).
+    ("/manage/consultations/opportunities", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/consultations/opportunities/new", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/consultations/opportunities/new", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/consultations/opportunities/<int:opportunity_id>", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/consultations/opportunities/<int:opportunity_id>/edit", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/consultations/opportunities/<int:opportunity_id>/edit", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/consultations/opportunities/<int:opportunity_id>/publish", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/consultations/opportunities/<int:opportunity_id>/cancel", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/consultations/opportunities/<int:opportunity_id>/cancel", "POST"): only(roles.MANAGER, status=302),
     # You Said, We Did (portal/yousaid/manage_views.py).
     ("/manage/you-said-we-did", "GET"): only(roles.MANAGER, status=200),
     ("/manage/you-said-we-did/new", "GET"): only(roles.MANAGER, status=200),
@@ -546,6 +566,32 @@ def _consultation_details(made) -> dict:
         "opens_on": [opens.day, opens.month, opens.year],
         "closes_on": [closes.day, closes.month, closes.year],
     }
+
+
+def _opportunity_details(made) -> dict:
+    day = london_today() + timedelta(days=9)
+    return {
+        "kind": "drop_in",
+        "title": "A changed drop-in",
+        "description": "What will happen.",
+        "format": "in_person",
+        "day": [day.day, day.month, day.year],
+        "starts": "10am",
+        "ends": "11:30am",
+        "place": "Civic Centre",
+        "audience": "anyone",
+        "capacity": "8",
+    }
+
+
+def _offline_answers(made) -> dict:
+    return {"channel": "paper", "participant": "parent", f"question_{made['question_id']}": "On paper."}
+
+
+def _document(made) -> dict:
+    import io
+
+    return {"title": "Draft strategy", "easy_read": "no", "file": (io.BytesIO(b"%PDF-1.4 a document"), "a.pdf")}
 
 
 def _you_said_entry(made) -> dict:
@@ -661,6 +707,10 @@ POSTED = {
         "we_did": "c",
         "save": "Save draft",
     },
+    "/manage/consultations/<int:consultation_id>/documents": _document,
+    "/manage/consultations/<int:consultation_id>/offline-answers": _offline_answers,
+    "/manage/consultations/opportunities/new": _opportunity_details,
+    "/manage/consultations/opportunities/<int:opportunity_id>/edit": _opportunity_details,
     "/manage/you-said-we-did/new": _you_said_entry,
     "/manage/you-said-we-did/<int:entry_id>": _you_said_entry,
     "/manage/you-said-we-did/<int:entry_id>/status": {"status": "done"},
@@ -708,7 +758,7 @@ POSTED = {
 CASEWORK_PAGES = ("/cases/new", "/manage/cases", "/manage/routing", "/manage/templates", "/manage/themes")
 CONSULTATION_PAGES = ("/manage/consultations",)
 # Pages about a consultation's answers need a closed one; writing questions needs a draft.
-ANSWER_PAGES = ("/moderation", "/results", "/answers/", "/export.csv", "/outcome")
+ANSWER_PAGES = ("/moderation", "/results", "/answers/", "/export.csv", "/outcome", "/offline-answers")
 YOU_SAID_PAGES = ("/manage/you-said-we-did",)
 IMPROVEMENT_PAGES = ("/manage/improvement",)
 
@@ -776,9 +826,18 @@ def consultation_records(app, rule: str) -> dict:
         )
         response.comments.append(m.Comment(author_id=commenter.id, body="A comment."))
         theme = LearningTheme(name="A theme")
-        db.session.add_all([response, theme])
+        document = m.Document(
+            consultation=consultation,
+            title="A document",
+            filename="a.pdf",
+            content_type="application/pdf",
+            size=9,
+            data=b"%PDF-1.4 ",
+        )
+        db.session.add_all([response, theme, document])
         db.session.commit()
         return {
+            "document_id": document.id,
             "consultation_id": consultation.id,
             "question_id": consultation.questions[0].id,
             "response_id": response.id,
@@ -786,6 +845,17 @@ def consultation_records(app, rule: str) -> dict:
             "answer_id": response.answers[0].id,
             "theme_id": theme.id,
         }
+
+
+def opportunity_records(app, rule: str) -> dict:
+    """An opportunity (a draft, for publishing; published otherwise) with a parent's place on it."""
+    from tests.take_part_helpers import make_opportunity, take
+
+    with app.test_request_context():
+        opportunity = make_opportunity(make_user(roles.MANAGER).id, publish=not rule.endswith("/publish"))
+        if not rule.endswith("/publish"):
+            take(opportunity.id, make_user(roles.PARENT).id, ["bsl"], "A ramp")
+        return {"opportunity_id": opportunity.id}
 
 
 def you_said_records(app) -> dict:
@@ -910,6 +980,8 @@ def records_for(app, rule: str) -> dict:
         return survey_records(app)
     if rule.startswith(CASEWORK_PAGES):
         return casework_records(app, retired_theme=rule.endswith("/restore"))
+    if rule.startswith("/manage/consultations/opportunities"):
+        return opportunity_records(app, rule)
     if rule.startswith(CONSULTATION_PAGES):
         return consultation_records(app, rule)
     if rule.startswith(YOU_SAID_PAGES):

@@ -15,11 +15,13 @@ register again with their real one), no name, closed and disabled (every query t
 disabled accounts out, such as who is emailed about outcomes, leaves it out too), every
 session ended, every emailed link voided and any second factor removed. Each case keeps the
 contact details the family gave on it, so the council can still reply; the consultation
-answers stay counted, belonging to a login that no longer exists. Staff accounts are not
+answers stay counted, belonging to a login that no longer exists. Domains above accounts
+erase what else they hold on hearing ``signals.user_closed`` (the places a person took, with
+what they need to take part, go with the account). Staff accounts are not
 closed this way: an administrator disables them, so that their cases are handed over.
 """
 
-from portal.accounts import services, two_factor
+from portal.accounts import services, signals, two_factor
 from portal.accounts.models import User
 from portal.accounts.passwords import verify_password
 from portal.core import audit
@@ -52,5 +54,6 @@ def close_account(user: User, password: str) -> bool:
     services.end_all_sessions(user)
     services.void_links(user)
     two_factor.remove(user)
+    signals.user_closed.send(user)
     audit.record(user, "user.closed", user)
     return True

@@ -13,6 +13,9 @@ _signals = Namespace()
 holdings = _signals.signal("user-holdings")
 # sender: the User, just disabled; keyword: actor. Receivers hand over what the person held.
 user_disabled = _signals.signal("user-disabled")
+# sender: the User, whose own account has just been closed. Receivers erase what the domains
+# above accounts hold about them that the closing promises to remove.
+user_closed = _signals.signal("user-closed")
 
 
 def what_they_hold(user) -> list[str]:

@@ -264,7 +264,7 @@ def saved_answers(response: Response) -> dict:
     return values
 
 
-def _write_answers(response: Response, consultation: Consultation, answers: dict) -> None:
+def write_answers(response: Response, consultation: Consultation, answers: dict) -> None:
     existing = {answer.question_id: answer for answer in response.answers}
     for question in consultation.questions:
         value = _clean(question, answers.get(question.id))
@@ -315,7 +315,7 @@ def save_draft(
     a point on the scale, or option ids. A draft nobody chose a visibility for stays private."""
     existing = _writable(consultation, user, voice, today or london_today())
     response = _locked_for_writing(consultation, user, voice, existing)
-    _write_answers(response, consultation, answers)
+    write_answers(response, consultation, answers)
     if visibility in VISIBILITIES:
         response.visibility = visibility
     response.wants_learning_updates = wants_learning_updates
@@ -349,7 +349,7 @@ def submit(
     if missing or visibility not in VISIBILITIES:
         raise Incomplete(missing, visibility_missing=visibility not in VISIBILITIES)
     response = _locked_for_writing(consultation, user, voice, existing)
-    _write_answers(response, consultation, answers)
+    write_answers(response, consultation, answers)
     response.visibility = visibility
     response.wants_learning_updates = wants_learning_updates
     now = utcnow()

@@ -49,6 +49,15 @@ def _cell(question: m.Question, answer: m.Answer | None, response: m.Response):
     return answer.text
 
 
+def _who(response: m.Response) -> str:
+    """The author's role; for answers entered by staff, who gave them and how. Nothing once
+    the retention schedule has anonymised the response."""
+    if response.channel != m.ONLINE:
+        who = m.PARTICIPANT_LABELS.get(response.participant or "", "")
+        return f"{who} ({m.CHANNEL_LABELS[response.channel].lower()})" if who else ""
+    return roles.LABELS.get(response.author.role, response.author.role) if response.author else ""
+
+
 def rows(consultation: m.Consultation) -> Iterator[list]:
     """The rows, oldest response first: three queries, however many responses."""
     responses = db.session.scalars(
@@ -72,8 +81,7 @@ def rows(consultation: m.Consultation) -> Iterator[list]:
             VISIBILITY_LABELS[response.visibility],
             m.MODERATION_LABELS[response.moderation],
             response.redacted_at is not None,
-            # No author once the retention schedule has anonymised the response.
-            roles.LABELS.get(response.author.role, response.author.role) if response.author else "",
+            _who(response),
             *(_cell(question, answers.get(question.id), response) for question in questions),
             "; ".join(themes),
         ]

@@ -85,6 +85,29 @@ MODERATION_LABELS = {
     SAFEGUARDING: "Passed to safeguarding",
 }
 
+# --- how answers came: online, or entered by staff from paper, a phone call or in person -----
+
+ONLINE = "online"
+PAPER = "paper"
+PHONE = "phone"
+IN_PERSON = "in_person"
+
+CHANNEL_LABELS = {ONLINE: "Online", PAPER: "Paper", PHONE: "Phone", IN_PERSON: "In person"}
+OFFLINE_CHANNELS = (PAPER, PHONE, IN_PERSON)
+
+# Who took part, for answers entered by staff: no account, only what kind of person.
+PARTICIPANT_PARENT = "parent"
+PARTICIPANT_YOUNG_PERSON = "young_person"
+PARTICIPANT_PROFESSIONAL = "professional"
+PARTICIPANT_OTHER = "other"
+
+PARTICIPANT_LABELS = {
+    PARTICIPANT_PARENT: "Parent or carer",
+    PARTICIPANT_YOUNG_PERSON: "Young person",
+    PARTICIPANT_PROFESSIONAL: "Someone who works with children and young people",
+    PARTICIPANT_OTHER: "Someone else",
+}
+
 
 class Consultation(db.Model):
     __tablename__ = "consultation"
@@ -225,6 +248,12 @@ class Response(Moderated, db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     # The author asked to be told when the council publishes a change these answers are evidence for.
     wants_learning_updates: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Answers given on paper, by phone or in person are entered by staff, with no author: who
+    # took part is described (a kind of person, and for a young person an optional age band).
+    channel: Mapped[str] = mapped_column(sa.String(10), default=ONLINE, server_default=ONLINE)
+    participant: Mapped[str | None] = mapped_column(sa.String(20))
+    age_band: Mapped[str | None] = mapped_column(sa.String(20))
+    entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
 
     consultation: Mapped[Consultation] = relationship()
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
@@ -246,6 +275,7 @@ class Response(Moderated, db.Model):
         sa.CheckConstraint(sa.column("voice").in_((OWN_VOICE, FORUM_VOICE)), name="voice_known"),
         sa.CheckConstraint(sa.column("visibility").in_((PUBLIC, PRIVATE)), name="visibility_known"),
         sa.CheckConstraint(sa.column("moderation").in_(tuple(MODERATION_LABELS)), name="moderation_known"),
+        sa.CheckConstraint(sa.column("channel").in_(tuple(CHANNEL_LABELS)), name="channel_known"),
     )
 
     @property
@@ -396,3 +426,26 @@ class AlertSent(db.Model):
         sa.UniqueConstraint("user_id", "consultation_id", "kind", name="uq_consultation_alert_sent_once"),
         sa.CheckConstraint(sa.column("kind").in_(ALERT_KINDS), name="kind_known"),
     )
+
+
+# --- documents to read before answering -------------------------------------------------------
+
+
+class Document(db.Model):
+    """A file staff attach to a consultation (a draft strategy, an easy read version), checked
+    by its content and kept in the database, so that every app server can serve it."""
+
+    __tablename__ = "consultation_document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(150))
+    easy_read: Mapped[bool] = mapped_column(default=False)
+    filename: Mapped[str] = mapped_column(sa.String(120))
+    content_type: Mapped[str] = mapped_column(sa.String(120))
+    size: Mapped[int] = mapped_column()
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    consultation: Mapped[Consultation] = relationship()

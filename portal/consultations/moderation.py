@@ -170,10 +170,11 @@ def queue_page(page: int = 1) -> Paged:
 
 
 def submitted_response(response_id: int) -> m.Response | None:
-    """A submitted response with everything its page shows; None for a draft or no such id."""
+    """A submitted response with everything its page shows; None for a draft, for answers
+    entered by staff (checked as they were typed in), or no such id."""
     return db.session.scalar(
         sa.select(m.Response)
-        .where(m.Response.id == response_id, m.Response.submitted_at.is_not(None))
+        .where(m.Response.id == response_id, m.Response.submitted_at.is_not(None), m.Response.channel == m.ONLINE)
         .options(
             db.joinedload(m.Response.author),
             db.joinedload(m.Response.consultation),

@@ -154,6 +154,9 @@ def results_page(consultation_id: int):
         texts=results.text_answers(consultation),
         themes=active_themes(),
         role_labels=roles.LABELS,
+        channel_labels=m.CHANNEL_LABELS,
+        participant_labels=m.PARTICIPANT_LABELS,
+        offline_path=f"/manage/consultations/{consultation.id}/offline-answers",
     )
 
 

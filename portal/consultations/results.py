@@ -40,6 +40,12 @@ class Chart:
 class Totals:
     responses: int
     forum: int
+    # How many responses came by each channel (online, paper, phone, in person), every channel listed.
+    by_channel: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def offline(self) -> int:
+        return sum(count for channel, count in self.by_channel.items() if channel != m.ONLINE)
 
 
 def _submitted(consultation: m.Consultation):
@@ -47,13 +53,20 @@ def _submitted(consultation: m.Consultation):
 
 
 def totals(consultation: m.Consultation) -> Totals:
-    responses, forum = db.session.execute(
+    """Everyone who took part, online or not, and how many came by each channel: one query."""
+    rows = db.session.execute(
         sa.select(
+            m.Response.channel,
             sa.func.count(m.Response.id),
             sa.func.coalesce(sa.func.sum(sa.case((m.Response.voice == m.FORUM_VOICE, 1), else_=0)), 0),
-        ).where(_submitted(consultation))
-    ).one()
-    return Totals(int(responses), int(forum))
+        )
+        .where(_submitted(consultation))
+        .group_by(m.Response.channel)
+    ).all()
+    by_channel = dict.fromkeys(m.CHANNEL_LABELS, 0)
+    for channel, count, _ in rows:
+        by_channel[channel] = int(count)
+    return Totals(sum(by_channel.values()), sum(int(forum) for _, _, forum in rows), by_channel)
 
 
 def _percent(count: int, of: int) -> int:

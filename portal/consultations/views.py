@@ -12,10 +12,11 @@ from flask_login import current_user
 
 from portal.accounts import roles
 from portal.accounts.permissions import role_required
-from portal.consultations import answering, moderation
+from portal.consultations import answering, materials, moderation, take_part
 from portal.consultations import board as queries
 from portal.consultations import forms as answer_forms
 from portal.consultations.models import APPROVED, FORUM_VOICE, OWN_VOICE, PUBLIC, STATE_LABELS, Consultation, first_name
+from portal.core.files import DOCUMENT_TYPES, describe_size, download_response
 from portal.core.forms import form_page, whole_number
 from portal.core.page_cache import public_page
 from portal.core.time import format_day, london_today
@@ -99,6 +100,7 @@ def board():
     today = london_today()
     return render_template(
         "consultations/board.html",
+        opportunities=take_part.upcoming(today),
         sections=queries.board(today),
         headings=queries.SECTION_HEADINGS,
         today=today,
@@ -128,7 +130,23 @@ def consultation(slug: str):
         and answering.may_use_voice(consultation, current_user, FORUM_VOICE),
         not_for_you=answering.not_for_you_reason(consultation, current_user) if current_user.is_authenticated else None,
         answers_by_question=queries.answers_by_question,
+        documents=materials.documents_of(consultation),
+        document_kinds={content_type: words for content_type, (_, words) in DOCUMENT_TYPES.items()},
+        describe_size=describe_size,
     )
+
+
+@bp.route("/<slug>/documents/<int:document_id>")
+@public_page
+def document(slug: str, document_id: int):
+    """A document to read before answering, as a download under its cleaned name."""
+    document = materials.document_of(_published_or_404(slug), document_id)
+    if document is None:
+        abort(404)
+    response = download_response(document.data, document.content_type, document.filename)
+    # Public and unchanging: it may be kept like the page that links it.
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 # --- answering -------------------------------------------------------------------------------

@@ -208,3 +208,50 @@ def describe_size(size: int) -> str:
     if size >= 1024:
         return f"{size // 1024}KB"
     return "less than 1KB"
+
+
+# --- documents the council publishes (a draft strategy, an easy read version) ------------------
+
+ODT = "application/vnd.oasis.opendocument.text"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+DOCUMENT_TYPES = {
+    "application/pdf": ("pdf", "PDF"),
+    DOCX: ("docx", "Word (DOCX)"),
+    ODT: ("odt", "OpenDocument text (ODT)"),
+}
+DOCUMENT_TYPES_DESCRIPTION = "PDF, Word (DOCX) or OpenDocument text (ODT)"
+# An OpenDocument file is a zip whose first part, stored uncompressed, is named "mimetype" and
+# holds the document's type (OpenDocument 1.2, part 3, section 3.3).
+_ODT_MARK = b"mimetype" + ODT.encode("ascii")
+
+
+def _is_odt(data: bytes) -> bool:
+    if not data.startswith(b"PK\x03\x04") or data[30 : 30 + len(_ODT_MARK)] != _ODT_MARK:
+        return False
+    names = _zip_part_names(data)
+    return names is not None and b"content.xml" in names
+
+
+def document_type_of(data: bytes) -> str | None:
+    if _is_odt(data):
+        return ODT
+    content_type = content_type_of(data)
+    return content_type if content_type in DOCUMENT_TYPES else None
+
+
+def check_document(upload) -> CheckedFile | None:
+    """A document a form sent, checked as evidence is (size, viruses, zip bombs), of the types
+    a document may be; None when no file was chosen. Raises FileRefused."""
+    if upload is None or not upload.filename:
+        return None
+    data = upload.read(MAX_FILE_BYTES + 1)
+    if not data:
+        raise FileRefused("The selected file is empty")
+    if len(data) > MAX_FILE_BYTES:
+        raise FileRefused("The selected file must be smaller than 10MB")
+    if looks_infected(data):
+        raise FileRefused(INFECTED)
+    content_type = document_type_of(data)
+    if content_type is None:
+        raise FileRefused(f"The selected file must be a {DOCUMENT_TYPES_DESCRIPTION}")
+    return CheckedFile(clean_filename(upload.filename, DOCUMENT_TYPES[content_type][0]), content_type, data)

@@ -36,6 +36,9 @@ DEFAULTS: dict[str, Period] = {
     "closed_cases": Period(6, "years"),
     # After the consultation closes: long enough to report what changed because of the answers.
     "consultation_answers": Period(2, "years"),
+    # After the event: long enough to follow up with the people who came, no longer, as it
+    # says what they need to take part (often about a disability).
+    "opportunity_places": Period(1, "months"),
     # feedback.services.DRAFT_HOURS: a draft cannot be carried on with after that.
     "feedback_drafts": Period(24, "hours"),
     # Config.SIGNED_IN_SESSION_HOURS: a session has ended by then.
@@ -57,6 +60,7 @@ DEFAULTS: dict[str, Period] = {
 LIMITS: dict[str, tuple[Period, Period]] = {
     "closed_cases": (Period(1, "years"), Period(20, "years")),
     "consultation_answers": (Period(6, "months"), Period(10, "years")),
+    "opportunity_places": (Period(1, "days"), Period(1, "years")),
     "feedback_drafts": (DEFAULTS["feedback_drafts"], DEFAULTS["feedback_drafts"]),
     "signed_in_sessions": (DEFAULTS["signed_in_sessions"], Period(1, "years")),
     "kept_forms": (DEFAULTS["kept_forms"], DEFAULTS["kept_forms"]),
@@ -74,6 +78,7 @@ FIXED = frozenset(kind for kind, (least, most) in LIMITS.items() if least == mos
 LABELS = {
     "closed_cases": "Closed cases",
     "consultation_answers": "Consultation answers",
+    "opportunity_places": "Places taken on working groups, drop-ins and sessions",
     "feedback_drafts": "Feedback not sent",
     "signed_in_sessions": "Signed-in sessions",
     "kept_forms": "Forms kept after a session ended",
@@ -85,6 +90,7 @@ LABELS = {
 COUNTED_FROM = {
     "closed_cases": "after the case is closed",
     "consultation_answers": "after the consultation closes",
+    "opportunity_places": "after the event",
     "feedback_drafts": "after it was last changed",
     "signed_in_sessions": "after signing in, once the session has ended",
     "kept_forms": "after it was kept",

@@ -3,7 +3,7 @@ and accounts, the demo's cases and three terms of past feedback (made through th
 actions under a controlled clock), consultations, You Said, We Did, families' answers to the
 satisfaction survey, a published termly update, last year's published annual complaints report
 with its governance pack and equality monitoring answers, last year's Local Offer comments summary,
-and the improvement plan.
+ways to take part and the improvement plan.
 
 It sits above every domain and nothing in the portal but the command imports it. Running it
 again changes nothing: whatever is there already is left as it is."""
@@ -34,6 +34,7 @@ from portal.demo.reports import (
     seed_termly_update,
 )
 from portal.demo.surveys import seed_survey_answers
+from portal.demo.take_part import seed_take_part
 from portal.demo.yousaid import seed_you_said
 from portal.extensions import db
 from portal.feedback.models import Case
@@ -73,6 +74,8 @@ def _seed(password: str) -> list[tuple[User, bool]]:
         playback.play(cases.demo_cases() + history.demo_plans(utcnow()))
         rights.seed_data_requests(MANAGER, "parent@example.org")
     seed_consultations()
+    with playback.mail_marked_sent():
+        seed_take_part()
     seed_alert_choice()
     seed_you_said()
     seed_survey_answers()

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import SignedInSession
+from portal.consultations.take_part_models import Opportunity, SignUp
 from portal.core import audit, retention
 from portal.core.models import AuditEvent, KeptForm
 from portal.core.time import LONDON, utcnow
@@ -150,6 +151,13 @@ def _deleted_kinds(periods: dict[str, retention.Period], now: datetime) -> dict[
     """For each kind that is deleted outright, its model and which of its rows have had their time."""
     cutoff = {kind: period.before(now) for kind, period in periods.items()}
     return {
+        # Who took a place and what they needed to take part, once the event is long enough past.
+        "opportunity_places": (
+            SignUp,
+            SignUp.opportunity_id.in_(
+                sa.select(Opportunity.id).where(Opportunity.ends_at < cutoff["opportunity_places"])
+            ),
+        ),
         "feedback_drafts": (FeedbackDraft, FeedbackDraft.updated_at < cutoff["feedback_drafts"]),
         "kept_forms": (KeptForm, KeptForm.kept_at < cutoff["kept_forms"]),
         "signed_in_sessions": (

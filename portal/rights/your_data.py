@@ -29,6 +29,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal.accounts.models import User
 from portal.consultations import alerts
 from portal.consultations import models as consultations
+from portal.consultations import take_part_models as take_part
 from portal.core import audit
 from portal.core.files import ALLOWED, clean_filename
 from portal.core.time import utcnow
@@ -81,6 +82,7 @@ def gather(user: User) -> YourData:
         "consultation_comments": _comments(user),
         "consultation_agreements": _agreements(user),
         "consultation_alerts": _alert_choices(user),
+        "opportunity_places": _places(user),
         "emails": _emails(user),
     }
     return YourData(record, files, case_ids)
@@ -103,6 +105,7 @@ def gather_for_review(
         "consultation_comments": _comments(user) if user is not None else [],
         "consultation_agreements": _agreements(user) if user is not None else [],
         "consultation_alerts": _alert_choices(user) if user is not None else None,
+        "opportunity_places": _places(user) if user is not None else [],
         "emails": _emails_to(email) if email else [],
     }
     return YourData(record, files, case_ids)
@@ -395,6 +398,27 @@ def _alert_choices(user: User) -> dict:
         "how_often": alerts.FREQUENCY_LABELS[choice.frequency],
         "saved_at": choice.updated_at,
     }
+
+
+def _places(user: User) -> list[dict]:
+    """Every place they took (and gave up), with what they said they need to take part."""
+    sign_ups = db.session.scalars(
+        sa.select(take_part.SignUp)
+        .options(joinedload(take_part.SignUp.opportunity))
+        .where(take_part.SignUp.user_id == user.id)
+        .order_by(take_part.SignUp.created_at, take_part.SignUp.id)
+    ).all()
+    return [
+        {
+            "opportunity": sign_up.opportunity.title,
+            "kind": sign_up.opportunity.kind_label,
+            "starts_at": sign_up.opportunity.starts_at,
+            "taken_at": sign_up.created_at,
+            "given_up_at": sign_up.cancelled_at,
+            "needs": [*sign_up.need_labels, *([sign_up.access_needs] if sign_up.access_needs else [])],
+        }
+        for sign_up in sign_ups
+    ]
 
 
 # --- emails ----------------------------------------------------------------------------------
