@@ -4,16 +4,19 @@ reopened, closed, recategorised and given learning themes, and after each other 
 to a case; and a change to this term's cases leaves the figures of the periods before in use."""
 
 import itertools
+import re
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 
 from portal.accounts.models import User
-from portal.casework import services
+from portal.casework import figure_changes, services
 from portal.casework.clocks import RESPOND
 from portal.casework.models import CaseOutcome, DeadlineChange, OmbudsmanReferral, Remedy, outcome_theme
 from portal.core import kept_figures
+from portal.core.models import KeptFigures
 from portal.core.terms import term_of
 from portal.core.time import london_today, utcnow
 from portal.demo import accounts, cases
@@ -476,3 +479,49 @@ def test_figures_kept_before_the_oldest_change_still_logged_are_counted_again(hi
         assert reads_the_cases(lambda: complaints_report(earlier))
         kept, counted = kept_and_counted(earlier)
         assert kept == counted
+
+
+def kept_at(name_ending: str):
+    """When the figures kept under a name ending so were counted (None: not kept)."""
+    return db.session.scalar(sa.select(KeptFigures.counted_at).where(KeptFigures.name.endswith(name_ending)))
+
+
+def test_answering_an_older_complaint_today_counts_only_today_again(history):
+    """A caseworker acknowledges a complaint that arrived weeks ago, and extends its deadline:
+    this year's figures count today again, and keep what happened before today as counted."""
+    with history.app_context():
+        year = periods.current_year()
+        # A day at least two days into the year, so that there is a before today.
+        moment = max(utcnow(), year.starts_at + timedelta(days=2, hours=12))
+        with time_machine.travel(moment, tick=True):
+            case = new_case(max(utcnow() - timedelta(days=20), year.starts_at))
+            db.session.commit()
+            complaints_report(year)
+            counted_before_today = kept_at(" before today")
+            assert counted_before_today is not None
+
+            services.acknowledge(case, manager())
+            db.session.commit()
+            kept, counted = kept_and_counted(year)
+            assert kept == counted
+            services.extend(case, manager(), 5, "We are waiting for the school's records.")
+            db.session.commit()
+            kept, counted = kept_and_counted(year)
+            assert kept == counted
+            assert kept[0]["timescales"]["1"]["acknowledged"] >= 1
+            assert kept_at(" before today") == counted_before_today
+            assert kept_at(f"{','.join(sorted(SECTIONS))} today") > counted_before_today
+
+
+def test_every_column_of_a_case_the_figures_count_by_is_watched(history):
+    """kept_figures follow a change to a case by the columns figure_changes names: every
+    column the report, the feedback received and the evidence read must be one of them."""
+    with history.app_context():
+        year, term = periods.current_year(), term_of(london_today())
+        statements = statements_run(lambda: count_report(year, utcnow(), set(SECTIONS)))
+        statements += statements_run(lambda: count_feedback_received(term, utcnow()))
+        themes = db.session.scalars(sa.select(LearningTheme.id)).all()
+        statements += statements_run(lambda: count_evidence([(theme, term.slug) for theme in themes]))
+        read = {column for statement in statements for column in re.findall(r"feedback_case\.(\w+)", statement)}
+        assert "category_id" in read and "responded_at" in read
+        assert read - {"id"} <= figure_changes.COUNTED

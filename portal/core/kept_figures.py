@@ -20,11 +20,17 @@ older than the log reaches are counted again.
 Figures for a period still going on depend on the day as well (what is overdue today), so they
 are good only on the London day they were counted, and are kept only when counted as of the
 present: every row written since has been logged, so nothing newer is left out.
+
+Some figures count only things that happened (a complaint received, a response sent), and not
+what was waiting at the end of the period. A change is logged with a second moment for them,
+``events_since``: the earliest such thing it touched. Giving an open complaint a new deadline
+changes what was waiting past its deadline at the end of every period since it arrived, but
+none of what happened in them; so figures kept ``events_only`` are still good after it.
 """
 
 from collections.abc import Callable, Hashable, Iterable, Iterator
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -45,13 +51,27 @@ NOW = timedelta(minutes=1)
 # back go. Figures kept at a number older than the log reaches are counted again.
 KEEP_CHANGES = 10_000
 PRUNE_EVERY = 1_000
-# A row's function gives the moments its change touched (none: it changes no figures); it may
-# raise OldValueUnknown.
-Since = Callable[[Session, Any], Iterable[datetime]]
+# The events_since of a change that touched no event, only what was waiting: after every period.
+NO_EVENTS = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Touched:
+    """The moments a change to a row touched: of things that happened (``events``), and from
+    which what was waiting at a period's end changed (``waiting``)."""
+
+    events: list[datetime] = field(default_factory=list)
+    waiting: list[datetime] = field(default_factory=list)
+
+
+# A row's function gives the moments its change touched (none: it changes no figures), all of
+# them events unless it says otherwise with Touched; it may raise OldValueUnknown.
+Since = Callable[[Session, Any], Iterable[datetime] | Touched]
 # table name -> how to tell from when a change to one of its rows matters (None: from any time)
 WATCHED: dict[str, Since | None] = {}
 _WROTE = "kept_figures.wrote"
-# session.info: the earliest moment this transaction's changes touched; None for any moment.
+# session.info: the earliest moment this transaction's changes touched, and the earliest event
+# they touched; None for any moment.
 _CHANGED = "kept_figures.changed"
 
 
@@ -107,7 +127,7 @@ def moment(value: date | datetime) -> datetime:
     return value if isinstance(value, datetime) else london_midnight(value)
 
 
-def _move_on(connection, since: datetime | None) -> None:
+def _move_on(connection, since: datetime | None, events_since: datetime | None) -> None:
     """Count one more change, and log from when it matters. The version row is made if it is
     missing (a database emptied by hand): with no row to move on, figures would never go out
     of date. A number logged twice (the same emptying) matters from any moment."""
@@ -119,38 +139,48 @@ def _move_on(connection, since: datetime | None) -> None:
             table.c.number
         )
     ).scalar_one()
-    logged = insert(FiguresChange.__table__).values(number=number, since=since)
-    connection.execute(logged.on_conflict_do_update(index_elements=["number"], set_={"since": None}))
+    logged = insert(FiguresChange.__table__).values(number=number, since=since, events_since=events_since)
+    connection.execute(
+        logged.on_conflict_do_update(index_elements=["number"], set_={"since": None, "events_since": None})
+    )
     if number % PRUNE_EVERY == 0:
         connection.execute(sa.delete(FiguresChange).where(FiguresChange.number <= number - KEEP_CHANGES))
 
 
-def _note(session: Session, since: datetime | None) -> None:
-    """Remember that this transaction changed what figures count, from ``since`` on."""
-    if _CHANGED in session.info and session.info[_CHANGED] is None:
-        return
-    if since is not None and _CHANGED in session.info:
-        since = min(since, session.info[_CHANGED])
-    session.info[_CHANGED] = since
+def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
+    """The earlier of two moments from which a change matters, where None is any moment."""
+    return None if a is None or b is None else min(a, b)
 
 
-def _since(session: Session, instance) -> Iterator[datetime | None]:
-    """The moment from which a change to ``instance`` matters (None: any), or nothing if it
-    changes no figures."""
+def _note(session: Session, since: datetime | None, events_since: datetime | None) -> None:
+    """Remember that this transaction changed what figures count, from ``since`` on, and the
+    things that happened from ``events_since`` on."""
+    if _CHANGED in session.info:
+        noted_since, noted_events = session.info[_CHANGED]
+        since, events_since = _earliest(since, noted_since), _earliest(events_since, noted_events)
+    session.info[_CHANGED] = (since, events_since)
+
+
+def _since(session: Session, instance) -> Iterator[tuple[datetime | None, datetime | None]]:
+    """The moments from which a change to ``instance`` matters, and its events do (None: any),
+    or nothing if it changes no figures."""
     table = getattr(instance, "__table__", None)
     if table is None or table.name not in WATCHED:
         return
     touched = WATCHED[table.name]
     if touched is None:
-        yield None
+        yield None, None
         return
     try:
-        moments = list(touched(session, instance))
+        found = touched(session, instance)
     except OldValueUnknown:
-        yield None
+        yield None, None
         return
+    if not isinstance(found, Touched):
+        found = Touched(events=list(found))
+    moments = [*found.events, *found.waiting]
     if moments:
-        yield min(moments)
+        yield min(moments), min(found.events, default=NO_EVENTS)
 
 
 def _counted_here_changed(instance) -> bool:
@@ -173,8 +203,8 @@ def _counted_here_changed(instance) -> bool:
 def _objects_changed(session: Session, flush_context, instances) -> None:
     changed = [*session.new, *session.deleted, *(obj for obj in session.dirty if _counted_here_changed(obj))]
     for instance in changed:
-        for since in _since(session, instance):
-            _note(session, since)
+        for since, events_since in _since(session, instance):
+            _note(session, since, events_since)
 
 
 def _statement_changes(state) -> None:
@@ -183,7 +213,7 @@ def _statement_changes(state) -> None:
     table = getattr(state.statement, "table", None)
     if table is not None and table.name in WATCHED:
         # Which rows a statement changed is not known here: it may have changed any period.
-        _note(state.session, None)
+        _note(state.session, None, None)
         state.session.info[_WROTE] = True
 
 
@@ -192,7 +222,7 @@ def _move_on_if_changed(session: Session) -> None:
     moment, and never while the transaction waits for a lock on something else."""
     session.flush()
     if _CHANGED in session.info:
-        _move_on(session.connection(), session.info.pop(_CHANGED))
+        _move_on(session.connection(), *session.info.pop(_CHANGED))
 
 
 def _remember_writing(session: Session, flush_context) -> None:
@@ -208,11 +238,13 @@ def _forget_writing(session: Session, transaction) -> None:
 @dataclass(frozen=True)
 class Kept:
     """Where one part's figures are kept: its ``name``, the end of the period they count (None:
-    no end), and the day they are as of (None for a period that is over, else today)."""
+    no end), the day they are as of (None for a period that is over, else today), and whether
+    they count only things that happened (not what was waiting at the period's end)."""
 
     name: str
     ends_at: datetime | None
     as_of_day: date | None
+    events_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -221,12 +253,16 @@ class _Found:
     figures: Any
 
 
-def _read(names: list[str], now: datetime) -> tuple[int, dict[str, tuple[date | None, _Found]]]:
+def _read(names: list[str], events_only: list[str], now: datetime) -> tuple[int, dict[str, tuple[date | None, _Found]]]:
     """The current version, and the figures kept under ``names`` that no change since has
-    touched, with the day each is as of and the number it was counted at: one query."""
+    touched (its events, for those named in ``events_only``), with the day each is as of and
+    the number it was counted at: one query."""
+    since = FiguresChange.since
+    if events_only:
+        since = sa.case((KeptFigures.name.in_(events_only), FiguresChange.events_since), else_=FiguresChange.since)
     touched = sa.exists().where(
         FiguresChange.number > KeptFigures.version,
-        sa.or_(FiguresChange.since.is_(None), KeptFigures.ends_at.is_(None), FiguresChange.since < KeptFigures.ends_at),
+        sa.or_(since.is_(None), KeptFigures.ends_at.is_(None), since < KeptFigures.ends_at),
     )
     # Every change after the number figures were kept at must still be in the log to check them.
     checkable = KeptFigures.version >= sa.func.coalesce(
@@ -308,7 +344,9 @@ def counted_each(
     present = abs(utcnow() - now) <= NOW
     # Figures for a period going on are kept as of the present: not for another moment.
     keepable = {key: kept for key, kept in parts.items() if kept.as_of_day is None or present}
-    version, found = _read([kept.name for kept in keepable.values()], now) if keepable else (0, {})
+    names = [kept.name for kept in keepable.values()]
+    events_only = [kept.name for kept in keepable.values() if kept.events_only]
+    version, found = _read(names, events_only, now) if keepable else (0, {})
     results: dict[K, T] = {}
     confirmed: dict[str, int] = {}
     for key, kept in keepable.items():

@@ -64,12 +64,17 @@ class FiguresVersion(db.Model):
 
 class FiguresChange(db.Model):
     """One committed change to the data kept figures are counted from: its FiguresVersion
-    number, and the earliest moment whose figures it can have changed (None: any moment)."""
+    number, and the earliest moment whose figures it can have changed (None: any moment).
+    ``events_since`` is the earliest moment of the things that happened (a complaint received,
+    a response sent) it changed, for figures that count only those: a new deadline for an open
+    complaint changes what was waiting past its deadline at the end of earlier periods, but
+    nothing that happened then (kept_figures.NO_EVENTS when it changed no such thing)."""
 
     __tablename__ = "figures_change"
 
     number: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
     since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    events_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class KeptFigures(db.Model):

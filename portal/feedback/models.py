@@ -239,9 +239,9 @@ class Case(db.Model):
     # When the council really received it: the clocks run from this day, not from data entry.
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     acknowledge_by: Mapped[date | None] = mapped_column(sa.Date)
-    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     respond_by: Mapped[date | None] = mapped_column(sa.Date)
-    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     # Whether the response deadline has been extended at the current stage.

@@ -38,6 +38,7 @@ the query joins a small calendar built in Python: each day of the period and the
 that day ends in London. Every other comparison is against dates and times computed here.
 """
 
+import functools
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
@@ -108,6 +109,8 @@ class CategoryVolume:
     name: str
     received: int
     stage2: int
+    # Where the intake lists the category (None: no category given), to order the report by.
+    position: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -411,17 +414,36 @@ def _count(condition):
 
 
 def _calendar(period: Period):
-    """Each day of the period, with the moment (UTC) it ends in London, as a CTE."""
-    days = (period.ends_on - period.starts_on).days + 1
-    rows = [
-        (period.starts_on + timedelta(days=n), london_midnight(period.starts_on + timedelta(days=n + 1)))
-        for n in range(days)
-    ]
+    """Each day of the period, with the moment (UTC) it ends in London, as a CTE. Written as
+    text with a parameter for each value: SQLAlchemy compiles a statement holding a VALUES
+    construct again every time (tens of milliseconds for a year's days), and keeps a text's."""
+    first, days = period.starts_on, (period.ends_on - period.starts_on).days + 1
+    values = []
+    for n in range(days):
+        day = first + timedelta(days=n)
+        values += [
+            sa.bindparam(f"day_{n}", day, type_=sa.Date),
+            sa.bindparam(f"closes_{n}", london_midnight(day + timedelta(days=1)), type_=Case.received_at.type),
+        ]
     return (
-        sa.values(sa.column("day", sa.Date), sa.column("closes_at", Case.received_at.type), name="london_day")
-        .data(rows)
+        _calendar_text(days)
+        .bindparams(*values)
+        .columns(sa.column("day", sa.Date), sa.column("closes_at", Case.received_at.type))
         .cte("london_day")
     )
+
+
+@functools.cache
+def _calendar_text(days: int) -> sa.TextClause:
+    rows = ", ".join(f"(:day_{n}, :closes_{n})" for n in range(days))
+    return sa.text(f"SELECT column1 AS day, column2 AS closes_at FROM (VALUES {rows}) AS london_days")
+
+
+def _filter_only(column):
+    """``column`` for a condition that only narrows rows found by another: SQLite's planner,
+    without figures for ranges, may walk a one-sided range on its index (received before
+    now: every case) rather than the index that finds a few (escalated today)."""
+    return sa.func.coalesce(column, column)
 
 
 def _under_the_code():
@@ -436,6 +458,7 @@ def _volumes(report: ComplaintsReport, start: datetime, end: datetime) -> None:
     rows = db.session.execute(
         sa.select(
             Category.name,
+            Category.position,
             _count(received).label("received"),
             _count(escalated).label("stage2"),
         )
@@ -445,7 +468,9 @@ def _volumes(report: ComplaintsReport, start: datetime, end: datetime) -> None:
         .group_by(Category.id, Category.name, Category.position)
         .order_by(Category.id.is_(None), Category.position, Category.name)
     ).all()
-    report.categories = [CategoryVolume(row.name or NO_CATEGORY, row.received, row.stage2) for row in rows]
+    report.categories = [
+        CategoryVolume(row.name or NO_CATEGORY, row.received, row.stage2, row.position) for row in rows
+    ]
     report.complaints_received = sum(row.received for row in rows)
     report.stage2_requested = sum(row.stage2 for row in rows)
 
@@ -499,8 +524,13 @@ def _outcomes(report: ComplaintsReport, start: datetime, end: datetime) -> None:
 
 
 def _learning(report: ComplaintsReport, start: datetime, end: datetime) -> None:
+    """Responses by learning theme, and remedies promised in [start, end) and done by its end.
+    A remedy promised earlier in the period and done in [start, end) is counted as done here
+    too: each is counted done once, in the part of the period where it was both promised and
+    done, so the parts of a period add up to the whole (see complaints_report)."""
     # Complaints' responses only (they have a finding): this is the complaints report.
     recorded = sa.and_(_between(CaseOutcome.recorded_at, start, end), CaseOutcome.outcome.is_not(None))
+
     themes = db.session.execute(
         sa.select(LearningTheme.name, sa.func.count(CaseOutcome.id).label("responses"))
         .select_from(outcome_theme)
@@ -511,32 +541,41 @@ def _learning(report: ComplaintsReport, start: datetime, end: datetime) -> None:
         .order_by(sa.func.count(CaseOutcome.id).desc(), LearningTheme.name)
     ).all()
     report.themes = [Figure(row.name, row.responses) for row in themes]
-    remedies = db.session.execute(
+    promised_here = (
         sa.select(
-            Remedy.kind,
+            Remedy.kind.label("kind"),
             sa.func.count(Remedy.id).label("promised"),
-            _count(Remedy.done_at < report.as_of).label("done"),
+            _count(Remedy.done_at < end).label("done"),
         )
         .join(CaseOutcome, CaseOutcome.id == Remedy.outcome_id)
         .where(recorded)
         .group_by(Remedy.kind)
-    ).all()
-    by_kind = {row.kind: row for row in remedies}
-    report.remedies = [
-        RemedyFigure(
-            kind, label, by_kind[kind].promised if kind in by_kind else 0, by_kind[kind].done if kind in by_kind else 0
+    )
+    promised_before_done_here = (
+        sa.select(Remedy.kind, sa.literal(0), sa.func.count(Remedy.id))
+        .join(CaseOutcome, CaseOutcome.id == Remedy.outcome_id)
+        .where(
+            _between(Remedy.done_at, start, end),
+            _between(CaseOutcome.recorded_at, report.period.starts_at, start),
+            CaseOutcome.outcome.is_not(None),
         )
-        for kind, label in Remedy.KINDS.items()
-    ]
+        .group_by(Remedy.kind)
+    )
+    promised, done = dict.fromkeys(Remedy.KINDS, 0), dict.fromkeys(Remedy.KINDS, 0)
+    for row in db.session.execute(sa.union_all(promised_here, promised_before_done_here)):
+        promised[row.kind] = promised.get(row.kind, 0) + row.promised
+        done[row.kind] = done.get(row.kind, 0) + row.done
+    report.remedies = [RemedyFigure(kind, label, promised[kind], done[kind]) for kind, label in Remedy.KINDS.items()]
 
 
-def _stage_clocks(start: datetime, end: datetime):
+def _stage_clocks(start: datetime, end: datetime, *, happened_only: bool = False):
     """One row per complaint and stage it has reached, with that stage's clocks: the
     current stage from the case, stage 1 of an escalated complaint from the history.
 
     Only stages that were under way at some moment in [start, end) are read: a stage that
     began after the end, or was over (closed, or escalated) before the start, has nothing
-    to count, so years of older cases cost nothing."""
+    to count, so years of older cases cost nothing. With ``happened_only``, only current
+    stages acknowledged or answered in [start, end): what is waiting is counted apart."""
     in_procedure = sa.and_(Case.kind == COMPLAINT, Case.not_complaint_reason.is_(None), _under_the_code())
 
     def history(clock: str, column, *, first: bool = False):
@@ -560,6 +599,9 @@ def _stage_clocks(start: datetime, end: datetime):
         Case.stage.in_(STAGES),
         sa.case((Case.stage == STAGE_2, Case.escalated_at), else_=Case.received_at) < end,
         sa.or_(Case.closed_at.is_(None), Case.closed_at >= start),
+        sa.or_(_between(Case.acknowledged_at, start, end), _between(Case.responded_at, start, end))
+        if happened_only
+        else sa.true(),
     )
     stage1_of_escalated = sa.select(
         Case.id,
@@ -578,7 +620,7 @@ def _stage_clocks(start: datetime, end: datetime):
             DeadlineChange.clock == RESPOND,
             DeadlineChange.extension_days.is_not(None),
         ),
-    ).where(in_procedure, Case.stage == STAGE_2, Case.received_at < end, Case.escalated_at >= start)
+    ).where(in_procedure, Case.stage == STAGE_2, _filter_only(Case.received_at) < end, Case.escalated_at >= start)
     return sa.union_all(current, stage1_of_escalated).subquery("stage_clocks")
 
 
@@ -598,11 +640,43 @@ def _on_time(period: Period, done, due, day):
     return sa.or_(due > period.ends_on, sa.and_(due >= period.starts_on, done < day.c.closes_at))
 
 
+def _is_present(moment: datetime) -> bool:
+    """Whether figures as of ``moment`` are as of now: what is waiting then is what is open."""
+    return moment >= utcnow() - kept_figures.NOW
+
+
+def _waiting_now(as_of_day: date):
+    """The complaints waiting past a deadline now, by stage, as _timescales' columns: read
+    from the open cases alone (their index), not from every stage under way in the period."""
+    zeros = [sa.literal(0).label(name) for name in _HAPPENED]
+    return (
+        sa.select(
+            sa.cast(Case.stage, sa.Integer).label("stage"),
+            *zeros,
+            _count(sa.and_(Case.acknowledged_at.is_(None), Case.acknowledge_by < as_of_day)).label(
+                "waiting_acknowledgement_overdue"
+            ),
+            _count(
+                sa.and_(Case.acknowledged_at.is_not(None), Case.responded_at.is_(None), Case.respond_by < as_of_day)
+            ).label("waiting_response_overdue"),
+        )
+        .where(
+            Case.is_open,
+            Case.kind == COMPLAINT,
+            Case.not_complaint_reason.is_(None),
+            _under_the_code(),
+            Case.stage.in_(STAGES),
+        )
+        .group_by(Case.stage)
+    )
+
+
 def _timescales(report: ComplaintsReport, start: datetime, end: datetime) -> None:
     period = report.period
     as_of = report.as_of
     as_of_day = as_of.astimezone(LONDON).date()  # deadlines before this day have passed
-    clocks = _stage_clocks(start, end)
+    present = _is_present(as_of)
+    clocks = _stage_clocks(start, end, happened_only=present)
     calendar = _calendar(period)
     acknowledge_day = calendar.alias("acknowledge_day")
     respond_day = calendar.alias("respond_day")
@@ -622,7 +696,7 @@ def _timescales(report: ComplaintsReport, start: datetime, end: datetime) -> Non
         sa.or_(clocks.c.responded_at.is_(None), clocks.c.responded_at >= as_of),
     )
     not_acknowledged = sa.or_(clocks.c.acknowledged_at.is_(None), clocks.c.acknowledged_at >= as_of)
-    rows = db.session.execute(
+    counted = (
         sa.select(
             clocks.c.stage,
             _count(acknowledged).label("acknowledged"),
@@ -639,10 +713,15 @@ def _timescales(report: ComplaintsReport, start: datetime, end: datetime) -> Non
             _count(sa.and_(responded, clocks.c.respond_by.is_(None))).label("responded_no_deadline"),
             _count(sa.and_(responded, extended)).label("responded_after_extension"),
             _count(sa.and_(responded_on_time, extended)).label("responded_after_extension_on_time"),
-            _count(sa.and_(still_open, not_acknowledged, clocks.c.acknowledge_by < as_of_day)).label(
+            # As of now, what is waiting is counted from the open cases (_waiting_now).
+            sa.literal(0).label("waiting_acknowledgement_overdue")
+            if present
+            else _count(sa.and_(still_open, not_acknowledged, clocks.c.acknowledge_by < as_of_day)).label(
                 "waiting_acknowledgement_overdue"
             ),
-            _count(sa.and_(still_open, sa.not_(not_acknowledged), clocks.c.respond_by < as_of_day)).label(
+            sa.literal(0).label("waiting_response_overdue")
+            if present
+            else _count(sa.and_(still_open, sa.not_(not_acknowledged), clocks.c.respond_by < as_of_day)).label(
                 "waiting_response_overdue"
             ),
         )
@@ -650,9 +729,14 @@ def _timescales(report: ComplaintsReport, start: datetime, end: datetime) -> Non
         .outerjoin(acknowledge_day, acknowledge_day.c.day == _day_key(clocks.c.acknowledge_by))
         .outerjoin(respond_day, respond_day.c.day == _day_key(clocks.c.respond_by))
         .group_by(clocks.c.stage)
-    ).all()
-    found = {row.stage: StageTimescales(**row._asdict()) for row in rows}
-    report.timescales = {stage: found.get(stage, StageTimescales(stage)) for stage in STAGES}
+    )
+    found = {stage: dict.fromkeys([*_HAPPENED, *_WAITING], 0) for stage in STAGES}
+    for row in db.session.execute(sa.union_all(counted, _waiting_now(as_of_day)) if present else counted):
+        if row.stage in found:
+            for name, value in row._mapping.items():
+                if name != "stage":
+                    found[row.stage][name] += value
+    report.timescales = {stage: StageTimescales(stage, **counts) for stage, counts in found.items()}
 
 
 def _extensions(report: ComplaintsReport, start: datetime, end: datetime) -> None:
@@ -823,34 +907,53 @@ def earliest_received() -> date | None:
 
 # Each part of the report, in the order the report runs them: one query each (learning, two).
 def _reply_targets(report: ComplaintsReport, start: datetime, end: datetime) -> None:
-    """Questions, suggestions and compliments against their reply targets, in one query."""
+    """Questions, suggestions and compliments against their reply targets, in one query: those
+    answered in [start, end), found by the moments they were answered, and those waiting past
+    their target at the end, found among the cases still open then."""
     period, as_of = report.period, report.as_of
     as_of_day = as_of.astimezone(LONDON).date()
     answered_at = sa.func.coalesce(Case.responded_at, Case.closed_at)
-    answered = _between(answered_at, start, end)
     day = _calendar(period).alias("target_day")
-    waiting = sa.and_(
-        Case.received_at < as_of, sa.or_(answered_at.is_(None), answered_at >= as_of), Case.respond_by < as_of_day
+    other_kinds = Case.kind.in_(list(OTHER_KINDS))
+    # The same as answered_at in [start, end), said so that the index of each column serves it.
+    answered = sa.or_(
+        _between(Case.responded_at, start, end),
+        sa.and_(_between(Case.closed_at, start, end), _between(answered_at, start, end)),
     )
-    rows = db.session.execute(
+    answered_here = (
         sa.select(
-            Case.kind,
-            _count(answered).label("answered"),
-            _count(
-                sa.and_(answered, Case.respond_by.is_not(None), _on_time(period, answered_at, Case.respond_by, day))
-            ).label("answered_on_time"),
-            _count(sa.and_(answered, Case.respond_by.is_(None))).label("answered_no_target"),
-            _count(waiting).label("waiting_past_target"),
+            Case.kind.label("kind"),
+            sa.func.count(Case.id).label("answered"),
+            _count(sa.and_(Case.respond_by.is_not(None), _on_time(period, answered_at, Case.respond_by, day))).label(
+                "answered_on_time"
+            ),
+            _count(Case.respond_by.is_(None)).label("answered_no_target"),
+            sa.literal(0).label("waiting_past_target"),
         )
         .outerjoin(day, day.c.day == _day_key(Case.respond_by))
-        .where(Case.kind.in_(list(OTHER_KINDS)))
+        .where(other_kinds, answered)
         .group_by(Case.kind)
-    ).all()
-    found = {row.kind: row for row in rows}
-    report.reply_targets = [
-        ReplyTargetFigures(kind, label, *(found[kind][1:] if kind in found else ()))
-        for kind, label in OTHER_KINDS.items()
-    ]
+    )
+    if _is_present(as_of):
+        # Waiting now: open and unanswered (the open cases' index finds them).
+        unanswered = sa.and_(Case.is_open, Case.responded_at.is_(None))
+    else:
+        # Unanswered at the end: not closed by then (said of closed_at alone, for its index).
+        unanswered = sa.and_(
+            sa.or_(Case.closed_at.is_(None), Case.closed_at >= as_of),
+            _filter_only(Case.received_at) < as_of,
+            sa.or_(answered_at.is_(None), answered_at >= as_of),
+        )
+    waiting = (
+        sa.select(Case.kind, sa.literal(0), sa.literal(0), sa.literal(0), sa.func.count(Case.id))
+        .where(other_kinds, unanswered, Case.respond_by < as_of_day)
+        .group_by(Case.kind)
+    )
+    found = {kind: [0, 0, 0, 0] for kind in OTHER_KINDS}
+    for row in db.session.execute(sa.union_all(answered_here, waiting)):
+        if row.kind in found:
+            found[row.kind] = [total + value for total, value in zip(found[row.kind], row[1:], strict=True)]
+    report.reply_targets = [ReplyTargetFigures(kind, label, *found[kind]) for kind, label in OTHER_KINDS.items()]
 
 
 SECTIONS = {
@@ -873,6 +976,10 @@ def complaints_report(
     progress): ten queries for the whole report, whatever the number of cases, or one while
     the figures kept from the last time are still good (portal.core.kept_figures).
 
+    The period in progress is kept in two parts: what happened before today, kept for the
+    day while no change touches it, and today with what is waiting now. A caseworker's
+    answer today counts today again, and leaves the months before as they were counted.
+
     ``sections`` names the parts wanted (keys of SECTIONS; all of them by default). The parts
     left out keep their empty defaults, so ``figures()`` is only for a whole report."""
     now = now or utcnow()
@@ -881,24 +988,168 @@ def complaints_report(
     unknown = wanted - set(SECTIONS)
     if unknown:
         raise ValueError(f"no such section: {', '.join(sorted(unknown))}")
-    return kept_figures.counted(
-        f"complaints {_period_key(period)} {','.join(sorted(wanted))}",
-        lambda: count_report(period, as_of, wanted),
-        ends_at=period.ends_at,
-        as_of_day=_as_of_day(period, now),
+    name = f"complaints {_period_key(period)} {','.join(sorted(wanted))}"
+    today = _as_of_day(period, now)
+    parts = {"whole": kept_figures.Kept(name, period.ends_at, today)}
+    if today is not None:
+        today_began = max(london_midnight(today), period.starts_at)
+        parts = {"today": kept_figures.Kept(f"{name} today", period.ends_at, today)}
+        if today_began > period.starts_at:
+            parts["before"] = kept_figures.Kept(f"{name} before today", today_began, today, events_only=True)
+
+    def count(keys: list[str]) -> dict[str, ComplaintsReport]:
+        if "whole" in keys:
+            return {"whole": count_report(period, as_of, wanted)}
+        counted = {}
+        if "before" in keys:
+            counted["before"] = count_report(period, today_began, wanted)
+        if "today" in keys:
+            counted["today"] = count_report(period, as_of, wanted, start=today_began)
+        return counted
+
+    found = kept_figures.counted_each(
+        parts,
+        count,
         now=now,
         to_figures=report_figures,
         from_figures=lambda figures: report_from_figures(period, as_of, figures),
     )
+    if "whole" in found:
+        return found["whole"]
+    return added_up(found["before"], found["today"]) if "before" in found else found["today"]
 
 
-def count_report(period: Period, as_of: datetime, sections: set[str]) -> ComplaintsReport:
-    """The report's ``sections`` counted from the cases now, without the kept figures."""
+def count_report(
+    period: Period, as_of: datetime, sections: set[str], *, start: datetime | None = None
+) -> ComplaintsReport:
+    """The report's ``sections`` counted from the cases now, without the kept figures: what
+    happened from ``start`` (the period's start) to ``as_of``, and what was waiting then."""
     report = ComplaintsReport(period=period, as_of=as_of)
     for name, section in SECTIONS.items():
         if name in sections:
-            section(report, period.starts_at, as_of)
+            section(report, period.starts_at if start is None else start, as_of)
     return report
+
+
+# --- adding up the parts of a period ---------------------------------------------------------
+
+
+def added_up(earlier: ComplaintsReport, later: ComplaintsReport) -> ComplaintsReport:
+    """The figures of a period counted in two parts, one after the other: what happened in
+    either part added up, and what was waiting as ``later`` found it, at its end."""
+    report = ComplaintsReport(period=later.period, as_of=later.as_of)
+    report.complaints_received = earlier.complaints_received + later.complaints_received
+    report.stage2_requested = earlier.stage2_requested + later.stage2_requested
+    report.categories = _categories_added(earlier.categories, later.categories)
+    report.other_feedback = _figures_added(earlier.other_feedback, later.other_feedback)
+    report.not_taken_on = _figures_added(earlier.not_taken_on, later.not_taken_on, NOT_COMPLAINT_REASONS.values())
+    report.signposted = _figures_added(earlier.signposted, later.signposted, TRIAGE_ROUTES.values())
+    report.outcomes = {
+        stage: _with_shares(_figures_added(earlier.outcomes.get(stage, []), figures))
+        for stage, figures in later.outcomes.items()
+    }
+    report.outcomes_without_theme = earlier.outcomes_without_theme + later.outcomes_without_theme
+    report.timescales = {
+        stage: _timescales_added(earlier.timescales.get(stage, StageTimescales(stage)), times)
+        for stage, times in later.timescales.items()
+    }
+    report.extensions = _by_stage_added(earlier.extensions, later.extensions)
+    report.extensions_beyond_limit = _by_stage_added(earlier.extensions_beyond_limit, later.extensions_beyond_limit)
+    report.other_procedures = [
+        ProcedureFigures(
+            procedure.name,
+            procedure.citation,
+            before.received + procedure.received,
+            [
+                StageFigures(
+                    stage.name,
+                    None if stage.asked_for is None else (first.asked_for or 0) + stage.asked_for,
+                    first.responses + stage.responses,
+                )
+                for first, stage in zip(before.stages, procedure.stages, strict=True)
+            ],
+        )
+        for before, procedure in zip(earlier.other_procedures, later.other_procedures, strict=True)
+    ]
+    report.reply_targets = [
+        ReplyTargetFigures(
+            kind.kind,
+            kind.label,
+            before.answered + kind.answered,
+            before.answered_on_time + kind.answered_on_time,
+            before.answered_no_target + kind.answered_no_target,
+            kind.waiting_past_target,
+        )
+        for before, kind in zip(earlier.reply_targets, later.reply_targets, strict=True)
+    ]
+    themes = _figures_added(earlier.themes, later.themes)
+    report.themes = sorted(themes, key=lambda figure: (-figure.value, figure.label))
+    report.remedies = [
+        RemedyFigure(remedy.kind, remedy.label, before.promised + remedy.promised, before.done + remedy.done)
+        for before, remedy in zip(earlier.remedies, later.remedies, strict=True)
+    ]
+    report.ombudsman = _figures_added(earlier.ombudsman, later.ombudsman)
+    return report
+
+
+def _figures_added(earlier: list[Figure], later: list[Figure], known: Iterable[str] | None = None) -> list[Figure]:
+    """Figures by label, added up, in the order the earlier part gave them and then any new
+    labels. With ``known`` labels (always given, in their order), the others follow them in
+    the order of their labels, as a count of the whole period puts them."""
+    values: dict[str, int] = {}
+    for figure in [*earlier, *later]:
+        values[figure.label] = values.get(figure.label, 0) + figure.value
+    labels = list(values)
+    if known is not None:
+        known = list(known)
+        labels = [label for label in known if label in values] + sorted(set(labels) - set(known))
+    return [Figure(label, values[label]) for label in labels]
+
+
+def _with_shares(figures: list[Figure]) -> list[Figure]:
+    total = sum(figure.value for figure in figures)
+    return [Figure(figure.label, figure.value, percent(figure.value, total)) for figure in figures]
+
+
+def _categories_added(earlier: list[CategoryVolume], later: list[CategoryVolume]) -> list[CategoryVolume]:
+    """Volumes by category added up, in the intake's order (no category given last)."""
+    found: dict[str, CategoryVolume] = {}
+    for volume in [*earlier, *later]:
+        kept = found.get(volume.name)
+        found[volume.name] = (
+            CategoryVolume(volume.name, kept.received + volume.received, kept.stage2 + volume.stage2, volume.position)
+            if kept
+            else volume
+        )
+    return sorted(found.values(), key=lambda volume: (volume.position is None, volume.position or 0, volume.name))
+
+
+# StageTimescales' counts of what happened in the period, added up over its parts; and of what
+# was waiting at its end, the later part's.
+_HAPPENED = (
+    "acknowledged",
+    "acknowledged_on_time",
+    "acknowledged_no_deadline",
+    "responded",
+    "responded_on_time",
+    "responded_no_deadline",
+    "responded_after_extension",
+    "responded_after_extension_on_time",
+)
+_WAITING = ("waiting_acknowledgement_overdue", "waiting_response_overdue")
+
+
+def _timescales_added(earlier: StageTimescales, later: StageTimescales) -> StageTimescales:
+    counts = {
+        name: value if name in _WAITING else value + getattr(earlier, name)
+        for name, value in asdict(later).items()
+        if name != "stage"
+    }
+    return StageTimescales(stage=later.stage, **counts)
+
+
+def _by_stage_added(earlier: dict[int, int], later: dict[int, int]) -> dict[int, int]:
+    return {stage: earlier.get(stage, 0) + count for stage, count in later.items()}
 
 
 # --- keeping the figures -----------------------------------------------------------------
