@@ -200,9 +200,11 @@ def register_receivers() -> None:
     connecting twice is harmless."""
     from portal.casework import receivers
     from portal.consultations import take_part
+    from portal.reports import board_pack
 
     receivers.connect()
     take_part.connect()
+    board_pack.register_measures()
 
 
 def register_blueprints(app: Flask) -> None:
@@ -228,6 +230,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.improvement.views import bp as improvement
     from portal.notifications.receipts_views import bp as notifications_receipts
     from portal.pages.views import bp as pages
+    from portal.reports.board_pack_views import bp as reports_board_packs
     from portal.reports.complaints_views import bp as reports
     from portal.reports.local_offer_views import bp as reports_local_offer
     from portal.reports.termly_views import bp as reports_updates
@@ -264,6 +267,7 @@ def register_blueprints(app: Flask) -> None:
         improvement_manage,
         reports_updates,
         reports_local_offer,
+        reports_board_packs,
         rights,
         rights_requests,
         retention,

@@ -22,6 +22,7 @@ from portal.feedback.services import AUDIT_LABELS as FEEDBACK
 from portal.feedback.survey import AUDIT_LABELS as SATISFACTION_SURVEY
 from portal.improvement.plan import AUDIT_LABELS as IMPROVEMENT_PLAN
 from portal.reports.annual import AUDIT_LABELS as ANNUAL_REPORTS
+from portal.reports.board_pack import AUDIT_LABELS as BOARD_PACKS
 from portal.reports.governance import AUDIT_LABELS as GOVERNANCE_PACKS
 from portal.reports.local_offer import AUDIT_LABELS as LOCAL_OFFER_SUMMARIES
 from portal.reports.termly import AUDIT_LABELS as TERMLY_UPDATES
@@ -54,6 +55,7 @@ ALL = {
     **IMPROVEMENT_PLAN,
     **TERMLY_UPDATES,
     **ANNUAL_REPORTS,
+    **BOARD_PACKS,
     **GOVERNANCE_PACKS,
     **LOCAL_OFFER_SUMMARIES,
     **SETTINGS,

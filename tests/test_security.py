@@ -508,6 +508,12 @@ ACCESS = {
     ("/manage/improvement/areas/<int:area_id>/measures/new", "POST"): only(roles.MANAGER, status=302),
     ("/manage/improvement/measures/<int:measure_id>/values/new", "GET"): only(roles.MANAGER, status=200),
     ("/manage/improvement/measures/<int:measure_id>/values/new", "POST"): only(roles.MANAGER, status=302),
+    # The SEND Improvement Board's packs (portal/reports/board_pack_views.py).
+    ("/manage/improvement/board-packs", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/improvement/board-packs", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/improvement/board-packs/<int:document_id>", "GET"): only(roles.MANAGER, status=200),
+    ("/manage/improvement/board-packs/<int:document_id>", "POST"): only(roles.MANAGER, status=302),
+    ("/manage/improvement/board-packs/<int:document_id>.pdf", "GET"): only(roles.MANAGER, status=200),
     # Termly updates (portal/reports/termly_views.py).
     ("/manage/updates", "GET"): only(roles.MANAGER, status=200),
     ("/manage/updates/<term>", "GET"): only(roles.MANAGER, status=200),
@@ -717,6 +723,7 @@ POSTED = {
     "/manage/you-said-we-did/<int:entry_id>/evidence": lambda made: {"cases": made["reference"]},
     "/manage/updates/<term>": {"introduction": "An introduction", "priorities": "", "save": "Save draft"},
     "/manage/improvement/publish": {"summary": "The first version."},
+    "/manage/improvement/board-packs/<int:document_id>": {"decision": "Ask health partners for a recovery plan."},
     "/manage/improvement/areas/new": {"title": "No shared strategy", "finding": "Nobody agreed a plan."},
     "/manage/improvement/areas/<int:area_id>": {"title": "A changed area", "finding": "Found."},
     "/manage/improvement/areas/<int:area_id>/evidence": lambda made: {"themes": str(made["theme_id"])},
@@ -911,6 +918,20 @@ def improvement_records(app) -> dict:
         }
 
 
+def board_pack_records(app) -> dict:
+    """The improvement plan published, and a board pack produced from it."""
+    from portal.improvement import plan
+    from portal.reports import board_pack
+
+    made = improvement_records(app)
+    with app.app_context(), app.test_request_context():
+        manager = get_user(make_user(roles.MANAGER))
+        plan.publish(manager, "The first version.")
+        document = board_pack.produce(manager)
+        db.session.commit()
+        return {**made, "document_id": document.id}
+
+
 def data_request_records(app) -> dict:
     """A family's open request for a copy of their data."""
     from portal.rights.models import DataRequest
@@ -986,6 +1007,8 @@ def records_for(app, rule: str) -> dict:
         return consultation_records(app, rule)
     if rule.startswith(YOU_SAID_PAGES):
         return you_said_records(app)
+    if rule.startswith("/manage/improvement/board-packs"):
+        return board_pack_records(app)
     if rule.startswith(IMPROVEMENT_PAGES):
         return improvement_records(app)
     if rule.startswith("/manage/updates"):

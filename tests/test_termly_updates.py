@@ -919,3 +919,43 @@ def test_the_update_issues_the_same_number_of_queries_however_much_feedback(
     # Counting the term's figures, with a look for the kept complaints figures, feedback figures
     # and You Said, We Did evidence, and the keeping of each.
     assert few[PATH] <= 17, few
+
+
+def test_the_update_reports_the_plans_progress_where_it_is_behind_and_ways_to_take_part(
+    app, client, auth, manager, data
+):
+    from portal.improvement import plan
+    from portal.improvement.models import DONE, ON_TRACK, Milestone
+    from tests.take_part_helpers import make_opportunity
+    from tests.test_improvement import make_area
+    from tests.test_improvement import publish as publish_plan
+
+    made = make_area(
+        app,
+        title="Long waits for therapies",
+        milestones=(("Hire six therapists", -10, None), ("Open a second clinic", 60, ON_TRACK)),
+    )
+    publish_plan(app)
+    with app.app_context():
+        drop_in = make_opportunity(get_user(manager).id, title="Short breaks drop-in")
+    publish(client, auth, manager)
+
+    html = client.get(PATH).get_data(as_text=True)
+    progress = html.split('id="improvement-plan"', 1)[1].split('id="take-part"', 1)[0]
+    behind = progress.split("Where we have not made enough progress", 1)[1]
+    assert "Long waits for therapies" in progress and "0 of 2" in progress
+    assert "Hire six therapists" in behind and "Open a second clinic" not in behind
+    take_part = html.split('id="take-part"', 1)[1].split('id="priorities"', 1)[0]
+    assert f'href="/take-part/{drop_in.slug}"' in take_part and "10 places left" in take_part
+    assert "Hire six therapists" in pdf_text(client.get(PATH + ".pdf"))
+
+    # The plan moves on; the published update keeps what it said.
+    with app.app_context():
+        milestone = db.session.get(Milestone, made["milestone_ids"][0])
+        plan.change_status(get_user(manager), milestone, DONE, "Six therapists started in January.")
+        db.session.commit()
+    publish_plan(app, "The therapists are in post.")
+    assert (
+        client.get(PATH).get_data(as_text=True).split('id="improvement-plan"', 1)[1].split('id="take-part"', 1)[0]
+        == progress
+    )

@@ -3,7 +3,7 @@ and accounts, the demo's cases and three terms of past feedback (made through th
 actions under a controlled clock), consultations, You Said, We Did, families' answers to the
 satisfaction survey, a published termly update, last year's published annual complaints report
 with its governance pack and equality monitoring answers, last year's Local Offer comments summary,
-ways to take part and the improvement plan.
+ways to take part, the improvement plan and a board pack for its board.
 
 It sits above every domain and nothing in the portal but the command imports it. Running it
 again changes nothing: whatever is there already is left as it is."""
@@ -29,6 +29,7 @@ from portal.demo.consultations import seed_alert_choice, seed_consultations
 from portal.demo.improvement import seed_improvement
 from portal.demo.reports import (
     seed_annual_report,
+    seed_board_pack,
     seed_equality_answers,
     seed_local_offer_summary,
     seed_termly_update,
@@ -84,6 +85,7 @@ def _seed(password: str) -> list[tuple[User, bool]]:
     seed_annual_report()
     seed_local_offer_summary()
     seed_improvement()
+    seed_board_pack()
     db.session.commit()
     return accounts
 

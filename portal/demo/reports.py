@@ -14,7 +14,8 @@ from portal.core.time import LONDON, utcnow
 from portal.equality import services as equality
 from portal.equality.questions import CONSULTATION, FEEDBACK, QUESTION_KEYS
 from portal.extensions import db
-from portal.reports import annual, governance, local_offer, periods, termly
+from portal.improvement import published as improvement_published
+from portal.reports import annual, board_pack, governance, local_offer, periods, termly
 from portal.reports.models import MET, PARTLY_MET, TermlyUpdate
 
 
@@ -216,4 +217,34 @@ def seed_local_offer_summary(now: datetime | None = None) -> bool:
             "they use. We will report progress in the termly updates.",
         )
         local_offer.publish(manager, year, moment.astimezone(LONDON).date())
+    return True
+
+
+# --- the SEND Improvement Board's pack -------------------------------------------------------
+
+
+def seed_board_pack(now: datetime | None = None) -> bool:
+    """A board pack produced six days ago from the plan as then published, with the board's
+    decisions on it. Returns whether it was added (never before the plan is published)."""
+    now = now or utcnow()
+    if board_pack.packs() or improvement_published.published_plan() is None:
+        return False
+    manager = db.session.scalar(sa.select(User).where(User.email == "manager@example.org"))
+    produced_at = now - timedelta(days=6)
+    with time_machine.travel(produced_at, tick=False):
+        document = board_pack.produce(manager)
+        board_pack.record_decision(
+            manager,
+            document,
+            "Health partners to bring a recovery plan for speech and language therapy waits to the next meeting.",
+            owner="Designated Clinical Officer",
+            due_on=(produced_at + timedelta(days=42)).astimezone(LONDON).date(),
+        )
+        board_pack.record_decision(
+            manager,
+            document,
+            "Publish the termly update with a plain account of where the plan is behind.",
+            owner=None,
+            due_on=None,
+        )
     return True

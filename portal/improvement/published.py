@@ -139,6 +139,10 @@ class Area:
         return [milestone for action in self.actions for milestone in action.milestones]
 
     @property
+    def milestones_done(self) -> int:
+        return sum(milestone.status == DONE for milestone in self.milestones)
+
+    @property
     def status(self) -> str:
         """The worst status among its milestones (not started when it has none)."""
         statuses = {milestone.status for milestone in self.milestones}

@@ -28,6 +28,7 @@ NEWEST_MAX_AGE = 5 * 60
 TERMLY_UPDATE = "termly_update"
 COMPLAINTS_REPORT = "complaints_report"
 LOCAL_OFFER_SUMMARY = "local_offer_summary"
+BOARD_PACK = "board_pack"
 
 
 @dataclass(frozen=True)

@@ -142,3 +142,18 @@ class AnnualReportLocalOffer(db.Model):
     response: Mapped[str | None] = mapped_column(sa.Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+
+
+class BoardDecision(db.Model):
+    """A decision the SEND Improvement Board recorded against the board pack it met on (a
+    frozen PublishedDocument): what it decided, who is to act, and by when."""
+
+    __tablename__ = "board_decision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("published_document.id", ondelete="CASCADE"), index=True)
+    decision: Mapped[str] = mapped_column(sa.Text)
+    owner: Mapped[str | None] = mapped_column(sa.String(200))
+    due_on: Mapped[date | None] = mapped_column(sa.Date)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))

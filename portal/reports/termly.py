@@ -24,7 +24,7 @@ the caller.
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -33,8 +33,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import contains_eager
 
 from portal.accounts.models import User
+from portal.consultations import take_part
 from portal.consultations.board import closing_words
 from portal.consultations.models import OPEN, UPCOMING, Consultation
+from portal.consultations.take_part_models import Opportunity
 from portal.core import audit
 from portal.core.complaint_code import STAGES
 from portal.core.links import public_url
@@ -42,6 +44,7 @@ from portal.core.rules import RuleError
 from portal.core.terms import Term, parse_term, term_of
 from portal.core.time import LONDON, format_day, utcnow
 from portal.extensions import db
+from portal.improvement.published import Behind, Plan, behind_schedule, published_plan
 from portal.reports import documents
 from portal.reports.complaints import (
     ComplaintsReport,
@@ -149,6 +152,9 @@ class TermlyFigures:
     open_consultations: list[Consultation]
     upcoming_consultations: list[Consultation]
     satisfaction: SatisfactionResults
+    plan: Plan | None = None  # the improvement plan as last published
+    behind: list[Behind] = field(default_factory=list)  # its milestones off track or late today
+    opportunities: list[Opportunity] = field(default_factory=list)  # ways to take part from today
 
     @property
     def next_term(self) -> Term:
@@ -235,9 +241,9 @@ def assemble(
     term: Term, today: date | None = None, *, now: datetime | None = None, update: TermlyUpdate | None = None
 ) -> TermlyFigures:
     """Every figure for the term's page and PDF, as things stood at the term's end (or ``now``,
-    while it is going on). ``update`` is what managers wrote, if anything. At most twelve queries,
-    however many cases, entries or consultations there are; a term not yet started has no
-    figures and costs no query for them."""
+    while it is going on). ``update`` is what managers wrote, if anything. At most fourteen
+    queries, however many cases, entries, consultations or milestones there are; a term not yet
+    started has no figures and costs no query for them."""
     now = now or utcnow()
     today = today or now.astimezone(LONDON).date()
     as_of = min(now, term.ends_at)
@@ -257,6 +263,7 @@ def assemble(
     entries = _entries(term)
     evidence = evidence_of(entries)
     open_now, upcoming = _consultations(today)
+    plan = published_plan()
     return TermlyFigures(
         term=term,
         today=today,
@@ -267,6 +274,9 @@ def assemble(
         open_consultations=open_now,
         upcoming_consultations=upcoming,
         satisfaction=satisfaction,
+        plan=plan,
+        behind=behind_schedule(plan, today),
+        opportunities=take_part.upcoming(today),
     )
 
 
