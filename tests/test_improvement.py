@@ -640,3 +640,11 @@ def test_satisfaction_is_computed_only_from_enough_answers(app):
         )
         db.session.commit()
         assert measure_sources.satisfaction_with_complaint_handling(term) == 60.0
+
+
+def test_the_plan_shows_a_parent_where_to_take_part(app, client):
+    make_area(app)
+    publish(app)
+    html = client.get("/improvement").get_data(as_text=True)
+    section = html.split('id="take-part"', 1)[1].split('id="versions"', 1)[0]
+    assert 'href="/take-part"' in section

@@ -223,6 +223,86 @@ AREAS = [
         consultations=["home-to-school-transport"],
         themes=["Home-to-school transport reliability"],
     ),
+    *(
+        dict(
+            title=title,
+            finding=finding,
+            actions=[(action, owner, lead_name, lead_role, milestones)],
+            measures=[],
+            you_said=[],
+            consultations=[],
+            themes=[],
+        )
+        for title, finding, action, owner, lead_name, lead_role, milestones in (
+            (
+                "Teams not working together at a strategic level",
+                "Health, education and social care teams did not work together at a strategic level.",
+                "One SEND leadership team across the council and the NHS",
+                PARTNERSHIP,
+                "Helen Carter",
+                "Chair of the SEND Improvement Board",
+                [
+                    ("A joint leadership team meeting every month", 3, [(DONE, 70, "Meeting monthly since spring.")]),
+                    (
+                        "Shared budgets for joint services agreed",
+                        12,
+                        [(ON_TRACK, 150, "Draft agreement with lawyers.")],
+                    ),
+                ],
+            ),
+            (
+                "Joint commissioning still developing",
+                "Joint commissioning was underdeveloped in 2018; by 2021 it was the one area that had improved.",
+                "Commission short breaks and therapies together",
+                PARTNERSHIP,
+                "Priya Shah",
+                "Head of joint commissioning",
+                [("A joint short breaks contract let", 12, [(ON_TRACK, 120, "Tender published.")])],
+            ),
+            (
+                "Weak academic progress for pupils with SEND",
+                "Pupils with SEND made weak academic progress at every key stage.",
+                "Every school reviews the progress of its pupils with SEND each term",
+                SCHOOLS,
+                "Grace Okafor",
+                "Chair of the secondary schools partnership",
+                [("Every school's first termly review done", 3, [(DONE, 90, "All 112 schools reviewed.")])],
+            ),
+            (
+                "Lower attendance and more exclusions",
+                "Pupils with SEND attended school less and were excluded more often than other pupils.",
+                "Support before exclusion for every pupil with an EHC plan",
+                SCHOOLS,
+                "Daniel Brooks",
+                "Chair of the primary schools partnership",
+                [("An inclusion adviser for every school cluster", 12, [(ON_TRACK, 110, "Five of eight appointed.")])],
+            ),
+            (
+                "Children with SEND not in school at all",
+                "Hundreds of children with SEND were not in school at all.",
+                "A named officer for every child out of school",
+                COUNCIL,
+                "Marcus Reid",
+                "Head of the SEND assessment and review service",
+                [
+                    (
+                        "Every child out of school known by name",
+                        3,
+                        [(DONE, 75, "All 340 children have a named officer.")],
+                    )
+                ],
+            ),
+            (
+                "Too few young people in work",
+                "Too few young people with SEND entered employment or supported employment.",
+                "Supported internships with the city's employers",
+                COUNCIL,
+                "Amara Osei",
+                "Head of preparation for adulthood",
+                [("Forty supported internships a year", 12, [])],
+            ),
+        )
+    ),
 ]
 
 # The milestone that slips between the two publications, and why.
