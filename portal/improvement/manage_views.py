@@ -20,8 +20,14 @@ bp = Blueprint("improvement_manage", __name__, url_prefix="/manage/improvement")
 managers_only = role_required(roles.MANAGER)
 
 
-def _saved(form, change, redirect_to: str, message: str | None = "Saved. Publish the plan to show it to the public."):
-    """Call ``change``; commit and redirect when it is allowed, or show why not on the form."""
+SAVED = "Saved. Publish the plan to show it to the public."
+
+
+def _submitted(form, change, redirect_to: str, message: str | None = SAVED):
+    """Once ``form`` is sent and valid, call ``change``: commit and redirect when it is allowed,
+    or show why not on the form. None while the form is to be shown (again)."""
+    if not form.validate_on_submit():
+        return None
     try:
         changed = change()
     except plan.PlanError as problem:
@@ -54,16 +60,15 @@ def index():
 @managers_only
 def publish():
     form = forms.PublishForm()
-    if form.validate_on_submit():
-        done = _saved(
-            form,
-            lambda: plan.publish(current_user, form.summary.data),
-            url_for("improvement_manage.index"),
-            "Published. The public page now shows this version of the plan.",
-        )
-        if done:
-            return done
-    return render_template("improvement_manage/publish.html", form=form, unpublished=plan.has_unpublished_changes())
+    done = _submitted(
+        form,
+        lambda: plan.publish(current_user, form.summary.data),
+        url_for("improvement_manage.index"),
+        "Published. The public page now shows this version of the plan.",
+    )
+    return done or render_template(
+        "improvement_manage/publish.html", form=form, unpublished=plan.has_unpublished_changes()
+    )
 
 
 # --- areas and evidence --------------------------------------------------------------------
@@ -93,15 +98,12 @@ def new_area():
 def area(area_id: int):
     area = db.get_or_404(Area, area_id)
     form = forms.AreaForm(data={"title": area.title, "finding": area.finding} if request.method == "GET" else None)
-    if form.validate_on_submit():
-        done = _saved(
-            form,
-            lambda: plan.update_area(current_user, area, title=form.title.data, finding=form.finding.data),
-            url_for("improvement_manage.area", area_id=area.id),
-        )
-        if done:
-            return done
-    return render_template(
+    done = _submitted(
+        form,
+        lambda: plan.update_area(current_user, area, title=form.title.data, finding=form.finding.data),
+        url_for("improvement_manage.area", area_id=area.id),
+    )
+    return done or render_template(
         "improvement_manage/area.html",
         form=form,
         area=area,
@@ -132,21 +134,18 @@ def evidence(area_id: int):
     form.you_said.choices = [SelectChoice(e.id, e.title) for e in offered["you_said"]]
     form.consultations.choices = [SelectChoice(c.id, c.title) for c in offered["consultations"]]
     form.themes.choices = [SelectChoice(t.id, t.name) for t in offered["themes"]]
-    if form.validate_on_submit():
-        done = _saved(
-            form,
-            lambda: plan.set_evidence(
-                current_user,
-                area,
-                you_said_ids=form.you_said.data or [],
-                consultation_ids=form.consultations.data or [],
-                theme_ids=form.themes.data or [],
-            ),
-            url_for("improvement_manage.area", area_id=area.id),
-        )
-        if done:
-            return done
-    return render_template("improvement_manage/evidence.html", form=form, area=area, offered=offered)
+    done = _submitted(
+        form,
+        lambda: plan.set_evidence(
+            current_user,
+            area,
+            you_said_ids=form.you_said.data or [],
+            consultation_ids=form.consultations.data or [],
+            theme_ids=form.themes.data or [],
+        ),
+        url_for("improvement_manage.area", area_id=area.id),
+    )
+    return done or render_template("improvement_manage/evidence.html", form=form, area=area, offered=offered)
 
 
 # --- actions and milestones ----------------------------------------------------------------
@@ -167,15 +166,12 @@ def _action_values(form: forms.ActionForm) -> dict:
 def new_action(area_id: int):
     area = db.get_or_404(Area, area_id)
     form = forms.ActionForm()
-    if form.validate_on_submit():
-        done = _saved(
-            form,
-            lambda: plan.add_action(current_user, area, **_action_values(form)),
-            url_for("improvement_manage.area", area_id=area.id),
-        )
-        if done:
-            return done
-    return render_template("improvement_manage/action_form.html", form=form, area=area, action=None)
+    done = _submitted(
+        form,
+        lambda: plan.add_action(current_user, area, **_action_values(form)),
+        url_for("improvement_manage.area", area_id=area.id),
+    )
+    return done or render_template("improvement_manage/action_form.html", form=form, area=area, action=None)
 
 
 @bp.route("/actions/<int:action_id>", methods=["GET", "POST"])
@@ -187,15 +183,12 @@ def action(action_id: int):
     if request.method == "GET":
         data = {name: getattr(action, name) for name in ("title", "owner", "lead_name", "lead_role")}
     form = forms.ActionForm(data=data)
-    if form.validate_on_submit():
-        done = _saved(
-            form,
-            lambda: plan.update_action(current_user, action, **_action_values(form)),
-            url_for("improvement_manage.area", area_id=action.area_id),
-        )
-        if done:
-            return done
-    return render_template("improvement_manage/action_form.html", form=form, area=action.area, action=action)
+    done = _submitted(
+        form,
+        lambda: plan.update_action(current_user, action, **_action_values(form)),
+        url_for("improvement_manage.area", area_id=action.area_id),
+    )
+    return done or render_template("improvement_manage/action_form.html", form=form, area=action.area, action=action)
 
 
 @bp.route("/actions/<int:action_id>/milestones/new", methods=["GET", "POST"])
@@ -204,21 +197,18 @@ def action(action_id: int):
 def new_milestone(action_id: int):
     action = db.get_or_404(Action, action_id)
     form = forms.MilestoneForm()
-    if form.validate_on_submit():
-        done = _saved(
-            form,
-            lambda: plan.add_milestone(
-                current_user,
-                action,
-                title=form.title.data,
-                horizon_months=form.horizon_months.data,
-                target_on=form.target_on.data,
-            ),
-            url_for("improvement_manage.area", area_id=action.area_id),
-        )
-        if done:
-            return done
-    return render_template("improvement_manage/milestone_form.html", form=form, action=action, milestone=None)
+    done = _submitted(
+        form,
+        lambda: plan.add_milestone(
+            current_user,
+            action,
+            title=form.title.data,
+            horizon_months=form.horizon_months.data,
+            target_on=form.target_on.data,
+        ),
+        url_for("improvement_manage.area", area_id=action.area_id),
+    )
+    return done or render_template("improvement_manage/milestone_form.html", form=form, action=action, milestone=None)
 
 
 @bp.route("/milestones/<int:milestone_id>", methods=["GET", "POST"])
@@ -230,21 +220,18 @@ def milestone(milestone_id: int):
     if request.method == "GET":
         data = {"title": milestone.title, "horizon_months": milestone.horizon_months, "target_on": milestone.target_on}
     form = forms.MilestoneForm(data=data)
-    if form.validate_on_submit():
-        done = _saved(
-            form,
-            lambda: plan.update_milestone(
-                current_user,
-                milestone,
-                title=form.title.data,
-                horizon_months=form.horizon_months.data,
-                target_on=form.target_on.data,
-            ),
-            url_for("improvement_manage.area", area_id=milestone.action.area_id),
-        )
-        if done:
-            return done
-    return render_template(
+    done = _submitted(
+        form,
+        lambda: plan.update_milestone(
+            current_user,
+            milestone,
+            title=form.title.data,
+            horizon_months=form.horizon_months.data,
+            target_on=form.target_on.data,
+        ),
+        url_for("improvement_manage.area", area_id=milestone.action.area_id),
+    )
+    return done or render_template(
         "improvement_manage/milestone_form.html", form=form, action=milestone.action, milestone=milestone
     )
 
@@ -255,16 +242,13 @@ def milestone(milestone_id: int):
 def milestone_status(milestone_id: int):
     milestone = db.get_or_404(Milestone, milestone_id)
     form = forms.StatusForm(data={"status": milestone.status} if request.method == "GET" else None)
-    if form.validate_on_submit():
-        done = _saved(
-            form,
-            lambda: plan.change_status(current_user, milestone, form.status.data, form.reason.data),
-            url_for("improvement_manage.area", area_id=milestone.action.area_id),
-            "Status saved with its reason. Publish the plan to show it to the public.",
-        )
-        if done:
-            return done
-    return render_template("improvement_manage/status.html", form=form, milestone=milestone)
+    done = _submitted(
+        form,
+        lambda: plan.change_status(current_user, milestone, form.status.data, form.reason.data),
+        url_for("improvement_manage.area", area_id=milestone.action.area_id),
+        "Status saved with its reason. Publish the plan to show it to the public.",
+    )
+    return done or render_template("improvement_manage/status.html", form=form, milestone=milestone)
 
 
 # --- measures ------------------------------------------------------------------------------
@@ -289,17 +273,12 @@ def new_measure(area_id: int):
     form.source_key.choices = [SelectChoice("", "Typed in by managers")] + [
         SelectChoice(key, f"Computed by the portal: {source.label}") for key, source in measure_sources.SOURCES.items()
     ]
-    if form.validate_on_submit():
-        done = _saved(
-            form,
-            lambda: plan.add_measure(
-                current_user, area, **_measure_values(form), source_key=form.source_key.data or None
-            ),
-            url_for("improvement_manage.area", area_id=area.id),
-        )
-        if done:
-            return done
-    return render_template("improvement_manage/measure_form.html", form=form, area=area, measure=None)
+    done = _submitted(
+        form,
+        lambda: plan.add_measure(current_user, area, **_measure_values(form), source_key=form.source_key.data or None),
+        url_for("improvement_manage.area", area_id=area.id),
+    )
+    return done or render_template("improvement_manage/measure_form.html", form=form, area=area, measure=None)
 
 
 @bp.route("/measures/<int:measure_id>", methods=["GET", "POST"])
@@ -313,15 +292,14 @@ def measure(measure_id: int):
         data["higher_is_better"] = "yes" if measure.higher_is_better else "no"
     form = forms.MeasureForm(data=data)
     del form.source_key  # where the values come from is chosen once, when the measure is added
-    if form.validate_on_submit():
-        done = _saved(
-            form,
-            lambda: plan.update_measure(current_user, measure, **_measure_values(form)),
-            url_for("improvement_manage.area", area_id=measure.area_id),
-        )
-        if done:
-            return done
-    return render_template("improvement_manage/measure_form.html", form=form, area=measure.area, measure=measure)
+    done = _submitted(
+        form,
+        lambda: plan.update_measure(current_user, measure, **_measure_values(form)),
+        url_for("improvement_manage.area", area_id=measure.area_id),
+    )
+    return done or render_template(
+        "improvement_manage/measure_form.html", form=form, area=measure.area, measure=measure
+    )
 
 
 @bp.route("/measures/<int:measure_id>/values/new", methods=["GET", "POST"])
@@ -330,19 +308,16 @@ def measure(measure_id: int):
 def new_value(measure_id: int):
     measure = db.get_or_404(Measure, measure_id)
     form = forms.ValueForm()
-    if form.validate_on_submit():
-        done = _saved(
-            form,
-            lambda: plan.add_value(
-                current_user,
-                measure,
-                period=form.period.data,
-                measured_on=form.measured_on.data,
-                value=form.value.data,
-                source=form.source.data,
-            ),
-            url_for("improvement_manage.area", area_id=measure.area_id),
-        )
-        if done:
-            return done
-    return render_template("improvement_manage/value_form.html", form=form, measure=measure)
+    done = _submitted(
+        form,
+        lambda: plan.add_value(
+            current_user,
+            measure,
+            period=form.period.data,
+            measured_on=form.measured_on.data,
+            value=form.value.data,
+            source=form.source.data,
+        ),
+        url_for("improvement_manage.area", area_id=measure.area_id),
+    )
+    return done or render_template("improvement_manage/value_form.html", form=form, measure=measure)
