@@ -64,6 +64,8 @@ def configure_logging(app: Flask) -> None:
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    # WeasyPrint tells each step of each PDF at INFO: seeding the demo would print hundreds of lines.
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
     limiter_log = logging.getLogger("flask-limiter")
     if not any(isinstance(existing, WithholdLimitKeys) for existing in limiter_log.filters):
         limiter_log.addFilter(WithholdLimitKeys())

@@ -6,17 +6,11 @@ nothing is ever fetched over the network, so a document renders the same with no
 and cannot be made to call out to an address written into it.
 """
 
-import logging
-
 from weasyprint import HTML, URLFetcher
 
 PDF_VARIANT = "pdf/ua-1"
 # file: for the fonts and style sheets on this machine, data: for anything inlined.
 LOCAL_PROTOCOLS = frozenset({"file", "data"})
-
-
-# WeasyPrint tells each step of each PDF at INFO: a demo seeding prints hundreds of lines.
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 def offline_fetcher() -> URLFetcher:
