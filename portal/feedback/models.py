@@ -94,6 +94,11 @@ OPEN_LIST_COLUMNS = (
     "respond_by",
     "received_at",
     "id",
+    # What the queue counts and the report's count of what is waiting now read as well.
+    "consent_state",
+    "kind",
+    "procedure",
+    "not_complaint_reason",
 )
 
 

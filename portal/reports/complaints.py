@@ -936,7 +936,7 @@ def _reply_targets(report: ComplaintsReport, start: datetime, end: datetime) -> 
     )
     if _is_present(as_of):
         # Waiting now: open and unanswered (the open cases' index finds them).
-        unanswered = sa.and_(Case.is_open, Case.responded_at.is_(None))
+        unanswered = sa.and_(Case.is_open, _filter_only(Case.responded_at).is_(None))
     else:
         # Unanswered at the end: not closed by then (said of closed_at alone, for its index).
         unanswered = sa.and_(
