@@ -2,25 +2,21 @@
 
 A source is a key, a label managers choose it by, the unit and a function from a term to a
 number (or None when there is nothing to count, or too little to publish). The improvement plan
-computes what it can read itself; a domain above it (the reports) may add or replace a source
-with ``register_source`` when the app starts, without this package reading it.
+computes what it can read itself; a domain above it (the reports) adds what it counts with
+``register_source`` when the app starts, without this package reading it.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 
 import sqlalchemy as sa
 
 from portal.consultations.models import Consultation, Response
+from portal.core.disclosure import MIN_GROUP
 from portal.core.terms import Term
-from portal.core.time import london_midnight
 from portal.extensions import db
-from portal.feedback.models import COMPLAINT, Case
 from portal.feedback.survey_models import SatisfactionSurvey
 
-# Fewer answers than this and a percentage could point to a family: no value is recorded.
-MIN_ANSWERS = 5
 SATISFIED = (4, 5)
 
 
@@ -65,45 +61,6 @@ def consultation_turnout(term: Term) -> float | None:
     return round(row.answers / row.consultations, 1) if row.consultations else None
 
 
-def _term_days(term: Term):
-    """Each day of the term with the moment (UTC) it ends in London, to compare a reply's
-    time with its deadline day the same way in every database."""
-    days = (term.ends_on - term.starts_on).days + 1
-    rows = [
-        (term.starts_on + timedelta(days=n), london_midnight(term.starts_on + timedelta(days=n + 1)))
-        for n in range(days)
-    ]
-    return (
-        sa.values(sa.column("day", sa.Date), sa.column("ends_at", Case.responded_at.type), name="improvement_day")
-        .data(rows)
-        .cte("improvement_day")
-    )
-
-
-def complaints_answered_on_time(term: Term) -> float | None:
-    """Of the complaint responses sent in the term (at the stage each complaint is at now), the
-    share sent by the end of their deadline day. One aggregate."""
-    days = _term_days(term)
-    responded = sa.and_(
-        Case.kind == COMPLAINT,
-        Case.not_complaint_reason.is_(None),
-        Case.respond_by.is_not(None),
-        Case.responded_at >= term.starts_at,
-        Case.responded_at < term.ends_at,
-    )
-    on_time = sa.or_(Case.respond_by > term.ends_on, Case.responded_at < days.c.ends_at)
-    row = db.session.execute(
-        sa.select(
-            sa.func.count().label("responded"),
-            sa.func.count(sa.case((on_time, 1))).label("on_time"),
-        )
-        .select_from(Case)
-        .outerjoin(days, days.c.day == Case.respond_by)
-        .where(responded)
-    ).one()
-    return _percent(row.on_time, row.responded)
-
-
 def satisfaction_with_complaint_handling(term: Term) -> float | None:
     """The share of families answering the survey in the term who were satisfied (4 or 5 of 5)."""
     row = db.session.execute(
@@ -116,19 +73,22 @@ def satisfaction_with_complaint_handling(term: Term) -> float | None:
             SatisfactionSurvey.answered_at < term.ends_at,
         )
     ).one()
-    if row.answered < MIN_ANSWERS:
+    # Fewer answers and a percentage could point to a family: no value is recorded.
+    if row.answered < MIN_GROUP:
         return None
     return _percent(row.satisfied, row.answered)
 
 
 CONSULTATION_TURNOUT = "consultation_turnout"
+# Counted by the annual complaints report (every stage, by the deadline that applied), which
+# registers it when the app starts (portal.reports.board_pack.register_measures).
 COMPLAINTS_ON_TIME = "complaints_on_time"
+COMPLAINTS_ON_TIME_LABEL = "Complaints answered by their deadline in the term"
 SATISFACTION = "complaint_satisfaction"
 
 register_source(
     CONSULTATION_TURNOUT, "Answers per consultation closed in the term", consultation_turnout, unit="answers"
 )
-register_source(COMPLAINTS_ON_TIME, "Complaints answered by their deadline in the term", complaints_answered_on_time)
 register_source(
     SATISFACTION, "Families satisfied with how their complaint was handled", satisfaction_with_complaint_handling
 )
