@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from portal.accounts import roles
 from portal.accounts.models import User
+from portal.casework import remedy_due
 from portal.casework.clocks import ACKNOWLEDGE, RESPOND
 from portal.casework.models import CaseOutcome, DeadlineChange, Remedy, outcome_theme
 from portal.core.calendar import add_working_days, receipt_day
@@ -168,6 +169,13 @@ def _respond(rows: Rows, step: Step, staff: Staff) -> None:
     rows.case.update(responded_at=step.at, status=RESPONDED)
 
 
+def _remedy_done(rows: Rows, step: Step, staff: Staff) -> None:
+    """The first promise with this description still to do is done."""
+    promised = (remedy for _, _, remedies in rows.outcomes for remedy in remedies)
+    remedy = next(r for r in promised if r["description"] == step.details["description"] and r["done_at"] is None)
+    remedy["done_at"] = step.at
+
+
 def _close(rows: Rows, step: Step, staff: Staff) -> None:
     rows.case.update(status=CLOSED, closed_at=step.at)
 
@@ -201,6 +209,7 @@ STEPS: dict[str, Callable[[Rows, Step, Staff], None]] = {
     plans.CLOSE: _close,
     plans.NOT_A_COMPLAINT: _not_a_complaint,
     plans.ESCALATE: _escalate,
+    plans.REMEDY_DONE: _remedy_done,
 }
 
 
@@ -244,6 +253,8 @@ def write(rows: list[Rows]) -> None:
         remedies += [dict(remedy, outcome_id=outcome_id) for remedy in outcome_remedies]
     _insert(outcome_theme, themes)
     _insert(Remedy.__table__, remedies)
+    if remedies:
+        remedy_due.refresh(db.session.connection(), case_ids=case_ids)
 
 
 def reserve_references(years: Iterable[int]) -> Callable[[int], str]:

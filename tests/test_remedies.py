@@ -166,3 +166,31 @@ def test_a_remedy_on_anonymous_feedback_can_be_marked_done_without_writing_to_an
     with app.app_context():
         assert services.outstanding_remedies(get_case(reference)) == []
     assert len(outbox.messages()) == emails  # nobody to write to
+
+
+def test_the_remedies_overdue_queue_follows_each_promise_as_it_is_done_or_moved(app, promised, frozen):
+    """The queue reads the date the first promise still to do is due, kept on the case: it
+    follows every promise done or given a new date, and empties when all are kept."""
+
+    def first_due():
+        with app.app_context():
+            return get_case(promised["reference"]).remedy_due_on
+
+    def in_queue() -> bool:
+        return f'href="/cases/{promised["reference"]}"' in promised["client"].get("/cases?queue=remedies").get_data(
+            as_text=True
+        )
+
+    assert first_due() == date(2026, 3, 9)
+    later(promised, frozen, date(2026, 3, 20))
+    assert in_queue()  # the apology is late
+    update(promised, remedy=str(promised["apology"]), what="done", on=["20", "3", "2026"], note="")
+    assert first_due() == date(2026, 3, 30) and not in_queue()
+    later(promised, frozen, date(2026, 3, 31))
+    assert in_queue()  # now the review is late
+    update(promised, remedy=str(promised["review"]), what="changed", note="Retendered.", new_due_on=["30", "4", "2026"])
+    assert first_due() == date(2026, 4, 30) and not in_queue()
+    later(promised, frozen, date(2026, 5, 1))
+    assert in_queue()
+    update(promised, remedy=str(promised["review"]), what="done", on=["1", "5", "2026"], note="")
+    assert first_due() is None and not in_queue()

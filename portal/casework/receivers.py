@@ -3,7 +3,7 @@ account being disabled (portal.accounts.signals); and which of its tables the ke
 are counted from."""
 
 from portal.accounts import signals as account_signals
-from portal.casework import clocks, figure_changes, handover, routing
+from portal.casework import clocks, figure_changes, handover, remedy_due, routing
 from portal.casework.models import CaseOutcome, DeadlineChange, OmbudsmanReferral, Remedy, outcome_theme
 from portal.core import kept_figures
 from portal.core.time import LONDON, london_today
@@ -46,6 +46,7 @@ def connect() -> None:
     # What the reports count: a change to any of these puts kept figures out of date, those
     # of the periods from the change's earliest date on. Names are shown in every period; an
     # outcome's themes change through the outcome, or by statements that may touch any period.
+    remedy_due.watch()
     kept_figures.watch(Category.__table__, LearningTheme.__table__, outcome_theme)
     kept_figures.watch(Case.__table__, since=figure_changes.of_case)
     kept_figures.watch(

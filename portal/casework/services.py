@@ -35,7 +35,7 @@ from portal.feedback.models import (
     CaseMessage,
 )
 from portal.feedback.services import add_attachment, next_stage_ask_by, stage_ended_on
-from portal.notifications.models import PERMANENT_FAILURE, OutboxMessage
+from portal.notifications.models import OutboxMessage
 from portal.themes.models import LearningTheme
 
 # What the audit log calls this module's actions (read by portal.audit_labels).
@@ -589,25 +589,15 @@ def outstanding_remedies(case: Case) -> list[Remedy]:
 
 def remedy_overdue_sql(on: date | None = None):
     """A SQL condition on Case: something promised on it was due before ``on`` and is not done.
-    Open or closed: remedies are often due after a case is closed."""
-    # From the outstanding remedies to their cases (an index on them), not from every case.
-    return Case.id.in_(
-        db.select(CaseOutcome.case_id)
-        .join(Remedy, Remedy.outcome_id == CaseOutcome.id)
-        .where(Remedy.done_at.is_(None), Remedy.due_on < (london_today() if on is None else on))
-    )
+    Open or closed: remedies are often due after a case is closed. Read from the date the first
+    promise still to do is due (portal.casework.remedy_due), in an index of the cases with one."""
+    return Case.remedy_due_on < (london_today() if on is None else on)
 
 
 def cases_with_remedies_overdue(on: date | None = None):
-    """The ids of the cases remedy_overdue_sql selects, as a select joined to Case (for more
-    conditions), starting from the outstanding remedies: a count can stop early."""
-    return (
-        db.select(CaseOutcome.case_id)
-        .distinct()
-        .join(Remedy, Remedy.outcome_id == CaseOutcome.id)
-        .join(Case, Case.id == CaseOutcome.case_id)
-        .where(Remedy.done_at.is_(None), Remedy.due_on < (london_today() if on is None else on))
-    )
+    """The ids of the cases remedy_overdue_sql selects, as a select (for more conditions) that
+    an index of the cases with a promise still to do answers alone: a count can stop early."""
+    return db.select(Case.id).where(remedy_overdue_sql(on))
 
 
 def can_update_remedy(case: Case) -> bool:
@@ -688,16 +678,8 @@ def change_procedure(case: Case, actor, procedure: str, reason: str) -> None:
 
 def adjustment_to_arrange_sql():
     """A SQL condition on Case: open, with an interpreter or easy read still to arrange."""
-    return sa.and_(
-        Case.is_open,
-        db.select(Adjustment.id)
-        .where(
-            Adjustment.case_id == Case.id,
-            Adjustment.kind.in_(Adjustment.TASKS),
-            Adjustment.status == Adjustment.REQUESTED,
-        )
-        .exists(),
-    )
+    # From the support still to arrange (a partial index of it), not a look-up for every open case.
+    return sa.and_(Case.is_open, Case.id.in_(db.select(Adjustment.case_id).where(*Adjustment.to_arrange())))
 
 
 def record_adjustment(
@@ -757,17 +739,14 @@ def messages_to_family(case: Case) -> list[OutboxMessage]:
 
 
 def _undelivered(case_id):
-    return db.select(OutboxMessage.id).where(
-        OutboxMessage.case_id == case_id,
-        OutboxMessage.delivery_status == PERMANENT_FAILURE,
-        OutboxMessage.followed_up_at.is_(None),
-    )
+    return db.select(OutboxMessage.id).where(OutboxMessage.case_id == case_id, *OutboxMessage.to_follow_up())
 
 
 def undelivered_sql():
     """A SQL condition on Case: open, with a message Notify could never deliver that no one
     has followed up: a task to reach the family another way."""
-    return sa.and_(Case.is_open, _undelivered(Case.id).exists())
+    # From the messages not yet followed up (a partial index of them), not a look-up for every open case.
+    return sa.and_(Case.is_open, Case.id.in_(db.select(OutboxMessage.case_id).where(*OutboxMessage.to_follow_up())))
 
 
 def has_undelivered(case: Case) -> bool:

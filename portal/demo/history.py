@@ -27,6 +27,7 @@ from portal.demo.plans import (
     ESCALATE,
     EXTEND,
     NOT_A_COMPLAINT,
+    REMEDY_DONE,
     RESPOND,
     PlannedCase,
     Step,
@@ -260,6 +261,24 @@ def _plan_stage(rng: random.Random, case: PlannedCase, stage: int, arrived: date
     return responded
 
 
+def _plan_remedies_done(case: PlannedCase) -> None:
+    """Most promises with a date are kept by it, some late, a few not at all. Drawn from a
+    generator of their own, so that the case's other choices stay as they were."""
+    rng = random.Random(f"{case.key} remedies")
+    responses = [step for step in case.steps if step.action == RESPOND]
+    for response in responses:
+        for _, description, due_on in response.details.get("remedies", []):
+            draw = rng.random()
+            if due_on is None or draw >= 0.95:
+                continue
+            first = london_day(response.at) + timedelta(days=1)
+            day = first + timedelta(days=rng.randint(0, max((due_on - first).days, 0)))
+            if draw >= 0.8:
+                day = due_on + timedelta(days=rng.randint(1, 20))
+            done = _working_time(rng, day if is_working_day(day) else add_working_days(day, 1), response.at)
+            case.steps.append(Step(REMEDY_DONE, done, {"description": description}))
+
+
 def _close_after(rng: random.Random, case: PlannedCase, after: datetime, working_days: int) -> None:
     case.steps.append(Step(CLOSE, _working_time(rng, add_working_days(london_day(after), working_days), after)))
 
@@ -357,6 +376,7 @@ def plan_case(
         _plan_complaint(rng, case, scenario)
     else:
         _plan_other(rng, case)
+    _plan_remedies_done(case)
     # What has not happened yet is not in the history.
     case.steps = [step for step in case.steps if step.at <= now]
     return case

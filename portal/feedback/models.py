@@ -80,6 +80,7 @@ STATUS_LABELS = {
 OPEN_SQL = f"status != '{CLOSED}'"
 # What the staff lists of open cases read: who and which team, the case about whom, the
 # filters, the columns of the next deadline (casework.clocks.next_deadline_sql) and the order.
+REMEDY_DUE_COLUMNS = ("remedy_due_on", "caseworker_id", "team_id", "about_staff_id", "id")
 OPEN_LIST_COLUMNS = (
     "caseworker_id",
     "team_id",
@@ -249,6 +250,9 @@ class Case(db.Model):
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # When the first promise still to do on it is due (portal.casework.remedy_due keeps it):
+    # the remedies overdue queue counts cases by it, without going through every remedy.
+    remedy_due_on: Mapped[date | None] = mapped_column(sa.Date)
     # Whether the response deadline has been extended at the current stage.
     extension_used: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # A member of staff the complaint is about (Code 5.4): they may not see or be given the case.
@@ -287,6 +291,13 @@ class Case(db.Model):
             *OPEN_LIST_COLUMNS,
             sqlite_where=sa.text(OPEN_SQL),
             postgresql_where=sa.text(OPEN_SQL),
+        ),
+        # Open or closed, only the cases with a promise still to do, with whose cases they are.
+        sa.Index(
+            "ix_feedback_case_remedy_due",
+            *REMEDY_DUE_COLUMNS,
+            sqlite_where=sa.text("remedy_due_on IS NOT NULL"),
+            postgresql_where=sa.text("remedy_due_on IS NOT NULL"),
         ),
     )
 
@@ -372,6 +383,27 @@ class Adjustment(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     case: Mapped[Case] = relationship(back_populates="adjustments")
+
+    # What is asked for and not yet arranged is a small share of all support ever asked for:
+    # the queue of support to arrange reads it through this index alone.
+    __table_args__ = (
+        sa.Index(
+            "ix_adjustment_requested",
+            "case_id",
+            "kind",
+            sqlite_where=sa.text(f"status = '{REQUESTED}'"),
+            postgresql_where=sa.text(f"status = '{REQUESTED}'"),
+        ),
+    )
+
+    @classmethod
+    def to_arrange(cls) -> tuple:
+        """SQL conditions on Adjustment: a task still to arrange. The values are written out so
+        that both databases see that the partial index holds every row they select."""
+        return (
+            cls.status == sa.literal_column(f"'{cls.REQUESTED}'"),
+            cls.kind.in_([sa.literal_column(f"'{kind}'") for kind in cls.TASKS]),
+        )
 
     @property
     def label(self) -> str:
