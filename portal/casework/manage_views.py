@@ -519,8 +519,7 @@ def cases():
         ticked=set(form.cases.data or []),
         refused=refused,
         statuses=STATUS_LABELS,
-        deadline_of=clocks.next_deadline,
-        state_of=lambda due: clocks.state(due, today),
+        today=today,
         due_soon_days=clocks.DUE_SOON_WORKING_DAYS,
     )
 

@@ -36,6 +36,15 @@ QUEUES = {
     "closed": "Closed",
 }
 PER_PAGE = 25
+# What a family wrote, read on the case page only: a list of 25 cases leaves it in the database.
+LONG_TEXTS = (
+    Case.what_happened,
+    Case.outcome_wanted,
+    Case.complaint_understood,
+    Case.outcome_understood,
+    Case.late_decision_reason,
+    Case.contact_address,
+)
 SEARCHED_COLUMNS = (
     Case.reference,
     Case.contact_name,
@@ -144,7 +153,10 @@ def cases_page(query, page: int) -> Paged:
     page = max(page, 1)
     items = db.session.scalars(
         page_by_key(query, Case.id, page, PER_PAGE).options(
-            db.joinedload(Case.category), db.joinedload(Case.caseworker), db.joinedload(Case.team)
+            db.joinedload(Case.category),
+            db.joinedload(Case.caseworker),
+            db.joinedload(Case.team),
+            *(db.defer(column, raiseload=True) for column in LONG_TEXTS),
         )
     ).all()
     return Paged(items, count_of(query, Case.id), page, PER_PAGE)

@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from portal.accounts import roles
 from portal.accounts.models import Team, User
 from portal.accounts.permissions import role_required
-from portal.casework import access, clocks, forms, queries, services
+from portal.casework import access, case_list, clocks, forms, queries, services
 from portal.casework.models import CaseOutcome, ResponseTemplate
 from portal.core import audit, procedures
 from portal.core.complaint_code import STAGE_2
@@ -35,6 +35,7 @@ from portal.feedback.services import log_case
 from portal.themes.queries import active_themes
 
 bp = Blueprint("casework", __name__)
+bp.add_app_template_global(case_list.deadline_cell, "deadline_cell")
 
 staff_only = role_required(*access.CASE_STAFF)
 managers_only = role_required(roles.MANAGER)
@@ -54,18 +55,16 @@ def workspace():
         sort="newest" if args.get("sort") == "newest" else "deadline",
     )
     page = queries.cases_page(queries.filtered(filters, current_user), whole_number(args.get("page")) or 1)
+    today = london_today()
     return render_template(
         "casework/workspace.html",
         page=page,
+        rows=case_list.workspace_rows(page.items, today),
+        statuses=STATUS_LABELS,
         filters=filters,
         counts=queries.queue_counts(current_user),
         queues=queries.QUEUES,
         categories=db.session.scalars(db.select(Category).order_by(Category.position, Category.name)).all(),
-        statuses=STATUS_LABELS,
-        today=london_today(),
-        deadline_of=clocks.next_deadline,
-        state_of=clocks.state,
-        late_decision_needed=services.late_decision_needed,
     )
 
 
