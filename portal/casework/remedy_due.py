@@ -25,15 +25,16 @@ def earliest_due():
     )
 
 
-def refresh(connection, outcome_ids: Iterable[int] | None = None, case_ids: Iterable[int] | None = None) -> None:
-    """Work ``remedy_due_on`` out again for the cases of ``outcome_ids`` and ``case_ids`` (every
-    case when both are None). Run on the connection, not through the session: this keeps a copy
-    of the remedies, and is no change the kept figures need to hear of."""
-    statement = sa.update(Case.__table__).values(remedy_due_on=earliest_due())
-    if outcome_ids is not None or case_ids is not None:
-        of_outcomes = sa.select(CaseOutcome.case_id).where(CaseOutcome.id.in_(sorted(set(outcome_ids or ()))))
-        statement = statement.where(sa.or_(Case.id.in_(sorted(set(case_ids or ()))), Case.id.in_(of_outcomes)))
-    connection.execute(statement)
+def refresh(connection, outcome_ids: Iterable[int] = (), case_ids: Iterable[int] = ()) -> None:
+    """Work ``remedy_due_on`` out again for the cases of ``outcome_ids`` and ``case_ids``. Run on
+    the connection, not through the session: this keeps a copy of the remedies, and is no change
+    the kept figures need to hear of."""
+    of_outcomes = sa.select(CaseOutcome.case_id).where(CaseOutcome.id.in_(sorted(set(outcome_ids))))
+    connection.execute(
+        sa.update(Case.__table__)
+        .where(sa.or_(Case.id.in_(sorted(set(case_ids))), Case.id.in_(of_outcomes)))
+        .values(remedy_due_on=earliest_due())
+    )
 
 
 def _remedies_flushed(session: Session, flush_context) -> None:
